@@ -1,0 +1,87 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+
+/** How every SDK client of one run is configured. */
+export interface AwsSettings {
+  region: string;
+  /** Named profile of the shared config files; undefined uses the default credential chain. */
+  profile?: string | undefined;
+  /** AWS-compatible endpoint (LocalStack, moto); S3 then uses path-style addressing. */
+  endpointUrl?: string | undefined;
+  /** Attempts per call, first try included, with the SDK's standard back-off. */
+  maxAttempts?: number;
+}
+
+/** One retry strategy for every client: standard mode, exponential back-off with jitter. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+interface Destroyable {
+  destroy(): void;
+}
+
+/**
+ * Builds each SDK client once per run, all from the same settings. Steps get clients from
+ * here and never construct their own, so region, credentials, endpoint and retries are
+ * decided in one place.
+ */
+export class AwsContext {
+  readonly settings: AwsSettings;
+  private readonly clients = new Map<string, Destroyable>();
+
+  constructor(settings: AwsSettings) {
+    this.settings = settings;
+  }
+
+  get region(): string {
+    return this.settings.region;
+  }
+
+  s3(): S3Client {
+    return this.client('s3', () => new S3Client({ ...this.common(), forcePathStyle: this.settings.endpointUrl !== undefined }));
+  }
+
+  sts(): STSClient {
+    return this.client('sts', () => new STSClient(this.common()));
+  }
+
+  /** Closes every client's sockets, so the process can exit promptly. */
+  destroy(): void {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
+
+  private common() {
+    const { region, profile, endpointUrl, maxAttempts } = this.settings;
+    return {
+      region,
+      maxAttempts: maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      retryMode: 'standard',
+      ...(profile !== undefined ? { profile } : {}),
+      ...(endpointUrl !== undefined ? { endpoint: endpointUrl } : {}),
+    };
+  }
+
+  private client<T extends Destroyable>(key: string, make: () => T): T {
+    let client = this.clients.get(key) as T | undefined;
+    if (!client) {
+      client = make();
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+}
+
+/**
+ * The region the SDK would pick for a profile (AWS_REGION, then the profile's `region`),
+ * or undefined when none is configured. Reads local files only; no network.
+ */
+export async function regionFromEnvironment(profile: string | undefined): Promise<string | undefined> {
+  const probe = new STSClient(profile !== undefined ? { profile } : {});
+  try {
+    return await probe.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    probe.destroy();
+  }
+}

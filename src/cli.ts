@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import type { ConfigFlags, GlobalOptions, Io } from './commands/common.js';
+import { ExitCode, HmError } from './errors.js';
+
+const EXAMPLES = `
+Examples:
+  $ hm-infra plan --offline --app healthmetrics --domain example.com
+  $ hm-infra init --yes --app healthmetrics --domain example.com --env prod --region eu-west-1
+  $ hm-infra init --yes --app demo --domain example.com --endpoint-url http://localhost:4566
+  $ hm-infra plan --env prod --json
+
+State lives in .hm-infra/<env>.json (mode 0600; never commit it).
+Exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 verification pending, 4 drift, 130 aborted.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+
+function addConfigOptions(cmd: Command): Command {
+  return cmd
+    .option('--app <name>', 'application name, part of every resource name (e.g. healthmetrics)')
+    .option('--domain <domain>', 'your domain (e.g. example.com): CORS defaults and, later, the email identity')
+    .option('--cors-origin <url>', 'browser origin allowed to upload (repeatable; default https://<domain> and https://www.<domain>)', collect)
+    .option('--bucket-name <name>', 'S3 bucket name (default <app>-uploads-<env>)');
+}
+
+/** Builds the program; each command's module is imported only when that command runs. */
+function program(io: Io, setCode: (code: number) => void): Command {
+  const root = new Command('hm-infra')
+    .description('Set up S3 + CloudFront uploads, SES email, DNS and a least-privilege IAM user on AWS, in one run.')
+    .version(version(), '-V, --version', 'print the version')
+    .addOption(new Option('--env <name>', 'environment (one state file and one set of resources each)').default('dev'))
+    .option('--region <region>', 'AWS region (default: state, AWS_REGION, the profile, then us-east-1)')
+    .option('--profile <name>', 'AWS profile from ~/.aws/config (SSO profiles work)')
+    .option('--endpoint-url <url>', 'AWS-compatible endpoint such as LocalStack or moto (or AWS_ENDPOINT_URL)')
+    .option('--state <path>', 'state file (default .hm-infra/<env>.json)')
+    .option('--json', 'print one JSON document on stdout')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--verbose', 'explain every decision; show details of errors')
+    .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+
+  addConfigOptions(root.command('plan').description('show what init would create or change (read-only)'))
+    .option('--offline', 'no AWS access at all: show everything as to create')
+    .addHelpText('after', '\nExample:\n  $ hm-infra plan --offline --app healthmetrics --domain example.com')
+    .action(async (opts: ConfigFlags & { offline?: boolean }, cmd: Command) => {
+      const { runPlan } = await import('./commands/plan.js');
+      setCode(await runPlan(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
+    });
+
+  addConfigOptions(root.command('init').description('provision everything (asks to confirm unless --yes)'))
+    .addHelpText('after', '\nExample:\n  $ hm-infra init --yes --app healthmetrics --domain example.com --env prod')
+    .action(async (opts: ConfigFlags, cmd: Command) => {
+      const { runInit } = await import('./commands/init.js');
+      setCode(await runInit(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
+    });
+
+  for (const cmd of root.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+  return root;
+}
+
+function processIo(): Io {
+  const color = process.stdout.isTTY === true && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb';
+  return {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    color,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Runs the CLI and returns the exit code; only bin/ turns it into the process's. */
+export async function main(argv: string[] = process.argv, io: Io = processIo()): Promise<number> {
+  let code: number = ExitCode.ok;
+  const verbose = argv.includes('--verbose');
+  try {
+    await program(io, (c) => (code = c)).parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    const { renderError, errorJson } = await import('./output/errors.js');
+    const { makeStyle } = await import('./output/style.js');
+    if (argv.includes('--json')) io.out(JSON.stringify(errorJson(err), null, 2));
+    io.err(renderError(err, makeStyle(io.color), verbose));
+    return err instanceof HmError ? err.exitCode : ExitCode.failure;
+  }
+}

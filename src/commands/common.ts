@@ -1,0 +1,155 @@
+import type { AwsContext } from '../aws/context.js';
+import { type Config, resolveConfig } from '../config/config.js';
+import { checkEndpointUrl, checkEnvName, checkRegion } from '../config/validate.js';
+import { HmError, inputError } from '../errors.js';
+import { type Style, makeStyle } from '../output/style.js';
+import type { State } from '../state/schema.js';
+import { StateStore, statePathFor } from '../state/store.js';
+
+/** Options every command honours (see `hm-infra --help`). */
+export interface GlobalOptions {
+  env: string;
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  state?: string;
+  json?: boolean;
+  yes?: boolean;
+  verbose?: boolean;
+}
+
+/** Where a command writes, and what it may assume about the terminal. */
+export interface Io {
+  /** Writes one line (or block) to stdout: results, plans, JSON. */
+  out(text: string): void;
+  /** Writes one line (or block) to stderr: progress, warnings, errors. */
+  err(text: string): void;
+  /** stdin and stdout are a terminal: prompts are allowed. */
+  readonly interactive: boolean;
+  readonly color: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** Flags that shape the configuration (init and plan). */
+export interface ConfigFlags {
+  app?: string;
+  domain?: string;
+  corsOrigin?: string[];
+  bucketName?: string;
+}
+
+export function styleFor(io: Io): Style {
+  return makeStyle(io.color);
+}
+
+/** The endpoint of an AWS-compatible API, from --endpoint-url or AWS_ENDPOINT_URL. */
+export function endpointFor(globals: GlobalOptions, io: Io): string | undefined {
+  return globals.endpointUrl ?? (io.env['AWS_ENDPOINT_URL'] || undefined);
+}
+
+/**
+ * Problems with the global flags that need no state or AWS. The environment name is checked
+ * on its own first, as it becomes part of a file path.
+ */
+export function globalProblems(globals: GlobalOptions, io: Io): string[] {
+  const envProblem = checkEnvName(globals.env);
+  if (envProblem) throw inputError(envProblem);
+  const endpoint = endpointFor(globals, io);
+  return [
+    globals.region !== undefined ? checkRegion(globals.region) : undefined,
+    endpoint !== undefined ? checkEndpointUrl(endpoint) : undefined,
+    globals.profile !== undefined && globals.profile.trim() === '' ? 'profile name is empty: pass --profile <name> as listed in ~/.aws/config' : undefined,
+  ].filter((p) => p !== undefined);
+}
+
+/** Refuses flags that would silently turn an existing environment into a different one. */
+function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: State, store: StateStore): void {
+  const fresh = 'To start over, run `hm-infra teardown` first, or use another environment with --env.';
+  if (state.environment !== globals.env) {
+    throw inputError(`the state file ${store.displayPath} is for environment "${state.environment}", not "${globals.env}"`, `Pass --env ${state.environment}, or another --state file.`);
+  }
+  if (flags.app !== undefined && flags.app !== state.app) {
+    throw inputError(`environment "${globals.env}" was set up for app "${state.app}", not "${flags.app}"`, fresh);
+  }
+  if (globals.region !== undefined && globals.region !== state.region) {
+    throw inputError(`environment "${globals.env}" lives in ${state.region}; moving it to ${globals.region} is not supported`, fresh);
+  }
+  if (flags.bucketName !== undefined && flags.bucketName !== state.config.bucketName) {
+    throw inputError(`environment "${globals.env}" uses bucket "${state.config.bucketName}"; renaming it is not supported`, fresh);
+  }
+}
+
+/**
+ * The region: --region, else the one recorded in state, else AWS_REGION / the profile's,
+ * else us-east-1 (the PRD's default). Reading the profile touches local files only.
+ */
+async function resolveRegion(globals: GlobalOptions, io: Io, state: State | undefined, offline: boolean): Promise<string> {
+  if (globals.region !== undefined) return globals.region;
+  if (state) return state.region;
+  const fromEnv = io.env['AWS_REGION'] || io.env['AWS_DEFAULT_REGION'];
+  if (fromEnv) return fromEnv;
+  if (!offline) {
+    const { regionFromEnvironment } = await import('../aws/context.js');
+    const fromProfile = await regionFromEnvironment(globals.profile);
+    if (fromProfile) return fromProfile;
+  }
+  return 'us-east-1';
+}
+
+export interface Prepared {
+  store: StateStore;
+  state: State | undefined;
+  config: Config;
+}
+
+/**
+ * Everything a command needs before its first AWS call: valid flags, the state file (loaded
+ * and checked; locked when `lockFor` names the command), and the resolved configuration.
+ */
+export async function prepare(
+  globals: GlobalOptions,
+  flags: ConfigFlags,
+  io: Io,
+  options: { offline?: boolean; lockFor?: string } = {},
+): Promise<Prepared> {
+  const problems = globalProblems(globals, io);
+  const store = new StateStore(statePathFor(globals.env, globals.state, io.cwd));
+  if (options.lockFor !== undefined) await store.lock(options.lockFor);
+  try {
+    const state = await store.load();
+    if (state) checkAgainstState(flags, globals, state, store);
+    const region = await resolveRegion(globals, io, state, options.offline === true);
+    let config: Config;
+    try {
+      config = resolveConfig(
+        { app: flags.app, domain: flags.domain, bucketName: flags.bucketName, corsOrigins: flags.corsOrigin, environment: globals.env, region },
+        state?.config,
+      );
+    } catch (err) {
+      // One run reports every problem: the flags' and the configuration's together.
+      if (problems.length > 0 && err instanceof HmError && err.code === 'INVALID_INPUT') {
+        throw inputError([...new Set([...problems, ...err.message.split('\n')])].join('\n'));
+      }
+      throw err;
+    }
+    if (problems.length > 0) throw inputError(problems.join('\n'));
+    return { store, state, config };
+  } catch (err) {
+    await store.unlock();
+    throw err;
+  }
+}
+
+/** The AWS clients of this run; the SDK is loaded only by commands that call AWS. */
+export async function createAws(globals: GlobalOptions, io: Io, region: string): Promise<AwsContext> {
+  const { AwsContext } = await import('../aws/context.js');
+  return new AwsContext({ region, profile: globals.profile, endpointUrl: endpointFor(globals, io) });
+}
+
+/** Exit code for a run whose steps failed: the first failure's own code (2 for bad input). */
+export function exitCodeOf(errors: ReadonlyArray<HmError | undefined>): number {
+  const first = errors.find((e) => e !== undefined);
+  return first?.exitCode ?? 1;
+}
+

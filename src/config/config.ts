@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { HmError } from '../errors.js';
+import {
+  type Check,
+  checkAppName,
+  checkBucketName,
+  checkCorsOrigin,
+  checkDomain,
+  checkEnvName,
+  checkRegion,
+  normalizeDomain,
+} from './validate.js';
+
+/** Applies a validator inside a zod schema, so the state file is held to the same rules as flags. */
+function checked(check: Check) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+/**
+ * Everything that decides what gets provisioned for one environment. It is stored in the
+ * state file, so a re-run without flags reproduces the same resources.
+ */
+export const ConfigSchema = z
+  .object({
+    app: checked(checkAppName),
+    environment: checked(checkEnvName),
+    region: checked(checkRegion),
+    domain: checked(checkDomain),
+    bucketName: checked(checkBucketName),
+    corsOrigins: z.array(checked(checkCorsOrigin)).min(1),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** What the user typed (flags, config file, prompts); every field may be missing. */
+export interface ConfigInput {
+  app?: string | undefined;
+  environment: string;
+  region: string;
+  domain?: string | undefined;
+  bucketName?: string | undefined;
+  corsOrigins?: string[] | undefined;
+}
+
+/** Deterministic default names, so a re-run finds what an earlier run created. */
+export const defaults = {
+  bucketName: (app: string, env: string) => `${app}-uploads-${env}`,
+  corsOrigins: (domain: string) => [`https://${domain}`, `https://www.${domain}`],
+};
+
+/** Flags that supply each required value, for "missing …" messages. */
+const REQUIRED: Array<[keyof ConfigInput, string]> = [
+  ['app', '--app <name>'],
+  ['domain', '--domain <domain>'],
+];
+
+/**
+ * Merges what the user typed over what the state file recorded, fills defaults, and
+ * validates everything at once, so one run reports every problem, before any AWS call.
+ */
+export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
+  const merged: ConfigInput = {
+    app: input.app ?? recorded?.app,
+    environment: input.environment,
+    region: input.region,
+    domain: input.domain !== undefined ? normalizeDomain(input.domain) : recorded?.domain,
+    bucketName: input.bucketName ?? recorded?.bucketName,
+    corsOrigins: input.corsOrigins?.length ? input.corsOrigins : recorded?.corsOrigins,
+  };
+  const missing = REQUIRED.filter(([key]) => merged[key] === undefined || merged[key] === '').map(([, flag]) => flag);
+  if (missing.length > 0) {
+    throw new HmError('MISSING_INPUT', `missing required value${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, 'user', {
+      hint: `Pass ${missing.join(' and ')}, for example: hm-infra init --app healthmetrics --domain example.com`,
+    });
+  }
+  const app = merged.app as string;
+  const domain = merged.domain as string;
+  // Typed values first: a name derived from an invalid app name would only repeat the problem.
+  const typed: Array<[Check, string | undefined]> = [
+    [checkAppName, app],
+    [checkEnvName, merged.environment],
+    [checkRegion, merged.region],
+    [checkDomain, domain],
+    [checkBucketName, merged.bucketName],
+    ...(merged.corsOrigins ?? []).map((origin): [Check, string] => [checkCorsOrigin, origin]),
+  ];
+  const problems = typed.flatMap(([check, value]) => (value === undefined ? [] : [check(value)])).filter((p) => p !== undefined);
+  if (problems.length > 0) throw new HmError('INVALID_INPUT', [...new Set(problems)].join('\n'), 'user');
+  const candidate = {
+    app,
+    environment: merged.environment,
+    region: merged.region,
+    domain,
+    bucketName: merged.bucketName ?? defaults.bucketName(app, merged.environment),
+    corsOrigins: [...new Set(merged.corsOrigins ?? defaults.corsOrigins(domain))],
+  };
+  const parsed = ConfigSchema.safeParse(candidate);
+  if (!parsed.success) {
+    throw new HmError('INVALID_INPUT', [...new Set(parsed.error.issues.map((issue) => issue.message))].join('\n'), 'user');
+  }
+  return parsed.data;
+}

@@ -1,0 +1,126 @@
+/**
+ * Validators for every value a user can type. Each returns `undefined` when the value is
+ * fine, or a message that says what is wrong and what to type instead. The same functions
+ * serve flags, config files, the state schema and the wizard's prompts.
+ */
+export type Check = (value: string) => string | undefined;
+
+const MAX_APP = 32;
+const MAX_ENV = 16;
+
+/** Turns free text into a name our resources accept, for "try …" suggestions. */
+export function slugify(value: string, max: number): string {
+  const slug = value
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, max)
+    .replace(/-+$/, '');
+  return slug;
+}
+
+function suggest(value: string, max: number): string {
+  const slug = slugify(value, max);
+  return slug.length >= 2 && slug !== value ? ` (try "${slug}")` : '';
+}
+
+function nameCheck(what: string, value: string, min: number, max: number, example: string): string | undefined {
+  const ok = value.length >= min && value.length <= max && /^[a-z][a-z0-9-]*$/.test(value) && !value.endsWith('-') && !value.includes('--');
+  if (ok) return undefined;
+  return (
+    `${what} "${value}" is not valid: use ${min}–${max} lowercase letters, digits and single hyphens, ` +
+    `starting with a letter and not ending with a hyphen, for example "${example}"${suggest(value, max)}`
+  );
+}
+
+/** App name: part of every resource name (bucket, user, configuration set). */
+export const checkAppName: Check = (v) => nameCheck('app name', v, 2, MAX_APP, 'healthmetrics');
+
+/** Environment name: one state file and one set of resources each (dev, staging, prod …). */
+export const checkEnvName: Check = (v) => nameCheck('environment name', v, 1, MAX_ENV, 'prod');
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+const BUCKET_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
+
+/** S3 general purpose bucket naming rules, as AWS documents them. */
+export const checkBucketName: Check = (v) => {
+  const problems: string[] = [];
+  if (v.length < 3 || v.length > 63) problems.push(`it has ${v.length} characters (3–63 allowed)`);
+  if (/[^a-z0-9.-]/.test(v)) problems.push('only lowercase letters, digits, dots and hyphens are allowed');
+  if (!/^[a-z0-9].*[a-z0-9]$/.test(v) && v.length >= 2) problems.push('it must start and end with a letter or digit');
+  if (v.includes('..')) problems.push('it must not contain two adjacent dots ("..")');
+  if (v.includes('.-') || v.includes('-.')) problems.push('a dot must not be next to a hyphen');
+  if (IPV4.test(v)) problems.push('it must not look like an IP address');
+  const prefix = BUCKET_PREFIXES.find((p) => v.startsWith(p));
+  if (prefix) problems.push(`it must not start with "${prefix}"`);
+  const suffix = BUCKET_SUFFIXES.find((s) => v.endsWith(s));
+  if (suffix) problems.push(`it must not end with "${suffix}"`);
+  if (problems.length === 0) return undefined;
+  return `bucket name "${v}" is not valid: ${problems.join('; ')}. Choose another with --bucket-name, for example "myapp-uploads-prod"`;
+};
+
+/** Normalises a typed domain: lowercase, no trailing dot. Validation runs on the result. */
+export function normalizeDomain(value: string): string {
+  return value.trim().toLowerCase().replace(/\.$/, '');
+}
+
+/** A DNS domain the user controls (the SES identity and the CORS defaults derive from it). */
+export const checkDomain: Check = (raw) => {
+  const v = normalizeDomain(raw);
+  if (/^[a-z]+:\/\//.test(v) || v.includes('/')) {
+    const bare = v.replace(/^[a-z]+:\/\//, '').split('/')[0] ?? '';
+    return `domain "${raw}" is not valid: type the bare domain without scheme or path, for example "${bare}"`;
+  }
+  if (v.length === 0 || v.length > 253) return `domain "${raw}" is not valid: it must have 1–253 characters, for example "example.com"`;
+  const labels = v.split('.');
+  if (labels.length < 2) return `domain "${raw}" is not valid: it needs at least two labels, for example "example.com"`;
+  for (const label of labels) {
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label)) {
+      return `domain "${raw}" is not valid: label "${label}" must have 1–63 letters, digits or hyphens and must not start or end with a hyphen`;
+    }
+  }
+  const tld = labels[labels.length - 1] ?? '';
+  if (/^\d+$/.test(tld)) return `domain "${raw}" is not valid: it looks like an IP address; type a domain name such as "example.com"`;
+  return undefined;
+};
+
+/**
+ * A browser origin allowed to upload: `https://host[:port]` (one leading `*.` wildcard
+ * allowed, as S3 permits), or `http://localhost[:port]` / `http://127.0.0.1[:port]` for
+ * development. Origins have no path: browsers never send one, so S3 would never match it.
+ */
+export const checkCorsOrigin: Check = (v) => {
+  const local = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/;
+  const https = /^https:\/\/(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?(:\d{1,5})?$/;
+  if (local.test(v) || https.test(v)) return undefined;
+  if (v === '*') return 'CORS origin "*" would let any website upload: list your sites instead, for example "https://example.com"';
+  const trimmed = v.replace(/\/+$/, '');
+  if (trimmed !== v && (local.test(trimmed) || https.test(trimmed))) {
+    return `CORS origin "${v}" is not valid: an origin has no trailing slash; type "${trimmed}"`;
+  }
+  if (/^http:\/\//.test(v)) {
+    return `CORS origin "${v}" is not valid: plain http is allowed only for http://localhost[:port]; use "${v.replace(/^http:/, 'https:')}"`;
+  }
+  return `CORS origin "${v}" is not valid: use https://host[:port] without a path (for example "https://www.example.com"), or http://localhost:3000 for development`;
+};
+
+/** An AWS region code such as us-east-1, eu-west-2, ap-southeast-1 or us-gov-west-1. */
+export const checkRegion: Check = (v) =>
+  /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v)
+    ? undefined
+    : `region "${v}" is not valid: use an AWS region code such as us-east-1 or eu-west-1`;
+
+/** An endpoint for an AWS-compatible API (LocalStack, moto): an http(s) URL. */
+export const checkEndpointUrl: Check = (v) => {
+  try {
+    const url = new URL(v);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return undefined;
+  } catch {
+    // fall through to the message
+  }
+  return `endpoint URL "${v}" is not valid: use an http(s) URL such as http://localhost:4566`;
+};
+
+export const LIMITS = { app: MAX_APP, env: MAX_ENV } as const;

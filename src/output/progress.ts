@@ -1,0 +1,38 @@
+import type { RunEvent } from '../steps/runner.js';
+import { type Style, pad } from './style.js';
+
+const PAST: Record<string, string> = { create: 'created', update: 'updated', unchanged: 'unchanged', read: 'checked' };
+
+/**
+ * A plain line-per-event progress display: works on any terminal, in CI logs and in files.
+ * `write` receives whole lines.
+ */
+export function lineRenderer(write: (line: string) => void, style: Style, verbose: boolean): (event: RunEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case 'start':
+        if (verbose) write(style.dim(`… ${event.title}`));
+        break;
+      case 'report':
+        write(style.dim(`  ${event.id}: ${event.message}`));
+        break;
+      case 'debug':
+        if (verbose) write(style.dim(`  · ${event.id}: ${event.message}`));
+        break;
+      case 'done': {
+        const action = event.outcome.action ?? 'done';
+        const word = PAST[action] ?? action;
+        const paint = action === 'create' ? style.green : action === 'update' ? style.yellow : style.dim;
+        const fields = action === 'update' ? ` (${event.outcome.changes.map((c) => c.field).join(', ')})` : '';
+        write(`${style.green('✔')} ${pad(event.outcome.title, 22)}${paint(word)}${fields}`);
+        break;
+      }
+      case 'failed':
+        write(`${style.red('✖')} ${pad(event.outcome.title, 22)}${style.red('failed')}: ${event.outcome.error?.message ?? 'unknown error'}`);
+        break;
+      case 'skipped':
+        write(style.dim(`- ${pad(event.outcome.title, 22)}skipped: ${event.outcome.skippedBecause ?? ''}`));
+        break;
+    }
+  };
+}

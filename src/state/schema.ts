@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { ConfigSchema } from '../config/config.js';
+
+/** The state file format this version writes; older versions are migrated on load. */
+export const STATE_VERSION = 1;
+
+/**
+ * What the tool knows about one resource (one step). `owned` decides teardown: only what this
+ * tool created is ever deleted. `intent` is written before a create call, so a resource that
+ * appears after a crash between the call and the save is still recognised as ours.
+ */
+export const ResourceRecordSchema = z
+  .object({
+    status: z.enum(['pending', 'created', 'adopted', 'updated', 'unchanged']),
+    owned: z.boolean(),
+    outputs: z.record(z.string(), z.unknown()),
+    intent: z.record(z.string(), z.unknown()).optional(),
+    updatedAt: z.string(),
+  })
+  .strict();
+
+export type ResourceRecord = z.infer<typeof ResourceRecordSchema>;
+
+export const StateSchema = z
+  .object({
+    version: z.literal(STATE_VERSION),
+    app: z.string(),
+    environment: z.string(),
+    region: z.string(),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/)
+      .nullable(),
+    config: ConfigSchema,
+    resources: z.record(z.string(), ResourceRecordSchema),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .strict();
+
+/** The whole state file of one environment. */
+export type State = z.infer<typeof StateSchema>;
+
+export function newState(config: z.infer<typeof ConfigSchema>, now: Date = new Date()): State {
+  return {
+    version: STATE_VERSION,
+    app: config.app,
+    environment: config.environment,
+    region: config.region,
+    accountId: null,
+    config,
+    resources: {},
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+}

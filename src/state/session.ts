@@ -1,0 +1,55 @@
+import type { ResourceRecord, State } from './schema.js';
+import type { StateStore } from './store.js';
+
+/** How one step ended, as the runner hands it to the state. */
+export interface StepRecordInput {
+  type: 'created' | 'updated' | 'unchanged';
+  outputs: Record<string, unknown>;
+}
+
+/**
+ * The state of one run in memory, saved through its store after every change. Decides
+ * ownership: a resource is ours when we created it, or when we wrote an intent to create it
+ * and it then appeared (the create went through but its answer was lost).
+ */
+export class StateSession {
+  readonly store: StateStore;
+  readonly state: State;
+
+  constructor(store: StateStore, state: State) {
+    this.store = store;
+    this.state = state;
+  }
+
+  record(id: string): ResourceRecord | undefined {
+    return this.state.resources[id];
+  }
+
+  /** Persists identifiers of a create *before* the call that creates. */
+  async intend(id: string, data: Record<string, unknown>): Promise<void> {
+    const prev = this.record(id);
+    const now = new Date().toISOString();
+    this.state.resources[id] = prev
+      ? { ...prev, intent: { ...prev.intent, ...data }, updatedAt: now }
+      : { status: 'pending', owned: false, outputs: {}, intent: data, updatedAt: now };
+    await this.store.save(this.state);
+  }
+
+  async recordResult(id: string, result: StepRecordInput): Promise<ResourceRecord> {
+    const prev = this.record(id);
+    const createdByUs = result.type === 'created' || prev?.owned === true || (prev?.status === 'pending' && prev.intent !== undefined);
+    const firstSight = prev === undefined || prev.status === 'pending';
+    const status: ResourceRecord['status'] =
+      result.type === 'created' ? 'created' : firstSight ? (createdByUs ? 'created' : 'adopted') : result.type;
+    const record: ResourceRecord = { status, owned: createdByUs, outputs: result.outputs, updatedAt: new Date().toISOString() };
+    this.state.resources[id] = record;
+    // The account step is the identity check of the whole state file.
+    if (id === 'account' && typeof result.outputs['accountId'] === 'string') this.state.accountId = result.outputs['accountId'];
+    await this.store.save(this.state);
+    return record;
+  }
+
+  async save(): Promise<void> {
+    await this.store.save(this.state);
+  }
+}

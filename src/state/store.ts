@@ -1,0 +1,209 @@
+import { hostname } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
+import writeFileAtomic from 'write-file-atomic';
+import { HmError } from '../errors.js';
+import { STATE_VERSION, type State, StateSchema } from './schema.js';
+
+export const STATE_DIR = '.hm-infra';
+
+/** `.hm-infra/<env>.json` under the working directory, unless `--state` names another file. */
+export function statePathFor(env: string, override?: string, cwd: string = process.cwd()): string {
+  return override !== undefined ? resolve(cwd, override) : join(cwd, STATE_DIR, `${env}.json`);
+}
+
+/** Who holds the lock, written beside it so a refused run can name the holder. */
+interface LockHolder {
+  pid: number;
+  host: string;
+  command: string;
+  startedAt: string;
+}
+
+/** A lock whose holder has not refreshed it for this long is stale (the holder died). */
+const STALE_MS = 15_000;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * Loads, saves and locks one state file. Saves are atomic (temp file, fsync, rename) and
+ * serialised, so the file on disk is always one whole snapshot; a file that fails to parse
+ * is reported and never overwritten.
+ */
+export class StateStore {
+  readonly path: string;
+  private queue: Promise<void> = Promise.resolve();
+  private lostLock: Error | undefined;
+  private release: (() => Promise<void>) | undefined;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** The path as the user would type it, for messages. */
+  get displayPath(): string {
+    const rel = relative(process.cwd(), this.path);
+    return rel.startsWith('..') ? this.path : rel;
+  }
+
+  private get lockPath(): string {
+    return `${this.path}.lock`;
+  }
+
+  private get holderPath(): string {
+    return `${this.path}.lock-holder`;
+  }
+
+  /** The recorded state, or undefined when there is no state file yet. */
+  async load(): Promise<State | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return undefined;
+      throw new HmError('STATE_UNREADABLE', `cannot read the state file ${this.displayPath}: ${(err as Error).message}`, 'user', {
+        hint: 'Check the file permissions, or pass another file with --state.',
+      });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw this.corrupt(`it is not valid JSON (${(err as Error).message})`);
+    }
+    const version = (json as { version?: unknown } | null)?.version;
+    if (typeof version === 'number' && version > STATE_VERSION) {
+      throw new HmError('STATE_TOO_NEW', `the state file ${this.displayPath} was written by a newer hm-infra (format ${version}; this one reads ${STATE_VERSION})`, 'user', {
+        hint: 'Upgrade hm-infra (npm install -g hm-infra@latest) and re-run.',
+      });
+    }
+    const parsed = StateSchema.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw this.corrupt(`it does not match the expected format:\n  ${problems.join('\n  ')}`);
+    }
+    return parsed.data;
+  }
+
+  private corrupt(why: string): HmError {
+    return new HmError('STATE_CORRUPT', `the state file ${this.displayPath} is damaged: ${why}`, 'user', {
+      hint: 'It was left untouched. Restore it from a backup or fix it by hand; or move it aside and re-run `hm-infra init`, which adopts the resources it finds by name.',
+    });
+  }
+
+  /** Writes a snapshot of `state` atomically; concurrent calls are applied in order. */
+  save(state: State): Promise<void> {
+    const text = `${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`;
+    const next = this.queue.then(() => this.write(text));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async write(text: string): Promise<void> {
+    if (this.lostLock) {
+      throw new HmError('STATE_LOCK_LOST', `the lock on ${this.displayPath} was lost (${this.lostLock.message}); nothing more is written`, 'internal', {
+        hint: 'Make sure no other hm-infra run uses this environment, then re-run.',
+      });
+    }
+    await this.ensureDir();
+    await writeFileAtomic(this.path, text, { mode: 0o600, fsync: true });
+  }
+
+  /** Creates the state folder 0700 with a `.gitignore`, the state holds a secret key. */
+  private async ensureDir(): Promise<void> {
+    const dir = dirname(this.path);
+    let created = false;
+    try {
+      await stat(dir);
+    } catch (err) {
+      if (errno(err) !== 'ENOENT') throw err;
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      created = true;
+    }
+    // Only a folder this tool owns is tightened; a user's own folder (--state ./x.json) is not touched.
+    if (created || basename(dir) === STATE_DIR) {
+      await chmod(dir, 0o700);
+      const gitignore = join(dir, '.gitignore');
+      try {
+        await writeFile(gitignore, '# hm-infra state: holds an AWS secret key, never commit it\n*\n', { flag: 'wx', mode: 0o600 });
+      } catch (err) {
+        if (errno(err) !== 'EEXIST') throw err;
+      }
+    }
+  }
+
+  /**
+   * Takes the lock for a run that writes. A second run is refused with the holder's pid,
+   * host and command; a lock left by a process that died on this host is taken over.
+   */
+  async lock(command: string): Promise<void> {
+    await this.ensureDir();
+    const acquire = () =>
+      lockfile.lock(this.path, {
+        realpath: false,
+        lockfilePath: this.lockPath,
+        stale: STALE_MS,
+        update: STALE_MS / 3,
+        retries: 0,
+        onCompromised: (err) => {
+          this.lostLock = err;
+        },
+      });
+    try {
+      this.release = await acquire();
+    } catch (err) {
+      if (errno(err) !== 'ELOCKED') throw err;
+      const holder = await this.readHolder();
+      if (holder && holder.host === hostname() && !isAlive(holder.pid)) {
+        await rm(this.lockPath, { recursive: true, force: true });
+        this.release = await acquire().catch(() => {
+          throw this.locked(holder);
+        });
+      } else {
+        throw this.locked(holder);
+      }
+    }
+    const holder: LockHolder = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString() };
+    await writeFile(this.holderPath, JSON.stringify(holder), { mode: 0o600 });
+  }
+
+  /** Releases the lock taken by `lock`; safe to call when none is held. */
+  async unlock(): Promise<void> {
+    const release = this.release;
+    if (!release) return;
+    this.release = undefined;
+    await this.queue;
+    await rm(this.holderPath, { force: true });
+    await release().catch(() => undefined);
+  }
+
+  private async readHolder(): Promise<LockHolder | undefined> {
+    try {
+      return JSON.parse(await readFile(this.holderPath, 'utf8')) as LockHolder;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private locked(holder: LockHolder | undefined): HmError {
+    const who = holder
+      ? `\`hm-infra ${holder.command}\` (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})`
+      : 'another process';
+    return new HmError('STATE_LOCKED', `${this.displayPath} is locked by ${who}`, 'user', {
+      exitCode: 1,
+      hint: `Wait for that run to finish and re-run. A lock whose process has died expires after ${STALE_MS / 1000} s.`,
+    });
+  }
+}

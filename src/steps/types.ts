@@ -1,0 +1,72 @@
+import type { AwsContext } from '../aws/context.js';
+import type { Config } from '../config/config.js';
+import type { ResourceRecord } from '../state/schema.js';
+
+export type StepId = string;
+
+/**
+ * Outputs of every step by id. Each step module adds its own entry by declaration merging,
+ * so `ctx.output('bucket')` is typed where it is used.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface StepOutputs {}
+
+/** One difference between what exists and what should exist. */
+export interface Change {
+  /** The setting or resource that differs, e.g. `versioning` or `bucket`. */
+  field: string;
+  action: 'create' | 'update' | 'delete';
+  from?: unknown;
+  to?: unknown;
+  /** Why, in words, for `--verbose` and the plan. */
+  note?: string;
+}
+
+export type ResultType = 'created' | 'updated' | 'unchanged';
+
+export interface StepResult<Out> {
+  type: ResultType;
+  outputs: Out;
+}
+
+/** What a step may use. Steps never print or exit: they report here and throw HmError. */
+export interface StepContext {
+  readonly config: Config;
+  readonly mode: 'apply' | 'plan';
+  /** This step's record from the state file, if any. */
+  readonly recorded: ResourceRecord | undefined;
+  /** The account id the state file belongs to (null before the first run). */
+  readonly recordedAccountId: string | null;
+  /** SDK clients of this run; throws in `plan --offline`, where no step reads AWS. */
+  readonly aws: AwsContext;
+  /** Outputs of a finished dependency. */
+  output<K extends keyof StepOutputs>(id: K): StepOutputs[K];
+  /** Progress the user should see (a long wait, what is being waited for). */
+  report(message: string): void;
+  /** Why something was skipped or changed; shown with --verbose. */
+  debug(message: string): void;
+  /** Saves identifiers of a create to state before the call (see StateSession.intend). */
+  intend(data: Record<string, unknown>): Promise<void>;
+}
+
+/**
+ * One resource (or one group of settings of a resource). `read` finds what exists, `plan`
+ * compares it with the config, `apply` makes it so, `destroy` removes what this tool made.
+ */
+export interface Step<Obs = unknown, Out extends object = object> {
+  readonly id: StepId;
+  readonly title: string;
+  readonly dependsOn: readonly StepId[];
+  /** A step that only reads (the account check): shown as "read", never as "create". */
+  readonly readOnly?: boolean;
+  read(ctx: StepContext): Promise<Obs | undefined>;
+  /** [] means nothing to do; `observed` undefined means the resource does not exist. */
+  plan(ctx: StepContext, observed: Obs | undefined): Change[];
+  apply(ctx: StepContext, observed: Obs | undefined, changes: Change[]): Promise<StepResult<Out>>;
+  /** The outputs of a resource that exists as observed (used when nothing changes). */
+  outputs(ctx: StepContext, observed: Obs): Out;
+  destroy(ctx: StepContext, recorded: Out): Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStep = Step<any, any>;
