@@ -1,0 +1,217 @@
+/**
+ * A stateful fake AWS account: what each API call does to it follows AWS's documented
+ * behaviour and error codes. Installed through aws-sdk-client-mock (see install.ts), so the
+ * production code runs unchanged. Every call is logged; faults can be injected by position.
+ */
+
+export interface Call {
+  n: number;
+  service: string;
+  command: string;
+  input: Record<string, unknown>;
+}
+
+/** An SDK-shaped service error: `name` is the AWS error code. */
+export class FakeAwsError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number; requestId: string };
+  constructor(name: string, status: number, message = name) {
+    super(message);
+    this.name = name;
+    this.$fault = status >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode: status, requestId: 'fake-request' };
+  }
+}
+
+export const awsError = (name: string, status: number, message?: string) => new FakeAwsError(name, status, message);
+
+interface Fault {
+  /** 1-based index of the call (counted over all services) that fails. */
+  at: number;
+  error: () => Error;
+  /** 'before': AWS never saw the call; 'after': it took effect but the answer was lost. */
+  when: 'before' | 'after';
+}
+
+export interface FakeBucket {
+  name: string;
+  region: string;
+  versioning?: string;
+  encryption?: unknown;
+  publicAccessBlock?: Record<string, boolean>;
+  cors?: unknown[];
+  lifecycle?: unknown[];
+  tags?: Array<{ Key: string; Value: string }>;
+  policy?: string;
+  objects: Map<string, Array<{ versionId: string; isDeleteMarker: boolean; body: string }>>;
+}
+
+const READ_PREFIXES = ['Get', 'Head', 'List', 'Describe'];
+
+type Handler = (input: Record<string, unknown>, region: string) => unknown;
+
+const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
+
+export class FakeAccount {
+  accountId = '123456789012';
+  callerArn = 'arn:aws:iam::123456789012:user/admin';
+  readonly calls: Call[] = [];
+  readonly buckets = new Map<string, FakeBucket>();
+  /** Bucket names that exist in some other account. */
+  readonly foreignBuckets = new Set<string>();
+  /** Delay added to every call, in ms (for concurrency and benchmark runs). */
+  delayMs = 0;
+  private faults: Fault[] = [];
+  private throttled = 0;
+
+  /** The k-th call from now (1-based, all services) fails. */
+  failCall(k: number, options: { when?: 'before' | 'after'; error?: () => Error } = {}): void {
+    this.faults.push({ at: this.calls.length + k, when: options.when ?? 'before', error: options.error ?? (() => awsError('InternalError', 500, 'We encountered an internal error. Please try again.')) });
+  }
+
+  /** The next `count` calls are throttled. */
+  throttle(count: number): void {
+    this.throttled = count;
+  }
+
+  /** Calls that change something (not Get/Head/List/Describe). */
+  get writes(): Call[] {
+    return this.calls.filter((c) => !READ_PREFIXES.some((p) => c.command.startsWith(p)) && c.command !== 'GetCallerIdentity');
+  }
+
+  /** Everything the account holds, in a form tests can compare. */
+  snapshot(): unknown {
+    const buckets = [...this.buckets.values()]
+      .map((b) => ({ ...b, objects: [...b.objects.entries()] }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return clone({ buckets });
+  }
+
+  async call(service: string, command: string, input: Record<string, unknown>, region: string): Promise<unknown> {
+    const call: Call = { n: this.calls.length + 1, service, command, input: clone(input) };
+    this.calls.push(call);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.throttled > 0) {
+      this.throttled -= 1;
+      throw service === 's3' ? awsError('SlowDown', 503, 'Please reduce your request rate.') : awsError('Throttling', 400, 'Rate exceeded');
+    }
+    const fault = this.faults.find((f) => f.at === call.n);
+    if (fault?.when === 'before') throw fault.error();
+    const handler = this.handlers[`${service}:${command}`];
+    if (!handler) throw new Error(`the fake account does not implement ${service}:${command}`);
+    const result = clone(await handler(clone(input), region));
+    if (fault?.when === 'after') throw fault.error();
+    return result;
+  }
+
+  // ── S3 ────────────────────────────────────────────────────────────────────────────────
+  private bucket(input: Record<string, unknown>): FakeBucket {
+    const bucket = this.buckets.get(String(input['Bucket']));
+    if (!bucket) throw awsError('NoSuchBucket', 404, 'The specified bucket does not exist');
+    return bucket;
+  }
+
+  private readonly handlers: Record<string, Handler> = {
+    'sts:GetCallerIdentity': () => ({ Account: this.accountId, Arn: this.callerArn, UserId: 'AIDAFAKE' }),
+
+    's3:CreateBucket': (input, region) => {
+      const name = String(input['Bucket']);
+      const location = (input['CreateBucketConfiguration'] as { LocationConstraint?: string } | undefined)?.LocationConstraint;
+      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw awsError('InvalidBucketName', 400, 'The specified bucket is not valid.');
+      if (region === 'us-east-1' && location !== undefined) throw awsError('InvalidLocationConstraint', 400, 'The specified location-constraint is not valid');
+      if (region !== 'us-east-1' && location !== region) throw awsError('IllegalLocationConstraintException', 400, `The ${location ?? 'unspecified'} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+      if (this.foreignBuckets.has(name)) throw awsError('BucketAlreadyExists', 409, 'The requested bucket name is not available.');
+      const existing = this.buckets.get(name);
+      // us-east-1 answers 200 to re-creating a bucket you own (legacy behaviour); other regions 409.
+      if (existing) {
+        if (region === 'us-east-1') return { Location: `/${name}` };
+        throw awsError('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.');
+      }
+      this.buckets.set(name, {
+        name,
+        region,
+        // Since 2023 new buckets have SSE-S3 and all four public access block flags by default.
+        encryption: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }] },
+        publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+        objects: new Map(),
+      });
+      return { Location: `/${name}` };
+    },
+    's3:HeadBucket': (input, region) => {
+      const name = String(input['Bucket']);
+      if (this.foreignBuckets.has(name)) throw awsError('Forbidden', 403, 'Forbidden');
+      const bucket = this.buckets.get(name);
+      if (!bucket) throw awsError('NotFound', 404, 'Not Found');
+      if (bucket.region !== region) throw awsError('PermanentRedirect', 301, 'Moved Permanently');
+      return { BucketRegion: bucket.region };
+    },
+    's3:DeleteBucket': (input) => {
+      const bucket = this.bucket(input);
+      if (bucket.objects.size > 0) throw awsError('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty');
+      this.buckets.delete(bucket.name);
+      return {};
+    },
+    's3:GetBucketVersioning': (input) => {
+      const bucket = this.bucket(input);
+      return bucket.versioning ? { Status: bucket.versioning } : {};
+    },
+    's3:PutBucketVersioning': (input) => {
+      this.bucket(input).versioning = (input['VersioningConfiguration'] as { Status: string }).Status;
+      return {};
+    },
+    's3:GetBucketEncryption': (input) => {
+      const bucket = this.bucket(input);
+      if (!bucket.encryption) throw awsError('ServerSideEncryptionConfigurationNotFoundError', 404, 'The server side encryption configuration was not found');
+      return { ServerSideEncryptionConfiguration: bucket.encryption };
+    },
+    's3:PutBucketEncryption': (input) => {
+      this.bucket(input).encryption = input['ServerSideEncryptionConfiguration'];
+      return {};
+    },
+    's3:GetPublicAccessBlock': (input) => {
+      const bucket = this.bucket(input);
+      if (!bucket.publicAccessBlock) throw awsError('NoSuchPublicAccessBlockConfiguration', 404, 'The public access block configuration was not found');
+      return { PublicAccessBlockConfiguration: bucket.publicAccessBlock };
+    },
+    's3:PutPublicAccessBlock': (input) => {
+      this.bucket(input).publicAccessBlock = input['PublicAccessBlockConfiguration'] as Record<string, boolean>;
+      return {};
+    },
+    's3:GetBucketCors': (input) => {
+      const bucket = this.bucket(input);
+      if (!bucket.cors) throw awsError('NoSuchCORSConfiguration', 404, 'The CORS configuration does not exist');
+      return { CORSRules: bucket.cors };
+    },
+    's3:PutBucketCors': (input) => {
+      const rules = (input['CORSConfiguration'] as { CORSRules?: unknown[] }).CORSRules ?? [];
+      if (rules.length === 0 || rules.length > 100) throw awsError('MalformedXML', 400, 'The XML you provided was not well-formed');
+      this.bucket(input).cors = rules;
+      return {};
+    },
+    's3:GetBucketLifecycleConfiguration': (input) => {
+      const bucket = this.bucket(input);
+      if (!bucket.lifecycle) throw awsError('NoSuchLifecycleConfiguration', 404, 'The lifecycle configuration does not exist');
+      return { Rules: bucket.lifecycle };
+    },
+    's3:PutBucketLifecycleConfiguration': (input) => {
+      const rules = ((input['LifecycleConfiguration'] as { Rules?: Array<Record<string, unknown>> }).Rules ?? []);
+      const ids = rules.map((r) => r['ID']);
+      if (rules.some((r) => r['Filter'] === undefined && r['Prefix'] === undefined) || new Set(ids).size !== ids.length) {
+        throw awsError('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema');
+      }
+      this.bucket(input).lifecycle = rules;
+      return {};
+    },
+    's3:GetBucketTagging': (input) => {
+      const bucket = this.bucket(input);
+      if (!bucket.tags) throw awsError('NoSuchTagSet', 404, 'The TagSet does not exist');
+      return { TagSet: bucket.tags };
+    },
+    's3:PutBucketTagging': (input) => {
+      const tags = (input['Tagging'] as { TagSet: Array<{ Key: string; Value: string }> }).TagSet;
+      if (new Set(tags.map((t) => t.Key)).size !== tags.length) throw awsError('InvalidTag', 400, 'Cannot provide multiple Tags with the same key');
+      this.bucket(input).tags = tags;
+      return {};
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import * as S3 from '@aws-sdk/client-s3';
+import * as STS from '@aws-sdk/client-sts';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { FakeAccount } from './account.js';
+
+/** SDK modules the fake answers for: every command of each is routed to FakeAccount.call. */
+const SERVICES = [
+  { service: 's3', module: S3 as Record<string, unknown>, client: S3.S3Client },
+  { service: 'sts', module: STS as Record<string, unknown>, client: STS.STSClient },
+] as const;
+
+export interface InstalledFake {
+  fake: FakeAccount;
+  restore(): void;
+}
+
+/**
+ * Routes every command of every client class to the fake account (an unimplemented command
+ * fails loudly), so production code runs unchanged against it.
+ */
+export function installFakeAccount(fake: FakeAccount = new FakeAccount()): InstalledFake {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const stubs: Array<AwsStub<any, any, any>> = [];
+  for (const { service, module, client } of SERVICES) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const stub = mockClient(client as any);
+    for (const [name, value] of Object.entries(module)) {
+      if (!name.endsWith('Command') || name.startsWith('$') || typeof value !== 'function') continue;
+      const command = name.slice(0, -'Command'.length);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      stub.on(value as any).callsFake(async (input: Record<string, unknown>, getClient: () => { config: { region: () => Promise<string> } }) =>
+        fake.call(service, command, input, await getClient().config.region()),
+      );
+    }
+    stubs.push(stub);
+  }
+  return { fake, restore: () => stubs.forEach((s) => s.restore()) };
+}

@@ -1,0 +1,50 @@
+import { AwsContext } from '../../src/aws/context.js';
+import { type Config, resolveConfig } from '../../src/config/config.js';
+import type { ResourceRecord } from '../../src/state/schema.js';
+import type { AnyStep, StepContext, StepOutputs } from '../../src/steps/types.js';
+
+export function givenConfig(overrides: Partial<Config> = {}): Config {
+  const base = resolveConfig({ app: 'healthmetrics', domain: 'example.com', environment: 'dev', region: overrides.region ?? 'us-east-1' });
+  return { ...base, ...overrides };
+}
+
+export interface TestContext extends StepContext {
+  reports: string[];
+  intents: Array<Record<string, unknown>>;
+}
+
+/** A step context as the runner would build it, with the given dependency outputs. */
+export function givenStepContext(options: { config?: Config; outputs?: Partial<StepOutputs>; recorded?: ResourceRecord; accountId?: string | null } = {}): TestContext {
+  const config = options.config ?? givenConfig();
+  const aws = new AwsContext({ region: config.region });
+  const reports: string[] = [];
+  const intents: Array<Record<string, unknown>> = [];
+  const outputs = options.outputs ?? {};
+  return {
+    config,
+    mode: 'apply',
+    recorded: options.recorded,
+    recordedAccountId: options.accountId ?? null,
+    aws,
+    output: (id) => {
+      const value = (outputs as Record<string, unknown>)[id as string];
+      if (value === undefined) throw new Error(`no outputs for ${String(id)}`);
+      return value as never;
+    },
+    report: (m) => reports.push(m),
+    debug: () => undefined,
+    intend: async (data) => {
+      intents.push(data);
+    },
+    reports,
+    intents,
+  };
+}
+
+/** What the runner does with one step: read, plan, apply only when something differs. */
+export async function converge(step: AnyStep, ctx: StepContext) {
+  const observed = await step.read(ctx);
+  const changes = step.plan(ctx, observed);
+  const result = changes.length > 0 ? await step.apply(ctx, observed, changes) : { type: 'unchanged' as const, outputs: step.outputs(ctx, observed) };
+  return { observed, changes, result };
+}

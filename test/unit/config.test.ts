@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/config.js';
+import { checkAppName, checkBucketName, checkCorsOrigin, checkDomain, checkEnvName, checkRegion } from '../../src/config/validate.js';
+import { HmError } from '../../src/errors.js';
+
+describe('validators', () => {
+  it.each([
+    ['app', checkAppName, ['healthmetrics', 'my-app2', 'ab'], ['A', 'Health_Metrics', '1app', 'app-', 'my--app', 'a'.repeat(33)]],
+    ['env', checkEnvName, ['dev', 'prod', 'staging-2', 'x'], ['Prod', 'dev_1', '-dev', 'a'.repeat(17), '../etc']],
+    ['region', checkRegion, ['us-east-1', 'eu-west-2', 'ap-southeast-1', 'us-gov-west-1'], ['useast1', 'US-EAST-1', 'us-east', 'east-1']],
+    ['domain', checkDomain, ['example.com', 'Example.COM.', 'mail.example.co.uk', 'xn--bcher-kva.example'], ['example', 'https://example.com', 'exa_mple.com', '-a.com', '1.2.3.4', 'example.com/path']],
+    [
+      'cors origin',
+      checkCorsOrigin,
+      ['https://example.com', 'https://www.example.com:8443', 'http://localhost:3003', 'http://127.0.0.1', 'https://*.example.com'],
+      ['http://example.com', 'https://example.com/', 'https://example.com/app', '*', 'ftp://example.com', 'example.com'],
+    ],
+    [
+      'bucket name',
+      checkBucketName,
+      ['healthmetrics-uploads-dev', 'abc', 'a.b-c', 'a'.repeat(63)],
+      ['ab', 'a'.repeat(64), 'My-Bucket', 'my..bucket', '192.168.1.1', 'xn--bucket', 'bucket-', 'bucket-s3alias', 'my_bucket', 'a.-b', 'sthree-x'],
+    ],
+  ] as const)('%s: accepts the good and explains the bad', (_what, check, good, bad) => {
+    for (const value of good) expect(check(value), value).toBeUndefined();
+    for (const value of bad) expect(check(value), value).toMatch(/is not valid|would let any website/);
+  });
+
+  it('suggests what to type instead', () => {
+    expect(checkAppName('Health_Metrics')).toContain('try "health-metrics"');
+    expect(checkCorsOrigin('https://example.com/')).toContain('type "https://example.com"');
+    expect(checkCorsOrigin('http://example.com')).toContain('use "https://example.com"');
+    expect(checkDomain('https://example.com/x')).toContain('for example "example.com"');
+    expect(checkBucketName('my..bucket')).toContain('two adjacent dots');
+    expect(checkBucketName('xn--abc')).toContain('must not start with "xn--"');
+    expect(checkBucketName('10.0.0.1')).toContain('IP address');
+  });
+});
+
+describe('resolveConfig', () => {
+  const base = { environment: 'dev', region: 'us-east-1' };
+
+  it('derives the bucket name and CORS origins from app, env and domain', () => {
+    const config = resolveConfig({ ...base, app: 'healthmetrics', domain: 'Example.com.' });
+    expect(config).toEqual({
+      app: 'healthmetrics',
+      environment: 'dev',
+      region: 'us-east-1',
+      domain: 'example.com',
+      bucketName: 'healthmetrics-uploads-dev',
+      corsOrigins: ['https://example.com', 'https://www.example.com'],
+    });
+  });
+
+  it('falls back to the recorded configuration for values not given', () => {
+    const recorded = resolveConfig({ ...base, app: 'hm', domain: 'example.com', bucketName: 'custom-bucket', corsOrigins: ['http://localhost:3000'] });
+    expect(resolveConfig(base, recorded)).toEqual(recorded);
+    expect(resolveConfig({ ...base, corsOrigins: ['https://app.example.com'] }, recorded).corsOrigins).toEqual(['https://app.example.com']);
+  });
+
+  it('names every missing flag at once', () => {
+    expect(() => resolveConfig(base)).toThrow(/missing required values: --app <name>, --domain <domain>/);
+  });
+
+  it('reports every invalid value at once, as bad input (exit 2)', () => {
+    let error: unknown;
+    try {
+      resolveConfig({ ...base, region: 'nowhere', app: 'Bad App', domain: 'nodot', corsOrigins: ['http://x.com'] });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(HmError);
+    const lines = (error as HmError).message.split('\n');
+    expect(lines).toHaveLength(4);
+    expect((error as HmError).exitCode).toBe(2);
+  });
+});

@@ -1,0 +1,202 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AwsContext } from '../../src/aws/context.js';
+import { HmError } from '../../src/errors.js';
+import { newState } from '../../src/state/schema.js';
+import { StateSession } from '../../src/state/session.js';
+import { StateStore } from '../../src/state/store.js';
+import { orderSteps, runSteps } from '../../src/steps/runner.js';
+import type { AnyStep, Change } from '../../src/steps/types.js';
+import { givenConfig } from '../support/context.js';
+
+interface Gate {
+  promise: Promise<void>;
+  open(): void;
+}
+function gate(): Gate {
+  let open = () => undefined as void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** A step that exists or not, waits on a gate when applying, and logs what happens to it. */
+function givenStep(id: string, dependsOn: string[], log: string[], options: { exists?: boolean; fails?: boolean; wait?: Gate; changes?: Change[] } = {}): AnyStep {
+  return {
+    id,
+    title: `step ${id}`,
+    dependsOn,
+    read: async () => {
+      log.push(`read ${id}`);
+      return options.exists ? { id } : undefined;
+    },
+    plan: (_ctx, observed) => (observed ? (options.changes ?? []) : [{ field: id, action: 'create' }]),
+    apply: async () => {
+      log.push(`start ${id}`);
+      if (options.wait) await options.wait.promise;
+      if (options.fails) throw new HmError('BOOM', `${id} failed`, 'aws');
+      log.push(`end ${id}`);
+      return { type: 'created', outputs: { id } };
+    },
+    outputs: () => ({ id }),
+    destroy: async () => undefined,
+  };
+}
+
+let dir: string;
+let store: StateStore;
+const config = givenConfig();
+const aws = new AwsContext({ region: 'us-east-1' });
+
+function session(): StateSession {
+  return new StateSession(store, newState(config));
+}
+
+describe('orderSteps', () => {
+  const log: string[] = [];
+  it('puts every step after its dependencies', () => {
+    const steps = [givenStep('c', ['b'], log), givenStep('b', ['a'], log), givenStep('a', [], log)];
+    expect(orderSteps(steps).map((s) => s.id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('rejects a cycle, naming it', () => {
+    const steps = [givenStep('a', ['c'], log), givenStep('b', ['a'], log), givenStep('c', ['b'], log)];
+    expect(() => orderSteps(steps)).toThrow(/cycle: a → c → b → a/);
+  });
+
+  it('rejects duplicate ids and unknown dependencies', () => {
+    expect(() => orderSteps([givenStep('a', [], log), givenStep('a', [], log)])).toThrow(/share the id "a"/);
+    expect(() => orderSteps([givenStep('a', ['ghost'], log)])).toThrow(/unknown step "ghost"/);
+  });
+});
+
+describe('runSteps', () => {
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hm-runner-'));
+    store = new StateStore(join(dir, 'dev.json'));
+  });
+
+  it('runs independent steps at the same time', async () => {
+    const log: string[] = [];
+    const a = gate();
+    const b = gate();
+    const steps = [givenStep('root', [], log, { exists: true }), givenStep('a', ['root'], log, { wait: a }), givenStep('b', ['root'], log, { wait: b })];
+    // WHEN
+    const run = runSteps(steps, { mode: 'apply', config, aws, session: session() });
+    await new Promise((r) => setTimeout(r, 20));
+    // THEN both have started before either finished
+    expect(log).toContain('start a');
+    expect(log).toContain('start b');
+    expect(log.some((l) => l.startsWith('end'))).toBe(false);
+    a.open();
+    b.open();
+    expect((await run).ok).toBe(true);
+  });
+
+  it('starts a step as soon as its own dependencies are done, not when a whole wave is', async () => {
+    const log: string[] = [];
+    const slow = gate();
+    const steps = [givenStep('fast', [], log), givenStep('slow', [], log, { wait: slow }), givenStep('after-fast', ['fast'], log)];
+    // WHEN
+    const run = runSteps(steps, { mode: 'apply', config, aws, session: session() });
+    await new Promise((r) => setTimeout(r, 20));
+    // THEN
+    expect(log).toContain('end after-fast');
+    expect(log).not.toContain('end slow');
+    slow.open();
+    await run;
+  });
+
+  it('saves state after every step', async () => {
+    const log: string[] = [];
+    const second = gate();
+    const steps = [givenStep('first', [], log), givenStep('second', ['first'], log, { wait: second })];
+    // WHEN
+    const run = runSteps(steps, { mode: 'apply', config, aws, session: session() });
+    await new Promise((r) => setTimeout(r, 30));
+    // THEN the first step is on disk while the second is still running
+    const onDisk = JSON.parse(await readFile(store.path, 'utf8'));
+    expect(onDisk.resources.first).toMatchObject({ status: 'created', owned: true, outputs: { id: 'first' } });
+    expect(onDisk.resources.second).toBeUndefined();
+    second.open();
+    await run;
+  });
+
+  it('after a failure starts nothing new but lets running steps finish and saves them', async () => {
+    const log: string[] = [];
+    const running = gate();
+    const steps = [
+      givenStep('fails', [], log, { fails: true }),
+      givenStep('running', [], log, { wait: running }),
+      givenStep('needs-fails', ['fails'], log),
+      givenStep('needs-running', ['running'], log),
+    ];
+    // WHEN
+    const run = runSteps(steps, { mode: 'apply', config, aws, session: session() });
+    await new Promise((r) => setTimeout(r, 20));
+    running.open();
+    const result = await run;
+    // THEN
+    expect(result.ok).toBe(false);
+    const status = Object.fromEntries(result.outcomes.map((o) => [o.id, o.status]));
+    expect(status).toEqual({ fails: 'failed', running: 'done', 'needs-fails': 'skipped', 'needs-running': 'skipped' });
+    expect(result.outcomes.find((o) => o.id === 'fails')?.error?.message).toBe('fails failed');
+    expect(log).not.toContain('start needs-running');
+    const onDisk = JSON.parse(await readFile(store.path, 'utf8'));
+    expect(onDisk.resources.running.status).toBe('created');
+  });
+
+  it('does not call apply when the plan is empty', async () => {
+    const log: string[] = [];
+    // WHEN
+    const result = await runSteps([givenStep('same', [], log, { exists: true })], { mode: 'apply', config, aws, session: session() });
+    // THEN
+    expect(log).toEqual(['read same']);
+    expect(result.outcomes[0]?.action).toBe('unchanged');
+  });
+
+  it('in plan mode reads but never applies, and does not read what depends on an absent resource', async () => {
+    const log: string[] = [];
+    const steps = [
+      givenStep('exists', [], log, { exists: true, changes: [{ field: 'ttl', action: 'update', from: 1, to: 2 }] }),
+      givenStep('absent', [], log),
+      givenStep('child', ['absent'], log, { exists: true }),
+    ];
+    // WHEN
+    const result = await runSteps(steps, { mode: 'plan', config, aws });
+    // THEN
+    expect(log.sort()).toEqual(['read absent', 'read exists']);
+    expect(result.outcomes.map((o) => [o.id, o.action])).toEqual([
+      ['exists', 'update'],
+      ['absent', 'create'],
+      ['child', 'create'],
+    ]);
+  });
+
+  it('offline reads nothing at all', async () => {
+    const log: string[] = [];
+    // WHEN
+    const result = await runSteps([givenStep('a', [], log, { exists: true }), givenStep('b', ['a'], log)], { mode: 'plan', config, aws: undefined });
+    // THEN
+    expect(log).toEqual([]);
+    expect(result.outcomes.map((o) => o.action)).toEqual(['create', 'create']);
+  });
+
+  it('stops scheduling when aborted and reports the rest as skipped', async () => {
+    const log: string[] = [];
+    const first = gate();
+    const controller = new AbortController();
+    const steps = [givenStep('first', [], log, { wait: first }), givenStep('second', ['first'], log)];
+    // WHEN
+    const run = runSteps(steps, { mode: 'apply', config, aws, session: session(), signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    first.open();
+    const result = await run;
+    // THEN
+    expect(result.aborted).toBe(true);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['done', 'skipped']);
+    expect(log).not.toContain('start second');
+  });
+});
