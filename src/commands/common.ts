@@ -1,7 +1,7 @@
 import type { AwsContext } from '../aws/context.js';
 import { type Config, resolveConfig } from '../config/config.js';
-import { checkEndpointUrl, checkEnvName, checkRegion } from '../config/validate.js';
-import { HmError, inputError } from '../errors.js';
+import { type Check, checkAppName, checkBucketName, checkCorsOrigin, checkDomain, checkEndpointUrl, checkEnvName, checkRegion } from '../config/validate.js';
+import { type HmError, inputError } from '../errors.js';
 import { type Style, makeStyle } from '../output/style.js';
 import type { State } from '../state/schema.js';
 import { StateStore, statePathFor } from '../state/store.js';
@@ -63,6 +63,17 @@ export function globalProblems(globals: GlobalOptions, io: Io): string[] {
   ].filter((p) => p !== undefined);
 }
 
+/** Problems with the configuration flags as typed (missing values are found later, with the state). */
+function typedProblems(flags: ConfigFlags): string[] {
+  const checks: Array<[Check, string | undefined]> = [
+    [checkAppName, flags.app],
+    [checkDomain, flags.domain],
+    [checkBucketName, flags.bucketName],
+    ...(flags.corsOrigin ?? []).map((origin): [Check, string] => [checkCorsOrigin, origin]),
+  ];
+  return checks.flatMap(([check, value]) => (value === undefined ? [] : [check(value)])).filter((p) => p !== undefined);
+}
+
 /** Refuses flags that would silently turn an existing environment into a different one. */
 function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: State, store: StateStore): void {
   const fresh = 'To start over, run `hm-infra teardown` first, or use another environment with --env.';
@@ -113,27 +124,19 @@ export async function prepare(
   io: Io,
   options: { offline?: boolean; lockFor?: string } = {},
 ): Promise<Prepared> {
-  const problems = globalProblems(globals, io);
+  const problems = [...globalProblems(globals, io), ...typedProblems(flags)];
+  // What was typed is checked before the state folder is touched (the lock creates it).
+  if (problems.length > 0) throw inputError(problems.join('\n'));
   const store = new StateStore(statePathFor(globals.env, globals.state, io.cwd));
   if (options.lockFor !== undefined) await store.lock(options.lockFor);
   try {
     const state = await store.load();
     if (state) checkAgainstState(flags, globals, state, store);
     const region = await resolveRegion(globals, io, state, options.offline === true);
-    let config: Config;
-    try {
-      config = resolveConfig(
-        { app: flags.app, domain: flags.domain, bucketName: flags.bucketName, corsOrigins: flags.corsOrigin, environment: globals.env, region },
-        state?.config,
-      );
-    } catch (err) {
-      // One run reports every problem: the flags' and the configuration's together.
-      if (problems.length > 0 && err instanceof HmError && err.code === 'INVALID_INPUT') {
-        throw inputError([...new Set([...problems, ...err.message.split('\n')])].join('\n'));
-      }
-      throw err;
-    }
-    if (problems.length > 0) throw inputError(problems.join('\n'));
+    const config = resolveConfig(
+      { app: flags.app, domain: flags.domain, bucketName: flags.bucketName, corsOrigins: flags.corsOrigin, environment: globals.env, region },
+      state?.config,
+    );
     return { store, state, config };
   } catch (err) {
     await store.unlock();

@@ -105,12 +105,14 @@ export async function runInit(globals: GlobalOptions, flags: ConfigFlags, io: Io
     });
     if (globals.json) io.out(JSON.stringify(resultJson(result, store, session.state.accountId), null, 2));
     if (result.aborted) {
-      io.err(style.yellow(`Interrupted. Finished steps are saved in ${store.displayPath}; re-run \`hm-infra init --env ${config.environment}\` to continue.`));
+      io.err(style.yellow(`Interrupted. Every finished step is saved in ${store.displayPath}; re-run \`hm-infra init --env ${config.environment}\` to continue.`));
       return ExitCode.aborted;
     }
     if (!result.ok) {
       const code = reportFailure(result, globals, io);
-      io.err(`Finished steps are saved in ${store.displayPath}; fix the problem and re-run \`hm-infra init --env ${config.environment}\` to continue.`);
+      const saved = result.outcomes.some((o) => o.status === 'done');
+      const rerun = `\`hm-infra init --env ${config.environment}\``;
+      io.err(saved ? `Finished steps are saved in ${store.displayPath}; fix the problem and re-run ${rerun} to continue.` : `Nothing was changed; fix the problem and re-run ${rerun}.`);
       return code;
     }
     if (!globals.json) io.out(renderResult(result, store, ((Date.now() - started) / 1000).toFixed(1), style));

@@ -28,7 +28,8 @@ export function lineRenderer(write: (line: string) => void, style: Style, verbos
         break;
       }
       case 'failed':
-        write(`${style.red('✖')} ${pad(event.outcome.title, 22)}${style.red('failed')}: ${event.outcome.error?.message ?? 'unknown error'}`);
+        // The error itself is rendered once, in full, when the run ends.
+        write(`${style.red('✖')} ${pad(event.outcome.title, 22)}${style.red('failed')} (${event.outcome.error?.code ?? 'error'})`);
         break;
       case 'skipped':
         write(style.dim(`- ${pad(event.outcome.title, 22)}skipped: ${event.outcome.skippedBecause ?? ''}`));

@@ -99,9 +99,13 @@ export class FakeAccount {
     if (fault?.when === 'before') throw fault.error();
     const handler = this.handlers[`${service}:${command}`];
     if (!handler) throw new Error(`the fake account does not implement ${service}:${command}`);
-    const result = clone(await handler(clone(input), region));
+    // An 'after' fault lets the call take effect (or fail by itself), then loses the answer.
+    const outcome = await Promise.resolve()
+      .then(() => handler(clone(input), region))
+      .then((value) => ({ value: clone(value) }), (error: unknown) => ({ error }));
     if (fault?.when === 'after') throw fault.error();
-    return result;
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
   }
 
   // ── S3 ────────────────────────────────────────────────────────────────────────────────

@@ -28,9 +28,10 @@ export function installFakeAccount(fake: FakeAccount = new FakeAccount()): Insta
       if (!name.endsWith('Command') || name.startsWith('$') || typeof value !== 'function') continue;
       const command = name.slice(0, -'Command'.length);
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      stub.on(value as any).callsFake(async (input: Record<string, unknown>, getClient: () => { config: { region: () => Promise<string> } }) =>
-        fake.call(service, command, input, await getClient().config.region()),
-      );
+      stub.on(value as any).callsFake(async (input: Record<string, unknown>, getClient: () => unknown) => {
+        const region = await (getClient() as { config: { region: () => Promise<string> } }).config.region();
+        return fake.call(service, command, input, region);
+      });
     }
     stubs.push(stub);
   }

@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = join(root, 'bin', 'hm-infra.js');
+const guard = join(root, 'test', 'support', 'no-network.mjs');
+
+/** Runs the built CLI as a user would, with no network, no credentials and no profile. */
+function hmInfra(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: cwd,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: join(cwd, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-aws-credentials'),
+      NODE_OPTIONS: `--import=${guard}`,
+      ...env,
+    },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let cwd: string;
+
+describe('hm-infra (spawned)', () => {
+  beforeAll(async () => {
+    if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it for you)');
+    cwd = await mkdtemp(join(tmpdir(), 'hm-cli-'));
+  });
+
+  it('prints help with examples and every command', () => {
+    const run = hmInfra(['--help'], cwd);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: hm-infra');
+    expect(run.stdout).toMatch(/plan \[options\]/);
+    expect(run.stdout).toMatch(/init \[options\]/);
+    expect(run.stdout).toContain('Examples:');
+    expect(run.stdout).toContain('--endpoint-url');
+  });
+
+  it('prints its version', () => {
+    const run = hmInfra(['--version'], cwd);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('shows the offline plan with no credentials and writes nothing', async () => {
+    const run = hmInfra(['plan', '--offline', '--app', 'healthmetrics', '--domain', 'example.com'], cwd);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Plan for healthmetrics (dev) in us-east-1');
+    expect(run.stdout).toMatch(/S3 bucket\s+create/);
+    expect(run.stdout).toContain('healthmetrics-uploads-dev');
+    expect(run.stdout).toContain('2 to create, 0 to update, 0 unchanged');
+    expect(run.stderr).toBe('');
+    expect(await readdir(cwd)).not.toContain('.hm-infra');
+  });
+
+  it('prints the offline plan as JSON', () => {
+    const run = hmInfra(['plan', '--offline', '--json', '--app', 'healthmetrics', '--domain', 'example.com', '--env', 'prod', '--region', 'eu-west-1'], cwd);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc).toMatchObject({ kind: 'plan', ok: true, app: 'healthmetrics', environment: 'prod', region: 'eu-west-1', offline: true, summary: { create: 2 } });
+  });
+
+  it.each([
+    [['plan', '--offline', '--app', 'My App', '--domain', 'example.com'], 'app name "My App" is not valid'],
+    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--region', 'mars-1'], 'region "mars-1" is not valid'],
+    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--bucket-name', 'Bad..Name'], 'bucket name "Bad..Name" is not valid'],
+    [['plan', '--offline', '--app', 'hm'], 'missing required value: --domain <domain>'],
+    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--env', 'Prod!'], 'environment name "Prod!" is not valid'],
+    [['init', '--app', 'hm', '--domain', 'example.com'], 'Re-run with --yes'],
+    [['plan', '--no-such-flag'], "unknown option '--no-such-flag'"],
+    [['plna'], "unknown command 'plna'"],
+  ])('refuses bad input %j with exit 2 and says what to do', (args, message) => {
+    const run = hmInfra(args, cwd);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
+  });
+
+  it('reports missing credentials clearly instead of hanging or probing the network', () => {
+    const run = hmInfra(['init', '--yes', '--app', 'hm', '--domain', 'example.com'], cwd, { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/no usable AWS credentials|could not reach AWS/);
+    expect(run.stderr).toContain('re-run');
+  });
+});

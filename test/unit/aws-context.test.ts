@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { AwsContext, DEFAULT_MAX_ATTEMPTS } from '../../src/aws/context.js';
+import { toHmError } from '../../src/aws/errors.js';
+import { awsError } from '../fakes/account.js';
+
+describe('AwsContext', () => {
+  it('builds each client once per run', () => {
+    const aws = new AwsContext({ region: 'eu-west-1' });
+    expect(aws.s3()).toBe(aws.s3());
+    expect(aws.sts()).toBe(aws.sts());
+    aws.destroy();
+  });
+
+  it('gives every client the same region, endpoint and retry strategy', async () => {
+    const aws = new AwsContext({ region: 'eu-west-1', endpointUrl: 'http://localhost:4566' });
+    for (const client of [aws.s3(), aws.sts()]) {
+      expect(await client.config.region()).toBe('eu-west-1');
+      expect(await client.config.maxAttempts()).toBe(DEFAULT_MAX_ATTEMPTS);
+      expect(await client.config.retryStrategy()).toMatchObject({ mode: 'standard' });
+      const endpoint = await client.config.endpoint?.();
+      expect(endpoint?.hostname).toBe('localhost');
+      expect(endpoint?.port).toBe(4566);
+    }
+    aws.destroy();
+  });
+
+  it('uses path-style S3 addressing only when an endpoint is given', () => {
+    expect(new AwsContext({ region: 'us-east-1', endpointUrl: 'http://localhost:5000' }).s3().config.forcePathStyle).toBe(true);
+    expect(new AwsContext({ region: 'us-east-1' }).s3().config.forcePathStyle).toBe(false);
+  });
+});
+
+describe('toHmError', () => {
+  it.each([
+    ['CredentialsProviderError', 'NO_CREDENTIALS', 'aws sso login'],
+    ['ExpiredToken', 'CREDENTIALS_EXPIRED', 'Log in again'],
+    ['InvalidClientTokenId', 'CREDENTIALS_INVALID', '--profile'],
+    ['AccessDenied', 'ACCESS_DENIED', 'permission'],
+    ['SlowDown', 'THROTTLED', 're-run'],
+  ])('explains %s and says what to do', (name, code, hint) => {
+    const error = toHmError(awsError(name, 400, 'details'), 'create bucket x');
+    expect(error.code).toBe(code);
+    expect(error.hint).toContain(hint);
+  });
+
+  it('names the action and the AWS error code of anything else', () => {
+    const error = toHmError(awsError('InternalError', 500, 'oops'), 'create bucket x');
+    expect(error.message).toBe('could not create bucket x: InternalError: oops');
+    expect(error.exitCode).toBe(1);
+  });
+});
