@@ -30,6 +30,7 @@ function addConfigOptions(cmd: Command): Command {
 
 /** Builds the program; each command's module is imported only when that command runs. */
 function program(io: Io, setCode: (code: number) => void): Command {
+  const output = { writeOut: (s: string) => io.out(s.replace(/\n$/, '')), writeErr: (s: string) => io.err(s.replace(/\n$/, '')) };
   const root = new Command('hm-infra')
     .description('Set up S3 + CloudFront uploads, SES email, DNS and a least-privilege IAM user on AWS, in one run.')
     .version(version(), '-V, --version', 'print the version')
@@ -44,7 +45,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+    .configureOutput(output);
 
   addConfigOptions(root.command('plan').description('show what init would create or change (read-only)'))
     .option('--offline', 'no AWS access at all: show everything as to create')
@@ -61,7 +62,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
       setCode(await runInit(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
     });
 
-  for (const cmd of root.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+  for (const cmd of root.commands) cmd.exitOverride().configureOutput(output);
   return root;
 }
 

@@ -1,6 +1,6 @@
 import type { AwsContext } from '../aws/context.js';
-import { type Config, resolveConfig } from '../config/config.js';
-import { type Check, checkAppName, checkBucketName, checkCorsOrigin, checkDomain, checkEndpointUrl, checkEnvName, checkRegion } from '../config/validate.js';
+import { type Config, inputProblems, resolveConfig } from '../config/config.js';
+import { checkEndpointUrl, checkEnvName, checkRegion } from '../config/validate.js';
 import { type HmError, inputError } from '../errors.js';
 import { type Style, makeStyle } from '../output/style.js';
 import type { State } from '../state/schema.js';
@@ -63,17 +63,6 @@ export function globalProblems(globals: GlobalOptions, io: Io): string[] {
   ].filter((p) => p !== undefined);
 }
 
-/** Problems with the configuration flags as typed (missing values are found later, with the state). */
-function typedProblems(flags: ConfigFlags): string[] {
-  const checks: Array<[Check, string | undefined]> = [
-    [checkAppName, flags.app],
-    [checkDomain, flags.domain],
-    [checkBucketName, flags.bucketName],
-    ...(flags.corsOrigin ?? []).map((origin): [Check, string] => [checkCorsOrigin, origin]),
-  ];
-  return checks.flatMap(([check, value]) => (value === undefined ? [] : [check(value)])).filter((p) => p !== undefined);
-}
-
 /** Refuses flags that would silently turn an existing environment into a different one. */
 function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: State, store: StateStore): void {
   const fresh = 'To start over, run `hm-infra teardown` first, or use another environment with --env.';
@@ -124,10 +113,11 @@ export async function prepare(
   io: Io,
   options: { offline?: boolean; lockFor?: string } = {},
 ): Promise<Prepared> {
-  const problems = [...globalProblems(globals, io), ...typedProblems(flags)];
+  const typed = inputProblems({ app: flags.app, domain: flags.domain, bucketName: flags.bucketName, corsOrigins: flags.corsOrigin });
+  const problems = [...globalProblems(globals, io), ...typed];
   // What was typed is checked before the state folder is touched (the lock creates it).
   if (problems.length > 0) throw inputError(problems.join('\n'));
-  const store = new StateStore(statePathFor(globals.env, globals.state, io.cwd));
+  const store = new StateStore(statePathFor(globals.env, globals.state, io.cwd), io.cwd);
   if (options.lockFor !== undefined) await store.lock(options.lockFor);
   try {
     const state = await store.load();

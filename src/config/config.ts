@@ -59,6 +59,23 @@ const REQUIRED: Array<[keyof ConfigInput, string]> = [
 ];
 
 /**
+ * What is wrong with the values given (absent ones are not checked): one message per problem,
+ * each saying what to type instead. Used on raw flags and on the merged configuration.
+ */
+export function inputProblems(input: Partial<ConfigInput>): string[] {
+  const checks: Array<[Check, string | undefined]> = [
+    [checkAppName, input.app],
+    [checkEnvName, input.environment],
+    [checkRegion, input.region],
+    [checkDomain, input.domain],
+    [checkBucketName, input.bucketName],
+    ...(input.corsOrigins ?? []).map((origin): [Check, string] => [checkCorsOrigin, origin]),
+  ];
+  const problems = checks.flatMap(([check, value]) => (value === undefined ? [] : [check(value)]));
+  return [...new Set(problems.filter((p) => p !== undefined))];
+}
+
+/**
  * Merges what the user typed over what the state file recorded, fills defaults, and
  * validates everything at once, so one run reports every problem, before any AWS call.
  */
@@ -80,16 +97,8 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
   const app = merged.app as string;
   const domain = merged.domain as string;
   // Typed values first: a name derived from an invalid app name would only repeat the problem.
-  const typed: Array<[Check, string | undefined]> = [
-    [checkAppName, app],
-    [checkEnvName, merged.environment],
-    [checkRegion, merged.region],
-    [checkDomain, domain],
-    [checkBucketName, merged.bucketName],
-    ...(merged.corsOrigins ?? []).map((origin): [Check, string] => [checkCorsOrigin, origin]),
-  ];
-  const problems = typed.flatMap(([check, value]) => (value === undefined ? [] : [check(value)])).filter((p) => p !== undefined);
-  if (problems.length > 0) throw new HmError('INVALID_INPUT', [...new Set(problems)].join('\n'), 'user');
+  const problems = inputProblems({ ...merged, app, domain });
+  if (problems.length > 0) throw new HmError('INVALID_INPUT', problems.join('\n'), 'user');
   const candidate = {
     app,
     environment: merged.environment,

@@ -48,13 +48,17 @@ export class StateStore {
   private lostLock: Error | undefined;
   private release: (() => Promise<void>) | undefined;
 
-  constructor(path: string) {
+  /** The directory paths in messages are relative to (the command's working directory). */
+  private readonly cwd: string;
+
+  constructor(path: string, cwd: string = process.cwd()) {
     this.path = path;
+    this.cwd = cwd;
   }
 
   /** The path as the user would type it, for messages. */
   get displayPath(): string {
-    const rel = relative(process.cwd(), this.path);
+    const rel = relative(this.cwd, this.path);
     return rel.startsWith('..') ? this.path : rel;
   }
 
