@@ -25,7 +25,9 @@ function addConfigOptions(cmd: Command): Command {
     .option('--app <name>', 'application name, part of every resource name (e.g. healthmetrics)')
     .option('--domain <domain>', 'your domain (e.g. example.com): CORS defaults and, later, the email identity')
     .option('--cors-origin <url>', 'browser origin allowed to upload (repeatable; default https://<domain> and https://www.<domain>)', collect)
-    .option('--bucket-name <name>', 'S3 bucket name (default <app>-uploads-<env>)');
+    .option('--bucket-name <name>', 'S3 bucket name (default <app>-uploads-<env>)')
+    .option('--cdn-domain <host>', 'custom CDN host name such as cdn.example.com (needs --certificate-arn)')
+    .option('--certificate-arn <arn>', 'ACM certificate in us-east-1 covering --cdn-domain');
 }
 
 /** Builds the program; each command's module is imported only when that command runs. */

@@ -1,3 +1,4 @@
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 
@@ -42,6 +43,11 @@ export class AwsContext {
 
   s3(): S3Client {
     return this.client('s3', () => new S3Client({ ...this.common(), forcePathStyle: this.settings.endpointUrl !== undefined }));
+  }
+
+  /** CloudFront is a global service whose API lives in us-east-1, whatever the stack's region. */
+  cloudfront(): CloudFrontClient {
+    return this.client('cloudfront', () => new CloudFrontClient({ ...this.common(), region: 'us-east-1' }));
   }
 
   sts(): STSClient {

@@ -37,6 +37,8 @@ export interface ConfigFlags {
   domain?: string;
   corsOrigin?: string[];
   bucketName?: string;
+  cdnDomain?: string;
+  certificateArn?: string;
 }
 
 export function styleFor(io: Io): Style {
@@ -113,7 +115,14 @@ export async function prepare(
   io: Io,
   options: { offline?: boolean; lockFor?: string } = {},
 ): Promise<Prepared> {
-  const typed = inputProblems({ app: flags.app, domain: flags.domain, bucketName: flags.bucketName, corsOrigins: flags.corsOrigin });
+  const typed = inputProblems({
+    app: flags.app,
+    domain: flags.domain,
+    bucketName: flags.bucketName,
+    corsOrigins: flags.corsOrigin,
+    cdnDomain: flags.cdnDomain,
+    certificateArn: flags.certificateArn,
+  });
   const problems = [...globalProblems(globals, io), ...typed];
   // What was typed is checked before the state folder is touched (the lock creates it).
   if (problems.length > 0) throw inputError(problems.join('\n'));
@@ -124,7 +133,16 @@ export async function prepare(
     if (state) checkAgainstState(flags, globals, state, store);
     const region = await resolveRegion(globals, io, state, options.offline === true);
     const config = resolveConfig(
-      { app: flags.app, domain: flags.domain, bucketName: flags.bucketName, corsOrigins: flags.corsOrigin, environment: globals.env, region },
+      {
+        app: flags.app,
+        domain: flags.domain,
+        bucketName: flags.bucketName,
+        corsOrigins: flags.corsOrigin,
+        cdnDomain: flags.cdnDomain,
+        certificateArn: flags.certificateArn,
+        environment: globals.env,
+        region,
+      },
       state?.config,
     );
     return { store, state, config };

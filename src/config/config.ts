@@ -4,6 +4,8 @@ import {
   type Check,
   checkAppName,
   checkBucketName,
+  checkCdnDomain,
+  checkCertificateArn,
   checkCorsOrigin,
   checkDomain,
   checkEnvName,
@@ -31,8 +33,16 @@ export const ConfigSchema = z
     domain: checked(checkDomain),
     bucketName: checked(checkBucketName),
     corsOrigins: z.array(checked(checkCorsOrigin)).min(1),
+    /** Custom CDN host name; needs `certificateArn`. */
+    cdnDomain: checked(checkCdnDomain).optional(),
+    /** ACM certificate (us-east-1) covering `cdnDomain`. */
+    certificateArn: checked(checkCertificateArn).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const problem = pairProblem(config);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -44,6 +54,19 @@ export interface ConfigInput {
   domain?: string | undefined;
   bucketName?: string | undefined;
   corsOrigins?: string[] | undefined;
+  cdnDomain?: string | undefined;
+  certificateArn?: string | undefined;
+}
+
+/** A custom CDN domain and its certificate come together or not at all. */
+function pairProblem(input: { cdnDomain?: string | undefined; certificateArn?: string | undefined }): string | undefined {
+  if (input.cdnDomain !== undefined && input.certificateArn === undefined) {
+    return `--cdn-domain ${input.cdnDomain} needs --certificate-arn: the ARN of an ACM certificate in us-east-1 that covers ${input.cdnDomain}`;
+  }
+  if (input.certificateArn !== undefined && input.cdnDomain === undefined) {
+    return '--certificate-arn is used only for a custom CDN domain: add --cdn-domain <host> (for example cdn.example.com), or leave both out to use the *.cloudfront.net address';
+  }
+  return undefined;
 }
 
 /** Deterministic default names, so a re-run finds what an earlier run created. */
@@ -70,6 +93,8 @@ export function inputProblems(input: Partial<ConfigInput>): string[] {
     [checkDomain, input.domain],
     [checkBucketName, input.bucketName],
     ...(input.corsOrigins ?? []).map((origin): [Check, string] => [checkCorsOrigin, origin]),
+    [checkCdnDomain, input.cdnDomain],
+    [checkCertificateArn, input.certificateArn],
   ];
   const problems = checks.flatMap(([check, value]) => (value === undefined ? [] : [check(value)]));
   return [...new Set(problems.filter((p) => p !== undefined))];
@@ -87,6 +112,8 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
     domain: input.domain !== undefined ? normalizeDomain(input.domain) : recorded?.domain,
     bucketName: input.bucketName ?? recorded?.bucketName,
     corsOrigins: input.corsOrigins?.length ? input.corsOrigins : recorded?.corsOrigins,
+    cdnDomain: input.cdnDomain !== undefined ? normalizeDomain(input.cdnDomain) : recorded?.cdnDomain,
+    certificateArn: input.certificateArn ?? recorded?.certificateArn,
   };
   const missing = REQUIRED.filter(([key]) => merged[key] === undefined || merged[key] === '').map(([, flag]) => flag);
   if (missing.length > 0) {
@@ -97,7 +124,8 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
   const app = merged.app as string;
   const domain = merged.domain as string;
   // Typed values first: a name derived from an invalid app name would only repeat the problem.
-  const problems = inputProblems({ ...merged, app, domain });
+  const pair = pairProblem(merged);
+  const problems = [...inputProblems({ ...merged, app, domain }), ...(pair ? [pair] : [])];
   if (problems.length > 0) throw new HmError('INVALID_INPUT', problems.join('\n'), 'user');
   const candidate = {
     app,
@@ -106,6 +134,8 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
     domain,
     bucketName: merged.bucketName ?? defaults.bucketName(app, merged.environment),
     corsOrigins: [...new Set(merged.corsOrigins ?? defaults.corsOrigins(domain))],
+    ...(merged.cdnDomain !== undefined ? { cdnDomain: merged.cdnDomain } : {}),
+    ...(merged.certificateArn !== undefined ? { certificateArn: merged.certificateArn } : {}),
   };
   const parsed = ConfigSchema.safeParse(candidate);
   if (!parsed.success) {

@@ -123,4 +123,30 @@ export const checkEndpointUrl: Check = (v) => {
   return `endpoint URL "${v}" is not valid: use an http(s) URL such as http://localhost:4566`;
 };
 
+/**
+ * A custom CDN host name (`cdn.example.com`): a domain name as above. CloudFront also accepts a
+ * leading `*.` wildcard alias, which this tool does not create: one host, one certificate.
+ */
+export const checkCdnDomain: Check = (raw) => {
+  const problem = checkDomain(raw);
+  return problem ? problem.replace(/^domain /, 'CDN domain ') : undefined;
+};
+
+const ACM_ARN = /^arn:(aws|aws-cn|aws-us-gov):acm:([a-z]{2}(-[a-z]+)+-\d{1,2}):(\d{12}):certificate\/[0-9a-f-]{36}$/;
+
+/**
+ * The ACM certificate of a custom CDN domain. CloudFront reads certificates only from
+ * us-east-1, whatever region the rest of the stack is in.
+ */
+export const checkCertificateArn: Check = (v) => {
+  const match = ACM_ARN.exec(v);
+  if (!match) {
+    return `certificate ARN "${v}" is not valid: pass the ARN of an ACM certificate, such as arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789 (shown by \`aws acm list-certificates --region us-east-1\`)`;
+  }
+  if (match[2] !== 'us-east-1') {
+    return `certificate "${v}" is in ${match[2]}, but CloudFront only uses ACM certificates from us-east-1: request or import the certificate for your CDN domain in us-east-1 and pass that ARN`;
+  }
+  return undefined;
+};
+
 export const LIMITS = { app: MAX_APP, env: MAX_ENV } as const;

@@ -60,7 +60,11 @@ export interface Step<Obs = unknown, Out extends object = object> {
   /** A step that only reads (the account check): shown as "read", never as "create". */
   readonly readOnly?: boolean;
   read(ctx: StepContext): Promise<Obs | undefined>;
-  /** [] means nothing to do; `observed` undefined means the resource does not exist. */
+  /**
+   * [] means nothing to do; `observed` undefined means the resource does not exist. With
+   * `observed` undefined, plan must not need dependency outputs: in `plan`, a step downstream
+   * of a resource still to be created is not read and its dependencies have no outputs yet.
+   */
   plan(ctx: StepContext, observed: Obs | undefined): Change[];
   apply(ctx: StepContext, observed: Obs | undefined, changes: Change[]): Promise<StepResult<Out>>;
   /** The outputs of a resource that exists as observed (used when nothing changes). */

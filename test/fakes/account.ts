@@ -3,6 +3,10 @@
  * behaviour and error codes. Installed through aws-sdk-client-mock (see install.ts), so the
  * production code runs unchanged. Every call is logged; faults can be injected by position.
  */
+import { FakeCloudFront } from './cloudfront.js';
+import { type Handler, awsError } from './errors.js';
+
+export { FakeAwsError, awsError } from './errors.js';
 
 export interface Call {
   n: number;
@@ -10,20 +14,6 @@ export interface Call {
   command: string;
   input: Record<string, unknown>;
 }
-
-/** An SDK-shaped service error: `name` is the AWS error code. */
-export class FakeAwsError extends Error {
-  readonly $fault: 'client' | 'server';
-  readonly $metadata: { httpStatusCode: number; requestId: string };
-  constructor(name: string, status: number, message = name) {
-    super(message);
-    this.name = name;
-    this.$fault = status >= 500 ? 'server' : 'client';
-    this.$metadata = { httpStatusCode: status, requestId: 'fake-request' };
-  }
-}
-
-export const awsError = (name: string, status: number, message?: string) => new FakeAwsError(name, status, message);
 
 interface Fault {
   /** 1-based index of the call (counted over all services) that fails. */
@@ -48,8 +38,6 @@ export interface FakeBucket {
 
 const READ_PREFIXES = ['Get', 'Head', 'List', 'Describe'];
 
-type Handler = (input: Record<string, unknown>, region: string) => unknown;
-
 const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
 
 export class FakeAccount {
@@ -59,6 +47,7 @@ export class FakeAccount {
   readonly buckets = new Map<string, FakeBucket>();
   /** Bucket names that exist in some other account. */
   readonly foreignBuckets = new Set<string>();
+  readonly cloudfront = new FakeCloudFront(() => this.accountId);
   /** Delay added to every call, in ms (for concurrency and benchmark runs). */
   delayMs = 0;
   private faults: Fault[] = [];
@@ -84,7 +73,7 @@ export class FakeAccount {
     const buckets = [...this.buckets.values()]
       .map((b) => ({ ...b, objects: [...b.objects.entries()] }))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return clone({ buckets });
+    return clone({ buckets, cloudfront: this.cloudfront.snapshot() });
   }
 
   async call(service: string, command: string, input: Record<string, unknown>, region: string): Promise<unknown> {
@@ -116,6 +105,7 @@ export class FakeAccount {
   }
 
   private readonly handlers: Record<string, Handler> = {
+    ...this.cloudfront.handlers(),
     'sts:GetCallerIdentity': () => ({ Account: this.accountId, Arn: this.callerArn, UserId: 'AIDAFAKE' }),
 
     's3:CreateBucket': (input, region) => {
@@ -204,6 +194,30 @@ export class FakeAccount {
         throw awsError('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema');
       }
       this.bucket(input).lifecycle = rules;
+      return {};
+    },
+    's3:GetBucketPolicy': (input) => {
+      const bucket = this.bucket(input);
+      if (!bucket.policy) throw awsError('NoSuchBucketPolicy', 404, 'The bucket policy does not exist');
+      return { Policy: bucket.policy };
+    },
+    's3:PutBucketPolicy': (input) => {
+      const bucket = this.bucket(input);
+      let doc: { Statement?: Array<{ Effect?: string; Principal?: unknown; Condition?: unknown }> };
+      try {
+        doc = JSON.parse(String(input['Policy']));
+      } catch {
+        throw awsError('MalformedPolicy', 400, 'Policies must be valid JSON and the first byte must be \'{\'');
+      }
+      if (!Array.isArray(doc.Statement) || doc.Statement.length === 0) throw awsError('MalformedPolicy', 400, 'Missing required field Statement');
+      // With BlockPublicPolicy, an Allow to everyone without a condition is refused.
+      const isPublic = doc.Statement.some((s) => s.Effect === 'Allow' && (s.Principal === '*' || JSON.stringify(s.Principal) === '{"AWS":"*"}') && s.Condition === undefined);
+      if (isPublic && bucket.publicAccessBlock?.['BlockPublicPolicy']) throw awsError('AccessDenied', 403, 'Access Denied');
+      bucket.policy = String(input['Policy']);
+      return {};
+    },
+    's3:DeleteBucketPolicy': (input) => {
+      delete this.bucket(input).policy;
       return {};
     },
     's3:GetBucketTagging': (input) => {

@@ -1,3 +1,4 @@
+import * as CloudFront from '@aws-sdk/client-cloudfront';
 import * as S3 from '@aws-sdk/client-s3';
 import * as STS from '@aws-sdk/client-sts';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
@@ -5,6 +6,7 @@ import { FakeAccount } from './account.js';
 
 /** SDK modules the fake answers for: every command of each is routed to FakeAccount.call. */
 const SERVICES = [
+  { service: 'cloudfront', module: CloudFront as Record<string, unknown>, client: CloudFront.CloudFrontClient },
   { service: 's3', module: S3 as Record<string, unknown>, client: S3.S3Client },
   { service: 'sts', module: STS as Record<string, unknown>, client: STS.STSClient },
 ] as const;

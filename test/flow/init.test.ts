@@ -160,6 +160,9 @@ describe('init on a fake account', () => {
       ['account', 'read'],
       ['bucket', 'create'],
       ['bucket-settings', 'create'],
+      ['oac', 'create'],
+      ['distribution', 'create'],
+      ['bucket-policy', 'create'],
     ]);
   });
 
@@ -181,7 +184,7 @@ describe('init on a fake account', () => {
       const run = await runCli(['plan', '--json'], { cwd });
       // THEN
       const doc = JSON.parse(run.stdout);
-      expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 1 });
+      expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 4 });
       expect(doc.steps.find((s: { id: string }) => s.id === 'bucket-settings').changes.map((c: { field: string }) => c.field)).toEqual(['cors']);
       expect(installed.fake.writes.length).toBe(writesBefore);
     });
@@ -216,6 +219,8 @@ describe('init interrupted at any call', () => {
       expect(fake.snapshot(), `k=${k}`).toEqual(clean.snapshot);
       const state = await stateFile();
       expect(state.resources.bucket, `k=${k}`).toMatchObject({ owned: true, outputs: clean.state.resources.bucket.outputs });
+      for (const id of ['oac', 'distribution', 'bucket-policy']) expect(state.resources[id], `k=${k} ${id}`).toMatchObject({ owned: true });
+      expect(state.resources.distribution.outputs.id, `k=${k}`).toBe(clean.state.resources.distribution.outputs.id);
       expect(Object.keys(state.resources).sort()).toEqual(Object.keys(clean.state.resources).sort());
     }
   });

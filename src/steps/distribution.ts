@@ -1,0 +1,334 @@
+import {
+  type CloudFrontClient,
+  CreateDistributionWithTagsCommand,
+  DeleteDistributionCommand,
+  type Distribution,
+  type DistributionConfig,
+  GetDistributionCommand,
+  GetDistributionConfigCommand,
+  ListDistributionsCommand,
+  ListTagsForResourceCommand,
+  type Tag,
+  TagResourceCommand,
+  UpdateDistributionCommand,
+  waitUntilDistributionDeployed,
+} from '@aws-sdk/client-cloudfront';
+import type { AwsContext } from '../aws/context.js';
+import { isAwsError, toHmError } from '../aws/errors.js';
+import type { Config } from '../config/config.js';
+import { ExitCode, HmError } from '../errors.js';
+import {
+  type DistributionInputs,
+  desiredDistributionConfig,
+  diffDistribution,
+  distributionComment,
+  distributionTags,
+  isOurs,
+  missingTags,
+} from './distribution-config.js';
+import type { Change, Step, StepContext } from './types.js';
+
+export interface DistributionOutputs {
+  id: string;
+  arn: string;
+  /** `dxxxx.cloudfront.net` */
+  domainName: string;
+  /** InProgress while CloudFront deploys a change (minutes), then Deployed. */
+  status: string;
+  /** CLOUDFRONT_URL: https:// and the custom domain when there is one, else the CloudFront one. */
+  url: string;
+  aliases: string[];
+}
+
+declare module './types.js' {
+  interface StepOutputs {
+    distribution: DistributionOutputs;
+  }
+}
+
+export interface DistributionObserved {
+  id: string;
+  arn: string;
+  domainName: string;
+  status: string;
+  etag: string | undefined;
+  config: DistributionConfig;
+  tags: Tag[];
+}
+
+function inputsOf(ctx: StepContext): DistributionInputs {
+  return { config: ctx.config, bucket: ctx.output('bucket'), oacId: ctx.output('oac').id };
+}
+
+function outputsOf(config: Config, d: { id: string; arn: string; domainName: string; status: string }): DistributionOutputs {
+  return { ...d, url: `https://${config.cdnDomain ?? d.domainName}`, aliases: config.cdnDomain !== undefined ? [config.cdnDomain] : [] };
+}
+
+function observedOf(distribution: Distribution | undefined, etag: string | undefined, tags: Tag[]): DistributionObserved {
+  const { Id, ARN, DomainName, Status, DistributionConfig: config } = distribution ?? {};
+  if (!Id || !ARN || !config) throw new HmError('CLOUDFRONT_INCOMPLETE', 'CloudFront returned a distribution without id, ARN or configuration', 'aws');
+  return { id: Id, arn: ARN, domainName: DomainName ?? '', status: Status ?? 'InProgress', etag, config, tags };
+}
+
+async function tagsOf(cf: CloudFrontClient, arn: string): Promise<Tag[]> {
+  try {
+    return (await cf.send(new ListTagsForResourceCommand({ Resource: arn }))).Tags?.Items ?? [];
+  } catch (err) {
+    throw toHmError(err, `read the tags of distribution ${arn}`);
+  }
+}
+
+async function getById(cf: CloudFrontClient, id: string): Promise<DistributionObserved | undefined> {
+  let res;
+  try {
+    res = await cf.send(new GetDistributionCommand({ Id: id }));
+  } catch (err) {
+    if (isAwsError(err, 'NoSuchDistribution')) return undefined;
+    throw toHmError(err, `read distribution ${id}`);
+  }
+  const observed = observedOf(res.Distribution, res.ETag, []);
+  return { ...observed, tags: await tagsOf(cf, observed.arn) };
+}
+
+/**
+ * A distribution of this app and environment that the state does not know (an earlier run
+ * crashed before saving, or the state file was lost): tagged as ours, else carrying our comment.
+ */
+async function find(ctx: StepContext): Promise<DistributionObserved | undefined> {
+  const cf = ctx.aws.cloudfront();
+  const comment = distributionComment(ctx.config);
+  const origin = ctx.output('bucket').regionalDomainName;
+  const candidates: Array<{ id: string; arn: string; commentMatches: boolean }> = [];
+  let marker: string | undefined;
+  do {
+    let page;
+    try {
+      page = (await cf.send(new ListDistributionsCommand({ MaxItems: 100, ...(marker ? { Marker: marker } : {}) }))).DistributionList;
+    } catch (err) {
+      throw toHmError(err, 'list CloudFront distributions');
+    }
+    for (const d of page?.Items ?? []) {
+      const commentMatches = d.Comment === comment;
+      const servesBucket = d.Origins?.Items?.some((o) => o.DomainName === origin) === true;
+      if (d.Id && d.ARN && (commentMatches || servesBucket)) candidates.push({ id: d.Id, arn: d.ARN, commentMatches });
+    }
+    marker = page?.IsTruncated ? page.NextMarker : undefined;
+  } while (marker);
+
+  const tagged: string[] = [];
+  for (const candidate of candidates) {
+    if (isOurs(await tagsOf(cf, candidate.arn), ctx.config)) tagged.push(candidate.id);
+  }
+  const byComment = candidates.filter((c) => c.commentMatches).map((c) => c.id);
+  const matches = tagged.length > 0 ? tagged : byComment;
+  if (matches.length > 1) {
+    throw new HmError('DISTRIBUTION_AMBIGUOUS', `several CloudFront distributions belong to ${ctx.config.app} (${ctx.config.environment}): ${matches.join(', ')}`, 'user', {
+      hint: 'Delete the ones you do not use (disable, wait, delete in the CloudFront console), then re-run.',
+    });
+  }
+  const id = matches[0];
+  if (id === undefined) return undefined;
+  ctx.debug(`found distribution ${id} by its ${tagged.length > 0 ? 'tags' : 'comment'}`);
+  return getById(cf, id);
+}
+
+function createError(err: unknown, config: Config): HmError {
+  if (isAwsError(err, 'CNAMEAlreadyExists')) {
+    return new HmError('CDN_DOMAIN_IN_USE', `${config.cdnDomain ?? 'the CDN domain'} is already an alternate domain of another CloudFront distribution`, 'user', {
+      hint: 'Remove it from the other distribution, or choose another --cdn-domain.',
+      cause: err,
+    });
+  }
+  if (isAwsError(err, 'InvalidViewerCertificate')) {
+    return new HmError('CERTIFICATE_REJECTED', `CloudFront rejected certificate ${config.certificateArn ?? ''} for ${config.cdnDomain ?? ''}: ${(err as Error).message}`, 'user', {
+      hint: `Use an issued ACM certificate in us-east-1 whose names cover ${config.cdnDomain ?? 'the CDN domain'} (aws acm describe-certificate --region us-east-1).`,
+      cause: err,
+    });
+  }
+  if (isAwsError(err, 'TooManyDistributions')) {
+    return new HmError('TOO_MANY_DISTRIBUTIONS', 'this AWS account has reached its limit of CloudFront distributions', 'aws', {
+      hint: 'Delete unused distributions or request a higher quota in Service Quotas, then re-run.',
+      cause: err,
+    });
+  }
+  return toHmError(err, 'create the CloudFront distribution');
+}
+
+async function create(ctx: StepContext): Promise<DistributionObserved> {
+  const cf = ctx.aws.cloudfront();
+  // Saved before the call: a re-run after a lost answer sends the same reference, which
+  // CloudFront answers with the distribution it already made, never a second one.
+  const recordedReference = ctx.recorded?.intent?.['callerReference'];
+  const callerReference = typeof recordedReference === 'string' ? recordedReference : `hm-infra-${ctx.config.app}-${ctx.config.environment}-${Date.now().toString(36)}`;
+  await ctx.intend({ callerReference });
+  const config = desiredDistributionConfig(inputsOf(ctx), undefined, callerReference);
+  try {
+    const res = await cf.send(new CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig: config, Tags: { Items: distributionTags(ctx.config) } } }));
+    return observedOf(res.Distribution, res.ETag, distributionTags(ctx.config));
+  } catch (err) {
+    if (isAwsError(err, 'DistributionAlreadyExists')) {
+      // Our reference with a different configuration: the earlier create went through.
+      const found = await find(ctx);
+      if (found) return found;
+    }
+    throw createError(err, ctx.config);
+  }
+}
+
+/**
+ * Sends the desired configuration with the ETag it was derived from. When someone else changed
+ * the distribution in between (PreconditionFailed), the live configuration is read again and
+ * the update retried once on top of it.
+ */
+async function update(ctx: StepContext, observed: DistributionObserved, retry = true): Promise<DistributionObserved> {
+  const cf = ctx.aws.cloudfront();
+  const inputs = inputsOf(ctx);
+  const desired = desiredDistributionConfig(inputs, observed.config, observed.config.CallerReference ?? '');
+  if (diffDistribution(observed.config, desired, inputs).length === 0) return observed;
+  try {
+    const res = await cf.send(new UpdateDistributionCommand({ Id: observed.id, IfMatch: observed.etag, DistributionConfig: desired }));
+    return { ...observedOf(res.Distribution, res.ETag, observed.tags) };
+  } catch (err) {
+    if (retry && isAwsError(err, 'PreconditionFailed')) {
+      ctx.debug('the distribution changed while we updated it; reading its configuration again');
+      let fresh;
+      try {
+        fresh = await cf.send(new GetDistributionConfigCommand({ Id: observed.id }));
+      } catch (readErr) {
+        throw toHmError(readErr, `read distribution ${observed.id}`);
+      }
+      if (fresh.DistributionConfig) return update(ctx, { ...observed, config: fresh.DistributionConfig, etag: fresh.ETag }, false);
+    }
+    if (isAwsError(err, 'CNAMEAlreadyExists', 'InvalidViewerCertificate')) throw createError(err, ctx.config);
+    throw toHmError(err, `update distribution ${observed.id}`);
+  }
+}
+
+/**
+ * The CDN in front of the bucket: S3 origin through the OAC, HTTPS only, the PRD's TTLs, an
+ * `avatars/*` behaviour cached for a week, and an optional custom domain.
+ */
+export const distributionStep: Step<DistributionObserved, DistributionOutputs> = {
+  id: 'distribution',
+  title: 'CloudFront distribution',
+  dependsOn: ['bucket', 'oac'],
+
+  async read(ctx) {
+    const recordedId = ctx.recorded?.outputs['id'];
+    if (typeof recordedId === 'string') {
+      const found = await getById(ctx.aws.cloudfront(), recordedId);
+      if (found) return found;
+      ctx.debug(`the recorded distribution ${recordedId} no longer exists; looking for it by tag and comment`);
+    }
+    return find(ctx);
+  },
+
+  plan(ctx, observed) {
+    if (!observed) return [{ field: 'distribution', action: 'create', to: distributionComment(ctx.config), note: 'no distribution of this app and environment exists' }];
+    const inputs = inputsOf(ctx);
+    const desired = desiredDistributionConfig(inputs, observed.config, observed.config.CallerReference ?? '');
+    const changes: Change[] = diffDistribution(observed.config, desired, inputs).map((d) => ({ field: d.field, action: 'update', from: d.from, to: d.to, note: `is ${d.from}; should be ${d.to}` }));
+    const tags = missingTags(observed.tags, ctx.config);
+    if (tags.length > 0) {
+      const to = tags.map((t) => `${t.Key}=${t.Value}`).join(', ');
+      changes.push({ field: 'tags', action: 'update', to, note: `missing or different: ${to}` });
+    }
+    return changes;
+  },
+
+  async apply(ctx, observed) {
+    if (!observed) {
+      const created = await create(ctx);
+      ctx.report(`distribution ${created.id} is deploying to the edge (usually 5–15 minutes); it serves once Deployed`);
+      return { type: 'created', outputs: outputsOf(ctx.config, created) };
+    }
+    const updated = await update(ctx, observed);
+    const tags = missingTags(observed.tags, ctx.config);
+    if (tags.length > 0) {
+      try {
+        await ctx.aws.cloudfront().send(new TagResourceCommand({ Resource: observed.arn, Tags: { Items: tags } }));
+      } catch (err) {
+        throw toHmError(err, `tag distribution ${observed.id}`);
+      }
+    }
+    return { type: 'updated', outputs: outputsOf(ctx.config, updated) };
+  },
+
+  outputs: (ctx, observed) => outputsOf(ctx.config, observed),
+
+  /** Disable, wait until CloudFront has deployed that, then delete with the fresh ETag. */
+  async destroy(ctx, recorded) {
+    const cf = ctx.aws.cloudfront();
+    let current = await getById(cf, recorded.id);
+    if (!current) return;
+    if (current.config.Enabled) {
+      ctx.report(`disabling distribution ${recorded.id}`);
+      try {
+        const res = await cf.send(new UpdateDistributionCommand({ Id: recorded.id, IfMatch: current.etag, DistributionConfig: { ...current.config, Enabled: false } }));
+        current = observedOf(res.Distribution, res.ETag, current.tags);
+      } catch (err) {
+        throw toHmError(err, `disable distribution ${recorded.id}`);
+      }
+    }
+    if (current.status !== 'Deployed') {
+      await waitForDeployment(ctx.aws, recorded.id, { maxWaitSeconds: 45 * 60, onProgress: (s) => ctx.report(`waiting for the disabled distribution to deploy (${s})`) });
+      current = (await getById(cf, recorded.id)) ?? current;
+    }
+    try {
+      await cf.send(new DeleteDistributionCommand({ Id: recorded.id, IfMatch: current.etag }));
+    } catch (err) {
+      if (isAwsError(err, 'NoSuchDistribution')) return;
+      throw toHmError(err, `delete distribution ${recorded.id}`);
+    }
+  },
+};
+
+export interface WaitOptions {
+  maxWaitSeconds: number;
+  /** Seconds between polls (the SDK waiter's back-off between these). */
+  minDelaySeconds?: number;
+  maxDelaySeconds?: number;
+  /** Called every `progressEverySeconds` with the elapsed time, for a live display. */
+  onProgress?: (elapsed: string) => void;
+  progressEverySeconds?: number;
+  signal?: AbortSignal;
+}
+
+const elapsedText = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+};
+
+/**
+ * Waits with the SDK waiter until the distribution is Deployed. A timeout is not a failure of
+ * the distribution (it finishes on its own) and gets its own code and exit code 3.
+ */
+export async function waitForDeployment(aws: AwsContext, id: string, options: WaitOptions): Promise<void> {
+  const started = Date.now();
+  const ticker = options.onProgress ? setInterval(() => options.onProgress?.(elapsedText(Date.now() - started)), (options.progressEverySeconds ?? 15) * 1000) : undefined;
+  try {
+    await waitUntilDistributionDeployed(
+      {
+        client: aws.cloudfront(),
+        maxWaitTime: options.maxWaitSeconds,
+        minDelay: options.minDelaySeconds ?? 20,
+        maxDelay: options.maxDelaySeconds ?? 60,
+        ...(options.signal ? { abortSignal: options.signal } : {}),
+      },
+      { Id: id },
+    );
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'TimeoutError') {
+      throw new HmError('DEPLOY_PENDING', `distribution ${id} is still deploying after ${elapsedText(Date.now() - started)}`, 'aws', {
+        hint: 'CloudFront finishes on its own; nothing needs to be redone. Re-run with --wait to keep waiting.',
+        exitCode: ExitCode.pending,
+        cause: err,
+      });
+    }
+    if (name === 'AbortError') throw new HmError('WAIT_ABORTED', `stopped waiting for distribution ${id}`, 'user', { exitCode: ExitCode.aborted, cause: err });
+    throw toHmError(err, `wait for distribution ${id} to deploy`);
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
+}
