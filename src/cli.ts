@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { ConfigFlags, GlobalOptions, Io } from './commands/common.js';
+import type { InitFlags } from './commands/init.js';
 import { ExitCode, HmError } from './errors.js';
 
 const EXAMPLES = `
@@ -58,8 +59,10 @@ function program(io: Io, setCode: (code: number) => void): Command {
     });
 
   addConfigOptions(root.command('init').description('provision everything (asks to confirm unless --yes)'))
+    .option('--wait', 'wait until CloudFront has deployed the distribution (usually 5–15 minutes)')
+    .option('--wait-timeout <minutes>', 'give up waiting after this many minutes (exit 3; deployment goes on)', '30')
     .addHelpText('after', '\nExample:\n  $ hm-infra init --yes --app healthmetrics --domain example.com --env prod')
-    .action(async (opts: ConfigFlags, cmd: Command) => {
+    .action(async (opts: InitFlags, cmd: Command) => {
       const { runInit } = await import('./commands/init.js');
       setCode(await runInit(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
     });

@@ -81,5 +81,11 @@ export function toHmError(err: unknown, action: string): HmError {
       hint: 'Check your network connection and --endpoint-url / AWS_ENDPOINT_URL, then re-run.',
     });
   }
+  if (httpStatus(err) === 501 || /not (yet )?implemented|pro feature/i.test(message)) {
+    return new HmError('NOT_IMPLEMENTED', `the AWS endpoint does not implement what is needed to ${action} (${message})`, 'aws', {
+      ...base,
+      hint: 'An emulator may lack this API (LocalStack offers CloudFront only in its paid edition; moto implements it). Use an emulator that does, or real AWS.',
+    });
+  }
   return new HmError('AWS_ERROR', `could not ${action}: ${name}: ${message}`, 'aws', base);
 }

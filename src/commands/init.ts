@@ -1,14 +1,32 @@
-import { ExitCode, inputError } from '../errors.js';
+import { ExitCode, HmError, inputError } from '../errors.js';
+import { renderError } from '../output/errors.js';
 import { renderPlan, summarize } from '../output/plan.js';
 import { lineRenderer } from '../output/progress.js';
+import type { AwsContext } from '../aws/context.js';
 import { type Style, pad } from '../output/style.js';
 import { newState } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
 import type { StateStore } from '../state/store.js';
+import { waitForDeployment } from '../steps/distribution.js';
 import { provisioningSteps } from '../steps/graph.js';
 import { type RunResult, runSteps } from '../steps/runner.js';
 import { type ConfigFlags, type GlobalOptions, type Io, createAws, prepare, styleFor } from './common.js';
 import { computePlan, planMeta, reportFailure } from './plan.js';
+
+export interface InitFlags extends ConfigFlags {
+  wait?: boolean;
+  /** Minutes, as typed. */
+  waitTimeout?: string;
+}
+
+/** The --wait-timeout in seconds; checked with the other input, before any AWS call. */
+function waitSeconds(flags: InitFlags): number {
+  const minutes = Number(flags.waitTimeout ?? '30');
+  if (!Number.isFinite(minutes) || minutes < 1 || minutes > 180) {
+    throw inputError(`--wait-timeout "${flags.waitTimeout ?? ''}" is not valid: give the minutes to wait, from 1 to 180 (for example --wait-timeout 30)`);
+  }
+  return minutes * 60;
+}
 
 /** Asks for confirmation; Ctrl-C at the prompt is an abort (exit 130), nothing written. */
 async function confirmApply(): Promise<boolean> {
@@ -45,6 +63,13 @@ function renderResult(result: RunResult, store: StateStore, seconds: string, sty
   const lines = ['', style.bold(`Done in ${seconds}s: ${s.create} created, ${s.update} updated, ${s.unchanged} unchanged.`)];
   const bucket = result.outputs.bucket;
   if (bucket) lines.push(`  ${pad('S3 bucket', 14)}${bucket.name} (${bucket.region})`);
+  const cdn = result.outputs.distribution;
+  if (cdn) {
+    const state = cdn.status === 'Deployed' ? 'deployed' : 'deploying; serves in about 5–15 minutes (--wait waits for it)';
+    lines.push(`  ${pad('CDN', 14)}${cdn.url} (${state})`);
+    lines.push(`  ${pad('', 14)}${style.dim(`CLOUDFRONT_URL=${cdn.url}`)}`);
+    if (cdn.aliases.length > 0) lines.push(`  ${pad('', 14)}DNS: point ${cdn.aliases.join(', ')} at ${cdn.domainName} (CNAME, or a Route 53 alias record)`);
+  }
   const account = result.outputs.account;
   if (account) lines.push(`  ${pad('AWS account', 14)}${account.accountId}`);
   lines.push(`  ${pad('State', 14)}${store.displayPath}`);
@@ -72,9 +97,40 @@ function resultJson(result: RunResult, store: StateStore, accountId: string | nu
   };
 }
 
+/**
+ * `--wait`: polls with the SDK waiter until the distribution is Deployed, showing the elapsed
+ * time, and records the new status. Returns the error that ended the wait early (a timeout is
+ * exit 3: the deployment goes on by itself), or undefined once deployed.
+ */
+async function waitForCdn(
+  result: RunResult,
+  session: StateSession,
+  options: { aws: AwsContext; io: Io; style: Style; maxWaitSeconds: number; signal: AbortSignal },
+): Promise<HmError | undefined> {
+  const cdn = result.outputs.distribution;
+  if (!cdn || cdn.status === 'Deployed') return undefined;
+  const { io, style } = options;
+  io.err(style.dim(`Waiting for CloudFront to deploy ${cdn.id} (usually 5–15 minutes; Ctrl-C stops waiting, nothing is lost)…`));
+  try {
+    await waitForDeployment(options.aws, cdn.id, {
+      maxWaitSeconds: options.maxWaitSeconds,
+      signal: options.signal,
+      onProgress: (elapsed) => io.err(style.dim(`  still deploying… ${elapsed}`)),
+    });
+  } catch (err) {
+    if (err instanceof HmError) return err;
+    throw err;
+  }
+  cdn.status = 'Deployed';
+  await session.updateOutputs('distribution', { status: 'Deployed' });
+  io.err(`${style.green('✔')} CloudFront distribution deployed`);
+  return undefined;
+}
+
 /** `hm-infra init`: validate, (plan and confirm), provision, report. */
-export async function runInit(globals: GlobalOptions, flags: ConfigFlags, io: Io): Promise<number> {
+export async function runInit(globals: GlobalOptions, flags: InitFlags, io: Io): Promise<number> {
   const style = styleFor(io);
+  const maxWaitSeconds = waitSeconds(flags);
   if (!globals.yes && !io.interactive) {
     throw inputError('init changes AWS resources and needs a confirmation, but there is no terminal to ask in', 'Re-run with --yes to confirm (as in CI), or run `hm-infra plan` first to see what would change.');
   }
@@ -103,8 +159,9 @@ export async function runInit(globals: GlobalOptions, flags: ConfigFlags, io: Io
       signal: interrupt.signal,
       onEvent: lineRenderer(io.err, style, globals.verbose === true),
     });
-    if (globals.json) io.out(JSON.stringify(resultJson(result, store, session.state.accountId), null, 2));
-    if (result.aborted) {
+    const waited = result.ok && !result.aborted && flags.wait ? await waitForCdn(result, session, { aws, io, style, maxWaitSeconds, signal: interrupt.signal }) : undefined;
+    if (globals.json) io.out(JSON.stringify({ ...resultJson(result, store, session.state.accountId), ...(waited ? { wait: { code: waited.code, message: waited.message } } : {}) }, null, 2));
+    if (result.aborted || waited?.exitCode === ExitCode.aborted) {
       io.err(style.yellow(`Interrupted. Every finished step is saved in ${store.displayPath}; re-run \`hm-infra init --env ${config.environment}\` to continue.`));
       return ExitCode.aborted;
     }
@@ -116,6 +173,10 @@ export async function runInit(globals: GlobalOptions, flags: ConfigFlags, io: Io
       return code;
     }
     if (!globals.json) io.out(renderResult(result, store, ((Date.now() - started) / 1000).toFixed(1), style));
+    if (waited) {
+      io.err(renderError(waited, style, globals.verbose === true));
+      return waited.exitCode;
+    }
     return ExitCode.ok;
   } finally {
     interrupt.dispose();

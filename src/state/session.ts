@@ -49,6 +49,14 @@ export class StateSession {
     return record;
   }
 
+  /** Records what became known after a step ran (a deployment finished), and saves. */
+  async updateOutputs(id: string, patch: Record<string, unknown>): Promise<void> {
+    const record = this.record(id);
+    if (!record) return;
+    this.state.resources[id] = { ...record, outputs: { ...record.outputs, ...patch }, updatedAt: new Date().toISOString() };
+    await this.store.save(this.state);
+  }
+
   async save(): Promise<void> {
     await this.store.save(this.state);
   }

@@ -61,7 +61,8 @@ function inputsOf(ctx: StepContext): DistributionInputs {
 }
 
 function outputsOf(config: Config, d: { id: string; arn: string; domainName: string; status: string }): DistributionOutputs {
-  return { ...d, url: `https://${config.cdnDomain ?? d.domainName}`, aliases: config.cdnDomain !== undefined ? [config.cdnDomain] : [] };
+  const { id, arn, domainName, status } = d;
+  return { id, arn, domainName, status, url: `https://${config.cdnDomain ?? domainName}`, aliases: config.cdnDomain !== undefined ? [config.cdnDomain] : [] };
 }
 
 function observedOf(distribution: Distribution | undefined, etag: string | undefined, tags: Tag[]): DistributionObserved {
@@ -187,7 +188,7 @@ async function update(ctx: StepContext, observed: DistributionObserved, retry = 
   if (diffDistribution(observed.config, desired, inputs).length === 0) return observed;
   try {
     const res = await cf.send(new UpdateDistributionCommand({ Id: observed.id, IfMatch: observed.etag, DistributionConfig: desired }));
-    return { ...observedOf(res.Distribution, res.ETag, observed.tags) };
+    return observedOf(res.Distribution, res.ETag, observed.tags);
   } catch (err) {
     if (retry && isAwsError(err, 'PreconditionFailed')) {
       ctx.debug('the distribution changed while we updated it; reading its configuration again');

@@ -24,6 +24,13 @@ describe('AwsContext', () => {
     aws.destroy();
   });
 
+  it('sends CloudFront calls to us-east-1, where its API lives, whatever the stack region', async () => {
+    const aws = new AwsContext({ region: 'eu-west-1', endpointUrl: 'http://localhost:4566' });
+    expect(await aws.cloudfront().config.region()).toBe('us-east-1');
+    expect((await aws.cloudfront().config.endpoint?.())?.port).toBe(4566);
+    aws.destroy();
+  });
+
   it('uses path-style S3 addressing only when an endpoint is given', () => {
     expect(new AwsContext({ region: 'us-east-1', endpointUrl: 'http://localhost:5000' }).s3().config.forcePathStyle).toBe(true);
     expect(new AwsContext({ region: 'us-east-1' }).s3().config.forcePathStyle).toBe(false);
@@ -41,6 +48,12 @@ describe('toHmError', () => {
     const error = toHmError(awsError(name, 400, 'details'), 'create bucket x');
     expect(error.code).toBe(code);
     expect(error.hint).toContain(hint);
+  });
+
+  it('says when an emulator does not implement an API', () => {
+    const error = toHmError(awsError('InternalFailure', 501, "API for service 'cloudfront' not yet implemented or pro feature"), 'create the CloudFront distribution');
+    expect(error.code).toBe('NOT_IMPLEMENTED');
+    expect(error.hint).toContain('moto');
   });
 
   it('names the action and the AWS error code of anything else', () => {

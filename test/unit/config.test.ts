@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/config.js';
-import { checkAppName, checkBucketName, checkCorsOrigin, checkDomain, checkEnvName, checkRegion } from '../../src/config/validate.js';
+import { checkAppName, checkBucketName, checkCdnDomain, checkCertificateArn, checkCorsOrigin, checkDomain, checkEnvName, checkRegion } from '../../src/config/validate.js';
 import { HmError } from '../../src/errors.js';
 
 describe('validators', () => {
@@ -21,9 +21,21 @@ describe('validators', () => {
       ['healthmetrics-uploads-dev', 'abc', 'a.b-c', 'a'.repeat(63)],
       ['ab', 'a'.repeat(64), 'My-Bucket', 'my..bucket', '192.168.1.1', 'xn--bucket', 'bucket-', 'bucket-s3alias', 'my_bucket', 'a.-b', 'sthree-x'],
     ],
+    ['CDN domain', checkCdnDomain, ['cdn.example.com', 'static.example.co.uk'], ['cdn', 'https://cdn.example.com', 'cdn.example.com/x']],
+    [
+      'certificate ARN',
+      checkCertificateArn,
+      ['arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789'],
+      [
+        'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+        'arn:aws:iam::123456789012:server-certificate/cdn',
+        'arn:aws:acm:us-east-1:123456789012:certificate/short',
+        '0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+      ],
+    ],
   ] as const)('%s: accepts the good and explains the bad', (_what, check, good, bad) => {
     for (const value of good) expect(check(value), value).toBeUndefined();
-    for (const value of bad) expect(check(value), value).toMatch(/is not valid|would let any website/);
+    for (const value of bad) expect(check(value), value).toMatch(/is not valid|would let any website|only uses ACM certificates from us-east-1/);
   });
 
   it('suggests what to type instead', () => {
@@ -56,6 +68,16 @@ describe('resolveConfig', () => {
     const recorded = resolveConfig({ ...base, app: 'hm', domain: 'example.com', bucketName: 'custom-bucket', corsOrigins: ['http://localhost:3000'] });
     expect(resolveConfig(base, recorded)).toEqual(recorded);
     expect(resolveConfig({ ...base, corsOrigins: ['https://app.example.com'] }, recorded).corsOrigins).toEqual(['https://app.example.com']);
+  });
+
+  it('takes a custom CDN domain only with its certificate, and keeps both for later runs', () => {
+    const cert = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+    const input = { ...base, app: 'hm', domain: 'example.com' };
+    expect(() => resolveConfig({ ...input, cdnDomain: 'cdn.example.com' })).toThrow(/needs --certificate-arn/);
+    expect(() => resolveConfig({ ...input, certificateArn: cert })).toThrow(/add --cdn-domain/);
+    const recorded = resolveConfig({ ...input, cdnDomain: 'CDN.example.com', certificateArn: cert });
+    expect(recorded).toMatchObject({ cdnDomain: 'cdn.example.com', certificateArn: cert });
+    expect(resolveConfig(base, recorded)).toEqual(recorded);
   });
 
   it('names every missing flag at once', () => {
