@@ -52,7 +52,8 @@ export function isOurs(tags: readonly Tag[], config: Config): boolean {
   return value('ManagedBy') === 'hm-infra' && value('Project') === config.app && value('Environment') === config.environment;
 }
 
-const list = <T>(items: T[]) => ({ Quantity: items.length, Items: items });
+/** CloudFront's counted lists; an empty one is sent without Items, as the API documents. */
+const list = <T>(items: T[]) => (items.length > 0 ? { Quantity: items.length, Items: items } : { Quantity: 0 });
 
 function ourOrigin(inputs: DistributionInputs, live: Origin | undefined): Origin {
   return {
@@ -128,7 +129,7 @@ export function desiredDistributionConfig(inputs: DistributionInputs, live: Dist
     Enabled: true,
     IsIPV6Enabled: true,
     PriceClass: 'PriceClass_100',
-    Origins: list(origins),
+    Origins: { Quantity: origins.length, Items: origins },
     DefaultCacheBehavior: behaviour(inputs, live?.DefaultCacheBehavior, ['GET', 'HEAD', 'OPTIONS'], TTLS.default),
     CacheBehaviors: list(behaviours),
     Restrictions: { GeoRestriction: { RestrictionType: 'none', Quantity: 0 } },

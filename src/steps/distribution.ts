@@ -17,7 +17,9 @@ import type { AwsContext } from '../aws/context.js';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { ExitCode, HmError } from '../errors.js';
+import { bucketOutputs } from './bucket.js';
 import {
+  ASPECTS,
   type DistributionInputs,
   desiredDistributionConfig,
   diffDistribution,
@@ -26,7 +28,11 @@ import {
   isOurs,
   missingTags,
 } from './distribution-config.js';
+import { oacName } from './oac.js';
 import type { Change, Step, StepContext } from './types.js';
+
+/** What the plan lists of a distribution still to create. */
+const CREATE_SUMMARY = ['comment', 'origin', 'default-behaviour', 'avatars-behaviour', 'price-class', 'certificate', 'aliases'];
 
 export interface DistributionOutputs {
   id: string;
@@ -225,7 +231,17 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
   },
 
   plan(ctx, observed) {
-    if (!observed) return [{ field: 'distribution', action: 'create', to: distributionComment(ctx.config), note: 'no distribution of this app and environment exists' }];
+    if (!observed) {
+      // Dependency outputs may not exist yet (plan before the first run): describe from config.
+      const inputs = { config: ctx.config, bucket: bucketOutputs(ctx.config.bucketName, ctx.config.region), oacId: oacName(ctx.config) };
+      const config = desiredDistributionConfig(inputs, undefined, '');
+      return ASPECTS.filter((a) => CREATE_SUMMARY.includes(a.field)).map((a) => ({
+        field: a.field,
+        action: 'create',
+        to: a.summary(a.view(config, inputs)),
+        note: 'no distribution of this app and environment exists',
+      }));
+    }
     const inputs = inputsOf(ctx);
     const desired = desiredDistributionConfig(inputs, observed.config, observed.config.CallerReference ?? '');
     const changes: Change[] = diffDistribution(observed.config, desired, inputs).map((d) => ({ field: d.field, action: 'update', from: d.from, to: d.to, note: `is ${d.from}; should be ${d.to}` }));

@@ -58,7 +58,9 @@ describe('hm-infra (spawned)', () => {
     expect(run.stdout).toContain('Plan for healthmetrics (dev) in us-east-1');
     expect(run.stdout).toMatch(/S3 bucket\s+create/);
     expect(run.stdout).toContain('healthmetrics-uploads-dev');
-    expect(run.stdout).toContain('2 to create, 0 to update, 0 unchanged');
+    expect(run.stdout).toMatch(/CloudFront distribution\s+create/);
+    expect(run.stdout).toContain('TTL 0/86400/31536000');
+    expect(run.stdout).toContain('5 to create, 0 to update, 0 unchanged');
     expect(run.stderr).toBe('');
     expect(await readdir(cwd)).not.toContain('.hm-infra');
   });
@@ -67,7 +69,7 @@ describe('hm-infra (spawned)', () => {
     const run = hmInfra(['plan', '--offline', '--json', '--app', 'healthmetrics', '--domain', 'example.com', '--env', 'prod', '--region', 'eu-west-1'], cwd);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ kind: 'plan', ok: true, app: 'healthmetrics', environment: 'prod', region: 'eu-west-1', offline: true, summary: { create: 2 } });
+    expect(doc).toMatchObject({ kind: 'plan', ok: true, app: 'healthmetrics', environment: 'prod', region: 'eu-west-1', offline: true, summary: { create: 5 } });
   });
 
   it.each([
@@ -77,6 +79,7 @@ describe('hm-infra (spawned)', () => {
     [['plan', '--offline', '--app', 'hm'], 'missing required value: --domain <domain>'],
     [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--env', 'Prod!'], 'environment name "Prod!" is not valid'],
     [['init', '--app', 'hm', '--domain', 'example.com'], 'Re-run with --yes'],
+    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--cdn-domain', 'cdn.example.com', '--certificate-arn', 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789'], 'only uses ACM certificates from us-east-1'],
     [['plan', '--no-such-flag'], "unknown option '--no-such-flag'"],
     [['plna'], "unknown command 'plna'"],
   ])('refuses bad input %j with exit 2 and says what to do', (args, message) => {

@@ -12,7 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  CloudFrontClient,
+  DeleteDistributionCommand,
+  DeleteOriginAccessControlCommand,
+  GetDistributionCommand,
+  GetOriginAccessControlCommand,
+  UpdateDistributionCommand,
+} from '@aws-sdk/client-cloudfront';
+import {
   DeleteBucketCommand,
+  DeleteBucketPolicyCommand,
+  GetBucketPolicyCommand,
   GetBucketCorsCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -45,15 +55,32 @@ const hmInfra = (...args: string[]) => {
 };
 
 describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, () => {
-  const s3 = new S3Client({ region, endpoint, forcePathStyle: true, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } });
+  const credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+  const s3 = new S3Client({ region, endpoint, forcePathStyle: true, credentials });
+  const cf = new CloudFrontClient({ region: 'us-east-1', endpoint, credentials });
+  let recorded: { distribution?: { id: string; arn: string }; oac?: { id: string } } = {};
 
   beforeAll(async () => {
     cwd = await mkdtemp(join(tmpdir(), 'hm-e2e-'));
   });
 
+  // Best effort: `hm-infra teardown` is the tool's own way; this only keeps the emulator tidy.
   afterAll(async () => {
+    const id = recorded.distribution?.id;
+    if (id) {
+      const live = await cf.send(new GetDistributionCommand({ Id: id })).catch(() => undefined);
+      const config = live?.Distribution?.DistributionConfig;
+      const disabled = config ? await cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: live?.ETag, DistributionConfig: { ...config, Enabled: false } })).catch(() => undefined) : undefined;
+      await cf.send(new DeleteDistributionCommand({ Id: id, IfMatch: disabled?.ETag ?? live?.ETag })).catch(() => undefined);
+    }
+    if (recorded.oac) {
+      const oac = await cf.send(new GetOriginAccessControlCommand({ Id: recorded.oac.id })).catch(() => undefined);
+      await cf.send(new DeleteOriginAccessControlCommand({ Id: recorded.oac.id, IfMatch: oac?.ETag })).catch(() => undefined);
+    }
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket })).catch(() => undefined);
     await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
     s3.destroy();
+    cf.destroy();
   });
 
   it('init creates the bucket with every PRD setting', async () => {
@@ -73,18 +100,32 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
     expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toEqual(expect.arrayContaining([{ Key: 'ManagedBy', Value: 'hm-infra' }]));
     const state = JSON.parse(await readFile(join(cwd, '.hm-infra', 'dev.json'), 'utf8'));
     expect(state.resources.bucket.owned).toBe(true);
+    recorded = { distribution: state.resources.distribution?.outputs, oac: state.resources.oac?.outputs };
+  });
+
+  it('init creates the CDN: OAC, distribution with the PRD TTLs, and the bucket policy', async () => {
+    const { distribution, oac } = recorded;
+    expect(distribution?.id).toBeTruthy();
+    const oacConfig = (await cf.send(new GetOriginAccessControlCommand({ Id: oac?.id }))).OriginAccessControl?.OriginAccessControlConfig;
+    expect(oacConfig).toMatchObject({ Name: `${app}-dev-uploads-oac`, SigningBehavior: 'always', SigningProtocol: 'sigv4' });
+    const live = (await cf.send(new GetDistributionCommand({ Id: distribution?.id }))).Distribution?.DistributionConfig;
+    expect(live?.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', MinTTL: 0, DefaultTTL: 86400, MaxTTL: 31536000 });
+    expect(live?.CacheBehaviors?.Items?.[0]).toMatchObject({ PathPattern: 'avatars/*', MinTTL: 86400, DefaultTTL: 604800 });
+    const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}');
+    const read = policy.Statement.find((st: { Sid?: string }) => st.Sid === 'AllowCloudFrontRead');
+    expect(JSON.stringify(read.Condition)).toContain(distribution?.arn);
   });
 
   it('a second init changes nothing', () => {
     const run = hmInfra('init', '--yes', '--json');
     expect(run.code, run.stderr).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc.summary).toEqual({ create: 0, update: 0, unchanged: 2 });
+    expect(doc.summary).toEqual({ create: 0, update: 0, unchanged: 5 });
   });
 
   it('plan reports nothing to do', () => {
     const run = hmInfra('plan', '--json');
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout).summary).toEqual({ create: 0, update: 0, unchanged: 2 });
+    expect(JSON.parse(run.stdout).summary).toEqual({ create: 0, update: 0, unchanged: 5 });
   });
 });

@@ -67,7 +67,7 @@ describe('the distribution configuration', () => {
       Comment: distributionComment(givenConfig()),
       Restrictions: { GeoRestriction: { RestrictionType: 'none', Quantity: 0 } },
       ViewerCertificate: { CloudFrontDefaultCertificate: true },
-      Aliases: { Quantity: 0, Items: [] },
+      Aliases: { Quantity: 0 },
       Origins: {
         Quantity: 1,
         Items: [{ Id: 'S3-healthmetrics-uploads-dev', DomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com', OriginAccessControlId: 'EOAC', S3OriginConfig: { OriginAccessIdentity: '' } }],
