@@ -27,6 +27,8 @@ function addConfigOptions(cmd: Command): Command {
     .option('--domain <domain>', 'your domain (e.g. example.com): CORS defaults and, later, the email identity')
     .option('--cors-origin <url>', 'browser origin allowed to upload (repeatable; default https://<domain> and https://www.<domain>)', collect)
     .option('--bucket-name <name>', 'S3 bucket name (default <app>-uploads-<env>)')
+    .option('--cdn', 'put the CloudFront CDN in front of the bucket (the default)')
+    .option('--no-cdn', 'leave out the CloudFront CDN (for an emulator without CloudFront, or uploads served by presigned URLs)')
     .option('--cdn-domain <host>', 'custom CDN host name such as cdn.example.com (needs --certificate-arn)')
     .option('--certificate-arn <arn>', 'ACM certificate in us-east-1 covering --cdn-domain');
 }

@@ -84,7 +84,9 @@ export function toHmError(err: unknown, action: string): HmError {
   if (httpStatus(err) === 501 || /not (yet )?implemented|pro feature/i.test(message)) {
     return new HmError('NOT_IMPLEMENTED', `the AWS endpoint does not implement what is needed to ${action} (${message})`, 'aws', {
       ...base,
-      hint: 'An emulator may lack this API (LocalStack offers CloudFront only in its paid edition; moto implements it). Use an emulator that does, or real AWS.',
+      hint:
+        'An emulator may lack this API (LocalStack offers CloudFront only in its paid edition; moto implements it). Use an emulator that does, or real AWS.' +
+        (/cloudfront|distribution|origin access/i.test(action) ? ' To set up everything but the CDN, re-run with --no-cdn.' : ''),
     });
   }
   return new HmError('AWS_ERROR', `could not ${action}: ${name}: ${message}`, 'aws', base);

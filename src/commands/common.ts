@@ -37,6 +37,8 @@ export interface ConfigFlags {
   domain?: string;
   corsOrigin?: string[];
   bucketName?: string;
+  /** false with --no-cdn; undefined when neither --cdn nor --no-cdn was typed. */
+  cdn?: boolean;
   cdnDomain?: string;
   certificateArn?: string;
 }
@@ -76,6 +78,9 @@ function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: St
   }
   if (globals.region !== undefined && globals.region !== state.region) {
     throw inputError(`environment "${globals.env}" lives in ${state.region}; moving it to ${globals.region} is not supported`, fresh);
+  }
+  if (flags.cdn === false && state.config.cdn && state.resources['distribution'] !== undefined) {
+    throw inputError(`environment "${globals.env}" has a CloudFront distribution; --no-cdn would leave it unmanaged`, 'Keep the CDN (drop --no-cdn), or remove the environment with `hm-infra teardown` and set it up again with --no-cdn.');
   }
   if (flags.bucketName !== undefined && flags.bucketName !== state.config.bucketName) {
     throw inputError(`environment "${globals.env}" uses bucket "${state.config.bucketName}"; renaming it is not supported`, fresh);
@@ -138,6 +143,7 @@ export async function prepare(
         domain: flags.domain,
         bucketName: flags.bucketName,
         corsOrigins: flags.corsOrigin,
+        cdn: flags.cdn,
         cdnDomain: flags.cdnDomain,
         certificateArn: flags.certificateArn,
         environment: globals.env,

@@ -151,7 +151,7 @@ export async function runInit(globals: GlobalOptions, flags: InitFlags, io: Io):
     const session = new StateSession(store, state ?? newState(config));
     session.state.config = config;
     const started = Date.now();
-    const result = await runSteps(provisioningSteps(), {
+    const result = await runSteps(provisioningSteps(config), {
       mode: 'apply',
       config,
       aws,

@@ -15,7 +15,7 @@ export interface PlanFlags extends ConfigFlags {
 /** Runs every step read-only: what `init` would do. */
 export async function computePlan(config: Config, state: State | undefined, aws: AwsContext | undefined, globals: GlobalOptions, io: Io): Promise<RunResult> {
   const style = styleFor(io);
-  return runSteps(provisioningSteps(), {
+  return runSteps(provisioningSteps(config), {
     mode: 'plan',
     config,
     aws,

@@ -33,6 +33,8 @@ export const ConfigSchema = z
     domain: checked(checkDomain),
     bucketName: checked(checkBucketName),
     corsOrigins: z.array(checked(checkCorsOrigin)).min(1),
+    /** CloudFront in front of the bucket (the PRD's CDN); off only by --no-cdn. */
+    cdn: z.boolean().default(true),
     /** Custom CDN host name; needs `certificateArn`. */
     cdnDomain: checked(checkCdnDomain).optional(),
     /** ACM certificate (us-east-1) covering `cdnDomain`. */
@@ -54,12 +56,16 @@ export interface ConfigInput {
   domain?: string | undefined;
   bucketName?: string | undefined;
   corsOrigins?: string[] | undefined;
+  cdn?: boolean | undefined;
   cdnDomain?: string | undefined;
   certificateArn?: string | undefined;
 }
 
 /** A custom CDN domain and its certificate come together or not at all. */
-function pairProblem(input: { cdnDomain?: string | undefined; certificateArn?: string | undefined }): string | undefined {
+function pairProblem(input: { cdn?: boolean | undefined; cdnDomain?: string | undefined; certificateArn?: string | undefined }): string | undefined {
+  if (input.cdn === false && (input.cdnDomain !== undefined || input.certificateArn !== undefined)) {
+    return '--cdn-domain and --certificate-arn configure the CDN, which --no-cdn leaves out: drop one or the other';
+  }
   if (input.cdnDomain !== undefined && input.certificateArn === undefined) {
     return `--cdn-domain ${input.cdnDomain} needs --certificate-arn: the ARN of an ACM certificate in us-east-1 that covers ${input.cdnDomain}`;
   }
@@ -112,6 +118,7 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
     domain: input.domain !== undefined ? normalizeDomain(input.domain) : recorded?.domain,
     bucketName: input.bucketName ?? recorded?.bucketName,
     corsOrigins: input.corsOrigins?.length ? input.corsOrigins : recorded?.corsOrigins,
+    cdn: input.cdn ?? recorded?.cdn ?? true,
     cdnDomain: input.cdnDomain !== undefined ? normalizeDomain(input.cdnDomain) : recorded?.cdnDomain,
     certificateArn: input.certificateArn ?? recorded?.certificateArn,
   };
@@ -134,6 +141,7 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
     domain,
     bucketName: merged.bucketName ?? defaults.bucketName(app, merged.environment),
     corsOrigins: [...new Set(merged.corsOrigins ?? defaults.corsOrigins(domain))],
+    cdn: merged.cdn ?? true,
     ...(merged.cdnDomain !== undefined ? { cdnDomain: merged.cdnDomain } : {}),
     ...(merged.certificateArn !== undefined ? { certificateArn: merged.certificateArn } : {}),
   };

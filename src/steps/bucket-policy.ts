@@ -1,7 +1,7 @@
 import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
-import type { Change, Step } from './types.js';
+import type { Change, Step, StepContext } from './types.js';
 
 /** One statement of an IAM policy document, as loosely as AWS accepts it. */
 export interface Statement {
@@ -33,22 +33,28 @@ declare module './types.js' {
 
 export const READ_SID = 'AllowCloudFrontRead';
 export const TLS_SID = 'DenyInsecureTransport';
-const OUR_SIDS = [READ_SID, TLS_SID];
+const sidsOf = (withCdn: boolean) => (withCdn ? [READ_SID, TLS_SID] : [TLS_SID]);
 
 /**
  * The PRD's statement (CloudFront may read objects, only through this distribution), plus the
- * standard deny of plain-HTTP access to the bucket.
+ * standard deny of plain-HTTP access to the bucket. Without a CDN, only the deny.
  */
-export function ourStatements(bucketArn: string, distributionArn: string): Statement[] {
+export function ourStatements(bucketArn: string, distributionArn: string | undefined): Statement[] {
+  const read: Statement[] =
+    distributionArn === undefined
+      ? []
+      : [
+          {
+            Sid: READ_SID,
+            Effect: 'Allow',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Action: 's3:GetObject',
+            Resource: `${bucketArn}/*`,
+            Condition: { StringEquals: { 'AWS:SourceArn': distributionArn } },
+          },
+        ];
   return [
-    {
-      Sid: READ_SID,
-      Effect: 'Allow',
-      Principal: { Service: 'cloudfront.amazonaws.com' },
-      Action: 's3:GetObject',
-      Resource: `${bucketArn}/*`,
-      Condition: { StringEquals: { 'AWS:SourceArn': distributionArn } },
-    },
+    ...read,
     {
       Sid: TLS_SID,
       Effect: 'Deny',
@@ -118,61 +124,69 @@ async function readPolicy(s3: S3Client, bucket: string): Promise<PolicyDocument 
   }
 }
 
-/** Bucket policy: CloudFront (this distribution only) may read; plain HTTP is refused. */
-export const bucketPolicyStep: Step<PolicyDocument, BucketPolicyOutputs> = {
-  id: 'bucket-policy',
-  title: 'S3 bucket policy',
-  // After the distribution, whose ARN the policy names (so there is no cycle to break), and
-  // after the other bucket settings: S3 may refuse concurrent configuration writes to a bucket.
-  dependsOn: ['bucket', 'bucket-settings', 'distribution'],
+/**
+ * Bucket policy: CloudFront (this distribution only) may read; plain HTTP is refused. Without
+ * the CDN (--no-cdn) only the refusal, and the step does not wait for a distribution.
+ */
+export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, BucketPolicyOutputs> {
+  const sids = sidsOf(withCdn);
+  const statements = (ctx: StepContext) => ourStatements(ctx.output('bucket').arn, withCdn ? ctx.output('distribution').arn : undefined);
+  return {
+    id: 'bucket-policy',
+    title: 'S3 bucket policy',
+    // After the distribution, whose ARN the policy names (so there is no cycle to break), and
+    // after the other bucket settings: S3 may refuse concurrent configuration writes to a bucket.
+    dependsOn: withCdn ? ['bucket', 'bucket-settings', 'distribution'] : ['bucket', 'bucket-settings'],
 
-  read: (ctx) => readPolicy(ctx.aws.s3(), ctx.output('bucket').name),
+    read: (ctx) => readPolicy(ctx.aws.s3(), ctx.output('bucket').name),
 
-  plan(ctx, observed) {
-    if (!observed) return [{ field: 'policy', action: 'create', to: OUR_SIDS.join(', '), note: 'the bucket has no policy' }];
-    const ours = ourStatements(ctx.output('bucket').arn, ctx.output('distribution').arn);
-    return ours.flatMap((want): Change[] => {
-      const have = observed.Statement.find((s) => s.Sid === want.Sid);
-      if (!have) return [{ field: want.Sid ?? '', action: 'create', to: describeStatement(want), note: 'statement missing from the bucket policy' }];
-      if (canonicalStatement(have) === canonicalStatement(want)) return [];
-      return [{ field: want.Sid ?? '', action: 'update', from: describeStatement(have), to: describeStatement(want), note: 'statement differs from what the CDN needs' }];
-    });
-  },
+    plan(ctx, observed) {
+      if (!observed) return [{ field: 'policy', action: 'create', to: sids.join(', '), note: 'the bucket has no policy' }];
+      return statements(ctx).flatMap((want): Change[] => {
+        const have = observed.Statement.find((s) => s.Sid === want.Sid);
+        if (!have) return [{ field: want.Sid ?? '', action: 'create', to: describeStatement(want), note: 'statement missing from the bucket policy' }];
+        if (canonicalStatement(have) === canonicalStatement(want)) return [];
+        return [{ field: want.Sid ?? '', action: 'update', from: describeStatement(have), to: describeStatement(want), note: 'statement differs from what the CDN needs' }];
+      });
+    },
 
-  async apply(ctx, observed) {
-    const bucket = ctx.output('bucket');
-    const document = mergePolicy(observed, ourStatements(bucket.arn, ctx.output('distribution').arn));
-    // Our statements are ours to remove later, even if the answer to this write is lost.
-    if (!ctx.recorded?.owned) await ctx.intend({ sids: OUR_SIDS });
-    try {
-      await ctx.aws.s3().send(new PutBucketPolicyCommand({ Bucket: bucket.name, Policy: JSON.stringify(document) }));
-    } catch (err) {
-      throw toHmError(err, `set the policy of bucket ${bucket.name}`);
-    }
-    return { type: observed ? 'updated' : 'created', outputs: { sids: OUR_SIDS } };
-  },
+    async apply(ctx, observed) {
+      const bucket = ctx.output('bucket');
+      const document = mergePolicy(observed, statements(ctx));
+      // Our statements are ours to remove later, even if the answer to this write is lost.
+      if (!ctx.recorded?.owned) await ctx.intend({ sids });
+      try {
+        await ctx.aws.s3().send(new PutBucketPolicyCommand({ Bucket: bucket.name, Policy: JSON.stringify(document) }));
+      } catch (err) {
+        throw toHmError(err, `set the policy of bucket ${bucket.name}`);
+      }
+      return { type: observed ? 'updated' : 'created', outputs: { sids } };
+    },
 
-  outputs: () => ({ sids: OUR_SIDS }),
+    outputs: () => ({ sids }),
 
-  /** Removes our statements only; a policy left empty is deleted. */
-  async destroy(ctx, recorded) {
-    const bucket = ctx.output('bucket').name;
-    const s3 = ctx.aws.s3();
-    let current;
-    try {
-      current = await readPolicy(s3, bucket);
-    } catch (err) {
-      if (err instanceof HmError && isAwsError(err.cause, 'NoSuchBucket')) return;
-      throw err;
-    }
-    if (!current) return;
-    const rest = current.Statement.filter((s) => !recorded.sids.includes(s.Sid ?? ''));
-    try {
-      if (rest.length === 0) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
-      else if (rest.length < current.Statement.length) await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ ...current, Statement: rest }) }));
-    } catch (err) {
-      if (isAwsError(err, 'NoSuchBucket')) return;
-      throw toHmError(err, `remove the CDN statements from the policy of bucket ${bucket}`);
-    }
-  },
-};
+    /** Removes our statements only; a policy left empty is deleted. */
+    async destroy(ctx, recorded) {
+      const bucket = ctx.output('bucket').name;
+      const s3 = ctx.aws.s3();
+      let current;
+      try {
+        current = await readPolicy(s3, bucket);
+      } catch (err) {
+        if (err instanceof HmError && isAwsError(err.cause, 'NoSuchBucket')) return;
+        throw err;
+      }
+      if (!current) return;
+      const rest = current.Statement.filter((s) => !recorded.sids.includes(s.Sid ?? ''));
+      try {
+        if (rest.length === 0) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+        else if (rest.length < current.Statement.length) await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ ...current, Statement: rest }) }));
+      } catch (err) {
+        if (isAwsError(err, 'NoSuchBucket')) return;
+        throw toHmError(err, `remove the CDN statements from the policy of bucket ${bucket}`);
+      }
+    },
+  };
+}
+
+export const bucketPolicyStep = makeBucketPolicyStep(true);

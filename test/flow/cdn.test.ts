@@ -155,7 +155,33 @@ describe('the CDN on a fake account', () => {
     expect((await stateFile()).config).toMatchObject({ cdnDomain: 'cdn.example.com', certificateArn: CERT });
   });
 
+  it('leaves the CDN out with --no-cdn: no CloudFront call, and a policy that only refuses plain HTTP', async () => {
+    // WHEN
+    const run = await init(['--no-cdn']);
+    const second = await init();
+    // THEN
+    expect(run.code, run.stderr).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
+    expect(fake().calls.filter((c) => c.service === 'cloudfront')).toEqual([]);
+    const policy = JSON.parse(fake().buckets.get('healthmetrics-uploads-dev')?.policy ?? '{}');
+    expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['DenyInsecureTransport']);
+    expect(run.stdout).not.toContain('CLOUDFRONT_URL');
+    expect((await stateFile()).config.cdn).toBe(false);
+  });
+
+  it('refuses --no-cdn for an environment whose CDN exists, before any AWS call', async () => {
+    await init();
+    const calls = fake().calls.length;
+    // WHEN
+    const run = await init(['--no-cdn']);
+    // THEN
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('would leave it unmanaged');
+    expect(fake().calls.length).toBe(calls);
+  });
+
   it.each([
+    [['--no-cdn', '--cdn-domain', 'cdn.example.com', '--certificate-arn', CERT], '--no-cdn leaves out'],
     [['--certificate-arn', 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789', '--cdn-domain', 'cdn.example.com'], 'only uses ACM certificates from us-east-1'],
     [['--certificate-arn', 'arn:aws:iam::123456789012:server-certificate/cdn', '--cdn-domain', 'cdn.example.com'], 'pass the ARN of an ACM certificate'],
     [['--cdn-domain', 'cdn.example.com'], 'needs --certificate-arn'],

@@ -54,6 +54,8 @@ describe('toHmError', () => {
     const error = toHmError(awsError('InternalFailure', 501, "API for service 'cloudfront' not yet implemented or pro feature"), 'create the CloudFront distribution');
     expect(error.code).toBe('NOT_IMPLEMENTED');
     expect(error.hint).toContain('moto');
+    expect(error.hint).toContain('--no-cdn');
+    expect(toHmError(awsError('InternalFailure', 501, 'not implemented'), 'create bucket x').hint).not.toContain('--no-cdn');
   });
 
   it('names the action and the AWS error code of anything else', () => {

@@ -2,7 +2,7 @@ import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyComma
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bucketOutputs } from '../../src/steps/bucket.js';
-import { type PolicyDocument, bucketPolicyStep, ourStatements } from '../../src/steps/bucket-policy.js';
+import { type PolicyDocument, bucketPolicyStep, makeBucketPolicyStep, ourStatements } from '../../src/steps/bucket-policy.js';
 import { awsError } from '../fakes/account.js';
 import { converge, givenStepContext } from '../support/context.js';
 
@@ -95,6 +95,16 @@ describe('bucket policy step', () => {
     // THEN
     expect(changes.map((c) => [c.field, c.action])).toEqual([['AllowCloudFrontRead', 'create'], ['DenyInsecureTransport', 'create']]);
     expect(written().Statement).toEqual([userStatement, ...ourStatements(BUCKET.arn, DIST_ARN)]);
+  });
+
+  it('without the CDN only refuses plain HTTP, and needs no distribution', async () => {
+    givenPolicy(undefined);
+    const step = makeBucketPolicyStep(false);
+    // WHEN
+    await converge(step, givenStepContext({ outputs: { bucket: BUCKET } }));
+    // THEN
+    expect(step.dependsOn).not.toContain('distribution');
+    expect(written().Statement.map((s) => s.Sid)).toEqual(['DenyInsecureTransport']);
   });
 
   it('on destroy removes only its statements, and the policy when nothing else is left', async () => {

@@ -61,6 +61,7 @@ describe('resolveConfig', () => {
       domain: 'example.com',
       bucketName: 'healthmetrics-uploads-dev',
       corsOrigins: ['https://example.com', 'https://www.example.com'],
+      cdn: true,
     });
   });
 
@@ -78,6 +79,14 @@ describe('resolveConfig', () => {
     const recorded = resolveConfig({ ...input, cdnDomain: 'CDN.example.com', certificateArn: cert });
     expect(recorded).toMatchObject({ cdnDomain: 'cdn.example.com', certificateArn: cert });
     expect(resolveConfig(base, recorded)).toEqual(recorded);
+  });
+
+  it('keeps --no-cdn for later runs, and refuses CDN settings with it', () => {
+    const input = { ...base, app: 'hm', domain: 'example.com' };
+    const recorded = resolveConfig({ ...input, cdn: false });
+    expect(resolveConfig(base, recorded).cdn).toBe(false);
+    expect(resolveConfig({ ...base, cdn: true }, recorded).cdn).toBe(true);
+    expect(() => resolveConfig({ ...input, cdn: false, cdnDomain: 'cdn.example.com' })).toThrow(/--no-cdn leaves out/);
   });
 
   it('names every missing flag at once', () => {
