@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
+import { resourceTags } from './tags.js';
 import type { Change, Step } from './types.js';
 
 /**
@@ -193,14 +194,7 @@ const lifecycle: BucketSetting<LifecycleRule[]> = {
 };
 
 // ── tags ────────────────────────────────────────────────────────────────────────────────
-export function bucketTags(config: Config): Tag[] {
-  return [
-    { Key: 'Name', Value: 'User uploads bucket' },
-    { Key: 'Project', Value: config.app },
-    { Key: 'Environment', Value: config.environment },
-    { Key: 'ManagedBy', Value: 'hm-infra' },
-  ];
-}
+export const bucketTags = (config: Config): Tag[] => resourceTags(config, 'User uploads bucket');
 const tags: BucketSetting<Tag[]> = {
   name: 'tags',
   read: (s3, Bucket) => readOr(async () => (await s3.send(new GetBucketTaggingCommand({ Bucket }))).TagSet ?? [], 'NoSuchTagSet'),

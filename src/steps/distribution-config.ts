@@ -1,6 +1,7 @@
 import type { CacheBehavior, DistributionConfig, Origin, Tag, ViewerCertificate } from '@aws-sdk/client-cloudfront';
 import type { Config } from '../config/config.js';
 import type { BucketOutputs } from './bucket.js';
+import { resourceTags } from './tags.js';
 
 /**
  * The distribution of the PRD, and the fields of it this tool owns. Everything else in a live
@@ -37,14 +38,7 @@ export const originId = (bucket: BucketOutputs) => `S3-${bucket.name}`;
 /** Names app and env, so a lost distribution is recognisable in the console and by lookup. */
 export const distributionComment = (config: Config) => `CDN for ${config.app} uploads (${config.environment}), managed by hm-infra`;
 
-export function distributionTags(config: Config): Tag[] {
-  return [
-    { Key: 'Name', Value: 'Uploads CDN' },
-    { Key: 'Project', Value: config.app },
-    { Key: 'Environment', Value: config.environment },
-    { Key: 'ManagedBy', Value: 'hm-infra' },
-  ];
-}
+export const distributionTags = (config: Config): Tag[] => resourceTags(config, 'Uploads CDN');
 
 /** True when the tags say this distribution is the one of this app and environment. */
 export function isOurs(tags: readonly Tag[], config: Config): boolean {

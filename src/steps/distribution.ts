@@ -6,11 +6,11 @@ import {
   type DistributionConfig,
   GetDistributionCommand,
   GetDistributionConfigCommand,
-  ListDistributionsCommand,
   ListTagsForResourceCommand,
   type Tag,
   TagResourceCommand,
   UpdateDistributionCommand,
+  paginateListDistributions,
   waitUntilDistributionDeployed,
 } from '@aws-sdk/client-cloudfront';
 import type { AwsContext } from '../aws/context.js';
@@ -106,21 +106,17 @@ async function find(ctx: StepContext): Promise<DistributionObserved | undefined>
   const comment = distributionComment(ctx.config);
   const origin = ctx.output('bucket').regionalDomainName;
   const candidates: Array<{ id: string; arn: string; commentMatches: boolean }> = [];
-  let marker: string | undefined;
-  do {
-    let page;
-    try {
-      page = (await cf.send(new ListDistributionsCommand({ MaxItems: 100, ...(marker ? { Marker: marker } : {}) }))).DistributionList;
-    } catch (err) {
-      throw toHmError(err, 'list CloudFront distributions');
+  try {
+    for await (const page of paginateListDistributions({ client: cf, pageSize: 100 }, {})) {
+      for (const d of page.DistributionList?.Items ?? []) {
+        const commentMatches = d.Comment === comment;
+        const servesBucket = d.Origins?.Items?.some((o) => o.DomainName === origin) === true;
+        if (d.Id && d.ARN && (commentMatches || servesBucket)) candidates.push({ id: d.Id, arn: d.ARN, commentMatches });
+      }
     }
-    for (const d of page?.Items ?? []) {
-      const commentMatches = d.Comment === comment;
-      const servesBucket = d.Origins?.Items?.some((o) => o.DomainName === origin) === true;
-      if (d.Id && d.ARN && (commentMatches || servesBucket)) candidates.push({ id: d.Id, arn: d.ARN, commentMatches });
-    }
-    marker = page?.IsTruncated ? page.NextMarker : undefined;
-  } while (marker);
+  } catch (err) {
+    throw toHmError(err, 'list CloudFront distributions');
+  }
 
   const tagged: string[] = [];
   for (const candidate of candidates) {

@@ -3,9 +3,9 @@ import {
   CreateOriginAccessControlCommand,
   DeleteOriginAccessControlCommand,
   GetOriginAccessControlCommand,
-  ListOriginAccessControlsCommand,
   type OriginAccessControlConfig,
   UpdateOriginAccessControlCommand,
+  paginateListOriginAccessControls,
 } from '@aws-sdk/client-cloudfront';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
@@ -59,21 +59,17 @@ async function getById(cf: CloudFrontClient, id: string): Promise<OacObserved | 
 
 /** Every OAC of the account is listed (100 a page) until the one with our name turns up. */
 async function findByName(cf: CloudFrontClient, name: string): Promise<OacObserved | undefined> {
-  let marker: string | undefined;
-  do {
-    let page;
-    try {
-      page = (await cf.send(new ListOriginAccessControlsCommand({ MaxItems: 100, ...(marker ? { Marker: marker } : {}) }))).OriginAccessControlList;
-    } catch (err) {
-      throw toHmError(err, 'list CloudFront origin access controls');
+  try {
+    for await (const page of paginateListOriginAccessControls({ client: cf, pageSize: 100 }, {})) {
+      const hit = page.OriginAccessControlList?.Items?.find((item) => item.Name === name);
+      if (hit?.Id) {
+        const { Id, Name, Description, OriginAccessControlOriginType, SigningBehavior, SigningProtocol } = hit;
+        return { id: Id, config: { Name, Description, OriginAccessControlOriginType, SigningBehavior, SigningProtocol } };
+      }
     }
-    const hit = page?.Items?.find((item) => item.Name === name);
-    if (hit?.Id) {
-      const { Id, Name, Description, OriginAccessControlOriginType, SigningBehavior, SigningProtocol } = hit;
-      return { id: Id, config: { Name, Description, OriginAccessControlOriginType, SigningBehavior, SigningProtocol } };
-    }
-    marker = page?.IsTruncated ? page.NextMarker : undefined;
-  } while (marker);
+  } catch (err) {
+    throw toHmError(err, 'list CloudFront origin access controls');
+  }
   return undefined;
 }
 

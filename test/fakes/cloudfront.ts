@@ -7,7 +7,7 @@
 import { type Handler, awsError } from './errors.js';
 
 type Json = Record<string, unknown>;
-type Tag = { Key: string; Value?: string };
+type Tag = { Key?: string | undefined; Value?: string | undefined };
 
 export interface FakeOac {
   id: string;
@@ -70,7 +70,7 @@ export class FakeCloudFront {
     const distributions = [...this.distributions.values()]
       .map((d) => {
         const { CallerReference: _ref, ...config } = d.config;
-        return { id: d.id, domainName: d.domainName, config, tags: [...d.tags].sort((a, b) => a.Key.localeCompare(b.Key)) };
+        return { id: d.id, domainName: d.domainName, config, tags: [...d.tags].sort((a, b) => String(a.Key).localeCompare(String(b.Key))) };
       })
       .sort((a, b) => a.id.localeCompare(b.id));
     return clone({ oacs, distributions });

@@ -1,12 +1,15 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bucketOutputs } from '../../src/steps/bucket.js';
 import { ourStatements } from '../../src/steps/bucket-policy.js';
+import { desiredDistributionConfig, distributionTags } from '../../src/steps/distribution-config.js';
 import { FakeAccount } from '../fakes/account.js';
 import type { FakeDistribution } from '../fakes/cloudfront.js';
 import { type InstalledFake, installFakeAccount } from '../fakes/install.js';
 import { runCli } from '../support/cli.js';
+import { givenConfig } from '../support/context.js';
 
 const INIT = ['init', '--yes', '--app', 'healthmetrics', '--domain', 'example.com'];
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
@@ -107,16 +110,24 @@ describe('the CDN on a fake account', () => {
     expect((await stateFile()).resources.distribution).toMatchObject({ owned: true, outputs: { id: d.id } });
   });
 
-  it('finds the distribution again after the state file is lost', async () => {
+  it('finds its distribution again among others, page by page, after the state file is lost', async () => {
     await init();
-    const { rm } = await import('node:fs/promises');
+    const ours = onlyDistribution();
+    const oacId = [...fake().cloudfront.oacs.keys()][0] as string;
+    for (const app of ['blog', 'shop']) {
+      const inputs = { config: givenConfig({ app }), bucket: bucketOutputs(`${app}-uploads-dev`, 'us-east-1'), oacId };
+      fake().cloudfront.createDistribution(desiredDistributionConfig(inputs, undefined, `ref-${app}`) as never, distributionTags(inputs.config));
+    }
+    fake().cloudfront.pageSize = 1;
     await rm(join(cwd, '.hm-infra'), { recursive: true });
     // WHEN
     const run = await init();
     // THEN
     expect(run.code, run.stderr).toBe(0);
-    onlyDistribution();
+    expect(fake().cloudfront.distributions.size).toBe(3);
     expect(fake().cloudfront.oacs.size).toBe(1);
+    expect((await stateFile()).resources.distribution.outputs.id).toBe(ours.id);
+    expect(fake().calls.filter((c) => c.command === 'ListDistributions').length).toBeGreaterThanOrEqual(3);
   });
 
   it('merges its statements into a bucket policy the user already has', async () => {

@@ -1,0 +1,14 @@
+import type { Config } from '../config/config.js';
+
+/**
+ * The tags every resource of this tool carries: a readable name, and the three that identify
+ * it as this app's and environment's (a lost resource is found again by them).
+ */
+export function resourceTags(config: Config, name: string): Array<{ Key: string; Value: string }> {
+  return [
+    { Key: 'Name', Value: name },
+    { Key: 'Project', Value: config.app },
+    { Key: 'Environment', Value: config.environment },
+    { Key: 'ManagedBy', Value: 'hm-infra' },
+  ];
+}
