@@ -65,7 +65,7 @@ function renderResult(result: RunResult, store: StateStore, seconds: string, sty
   if (bucket) lines.push(`  ${pad('S3 bucket', 14)}${bucket.name} (${bucket.region})`);
   const cdn = result.outputs.distribution;
   if (cdn) {
-    const state = cdn.status === 'Deployed' ? 'deployed' : 'deploying; serves in about 5–15 minutes (--wait waits for it)';
+    const state = cdn.status === 'Deployed' ? 'deployed' : 'deploying: serves in about 5–15 minutes; --wait waits for it';
     lines.push(`  ${pad('CDN', 14)}${cdn.url} (${state})`);
     lines.push(`  ${pad('', 14)}${style.dim(`CLOUDFRONT_URL=${cdn.url}`)}`);
     if (cdn.aliases.length > 0) lines.push(`  ${pad('', 14)}DNS: point ${cdn.aliases.join(', ')} at ${cdn.domainName} (CNAME, or a Route 53 alias record)`);

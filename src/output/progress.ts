@@ -1,6 +1,8 @@
 import type { RunEvent } from '../steps/runner.js';
 import { type Style, pad } from './style.js';
 
+/** Wide enough for the longest step title ("CloudFront origin access"). */
+const TITLE_WIDTH = 26;
 const PAST: Record<string, string> = { create: 'created', update: 'updated', unchanged: 'unchanged', read: 'checked' };
 
 /**
@@ -24,15 +26,15 @@ export function lineRenderer(write: (line: string) => void, style: Style, verbos
         const word = PAST[action] ?? action;
         const paint = action === 'create' ? style.green : action === 'update' ? style.yellow : style.dim;
         const fields = action === 'update' ? ` (${event.outcome.changes.map((c) => c.field).join(', ')})` : '';
-        write(`${style.green('✔')} ${pad(event.outcome.title, 22)}${paint(word)}${fields}`);
+        write(`${style.green('✔')} ${pad(event.outcome.title, TITLE_WIDTH)}${paint(word)}${fields}`);
         break;
       }
       case 'failed':
         // The error itself is rendered once, in full, when the run ends.
-        write(`${style.red('✖')} ${pad(event.outcome.title, 22)}${style.red('failed')} (${event.outcome.error?.code ?? 'error'})`);
+        write(`${style.red('✖')} ${pad(event.outcome.title, TITLE_WIDTH)}${style.red('failed')} (${event.outcome.error?.code ?? 'error'})`);
         break;
       case 'skipped':
-        write(style.dim(`- ${pad(event.outcome.title, 22)}skipped: ${event.outcome.skippedBecause ?? ''}`));
+        write(style.dim(`- ${pad(event.outcome.title, TITLE_WIDTH)}skipped: ${event.outcome.skippedBecause ?? ''}`));
         break;
     }
   };

@@ -44,6 +44,8 @@ export interface DistributionOutputs {
   /** CLOUDFRONT_URL: https:// and the custom domain when there is one, else the CloudFront one. */
   url: string;
   aliases: string[];
+  /** What the app reads: the PRD's CLOUDFRONT_URL. */
+  env: { CLOUDFRONT_URL: string };
 }
 
 declare module './types.js' {
@@ -68,7 +70,8 @@ function inputsOf(ctx: StepContext): DistributionInputs {
 
 function outputsOf(config: Config, d: { id: string; arn: string; domainName: string; status: string }): DistributionOutputs {
   const { id, arn, domainName, status } = d;
-  return { id, arn, domainName, status, url: `https://${config.cdnDomain ?? domainName}`, aliases: config.cdnDomain !== undefined ? [config.cdnDomain] : [] };
+  const url = `https://${config.cdnDomain ?? domainName}`;
+  return { id, arn, domainName, status, url, aliases: config.cdnDomain !== undefined ? [config.cdnDomain] : [], env: { CLOUDFRONT_URL: url } };
 }
 
 function observedOf(distribution: Distribution | undefined, etag: string | undefined, tags: Tag[]): DistributionObserved {

@@ -57,7 +57,7 @@ describe('the CDN on a fake account', () => {
     expect(run.stdout).toContain(`https://${d.domainName} (deploying`);
     const state = await stateFile();
     expect(state.resources.distribution).toMatchObject({ status: 'created', owned: true });
-    expect(state.resources.distribution.outputs).toEqual({ id: d.id, arn: d.arn, domainName: d.domainName, status: 'InProgress', url: `https://${d.domainName}`, aliases: [] });
+    expect(state.resources.distribution.outputs).toEqual({ id: d.id, arn: d.arn, domainName: d.domainName, status: 'InProgress', url: `https://${d.domainName}`, aliases: [], env: { CLOUDFRONT_URL: `https://${d.domainName}` } });
   });
 
   it('changes nothing on a second run', async () => {

@@ -14,7 +14,7 @@ function givenContext(distributionArn = DIST_ARN) {
   return givenStepContext({
     outputs: {
       bucket: BUCKET,
-      distribution: { id: 'EDIST', arn: distributionArn, domainName: 'd1.cloudfront.net', status: 'Deployed', url: 'https://d1.cloudfront.net', aliases: [] },
+      distribution: { id: 'EDIST', arn: distributionArn, domainName: 'd1.cloudfront.net', status: 'Deployed', url: 'https://d1.cloudfront.net', aliases: [], env: { CLOUDFRONT_URL: 'https://d1.cloudfront.net' } },
     },
   });
 }

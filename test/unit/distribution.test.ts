@@ -158,7 +158,7 @@ describe('distribution step', () => {
     expect(sent?.Tags?.Items).toEqual(distributionTags(givenConfig()));
     expect(result).toEqual({
       type: 'created',
-      outputs: { id: 'EDIST', arn: ARN, domainName: 'd111.cloudfront.net', status: 'InProgress', url: 'https://d111.cloudfront.net', aliases: [] },
+      outputs: { id: 'EDIST', arn: ARN, domainName: 'd111.cloudfront.net', status: 'InProgress', url: 'https://d111.cloudfront.net', aliases: [], env: { CLOUDFRONT_URL: 'https://d111.cloudfront.net' } },
     });
     expect(ctx.reports.join('\n')).toContain('deploying');
   });
@@ -279,6 +279,7 @@ describe('distribution step', () => {
     const ctx = givenContext({ config: givenConfig({ cdnDomain: 'cdn.example.com', certificateArn: CERT }) });
     const outputs = distributionStep.outputs(ctx, { id: 'EDIST', arn: ARN, domainName: 'd1.cloudfront.net', status: 'Deployed', etag: 'E', config: prd(), tags: [] });
     expect(outputs.url).toBe('https://cdn.example.com');
+    expect(outputs.env).toEqual({ CLOUDFRONT_URL: 'https://cdn.example.com' });
     expect(outputs.aliases).toEqual(['cdn.example.com']);
   });
 });
