@@ -88,7 +88,8 @@ async function tagsOf(cf: CloudFrontClient, arn: string): Promise<Tag[]> {
   }
 }
 
-async function getById(cf: CloudFrontClient, id: string): Promise<DistributionObserved | undefined> {
+/** The distribution with its config and ETag; its tags are read unless already known. */
+async function getById(cf: CloudFrontClient, id: string, knownTags?: Tag[]): Promise<DistributionObserved | undefined> {
   let res;
   try {
     res = await cf.send(new GetDistributionCommand({ Id: id }));
@@ -97,7 +98,7 @@ async function getById(cf: CloudFrontClient, id: string): Promise<DistributionOb
     throw toHmError(err, `read distribution ${id}`);
   }
   const observed = observedOf(res.Distribution, res.ETag, []);
-  return { ...observed, tags: await tagsOf(cf, observed.arn) };
+  return { ...observed, tags: knownTags ?? (await tagsOf(cf, observed.arn)) };
 }
 
 /**
@@ -121,10 +122,9 @@ async function find(ctx: StepContext): Promise<DistributionObserved | undefined>
     throw toHmError(err, 'list CloudFront distributions');
   }
 
-  const tagged: string[] = [];
-  for (const candidate of candidates) {
-    if (isOurs(await tagsOf(cf, candidate.arn), ctx.config)) tagged.push(candidate.id);
-  }
+  const tagsById = new Map<string, Tag[]>();
+  for (const candidate of candidates) tagsById.set(candidate.id, await tagsOf(cf, candidate.arn));
+  const tagged = candidates.filter((c) => isOurs(tagsById.get(c.id) ?? [], ctx.config)).map((c) => c.id);
   const byComment = candidates.filter((c) => c.commentMatches).map((c) => c.id);
   const matches = tagged.length > 0 ? tagged : byComment;
   if (matches.length > 1) {
@@ -135,7 +135,7 @@ async function find(ctx: StepContext): Promise<DistributionObserved | undefined>
   const id = matches[0];
   if (id === undefined) return undefined;
   ctx.debug(`found distribution ${id} by its ${tagged.length > 0 ? 'tags' : 'comment'}`);
-  return getById(cf, id);
+  return getById(cf, id, tagsById.get(id));
 }
 
 function createError(err: unknown, config: Config): HmError {
@@ -275,7 +275,8 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
   /** Disable, wait until CloudFront has deployed that, then delete with the fresh ETag. */
   async destroy(ctx, recorded) {
     const cf = ctx.aws.cloudfront();
-    let current = await getById(cf, recorded.id);
+    // Tags do not matter to a removal: none are read.
+    let current = await getById(cf, recorded.id, []);
     if (!current) return;
     if (current.config.Enabled) {
       ctx.report(`disabling distribution ${recorded.id}`);
@@ -288,7 +289,7 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
     }
     if (current.status !== 'Deployed') {
       await waitForDeployment(ctx.aws, recorded.id, { maxWaitSeconds: 45 * 60, onProgress: (s) => ctx.report(`waiting for the disabled distribution to deploy (${s})`) });
-      current = (await getById(cf, recorded.id)) ?? current;
+      current = (await getById(cf, recorded.id, [])) ?? current;
     }
     try {
       await cf.send(new DeleteDistributionCommand({ Id: recorded.id, IfMatch: current.etag }));

@@ -30,7 +30,7 @@ describe('removing the distribution', () => {
     await distributionStep.destroy(givenStepContext(), { id: created.id } as never);
     // THEN
     expect(installed.fake.cloudfront.distributions.size).toBe(0);
-    expect(installed.fake.calls.map((c) => c.command)).toEqual(['GetDistribution', 'ListTagsForResource', 'UpdateDistribution', 'GetDistribution', 'GetDistribution', 'ListTagsForResource', 'DeleteDistribution']);
+    expect(installed.fake.calls.map((c) => c.command)).toEqual(['GetDistribution', 'UpdateDistribution', 'GetDistribution', 'GetDistribution', 'DeleteDistribution']);
   });
 
   it('is done when the distribution is already gone', async () => {
