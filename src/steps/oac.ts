@@ -75,9 +75,16 @@ async function findByName(cf: CloudFrontClient, name: string): Promise<OacObserv
 
 async function update(ctx: StepContext, observed: OacObserved, retry = true): Promise<void> {
   const cf = ctx.aws.cloudfront();
-  const etag = observed.etag ?? (await getById(cf, observed.id))?.etag;
+  // A list entry has no ETag: read the OAC, so config and ETag come from the same version.
+  const current = observed.etag ? observed : ((await getById(cf, observed.id)) ?? observed);
   try {
-    await cf.send(new UpdateOriginAccessControlCommand({ Id: observed.id, IfMatch: etag, OriginAccessControlConfig: { ...observed.config, ...pickOwned(oacConfig(ctx.config)), Name: oacName(ctx.config) } }));
+    await cf.send(
+      new UpdateOriginAccessControlCommand({
+        Id: current.id,
+        IfMatch: current.etag,
+        OriginAccessControlConfig: { ...current.config, ...pickOwned(oacConfig(ctx.config)), Name: oacName(ctx.config) },
+      }),
+    );
   } catch (err) {
     if (retry && isAwsError(err, 'PreconditionFailed')) {
       ctx.debug('the origin access control changed while we updated it; reading it again');
