@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { ConfigFlags, GlobalOptions, Io } from './commands/common.js';
 import type { InitFlags } from './commands/init.js';
+import type { VerifyDnsFlags } from './commands/verify-dns.js';
 import { ExitCode, HmError } from './errors.js';
 
 const EXAMPLES = `
@@ -10,6 +11,7 @@ Examples:
   $ hm-infra init --yes --app healthmetrics --domain example.com --env prod --region eu-west-1
   $ hm-infra init --yes --app demo --domain example.com --endpoint-url http://localhost:4566
   $ hm-infra plan --env prod --json
+  $ hm-infra verify-dns --env prod
 
 State lives in .hm-infra/<env>.json (mode 0600; never commit it).
 Exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 verification pending, 4 drift, 130 aborted.`;
@@ -24,13 +26,20 @@ const collect = (value: string, previous: string[] = []) => [...previous, ...val
 function addConfigOptions(cmd: Command): Command {
   return cmd
     .option('--app <name>', 'application name, part of every resource name (e.g. healthmetrics)')
-    .option('--domain <domain>', 'your domain (e.g. example.com): CORS defaults and, later, the email identity')
+    .option('--domain <domain>', 'your domain (e.g. example.com): the SES email identity and the CORS defaults')
     .option('--cors-origin <url>', 'browser origin allowed to upload (repeatable; default https://<domain> and https://www.<domain>)', collect)
     .option('--bucket-name <name>', 'S3 bucket name (default <app>-uploads-<env>)')
     .option('--cdn', 'put the CloudFront CDN in front of the bucket (the default)')
     .option('--no-cdn', 'leave out the CloudFront CDN (for an emulator without CloudFront, or uploads served by presigned URLs)')
     .option('--cdn-domain <host>', 'custom CDN host name such as cdn.example.com (needs --certificate-arn)')
-    .option('--certificate-arn <arn>', 'ACM certificate in us-east-1 covering --cdn-domain');
+    .option('--certificate-arn <arn>', 'ACM certificate in us-east-1 covering --cdn-domain')
+    .option('--no-email', 'leave out SES email and its DNS records (for an emulator without SES v2)')
+    .option('--dns <mode>', 'email DNS records: auto (Route 53 when a public zone matches the domain, else printed), route53, external')
+    .option('--hosted-zone-id <id>', 'the Route 53 zone to use when several public zones have the domain\'s name')
+    .option('--mail-from <domain>', 'MAIL FROM domain for bounces and SPF (default mail.<domain>)')
+    .option('--from-email <address>', 'sender address for SES_FROM_EMAIL (default noreply@<domain>)')
+    .option('--dmarc-policy <policy>', 'DMARC policy: none, quarantine (default) or reject')
+    .option('--product-name <name>', 'product name in the email templates (default: the app name, capitalised)');
 }
 
 /** Builds the program; each command's module is imported only when that command runs. */
@@ -54,6 +63,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
 
   addConfigOptions(root.command('plan').description('show what init would create or change (read-only)'))
     .option('--offline', 'no AWS access at all: show everything as to create')
+    .option('--overwrite-dns', 'show conflicting DNS records as to replace, as init --overwrite-dns would')
     .addHelpText('after', '\nExample:\n  $ hm-infra plan --offline --app healthmetrics --domain example.com')
     .action(async (opts: ConfigFlags & { offline?: boolean }, cmd: Command) => {
       const { runPlan } = await import('./commands/plan.js');
@@ -63,10 +73,24 @@ function program(io: Io, setCode: (code: number) => void): Command {
   addConfigOptions(root.command('init').description('provision everything (asks to confirm unless --yes)'))
     .option('--wait', 'wait until CloudFront has deployed the distribution (usually 5–15 minutes)')
     .option('--wait-timeout <minutes>', 'give up waiting after this many minutes (exit 3; deployment goes on)', '30')
+    .option('--overwrite-dns', 'replace DNS records that conflict with the ones SES needs (the old values are kept in state)')
     .addHelpText('after', '\nExample:\n  $ hm-infra init --yes --app healthmetrics --domain example.com --env prod')
     .action(async (opts: InitFlags, cmd: Command) => {
       const { runInit } = await import('./commands/init.js');
       setCode(await runInit(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
+    });
+
+  root
+    .command('verify-dns')
+    .description('wait until SES has verified the domain, DKIM and MAIL FROM; show each DNS record, expected against found')
+    .option('--timeout <minutes>', 'give up after this many minutes (exit 3; verification goes on)', '10')
+    .option('--interval <seconds>', 'seconds between the first checks (later ones back off)', '15')
+    .option('--once', 'check one time and report (exit 0 verified, 3 pending, 1 failed)')
+    .option('--resolver <ip>', 'DNS server to ask (for example your domain\'s name server, to skip caches); default: the system\'s')
+    .addHelpText('after', '\nExample:\n  $ hm-infra verify-dns --env prod --timeout 30')
+    .action(async (opts: VerifyDnsFlags, cmd: Command) => {
+      const { runVerifyDns } = await import('./commands/verify-dns.js');
+      setCode(await runVerifyDns(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
     });
 
   for (const cmd of root.commands) cmd.exitOverride().configureOutput(output);

@@ -1,5 +1,7 @@
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { STSClient } from '@aws-sdk/client-sts';
 
 // The SDK warns on Node 20 about its own future releases; the versions locked here support
@@ -48,6 +50,16 @@ export class AwsContext {
   /** CloudFront is a global service whose API lives in us-east-1, whatever the stack's region. */
   cloudfront(): CloudFrontClient {
     return this.client('cloudfront', () => new CloudFrontClient({ ...this.common(), region: 'us-east-1' }));
+  }
+
+  /** SES lives in the stack's region: identities, configuration sets and templates are regional. */
+  sesv2(): SESv2Client {
+    return this.client('sesv2', () => new SESv2Client(this.common()));
+  }
+
+  /** Route 53 is global; its API is signed for us-east-1. */
+  route53(): Route53Client {
+    return this.client('route53', () => new Route53Client({ ...this.common(), region: 'us-east-1' }));
   }
 
   sts(): STSClient {

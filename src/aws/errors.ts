@@ -85,8 +85,9 @@ export function toHmError(err: unknown, action: string): HmError {
     return new HmError('NOT_IMPLEMENTED', `the AWS endpoint does not implement what is needed to ${action} (${message})`, 'aws', {
       ...base,
       hint:
-        'An emulator may lack this API (LocalStack offers CloudFront only in its paid edition; moto implements it). Use an emulator that does, or real AWS.' +
-        (/cloudfront|distribution|origin access/i.test(action) ? ' To set up everything but the CDN, re-run with --no-cdn.' : ''),
+        'An emulator may lack this API (LocalStack offers CloudFront only in its paid edition and few SES v2 calls; moto implements CloudFront). Use an emulator that does, or real AWS.' +
+        (/cloudfront|distribution|origin access/i.test(action) ? ' To set up everything but the CDN, re-run with --no-cdn.' : '') +
+        (/\bSES\b|email|configuration set|MAIL FROM/i.test(action) ? ' To set up everything but email, re-run with --no-email.' : ''),
     });
   }
   return new HmError('AWS_ERROR', `could not ${action}: ${name}: ${message}`, 'aws', base);

@@ -41,6 +41,14 @@ export interface ConfigFlags {
   cdn?: boolean;
   cdnDomain?: string;
   certificateArn?: string;
+  /** false with --no-email. */
+  email?: boolean;
+  dns?: string;
+  hostedZoneId?: string;
+  mailFrom?: string;
+  fromEmail?: string;
+  dmarcPolicy?: string;
+  productName?: string;
 }
 
 export function styleFor(io: Io): Style {
@@ -81,6 +89,9 @@ function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: St
   }
   if (flags.cdn === false && state.config.cdn && state.resources['distribution'] !== undefined) {
     throw inputError(`environment "${globals.env}" has a CloudFront distribution; --no-cdn would leave it unmanaged`, 'Keep the CDN (drop --no-cdn), or remove the environment with `hm-infra teardown` and set it up again with --no-cdn.');
+  }
+  if (flags.email === false && state.config.email && state.resources['email-identity'] !== undefined) {
+    throw inputError(`environment "${globals.env}" has an SES identity; --no-email would leave it unmanaged`, 'Keep email (drop --no-email), or remove the environment with `hm-infra teardown` and set it up again with --no-email.');
   }
   if (flags.bucketName !== undefined && flags.bucketName !== state.config.bucketName) {
     throw inputError(`environment "${globals.env}" uses bucket "${state.config.bucketName}"; renaming it is not supported`, fresh);
@@ -127,6 +138,11 @@ export async function prepare(
     corsOrigins: flags.corsOrigin,
     cdnDomain: flags.cdnDomain,
     certificateArn: flags.certificateArn,
+    dns: flags.dns,
+    hostedZoneId: flags.hostedZoneId,
+    dmarcPolicy: flags.dmarcPolicy,
+    productName: flags.productName,
+    ...(flags.domain !== undefined ? { domain: flags.domain, mailFromDomain: flags.mailFrom, fromEmail: flags.fromEmail } : {}),
   });
   const problems = [...globalProblems(globals, io), ...typed];
   // What was typed is checked before the state folder is touched (the lock creates it).
@@ -146,6 +162,13 @@ export async function prepare(
         cdn: flags.cdn,
         cdnDomain: flags.cdnDomain,
         certificateArn: flags.certificateArn,
+        email: flags.email,
+        dns: flags.dns,
+        hostedZoneId: flags.hostedZoneId,
+        mailFromDomain: flags.mailFrom,
+        fromEmail: flags.fromEmail,
+        dmarcPolicy: flags.dmarcPolicy,
+        productName: flags.productName,
         environment: globals.env,
         region,
       },

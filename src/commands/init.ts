@@ -1,5 +1,6 @@
 import { ExitCode, HmError, inputError } from '../errors.js';
 import { renderError } from '../output/errors.js';
+import { renderRecordTable, zoneFileSnippet } from '../output/dns.js';
 import { renderPlan, summarize } from '../output/plan.js';
 import { lineRenderer } from '../output/progress.js';
 import type { AwsContext } from '../aws/context.js';
@@ -17,6 +18,7 @@ export interface InitFlags extends ConfigFlags {
   wait?: boolean;
   /** Minutes, as typed. */
   waitTimeout?: string;
+  overwriteDns?: boolean;
 }
 
 /** The --wait-timeout in seconds; checked with the other input, before any AWS call. */
@@ -70,11 +72,35 @@ function renderResult(result: RunResult, store: StateStore, seconds: string, sty
     lines.push(`  ${pad('', 14)}${style.dim(`CLOUDFRONT_URL=${cdn.url}`)}`);
     if (cdn.aliases.length > 0) lines.push(`  ${pad('', 14)}DNS: point ${cdn.aliases.join(', ')} at ${cdn.domainName} (CNAME, or a Route 53 alias record)`);
   }
+  lines.push(...renderEmail(result, style));
   const account = result.outputs.account;
   if (account) lines.push(`  ${pad('AWS account', 14)}${account.accountId}`);
   lines.push(`  ${pad('State', 14)}${store.displayPath}`);
-  lines.push('', 'Next: `hm-infra plan` shows what exists against the configuration (it should say nothing to do).');
+  const next = result.outputs['email-identity'] ? ['Next: `hm-infra verify-dns` waits until SES has verified the domain (minutes with Route 53; up to 72 hours elsewhere).'] : [];
+  lines.push('', ...next, '`hm-infra plan` shows what exists against the configuration (it should say nothing to do).');
   return lines.join('\n');
+}
+
+/** The email part of the result: identity, sender, and the DNS records (written, or to add by hand). */
+function renderEmail(result: RunResult, style: Style): string[] {
+  const identity = result.outputs['email-identity'];
+  if (!identity) return [];
+  const lines: string[] = [];
+  const verified = identity.verifiedForSending ? 'verified' : `verification ${identity.verificationStatus.toLowerCase()}`;
+  lines.push(`  ${pad('SES identity', 14)}${identity.domain} (${verified}), configuration set ${identity.configurationSet}`);
+  lines.push(`  ${pad('', 14)}${style.dim(`SES_FROM_EMAIL=${identity.env.SES_FROM_EMAIL}  SES_REGION=${identity.env.SES_REGION}`)}`);
+  const templates = [result.outputs['template-email-verification'], result.outputs['template-password-reset']].filter((t) => t !== undefined);
+  if (templates.length > 0) lines.push(`  ${pad('Templates', 14)}${templates.map((t) => `${t.name} ({{${t.variables.join('}}, {{')}}})`).join(', ')}`);
+  const dns = result.outputs['dns-records'];
+  if (!dns) return lines;
+  if (dns.mode === 'route53') {
+    const insync = dns.changeStatus === 'PENDING' ? ' (Route 53 still applying the change)' : '';
+    lines.push(`  ${pad('DNS', 14)}${dns.records.length} records in Route 53 zone ${dns.zoneId ?? ''}${insync}`);
+    return lines;
+  }
+  lines.push(`  ${pad('DNS', 14)}${style.yellow('add these records at your DNS host')} (${result.outputs['dns-zone']?.mode === 'external' ? (result.outputs['dns-zone'] as { reason: string }).reason : 'external DNS'}):`);
+  lines.push('', renderRecordTable(dns.records, identity.domain, style), '', style.dim('As a zone-file snippet (BIND):'), zoneFileSnippet(dns.records, identity.domain));
+  return lines;
 }
 
 function resultJson(result: RunResult, store: StateStore, accountId: string | null) {
@@ -139,7 +165,7 @@ export async function runInit(globals: GlobalOptions, flags: InitFlags, io: Io):
   const interrupt = interruptible(io, style);
   try {
     if (!globals.yes) {
-      const planned = await computePlan(config, state, aws, globals, io);
+      const planned = await computePlan(config, state, aws, globals, io, flags);
       if (!planned.ok) return reportFailure(planned, globals, io);
       io.out(renderPlan(planned.outcomes, planMeta(config, false), style));
       const { create, update } = summarize(planned.outcomes);
@@ -154,6 +180,7 @@ export async function runInit(globals: GlobalOptions, flags: InitFlags, io: Io):
     const result = await runSteps(provisioningSteps(config), {
       mode: 'apply',
       config,
+      flags: { overwriteDns: flags.overwriteDns === true },
       aws,
       session,
       signal: interrupt.signal,

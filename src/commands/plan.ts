@@ -10,14 +10,23 @@ import { type ConfigFlags, type GlobalOptions, type Io, createAws, exitCodeOf, p
 
 export interface PlanFlags extends ConfigFlags {
   offline?: boolean;
+  overwriteDns?: boolean;
 }
 
 /** Runs every step read-only: what `init` would do. */
-export async function computePlan(config: Config, state: State | undefined, aws: AwsContext | undefined, globals: GlobalOptions, io: Io): Promise<RunResult> {
+export async function computePlan(
+  config: Config,
+  state: State | undefined,
+  aws: AwsContext | undefined,
+  globals: GlobalOptions,
+  io: Io,
+  flags: { overwriteDns?: boolean | undefined } = {},
+): Promise<RunResult> {
   const style = styleFor(io);
   return runSteps(provisioningSteps(config), {
     mode: 'plan',
     config,
+    flags: { overwriteDns: flags.overwriteDns === true },
     aws,
     records: state?.resources ?? {},
     recordedAccountId: state?.accountId ?? null,
@@ -42,7 +51,7 @@ export async function runPlan(globals: GlobalOptions, flags: PlanFlags, io: Io):
   const { state, config } = await prepare(globals, flags, io, { offline });
   const aws = offline ? undefined : await createAws(globals, io, config.region);
   try {
-    const result = await computePlan(config, offline ? undefined : state, aws, globals, io);
+    const result = await computePlan(config, offline ? undefined : state, aws, globals, io, flags);
     if (!result.ok) {
       if (globals.json) io.out(JSON.stringify({ ...planJson(result.outcomes, planMeta(config, offline)), ok: false }, null, 2));
       return reportFailure(result, globals, io);

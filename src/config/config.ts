@@ -7,9 +7,17 @@ import {
   checkCdnDomain,
   checkCertificateArn,
   checkCorsOrigin,
+  checkDmarcPolicy,
+  checkDnsMode,
   checkDomain,
   checkEnvName,
+  checkFromEmail,
+  checkHostedZoneId,
+  checkMailFromDomain,
+  checkProductName,
   checkRegion,
+  DMARC_POLICIES,
+  DNS_MODES,
   normalizeDomain,
 } from './validate.js';
 
@@ -39,11 +47,25 @@ export const ConfigSchema = z
     cdnDomain: checked(checkCdnDomain).optional(),
     /** ACM certificate (us-east-1) covering `cdnDomain`. */
     certificateArn: checked(checkCertificateArn).optional(),
+    /** SES identity, configuration set, templates and their DNS records; off only by --no-email. */
+    email: z.boolean().default(true),
+    /** Where the email DNS records go: Route 53 (auto finds the zone) or printed for another host. */
+    dns: z.enum(DNS_MODES).default('auto'),
+    /** The Route 53 zone to use when more than one public zone has the domain's name. */
+    hostedZoneId: checked(checkHostedZoneId).optional(),
+    /** MAIL FROM domain (bounces, SPF); `mail.<domain>` unless chosen. Read it with emailSettings(). */
+    mailFromDomain: z.string().optional(),
+    /** The app's sender address (SES_FROM_EMAIL); `noreply@<domain>` unless chosen. */
+    fromEmail: z.string().optional(),
+    dmarcPolicy: z.enum(DMARC_POLICIES).default('quarantine'),
+    /** Name in the email templates; the app name with a capital unless chosen. */
+    productName: checked(checkProductName).optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
-    const problem = pairProblem(config);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    for (const problem of [pairProblem(config), ...emailProblems(config)]) {
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -59,15 +81,60 @@ export interface ConfigInput {
   cdn?: boolean | undefined;
   cdnDomain?: string | undefined;
   certificateArn?: string | undefined;
+  email?: boolean | undefined;
+  dns?: string | undefined;
+  hostedZoneId?: string | undefined;
+  mailFromDomain?: string | undefined;
+  fromEmail?: string | undefined;
+  dmarcPolicy?: string | undefined;
+  productName?: string | undefined;
+}
+
+/** Email settings that depend on the domain, checked against it. */
+function emailProblems(input: { domain?: string | undefined; mailFromDomain?: string | undefined; fromEmail?: string | undefined }): Array<string | undefined> {
+  const domain = input.domain;
+  if (domain === undefined || checkDomain(domain)) return [];
+  return [
+    input.mailFromDomain !== undefined ? checkMailFromDomain(input.mailFromDomain, domain) : undefined,
+    input.fromEmail !== undefined ? checkFromEmail(input.fromEmail, domain) : undefined,
+  ];
+}
+
+/** `healthmetrics` → `Healthmetrics`, `my-app` → `My App`: a readable default for the templates. */
+export const defaultProductName = (app: string) =>
+  app
+    .split('-')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
+
+/** The email settings with their defaults filled in (older state files may lack them). */
+export function emailSettings(config: Config) {
+  return {
+    mailFromDomain: config.mailFromDomain ?? `mail.${config.domain}`,
+    fromEmail: config.fromEmail ?? `noreply@${config.domain}`,
+    dmarcPolicy: config.dmarcPolicy,
+    productName: config.productName ?? defaultProductName(config.app),
+  };
 }
 
 /** A custom CDN domain and its certificate come together or not at all. */
-function pairProblem(input: { cdn?: boolean | undefined; cdnDomain?: string | undefined; certificateArn?: string | undefined }): string | undefined {
+function pairProblem(input: {
+  cdn?: boolean | undefined;
+  cdnDomain?: string | undefined;
+  certificateArn?: string | undefined;
+  email?: boolean | undefined;
+  mailFromDomain?: string | undefined;
+  fromEmail?: string | undefined;
+  hostedZoneId?: string | undefined;
+}): string | undefined {
   if (input.cdn === false && (input.cdnDomain !== undefined || input.certificateArn !== undefined)) {
     return '--cdn-domain and --certificate-arn configure the CDN, which --no-cdn leaves out: drop one or the other';
   }
   if (input.cdnDomain !== undefined && input.certificateArn === undefined) {
     return `--cdn-domain ${input.cdnDomain} needs --certificate-arn: the ARN of an ACM certificate in us-east-1 that covers ${input.cdnDomain}`;
+  }
+  if (input.email === false && (input.mailFromDomain !== undefined || input.fromEmail !== undefined || input.hostedZoneId !== undefined)) {
+    return '--mail-from, --from-email and --hosted-zone-id configure email, which --no-email leaves out: drop one or the other';
   }
   if (input.certificateArn !== undefined && input.cdnDomain === undefined) {
     return '--certificate-arn is used only for a custom CDN domain: add --cdn-domain <host> (for example cdn.example.com), or leave both out to use the *.cloudfront.net address';
@@ -101,8 +168,12 @@ export function inputProblems(input: Partial<ConfigInput>): string[] {
     ...(input.corsOrigins ?? []).map((origin): [Check, string] => [checkCorsOrigin, origin]),
     [checkCdnDomain, input.cdnDomain],
     [checkCertificateArn, input.certificateArn],
+    [checkDnsMode, input.dns],
+    [checkHostedZoneId, input.hostedZoneId],
+    [checkDmarcPolicy, input.dmarcPolicy],
+    [checkProductName, input.productName],
   ];
-  const problems = checks.flatMap(([check, value]) => (value === undefined ? [] : [check(value)]));
+  const problems = [...checks.flatMap(([check, value]) => (value === undefined ? [] : [check(value)])), ...emailProblems(input)];
   return [...new Set(problems.filter((p) => p !== undefined))];
 }
 
@@ -121,7 +192,16 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
     cdn: input.cdn ?? recorded?.cdn ?? true,
     cdnDomain: input.cdnDomain !== undefined ? normalizeDomain(input.cdnDomain) : recorded?.cdnDomain,
     certificateArn: input.certificateArn ?? recorded?.certificateArn,
+    email: input.email ?? recorded?.email ?? true,
+    dns: input.dns ?? recorded?.dns,
+    hostedZoneId: input.hostedZoneId ?? recorded?.hostedZoneId,
+    dmarcPolicy: input.dmarcPolicy ?? recorded?.dmarcPolicy,
+    productName: input.productName ?? recorded?.productName,
   };
+  // Addresses at the domain are carried over only while the domain stays the same.
+  const sameDomain = recorded !== undefined && recorded.domain === merged.domain;
+  merged.mailFromDomain = input.mailFromDomain !== undefined ? normalizeDomain(input.mailFromDomain) : sameDomain ? recorded.mailFromDomain : undefined;
+  merged.fromEmail = input.fromEmail ?? (sameDomain ? recorded.fromEmail : undefined);
   const missing = REQUIRED.filter(([key]) => merged[key] === undefined || merged[key] === '').map(([, flag]) => flag);
   if (missing.length > 0) {
     throw new HmError('MISSING_INPUT', `missing required value${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, 'user', {
@@ -144,6 +224,13 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
     cdn: merged.cdn ?? true,
     ...(merged.cdnDomain !== undefined ? { cdnDomain: merged.cdnDomain } : {}),
     ...(merged.certificateArn !== undefined ? { certificateArn: merged.certificateArn } : {}),
+    email: merged.email ?? true,
+    dns: merged.dns ?? 'auto',
+    ...(merged.hostedZoneId !== undefined ? { hostedZoneId: merged.hostedZoneId.replace(/^\/hostedzone\//, '') } : {}),
+    mailFromDomain: merged.mailFromDomain ?? `mail.${domain}`,
+    fromEmail: merged.fromEmail ?? `noreply@${domain}`,
+    dmarcPolicy: merged.dmarcPolicy ?? 'quarantine',
+    productName: merged.productName ?? defaultProductName(app),
   };
   const parsed = ConfigSchema.safeParse(candidate);
   if (!parsed.success) {

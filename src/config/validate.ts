@@ -150,3 +150,59 @@ export const checkCertificateArn: Check = (v) => {
 };
 
 export const LIMITS = { app: MAX_APP, env: MAX_ENV } as const;
+
+/** How DNS records are handled: Route 53 when a public zone matches, else printed for any DNS host. */
+export const DNS_MODES = ['auto', 'route53', 'external'] as const;
+export type DnsMode = (typeof DNS_MODES)[number];
+
+export const checkDnsMode: Check = (v) =>
+  (DNS_MODES as readonly string[]).includes(v)
+    ? undefined
+    : `DNS mode "${v}" is not valid: use auto (Route 53 when a hosted zone matches the domain, else printed), route53, or external`;
+
+/** The DMARC policy published on _dmarc.<domain>. */
+export const DMARC_POLICIES = ['none', 'quarantine', 'reject'] as const;
+export type DmarcPolicy = (typeof DMARC_POLICIES)[number];
+
+export const checkDmarcPolicy: Check = (v) =>
+  (DMARC_POLICIES as readonly string[]).includes(v)
+    ? undefined
+    : `DMARC policy "${v}" is not valid: use none (monitor only), quarantine (the default: spam folder) or reject`;
+
+/** A Route 53 hosted zone id, with or without the `/hostedzone/` prefix the API returns. */
+export const checkHostedZoneId: Check = (v) =>
+  /^(\/hostedzone\/)?Z[A-Z0-9]{1,31}$/.test(v)
+    ? undefined
+    : `hosted zone id "${v}" is not valid: use the id Route 53 shows, such as Z0123456789ABCDEFGHIJ (\`aws route53 list-hosted-zones-by-name\`)`;
+
+/** The MAIL FROM domain: a subdomain of the email domain, used for bounces and SPF. */
+export function checkMailFromDomain(value: string, domain: string): string | undefined {
+  const v = normalizeDomain(value);
+  const problem = checkDomain(v);
+  if (problem) return problem.replace(/^domain /, 'MAIL FROM domain ');
+  if (!v.endsWith(`.${domain}`)) {
+    return `MAIL FROM domain "${value}" is not valid: it must be a subdomain of ${domain}, for example "mail.${domain}"`;
+  }
+  return undefined;
+}
+
+/** The sender address the app uses: an address at the email domain (or one of its subdomains). */
+export function checkFromEmail(value: string, domain: string): string | undefined {
+  const match = /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@([^@\s]+)$/.exec(value);
+  const local = match?.[1];
+  const host = match?.[2]?.toLowerCase();
+  if (!local || !host || local.startsWith('.') || local.endsWith('.') || local.includes('..') || checkDomain(host)) {
+    return `sender address "${value}" is not valid: use an address such as noreply@${domain}`;
+  }
+  if (host !== domain && !host.endsWith(`.${domain}`)) {
+    return `sender address "${value}" is not at ${domain}: SES sends only from the verified domain; use an address such as noreply@${domain}`;
+  }
+  return undefined;
+}
+
+/** The product name in the email templates' subjects and bodies ("Verify your HealthMetrics account"). */
+export const checkProductName: Check = (v) => {
+  if (v.trim() !== v || v.length < 1 || v.length > 60) return `product name "${v}" is not valid: use 1–60 characters without leading or trailing spaces, for example "HealthMetrics"`;
+  if (/[<>{}&"\\]|[\p{Cc}]/u.test(v)) return `product name "${v}" is not valid: it appears in email HTML and subjects, so < > { } & " \\ and control characters are not allowed`;
+  return undefined;
+};

@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
 import type { ResourceRecord } from '../state/schema.js';
 import type { StateSession } from '../state/session.js';
-import type { AnyStep, Change, ResultType, StepContext, StepId, StepOutputs } from './types.js';
+import type { AnyStep, Change, ResultType, RunFlags, StepContext, StepId, StepOutputs } from './types.js';
 
 /** What a step is shown as in a plan or a result. */
 export type StepAction = 'create' | 'update' | 'unchanged' | 'read';
@@ -41,6 +41,7 @@ export interface RunOptions {
   /** `plan` only reads; `apply` reads, writes and saves state after every step. */
   mode: 'apply' | 'plan';
   config: Config;
+  flags?: Partial<RunFlags>;
   /** Undefined in `plan --offline`: nothing is read, everything is "to create". */
   aws: AwsContext | undefined;
   /** Required in apply mode. */
@@ -109,6 +110,7 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
   const contextFor = (step: AnyStep): StepContext => ({
     config: options.config,
     mode: options.mode,
+    flags: { overwriteDns: options.flags?.overwriteDns === true },
     recorded: records()[step.id],
     recordedAccountId: options.session?.state.accountId ?? options.recordedAccountId ?? null,
     get aws(): AwsContext {

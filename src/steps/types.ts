@@ -29,10 +29,17 @@ export interface StepResult<Out> {
   outputs: Out;
 }
 
+/** Choices of one run that are not part of the configuration (not remembered in state). */
+export interface RunFlags {
+  /** Replace DNS records that conflict with the ones SES needs, instead of stopping. */
+  overwriteDns: boolean;
+}
+
 /** What a step may use. Steps never print or exit: they report here and throw HmError. */
 export interface StepContext {
   readonly config: Config;
   readonly mode: 'apply' | 'plan';
+  readonly flags: RunFlags;
   /** This step's record from the state file, if any. */
   readonly recorded: ResourceRecord | undefined;
   /** The account id the state file belongs to (null before the first run). */

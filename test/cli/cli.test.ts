@@ -69,7 +69,7 @@ describe('hm-infra (spawned)', () => {
     const run = hmInfra(['plan', '--offline', '--json', '--app', 'healthmetrics', '--domain', 'example.com', '--env', 'prod', '--region', 'eu-west-1'], cwd);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ kind: 'plan', ok: true, app: 'healthmetrics', environment: 'prod', region: 'eu-west-1', offline: true, summary: { create: 5 } });
+    expect(doc).toMatchObject({ kind: 'plan', ok: true, app: 'healthmetrics', environment: 'prod', region: 'eu-west-1', offline: true, summary: { create: 11 } });
   });
 
   it.each([

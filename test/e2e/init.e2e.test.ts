@@ -6,7 +6,9 @@
  *
  * Skipped when HM_INFRA_E2E_ENDPOINT is unset. Never run against real AWS. For an emulator
  * without CloudFront (LocalStack's free edition) set HM_INFRA_E2E_NO_CDN=1: init then runs with
- * --no-cdn and the CDN checks are skipped.
+ * --no-cdn and the CDN checks are skipped. For one without SES v2 configuration sets and
+ * templates (LocalStack implements few SES v2 calls) set HM_INFRA_E2E_NO_EMAIL=1 (--no-email).
+ * With email, the DNS records are printed (--dns external): an emulator has no delegated zone.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -38,8 +40,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const endpoint = process.env['HM_INFRA_E2E_ENDPOINT'];
 const region = process.env['HM_INFRA_E2E_REGION'] ?? 'us-east-1';
 const withCdn = !process.env['HM_INFRA_E2E_NO_CDN'];
-/** Steps other than the account check: bucket, settings, policy, and OAC + distribution with the CDN. */
-const resourceSteps = withCdn ? 5 : 3;
+const withEmail = !process.env['HM_INFRA_E2E_NO_EMAIL'];
+/**
+ * Steps other than the read-only checks: bucket, settings, policy; OAC + distribution with the
+ * CDN; configuration set, identity, MAIL FROM, two templates and DNS records with email.
+ */
+const resourceSteps = (withCdn ? 5 : 3) + (withEmail ? 6 : 0);
 if (!endpoint) console.log('e2e skipped: set HM_INFRA_E2E_ENDPOINT to an AWS-compatible endpoint (LocalStack, moto) to run it.');
 
 const bin = fileURLToPath(new URL('../../bin/hm-infra.js', import.meta.url));
@@ -89,7 +95,7 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
   });
 
   it('init creates the bucket with every PRD setting', async () => {
-    const run = hmInfra('init', '--yes', '--app', app, '--domain', 'example.com', '--region', region, ...(withCdn ? [] : ['--no-cdn']));
+    const run = hmInfra('init', '--yes', '--app', app, '--domain', 'example.com', '--region', region, ...(withCdn ? [] : ['--no-cdn']), ...(withEmail ? ['--dns', 'external'] : ['--no-email']));
     expect(run.code, run.stderr).toBe(0);
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe('Enabled');
     expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');

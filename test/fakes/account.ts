@@ -4,6 +4,8 @@
  * production code runs unchanged. Every call is logged; faults can be injected by position.
  */
 import { FakeCloudFront } from './cloudfront.js';
+import { FakeRoute53 } from './route53.js';
+import { FakeSes } from './ses.js';
 import { type Handler, awsError } from './errors.js';
 
 export { FakeAwsError, awsError } from './errors.js';
@@ -48,6 +50,8 @@ export class FakeAccount {
   /** Bucket names that exist in some other account. */
   readonly foreignBuckets = new Set<string>();
   readonly cloudfront = new FakeCloudFront(() => this.accountId);
+  readonly ses = new FakeSes();
+  readonly route53 = new FakeRoute53();
   /** Delay added to every call, in ms (for concurrency and benchmark runs). */
   delayMs = 0;
   private faults: Fault[] = [];
@@ -73,7 +77,7 @@ export class FakeAccount {
     const buckets = [...this.buckets.values()]
       .map((b) => ({ ...b, objects: [...b.objects.entries()] }))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return clone({ buckets, cloudfront: this.cloudfront.snapshot() });
+    return clone({ buckets, cloudfront: this.cloudfront.snapshot(), ses: this.ses.snapshot(), route53: this.route53.snapshot() });
   }
 
   async call(service: string, command: string, input: Record<string, unknown>, region: string): Promise<unknown> {
@@ -106,6 +110,8 @@ export class FakeAccount {
 
   private readonly handlers: Record<string, Handler> = {
     ...this.cloudfront.handlers(),
+    ...this.ses.handlers(),
+    ...this.route53.handlers(),
     'sts:GetCallerIdentity': () => ({ Account: this.accountId, Arn: this.callerArn, UserId: 'AIDAFAKE' }),
 
     's3:CreateBucket': (input, region) => {

@@ -1,5 +1,7 @@
 import * as CloudFront from '@aws-sdk/client-cloudfront';
+import * as Route53 from '@aws-sdk/client-route-53';
 import * as S3 from '@aws-sdk/client-s3';
+import * as SESv2 from '@aws-sdk/client-sesv2';
 import * as STS from '@aws-sdk/client-sts';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { FakeAccount } from './account.js';
@@ -7,7 +9,9 @@ import { FakeAccount } from './account.js';
 /** SDK modules the fake answers for: every command of each is routed to FakeAccount.call. */
 const SERVICES = [
   { service: 'cloudfront', module: CloudFront as Record<string, unknown>, client: CloudFront.CloudFrontClient },
+  { service: 'route53', module: Route53 as Record<string, unknown>, client: Route53.Route53Client },
   { service: 's3', module: S3 as Record<string, unknown>, client: S3.S3Client },
+  { service: 'sesv2', module: SESv2 as Record<string, unknown>, client: SESv2.SESv2Client },
   { service: 'sts', module: STS as Record<string, unknown>, client: STS.STSClient },
 ] as const;
 

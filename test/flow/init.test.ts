@@ -163,6 +163,13 @@ describe('init on a fake account', () => {
       ['oac', 'create'],
       ['distribution', 'create'],
       ['bucket-policy', 'create'],
+      ['email-config-set', 'create'],
+      ['email-identity', 'create'],
+      ['email-mail-from', 'create'],
+      ['template-email-verification', 'create'],
+      ['template-password-reset', 'create'],
+      ['dns-zone', 'read'],
+      ['dns-records', 'create'],
     ]);
   });
 
@@ -184,7 +191,7 @@ describe('init on a fake account', () => {
       const run = await runCli(['plan', '--json'], { cwd });
       // THEN
       const doc = JSON.parse(run.stdout);
-      expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 4 });
+      expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 10 });
       expect(doc.steps.find((s: { id: string }) => s.id === 'bucket-settings').changes.map((c: { field: string }) => c.field)).toEqual(['cors']);
       expect(installed.fake.writes.length).toBe(writesBefore);
     });

@@ -1,7 +1,7 @@
 import { AwsContext } from '../../src/aws/context.js';
 import { type Config, resolveConfig } from '../../src/config/config.js';
 import type { ResourceRecord } from '../../src/state/schema.js';
-import type { AnyStep, StepContext, StepOutputs } from '../../src/steps/types.js';
+import type { AnyStep, RunFlags, StepContext, StepOutputs } from '../../src/steps/types.js';
 
 export function givenConfig(overrides: Partial<Config> = {}): Config {
   const base = resolveConfig({ app: 'healthmetrics', domain: 'example.com', environment: 'dev', region: overrides.region ?? 'us-east-1' });
@@ -14,7 +14,9 @@ export interface TestContext extends StepContext {
 }
 
 /** A step context as the runner would build it, with the given dependency outputs. */
-export function givenStepContext(options: { config?: Config; outputs?: Partial<StepOutputs>; recorded?: ResourceRecord; accountId?: string | null } = {}): TestContext {
+export function givenStepContext(
+  options: { config?: Config; outputs?: Partial<StepOutputs>; recorded?: ResourceRecord; accountId?: string | null; flags?: Partial<RunFlags> } = {},
+): TestContext {
   const config = options.config ?? givenConfig();
   const aws = new AwsContext({ region: config.region });
   const reports: string[] = [];
@@ -23,6 +25,7 @@ export function givenStepContext(options: { config?: Config; outputs?: Partial<S
   return {
     config,
     mode: 'apply',
+    flags: { overwriteDns: options.flags?.overwriteDns === true },
     recorded: options.recorded,
     recordedAccountId: options.accountId ?? null,
     aws,

@@ -62,6 +62,12 @@ describe('resolveConfig', () => {
       bucketName: 'healthmetrics-uploads-dev',
       corsOrigins: ['https://example.com', 'https://www.example.com'],
       cdn: true,
+      email: true,
+      dns: 'auto',
+      mailFromDomain: 'mail.example.com',
+      fromEmail: 'noreply@example.com',
+      dmarcPolicy: 'quarantine',
+      productName: 'Healthmetrics',
     });
   });
 

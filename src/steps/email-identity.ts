@@ -1,0 +1,194 @@
+import {
+  CreateEmailIdentityCommand,
+  DeleteEmailIdentityCommand,
+  type DkimAttributes,
+  GetEmailIdentityCommand,
+  type GetEmailIdentityCommandOutput,
+  PutEmailIdentityConfigurationSetAttributesCommand,
+  PutEmailIdentityDkimAttributesCommand,
+  PutEmailIdentityDkimSigningAttributesCommand,
+  type SESv2Client,
+  TagResourceCommand,
+} from '@aws-sdk/client-sesv2';
+import { isAwsError, toHmError } from '../aws/errors.js';
+import { emailSettings } from '../config/config.js';
+import { HmError } from '../errors.js';
+import { DEFAULT_SIGNING_ZONE } from './dns-values.js';
+import { configurationSetName, sesArn } from './email-config-set.js';
+import { resourceTags } from './tags.js';
+import type { Change, Step, StepContext } from './types.js';
+
+
+export interface DkimOutputs {
+  /** NOT_STARTED | PENDING | SUCCESS | FAILED | TEMPORARY_FAILURE */
+  status: string;
+  /** Easy DKIM tokens: one CNAME each. Empty with Bring-Your-Own-DKIM. */
+  tokens: string[];
+  signingHostedZone: string;
+}
+
+export interface IdentityOutputs {
+  domain: string;
+  arn: string;
+  verifiedForSending: boolean;
+  /** PENDING | SUCCESS | FAILED | TEMPORARY_FAILURE | NOT_STARTED */
+  verificationStatus: string;
+  dkim: DkimOutputs;
+  configurationSet: string;
+  env: { SES_FROM_EMAIL: string; SES_REGION: string };
+}
+
+declare module './types.js' {
+  interface StepOutputs {
+    'email-identity': IdentityOutputs;
+  }
+}
+
+export type IdentityObserved = Pick<
+  GetEmailIdentityCommandOutput,
+  'IdentityType' | 'VerifiedForSendingStatus' | 'VerificationStatus' | 'VerificationInfo' | 'DkimAttributes' | 'MailFromAttributes' | 'ConfigurationSetName' | 'Tags'
+>;
+
+/** Reads an SES identity; undefined when SES has none of that name. */
+export async function getIdentity(ses: SESv2Client, domain: string): Promise<IdentityObserved | undefined> {
+  try {
+    return await ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+  } catch (err) {
+    if (isAwsError(err, 'NotFoundException')) return undefined;
+    throw toHmError(err, `read SES identity ${domain}`);
+  }
+}
+
+/** Easy DKIM (keys held by SES); Bring-Your-Own-DKIM identities are the owner's business. */
+const easyDkim = (dkim: DkimAttributes | undefined) => dkim?.SigningAttributesOrigin === undefined || dkim.SigningAttributesOrigin === 'AWS_SES';
+
+export function dkimOutputs(dkim: DkimAttributes | undefined): DkimOutputs {
+  return {
+    status: dkim?.Status ?? 'NOT_STARTED',
+    tokens: easyDkim(dkim) ? [...(dkim?.Tokens ?? [])] : [],
+    signingHostedZone: dkim?.SigningHostedZone ?? DEFAULT_SIGNING_ZONE,
+  };
+}
+
+function identityOutputs(ctx: StepContext, observed: IdentityObserved): IdentityOutputs {
+  const { domain, region } = ctx.config;
+  return {
+    domain,
+    arn: sesArn(ctx, `identity/${domain}`),
+    verifiedForSending: observed.VerifiedForSendingStatus === true,
+    verificationStatus: observed.VerificationStatus ?? observed.DkimAttributes?.Status ?? 'PENDING',
+    dkim: dkimOutputs(observed.DkimAttributes),
+    configurationSet: observed.ConfigurationSetName ?? configurationSetName(ctx.config),
+    env: { SES_FROM_EMAIL: emailSettings(ctx.config).fromEmail, SES_REGION: region },
+  };
+}
+
+const missingTags = (ctx: StepContext, observed: IdentityObserved) =>
+  resourceTags(ctx.config, ctx.config.domain).filter((want) => !(observed.Tags ?? []).some((t) => t.Key === want.Key && t.Value === want.Value));
+
+/** Brings an existing identity to the configuration: one call per differing setting. */
+async function update(ctx: StepContext, observed: IdentityObserved, changes: Change[]): Promise<void> {
+  const ses = ctx.aws.sesv2();
+  const domain = ctx.config.domain;
+  const has = (field: string) => changes.some((c) => c.field === field);
+  try {
+    if (has('configuration-set')) {
+      await ses.send(new PutEmailIdentityConfigurationSetAttributesCommand({ EmailIdentity: domain, ConfigurationSetName: configurationSetName(ctx.config) }));
+    }
+    if (has('dkim-key-length')) {
+      await ses.send(
+        new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: domain, SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }),
+      );
+    }
+    if (has('dkim-signing')) await ses.send(new PutEmailIdentityDkimAttributesCommand({ EmailIdentity: domain, SigningEnabled: true }));
+    const tags = missingTags(ctx, observed);
+    if (has('tags') && tags.length > 0) await ses.send(new TagResourceCommand({ ResourceArn: sesArn(ctx, `identity/${domain}`), Tags: tags }));
+  } catch (err) {
+    throw toHmError(err, `update SES identity ${domain}`);
+  }
+}
+
+/**
+ * The SES domain identity with Easy DKIM (2048-bit keys) and the environment's configuration
+ * set as its default. Its DKIM tokens become three CNAME records (dns-records).
+ */
+export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
+  id: 'email-identity',
+  title: 'SES domain identity',
+  dependsOn: ['account', 'email-config-set'],
+
+  read: (ctx) => getIdentity(ctx.aws.sesv2(), ctx.config.domain),
+
+  plan(ctx, observed) {
+    const setName = configurationSetName(ctx.config);
+    if (!observed) return [{ field: 'identity', action: 'create', to: `${ctx.config.domain} (Easy DKIM 2048-bit, configuration set ${setName})`, note: 'SES has no identity for the domain' }];
+    if (observed.IdentityType !== undefined && observed.IdentityType !== 'DOMAIN') {
+      throw new HmError('SES_IDENTITY_TYPE', `SES identity ${ctx.config.domain} is a ${observed.IdentityType}, not a domain`, 'user', { hint: 'Check --domain: it must be a domain name such as example.com.' });
+    }
+    const changes: Change[] = [];
+    if (observed.ConfigurationSetName !== setName) {
+      changes.push({ field: 'configuration-set', action: 'update', from: observed.ConfigurationSetName ?? 'none', to: setName, note: 'the identity sends through this environment\'s configuration set by default' });
+    }
+    const dkim = observed.DkimAttributes;
+    if (!easyDkim(dkim)) {
+      ctx.debug('the identity uses Bring-Your-Own-DKIM; its signing keys are left as they are');
+    } else if (dkim?.NextSigningKeyLength !== undefined && dkim.NextSigningKeyLength !== 'RSA_2048_BIT') {
+      changes.push({ field: 'dkim-key-length', action: 'update', from: dkim.NextSigningKeyLength, to: 'RSA_2048_BIT', note: 'DKIM keys should be 2048-bit' });
+    }
+    if (dkim?.SigningEnabled === false) changes.push({ field: 'dkim-signing', action: 'update', from: 'off', to: 'on', note: 'mail must be DKIM-signed' });
+    const tags = missingTags(ctx, observed);
+    if (tags.length > 0) changes.push({ field: 'tags', action: 'update', to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '), note: 'tags that identify it are missing' });
+    return changes;
+  },
+
+  async apply(ctx, observed, changes) {
+    const domain = ctx.config.domain;
+    if (observed) {
+      await update(ctx, observed, changes);
+      return { type: 'updated', outputs: identityOutputs(ctx, (await getIdentity(ctx.aws.sesv2(), domain)) ?? observed) };
+    }
+    await ctx.intend({ create: domain });
+    try {
+      const res = await ctx.aws.sesv2().send(
+        new CreateEmailIdentityCommand({
+          EmailIdentity: domain,
+          DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+          ConfigurationSetName: configurationSetName(ctx.config),
+          Tags: resourceTags(ctx.config, domain),
+        }),
+      );
+      return {
+        type: 'created',
+        outputs: identityOutputs(ctx, { ...res, ConfigurationSetName: configurationSetName(ctx.config), VerificationStatus: 'PENDING' }),
+      };
+    } catch (err) {
+      if (isAwsError(err, 'AlreadyExistsException')) {
+        ctx.debug(`SES already has an identity for ${domain}; using it`);
+        const found = await getIdentity(ctx.aws.sesv2(), domain);
+        if (found) {
+          const drift = identityStep.plan(ctx, found);
+          if (drift.length === 0) return { type: 'unchanged', outputs: identityOutputs(ctx, found) };
+          return identityStep.apply(ctx, found, drift);
+        }
+      }
+      if (isAwsError(err, 'LimitExceededException')) {
+        throw new HmError('SES_LIMIT', 'this AWS account has reached its limit of SES identities in this region', 'aws', {
+          hint: 'Delete unused identities (`aws sesv2 list-email-identities`), then re-run.',
+          cause: err,
+        });
+      }
+      throw toHmError(err, `create SES identity ${domain}`);
+    }
+  },
+
+  outputs: identityOutputs,
+
+  async destroy(ctx, recorded) {
+    try {
+      await ctx.aws.sesv2().send(new DeleteEmailIdentityCommand({ EmailIdentity: recorded.domain }));
+    } catch (err) {
+      if (isAwsError(err, 'NotFoundException')) return;
+      throw toHmError(err, `delete SES identity ${recorded.domain}`);
+    }
+  },
+};
