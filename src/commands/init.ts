@@ -120,7 +120,15 @@ function resultJson(result: RunResult, store: StateStore, accountId: string | nu
     })),
     summary: summarize(result.outcomes),
     outputs: result.outputs,
+    dns: dnsJson(result),
   };
+}
+
+/** The email DNS records, also as zone-file text, for scripts that hand them to a DNS host. */
+function dnsJson(result: RunResult) {
+  const dns = result.outputs['dns-records'];
+  if (!dns) return null;
+  return { mode: dns.mode, zoneId: dns.zoneId ?? null, records: dns.records, zoneFile: zoneFileSnippet(dns.records, result.outputs['email-identity']?.domain ?? '') };
 }
 
 /**

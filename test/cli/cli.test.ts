@@ -42,6 +42,7 @@ describe('hm-infra (spawned)', () => {
     expect(run.stdout).toContain('Usage: hm-infra');
     expect(run.stdout).toMatch(/plan \[options\]/);
     expect(run.stdout).toMatch(/init \[options\]/);
+    expect(run.stdout).toMatch(/verify-dns \[options\]/);
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('--endpoint-url');
   });
@@ -60,7 +61,9 @@ describe('hm-infra (spawned)', () => {
     expect(run.stdout).toContain('healthmetrics-uploads-dev');
     expect(run.stdout).toMatch(/CloudFront distribution\s+create/);
     expect(run.stdout).toContain('TTL 0/86400/31536000');
-    expect(run.stdout).toContain('5 to create, 0 to update, 0 unchanged');
+    expect(run.stdout).toMatch(/SES domain identity\s+create/);
+    expect(run.stdout).toContain('+ TXT _dmarc.example.com: v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com');
+    expect(run.stdout).toContain('11 to create, 0 to update, 0 unchanged');
     expect(run.stderr).toBe('');
     expect(await readdir(cwd)).not.toContain('.hm-infra');
   });
@@ -80,6 +83,13 @@ describe('hm-infra (spawned)', () => {
     [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--env', 'Prod!'], 'environment name "Prod!" is not valid'],
     [['init', '--app', 'hm', '--domain', 'example.com'], 'Re-run with --yes'],
     [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--cdn-domain', 'cdn.example.com', '--certificate-arn', 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789'], 'only uses ACM certificates from us-east-1'],
+    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--mail-from', 'mail.example.org'], 'must be a subdomain of example.com'],
+    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--from-email', 'noreply@gmail.com'], 'is not at example.com'],
+    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--dmarc-policy', 'strict'], 'DMARC policy "strict" is not valid'],
+    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--dns', 'cloudflare'], 'DNS mode "cloudflare" is not valid'],
+    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--no-email', '--mail-from', 'mail.example.com'], 'which --no-email leaves out'],
+    [['verify-dns', '--timeout', 'soon'], '--timeout "soon" is not valid'],
+    [['verify-dns'], 'Run `hm-infra init --env dev` first'],
     [['plan', '--no-such-flag'], "unknown option '--no-such-flag'"],
     [['plna'], "unknown command 'plna'"],
   ])('refuses bad input %j with exit 2 and says what to do', (args, message) => {

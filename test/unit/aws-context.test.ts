@@ -31,6 +31,14 @@ describe('AwsContext', () => {
     aws.destroy();
   });
 
+  it('sends SES calls to the stack region and Route 53 calls to us-east-1', async () => {
+    const aws = new AwsContext({ region: 'eu-west-1', endpointUrl: 'http://localhost:4566' });
+    expect(await aws.sesv2().config.region()).toBe('eu-west-1');
+    expect(await aws.route53().config.region()).toBe('us-east-1');
+    expect((await aws.route53().config.endpoint?.())?.port).toBe(4566);
+    aws.destroy();
+  });
+
   it('uses path-style S3 addressing only when an endpoint is given', () => {
     expect(new AwsContext({ region: 'us-east-1', endpointUrl: 'http://localhost:5000' }).s3().config.forcePathStyle).toBe(true);
     expect(new AwsContext({ region: 'us-east-1' }).s3().config.forcePathStyle).toBe(false);
@@ -56,6 +64,13 @@ describe('toHmError', () => {
     expect(error.hint).toContain('moto');
     expect(error.hint).toContain('--no-cdn');
     expect(toHmError(awsError('InternalFailure', 501, 'not implemented'), 'create bucket x').hint).not.toContain('--no-cdn');
+  });
+
+  it('suggests --no-email when an emulator lacks an SES call', () => {
+    const error = toHmError(awsError('InternalFailure', 501, "API action 'CreateConfigurationSet' for service 'sesv2' not yet implemented"), 'create SES configuration set hm-dev');
+    expect(error.code).toBe('NOT_IMPLEMENTED');
+    expect(error.hint).toContain('--no-email');
+    expect(error.hint).not.toContain('--no-cdn');
   });
 
   it('names the action and the AWS error code of anything else', () => {

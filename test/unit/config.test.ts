@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/config.js';
+import { type ConfigInput, resolveConfig } from '../../src/config/config.js';
 import { checkAppName, checkBucketName, checkCdnDomain, checkCertificateArn, checkCorsOrigin, checkDomain, checkEnvName, checkRegion } from '../../src/config/validate.js';
 import { HmError } from '../../src/errors.js';
 
@@ -110,5 +110,29 @@ describe('resolveConfig', () => {
     const lines = (error as HmError).message.split('\n');
     expect(lines).toHaveLength(4);
     expect((error as HmError).exitCode).toBe(2);
+  });
+
+  it('derives the email settings from the domain, and keeps chosen ones only while the domain stays', () => {
+    const chosen = resolveConfig({ ...base, app: 'my-app', domain: 'example.com', mailFromDomain: 'Bounce.Example.com', fromEmail: 'hello@example.com', dmarcPolicy: 'reject' });
+    expect(chosen).toMatchObject({ mailFromDomain: 'bounce.example.com', fromEmail: 'hello@example.com', dmarcPolicy: 'reject', productName: 'My App', dns: 'auto', email: true });
+    expect(resolveConfig(base, chosen)).toEqual(chosen);
+    const moved = resolveConfig({ ...base, domain: 'example.org' }, chosen);
+    expect(moved).toMatchObject({ mailFromDomain: 'mail.example.org', fromEmail: 'noreply@example.org', dmarcPolicy: 'reject' });
+  });
+
+  it('refuses email settings that do not fit the domain, or that --no-email leaves out', () => {
+    const problems = (input: Partial<ConfigInput>) => {
+      try {
+        resolveConfig({ ...base, app: 'hm', domain: 'example.com', ...input });
+        return '';
+      } catch (err) {
+        return (err as HmError).message;
+      }
+    };
+    expect(problems({ mailFromDomain: 'example.com' })).toContain('must be a subdomain of example.com');
+    expect(problems({ fromEmail: 'not-an-address' })).toContain('sender address "not-an-address" is not valid');
+    expect(problems({ productName: 'Evil <script>' })).toContain('product name "Evil <script>" is not valid');
+    expect(problems({ email: false, fromEmail: 'a@example.com' })).toContain('which --no-email leaves out');
+    expect(problems({ hostedZoneId: 'not-a-zone' })).toContain('hosted zone id "not-a-zone" is not valid');
   });
 });
