@@ -81,7 +81,7 @@ export function toHmError(err: unknown, action: string): HmError {
       hint: 'Check your network connection and --endpoint-url / AWS_ENDPOINT_URL, then re-run.',
     });
   }
-  if (httpStatus(err) === 501 || /not (yet )?implemented|pro feature/i.test(message)) {
+  if (httpStatus(err) === 501 || /not (yet |been )?implemented|pro feature/i.test(message)) {
     return new HmError('NOT_IMPLEMENTED', `the AWS endpoint does not implement what is needed to ${action} (${message})`, 'aws', {
       ...base,
       hint:

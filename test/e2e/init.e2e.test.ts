@@ -35,6 +35,15 @@ import {
   GetPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import {
+  DeleteConfigurationSetCommand,
+  DeleteEmailIdentityCommand,
+  DeleteEmailTemplateCommand,
+  GetConfigurationSetCommand,
+  GetEmailIdentityCommand,
+  GetEmailTemplateCommand,
+  SESv2Client,
+} from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const endpoint = process.env['HM_INFRA_E2E_ENDPOINT'];
@@ -69,6 +78,8 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
   const credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
   const s3 = new S3Client({ region, endpoint, forcePathStyle: true, credentials });
   const cf = new CloudFrontClient({ region: 'us-east-1', endpoint, credentials });
+  const ses = new SESv2Client({ region, endpoint, credentials });
+  const domain = `${app}.example.com`;
   let recorded: { distribution?: { id: string; arn: string }; oac?: { id: string } } = {};
 
   beforeAll(async () => {
@@ -77,6 +88,12 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
 
   // Best effort: `hm-infra teardown` is the tool's own way; this only keeps the emulator tidy.
   afterAll(async () => {
+    if (withEmail) {
+      await ses.send(new DeleteEmailIdentityCommand({ EmailIdentity: domain })).catch(() => undefined);
+      await ses.send(new DeleteConfigurationSetCommand({ ConfigurationSetName: `${app}-dev` })).catch(() => undefined);
+      for (const name of ['email-verification', 'password-reset']) await ses.send(new DeleteEmailTemplateCommand({ TemplateName: name })).catch(() => undefined);
+      ses.destroy();
+    }
     const id = recorded.distribution?.id;
     if (id) {
       const live = await cf.send(new GetDistributionCommand({ Id: id })).catch(() => undefined);
@@ -95,7 +112,7 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
   });
 
   it('init creates the bucket with every PRD setting', async () => {
-    const run = hmInfra('init', '--yes', '--app', app, '--domain', 'example.com', '--region', region, ...(withCdn ? [] : ['--no-cdn']), ...(withEmail ? ['--dns', 'external'] : ['--no-email']));
+    const run = hmInfra('init', '--yes', '--app', app, '--domain', domain, '--cors-origin', 'https://example.com', '--cors-origin', 'https://www.example.com', '--region', region, ...(withCdn ? [] : ['--no-cdn']), ...(withEmail ? ['--dns', 'external'] : ['--no-email']));
     expect(run.code, run.stderr).toBe(0);
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe('Enabled');
     expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
@@ -125,6 +142,18 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
     const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}');
     const read = policy.Statement.find((st: { Sid?: string }) => st.Sid === 'AllowCloudFrontRead');
     expect(JSON.stringify(read.Condition)).toContain(distribution?.arn);
+  });
+
+  it.skipIf(!withEmail)('init creates the SES identity with 2048-bit Easy DKIM, the configuration set, templates, and records the six DNS records', async () => {
+    const identity = await ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+    expect(identity.DkimAttributes?.Tokens?.length).toBeGreaterThan(0);
+    const set = await ses.send(new GetConfigurationSetCommand({ ConfigurationSetName: `${app}-dev` }));
+    expect(set.DeliveryOptions?.TlsPolicy).toBe('REQUIRE');
+    const template = await ses.send(new GetEmailTemplateCommand({ TemplateName: 'email-verification' }));
+    expect(template.TemplateContent?.Text).toContain('{{verification_url}}');
+    const state = JSON.parse(await readFile(join(cwd, '.hm-infra', 'dev.json'), 'utf8'));
+    expect(state.resources['dns-records'].outputs.mode).toBe('external');
+    expect(state.resources['dns-records'].outputs.records.map((r: { type: string }) => r.type)).toEqual([...identity.DkimAttributes!.Tokens!.map(() => 'CNAME'), 'MX', 'TXT', 'TXT']);
   });
 
   it('a second init changes nothing', () => {

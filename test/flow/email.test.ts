@@ -123,10 +123,11 @@ describe('email on a fake account', () => {
   it('converges to the same zone when any Route 53 call fails before or after it takes effect', async () => {
     const reference = givenAccount({ zone: true });
     expect((await init()).code).toBe(0);
-    const clean = { zone: zoneOf(reference).sets, calls: reference.calls.length };
-    const firstDnsCall = reference.calls.findIndex((c) => c.service === 'route53') + 1;
+    const clean = { zone: zoneOf(reference).sets };
+    const dnsCalls = reference.calls.filter((c) => c.service === 'route53').map((c) => c.n);
+    expect(dnsCalls.length).toBeGreaterThanOrEqual(8);
     for (const when of ['before', 'after'] as const) {
-      for (let k = firstDnsCall; k <= clean.calls; k += 1) {
+      for (const k of dnsCalls) {
         cwd = await mkdtemp(join(tmpdir(), 'hm-email-crash-'));
         const fake = givenAccount({ zone: true });
         fake.failCall(k, { when });
@@ -142,5 +143,5 @@ describe('email on a fake account', () => {
         expect((await stateFile()).resources['dns-records'].outputs.added, `${when} k=${k}`).toHaveLength(6);
       }
     }
-  });
+  }, 60_000);
 });
