@@ -2,7 +2,7 @@ import type { RunEvent } from '../steps/runner.js';
 import { type Style, pad } from './style.js';
 
 /** Wide enough for the longest step title ("CloudFront origin access"). */
-const TITLE_WIDTH = 26;
+const TITLE_WIDTH = 30;
 const PAST: Record<string, string> = { create: 'created', update: 'updated', unchanged: 'unchanged', read: 'checked' };
 
 /**

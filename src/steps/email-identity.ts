@@ -86,6 +86,22 @@ function identityOutputs(ctx: StepContext, observed: IdentityObserved): Identity
 const missingTags = (ctx: StepContext, observed: IdentityObserved) =>
   resourceTags(ctx.config, ctx.config.domain).filter((want) => !(observed.Tags ?? []).some((t) => t.Key === want.Key && t.Value === want.Value));
 
+/**
+ * An identity exists once per account and region. One that another environment (or app) of
+ * this tool set up is not taken over: its default configuration set and templates would
+ * flip between the environments on every run.
+ */
+function refuseOtherEnvironment(ctx: StepContext, observed: IdentityObserved): void {
+  const tag = (key: string) => observed.Tags?.find((t) => t.Key === key)?.Value;
+  if (tag('ManagedBy') !== 'hm-infra') return;
+  const app = tag('Project');
+  const env = tag('Environment');
+  if (app === ctx.config.app && env === ctx.config.environment) return;
+  throw new HmError('SES_IDENTITY_IN_USE', `SES identity ${ctx.config.domain} in ${ctx.config.region} belongs to app "${app ?? '?'}", environment "${env ?? '?'}" of hm-infra`, 'user', {
+    hint: `Each environment needs its own email domain in one account and region: pass --domain <sub-domain> (for example ${ctx.config.environment}.${ctx.config.domain}), or use another account or region.`,
+  });
+}
+
 /** Brings an existing identity to the configuration: one call per differing setting. */
 async function update(ctx: StepContext, observed: IdentityObserved, changes: Change[]): Promise<void> {
   const ses = ctx.aws.sesv2();
@@ -125,6 +141,7 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
     if (observed.IdentityType !== undefined && observed.IdentityType !== 'DOMAIN') {
       throw new HmError('SES_IDENTITY_TYPE', `SES identity ${ctx.config.domain} is a ${observed.IdentityType}, not a domain`, 'user', { hint: 'Check --domain: it must be a domain name such as example.com.' });
     }
+    refuseOtherEnvironment(ctx, observed);
     const changes: Change[] = [];
     if (observed.ConfigurationSetName !== setName) {
       changes.push({ field: 'configuration-set', action: 'update', from: observed.ConfigurationSetName ?? 'none', to: setName, note: 'the identity sends through this environment\'s configuration set by default' });

@@ -123,7 +123,8 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
   return {
     id: `template-${definition.name}`,
     title: definition.title,
-    dependsOn: ['account'],
+    // After the identity: a domain another environment uses stops the run before its templates change.
+    dependsOn: ['email-identity'],
     read,
 
     plan(ctx, observed) {

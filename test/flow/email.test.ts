@@ -120,6 +120,20 @@ describe('email on a fake account', () => {
     expect(doc.dns.zoneFile).toContain('IN  CNAME');
   });
 
+  it('refuses a second environment on the same domain, leaving identity and templates of the first as they are', async () => {
+    const fake = givenAccount();
+    await init(['--product-name', 'HealthMetrics']);
+    const before = fake.ses.snapshot();
+    // WHEN
+    const prod = await init(['--env', 'prod']);
+    // THEN
+    expect(prod.code).toBe(2);
+    expect(prod.stderr).toContain('belongs to app "healthmetrics", environment "dev"');
+    expect(prod.stderr).toContain('--domain <sub-domain> (for example prod.example.com)');
+    const after = fake.ses.snapshot() as Array<{ configSets: unknown[] }>;
+    expect({ ...after[0], configSets: [] }).toEqual({ ...(before as Array<{ configSets: unknown[] }>)[0], configSets: [] });
+  });
+
   it('converges to the same zone when any Route 53 call fails before or after it takes effect', async () => {
     const reference = givenAccount({ zone: true });
     expect((await init()).code).toBe(0);

@@ -87,7 +87,7 @@ describe('init on a fake account', () => {
   it('adopts a bucket that already existed, without claiming it', async () => {
     await init();
     // A new environment file pointing at the same bucket: the tool did not create it for this one.
-    const run = await runCli([...INIT, '--env', 'staging', '--bucket-name', 'healthmetrics-uploads-dev'], { cwd });
+    const run = await runCli([...INIT, '--env', 'staging', '--domain', 'staging.example.com', '--bucket-name', 'healthmetrics-uploads-dev'], { cwd });
     expect(run.code, run.stderr).toBe(0);
     expect((await stateFile('staging')).resources.bucket).toMatchObject({ status: 'adopted', owned: false });
   });

@@ -115,6 +115,17 @@ describe('SES identity step', () => {
     expect(result.outputs.dkim.tokens).toEqual(['t1']);
   });
 
+  it('refuses an identity that another environment of this tool set up, before changing it', async () => {
+    ses.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', ConfigurationSetName: 'healthmetrics-prod', Tags: resourceTags(givenConfig({ environment: 'prod' }), 'example.com') });
+    // WHEN
+    const error = (await converge(identityStep, givenContext()).catch((e: unknown) => e)) as HmError;
+    // THEN
+    expect(error.code).toBe('SES_IDENTITY_IN_USE');
+    expect(error.message).toContain('environment "prod"');
+    expect(error.hint).toContain('dev.example.com');
+    expect(ses).not.toHaveReceivedCommand(PutEmailIdentityConfigurationSetAttributesCommand);
+  });
+
   it('refuses an email-address identity of the same name', async () => {
     ses.on(GetEmailIdentityCommand).resolves({ IdentityType: 'EMAIL_ADDRESS' });
     // WHEN
