@@ -236,7 +236,8 @@ function changesOf(plans: RecordPlan[], overwrite: boolean): Change[] {
 export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
   id: 'dns-records',
   title: 'DNS records for SES',
-  dependsOn: ['dns-zone', 'email-identity', 'email-mail-from'],
+  // Not after MAIL FROM: the records do not depend on it, and SES checks them whenever they appear.
+  dependsOn: ['dns-zone', 'email-identity'],
 
   async read(ctx) {
     const zone = ctx.output('dns-zone');
