@@ -142,7 +142,8 @@ export async function prepare(
     hostedZoneId: flags.hostedZoneId,
     dmarcPolicy: flags.dmarcPolicy,
     productName: flags.productName,
-    ...(flags.domain !== undefined ? { domain: flags.domain, mailFromDomain: flags.mailFrom, fromEmail: flags.fromEmail } : {}),
+    mailFromDomain: flags.mailFrom,
+    fromEmail: flags.fromEmail,
   });
   const problems = [...globalProblems(globals, io), ...typed];
   // What was typed is checked before the state folder is touched (the lock creates it).

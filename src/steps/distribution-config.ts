@@ -1,7 +1,7 @@
 import type { CacheBehavior, DistributionConfig, Origin, Tag, ViewerCertificate } from '@aws-sdk/client-cloudfront';
 import type { Config } from '../config/config.js';
 import type { BucketOutputs } from './bucket.js';
-import { resourceTags } from './tags.js';
+import { missingTags, resourceTags } from './tags.js';
 
 /**
  * The distribution of the PRD, and the fields of it this tool owns. Everything else in a live
@@ -211,6 +211,4 @@ export function diffDistribution(live: DistributionConfig, desired: Distribution
 }
 
 /** Tags to add or correct (others on the distribution are left alone). */
-export function missingTags(live: readonly Tag[], config: Config): Tag[] {
-  return distributionTags(config).filter((want) => !live.some((t) => t.Key === want.Key && t.Value === want.Value));
-}
+export const missingDistributionTags = (live: readonly Tag[], config: Config): Tag[] => missingTags(live, distributionTags(config));

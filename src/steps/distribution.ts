@@ -26,7 +26,7 @@ import {
   distributionComment,
   distributionTags,
   isOurs,
-  missingTags,
+  missingDistributionTags,
 } from './distribution-config.js';
 import { oacName } from './oac.js';
 import type { Change, Step, StepContext } from './types.js';
@@ -244,7 +244,7 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
     const inputs = inputsOf(ctx);
     const desired = desiredDistributionConfig(inputs, observed.config, observed.config.CallerReference ?? '');
     const changes: Change[] = diffDistribution(observed.config, desired, inputs).map((d) => ({ field: d.field, action: 'update', from: d.from, to: d.to, note: `is ${d.from}; should be ${d.to}` }));
-    const tags = missingTags(observed.tags, ctx.config);
+    const tags = missingDistributionTags(observed.tags, ctx.config);
     if (tags.length > 0) {
       const to = tags.map((t) => `${t.Key}=${t.Value}`).join(', ');
       changes.push({ field: 'tags', action: 'update', to, note: `missing or different: ${to}` });
@@ -259,7 +259,7 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
       return { type: 'created', outputs: outputsOf(ctx.config, created) };
     }
     const updated = await update(ctx, observed);
-    const tags = missingTags(observed.tags, ctx.config);
+    const tags = missingDistributionTags(observed.tags, ctx.config);
     if (tags.length > 0) {
       try {
         await ctx.aws.cloudfront().send(new TagResourceCommand({ Resource: observed.arn, Tags: { Items: tags } }));

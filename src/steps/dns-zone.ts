@@ -61,7 +61,11 @@ export const dnsZoneStep: Step<DnsZoneOutputs, DnsZoneOutputs> = {
       zones = (await ctx.aws.route53().send(new ListHostedZonesByNameCommand({ DNSName: domain, MaxItems: 20 }))).HostedZones ?? [];
     } catch (err) {
       const error = toHmError(err, `look up the Route 53 hosted zone of ${domain}`);
-      throw new HmError(error.code, error.message, error.source, { hint: `${error.hint ?? ''} To add the DNS records at another DNS host, re-run with --dns external.`.trim(), cause: err });
+      throw new HmError(error.code, error.message, error.source, {
+        hint: `${error.hint ?? ''} To add the DNS records at another DNS host, re-run with --dns external.`.trim(),
+        exitCode: error.exitCode,
+        cause: err,
+      });
     }
     const matches = zones.filter((z) => z.Name !== undefined && fqdn(z.Name) === fqdn(domain) && z.Config?.PrivateZone !== true);
     if (matches.length > 1) {

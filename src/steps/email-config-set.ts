@@ -10,7 +10,7 @@ import {
 import { isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
-import { resourceTags } from './tags.js';
+import { missingTags, resourceTags } from './tags.js';
 import type { Change, Step, StepContext } from './types.js';
 
 export interface ConfigSetOutputs {
@@ -50,8 +50,7 @@ function observe(res: GetConfigurationSetCommandOutput): ConfigSetObserved {
   };
 }
 
-const missingTags = (ctx: StepContext, observed: ConfigSetObserved) =>
-  resourceTags(ctx.config, configurationSetName(ctx.config)).filter((want) => !observed.tags.some((t) => t.Key === want.Key && t.Value === want.Value));
+const tagsToAdd = (ctx: StepContext, observed: ConfigSetObserved) => missingTags(observed.tags, resourceTags(ctx.config, configurationSetName(ctx.config)));
 
 async function read(ctx: StepContext): Promise<ConfigSetObserved | undefined> {
   try {
@@ -78,7 +77,7 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
     const changes: Change[] = [];
     if (observed.tlsPolicy !== 'REQUIRE') changes.push({ field: 'tls-policy', action: 'update', from: observed.tlsPolicy ?? 'OPTIONAL', to: 'REQUIRE', note: 'mail must be delivered over TLS' });
     if (!observed.reputationMetrics) changes.push({ field: 'reputation-metrics', action: 'update', from: 'off', to: 'on', note: 'bounce and complaint rates are tracked' });
-    const tags = missingTags(ctx, observed);
+    const tags = tagsToAdd(ctx, observed);
     if (tags.length > 0) changes.push({ field: 'tags', action: 'update', to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '), note: 'tags that identify it are missing' });
     return changes;
   },
@@ -124,7 +123,7 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
       if (changes.some((c) => c.field === 'reputation-metrics')) {
         await ses.send(new PutConfigurationSetReputationOptionsCommand({ ConfigurationSetName: name, ReputationMetricsEnabled: true }));
       }
-      const tags = missingTags(ctx, observed);
+      const tags = tagsToAdd(ctx, observed);
       if (tags.length > 0) await ses.send(new TagResourceCommand({ ResourceArn: outputs.arn, Tags: tags }));
     } catch (err) {
       throw toHmError(err, `update SES configuration set ${name}`);

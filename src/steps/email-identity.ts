@@ -15,7 +15,7 @@ import { emailSettings } from '../config/config.js';
 import { HmError } from '../errors.js';
 import { DEFAULT_SIGNING_ZONE } from './dns-values.js';
 import { configurationSetName, sesArn } from './email-config-set.js';
-import { resourceTags } from './tags.js';
+import { missingTags, resourceTags } from './tags.js';
 import type { Change, Step, StepContext } from './types.js';
 
 
@@ -83,8 +83,7 @@ function identityOutputs(ctx: StepContext, observed: IdentityObserved): Identity
   };
 }
 
-const missingTags = (ctx: StepContext, observed: IdentityObserved) =>
-  resourceTags(ctx.config, ctx.config.domain).filter((want) => !(observed.Tags ?? []).some((t) => t.Key === want.Key && t.Value === want.Value));
+const tagsToAdd = (ctx: StepContext, observed: IdentityObserved) => missingTags(observed.Tags ?? [], resourceTags(ctx.config, ctx.config.domain));
 
 /**
  * An identity exists once per account and region. One that another environment (or app) of
@@ -117,7 +116,7 @@ async function update(ctx: StepContext, observed: IdentityObserved, changes: Cha
       );
     }
     if (has('dkim-signing')) await ses.send(new PutEmailIdentityDkimAttributesCommand({ EmailIdentity: domain, SigningEnabled: true }));
-    const tags = missingTags(ctx, observed);
+    const tags = tagsToAdd(ctx, observed);
     if (has('tags') && tags.length > 0) await ses.send(new TagResourceCommand({ ResourceArn: sesArn(ctx, `identity/${domain}`), Tags: tags }));
   } catch (err) {
     throw toHmError(err, `update SES identity ${domain}`);
@@ -153,7 +152,7 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
       changes.push({ field: 'dkim-key-length', action: 'update', from: dkim.NextSigningKeyLength, to: 'RSA_2048_BIT', note: 'DKIM keys should be 2048-bit' });
     }
     if (dkim?.SigningEnabled === false) changes.push({ field: 'dkim-signing', action: 'update', from: 'off', to: 'on', note: 'mail must be DKIM-signed' });
-    const tags = missingTags(ctx, observed);
+    const tags = tagsToAdd(ctx, observed);
     if (tags.length > 0) changes.push({ field: 'tags', action: 'update', to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '), note: 'tags that identify it are missing' });
     return changes;
   },

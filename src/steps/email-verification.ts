@@ -4,7 +4,7 @@ import type { AwsContext } from '../aws/context.js';
 import { toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
-import { type DnsRecord, emailDnsRecords, normalizeValue } from './dns-values.js';
+import { type DnsRecord, emailDnsRecords, normalizeValue, route53Value } from './dns-values.js';
 import { dkimOutputs, getIdentity } from './email-identity.js';
 
 /** The lookups verify-dns makes; node:dns's Resolver in the CLI, a fake in tests. */
@@ -52,7 +52,7 @@ const asStatus = (value: string | undefined): VerificationStatus =>
 const NOT_FOUND = ['ENODATA', 'ENOTFOUND', 'NXDOMAIN'];
 
 async function lookUp(resolver: DnsResolver, record: DnsRecord): Promise<RecordCheck> {
-  const want = normalizeValue(record.type, record.type === 'TXT' ? `"${record.value}"` : record.value);
+  const want = normalizeValue(record.type, route53Value(record));
   try {
     let found: string[];
     if (record.type === 'CNAME') found = (await resolver.resolveCname(record.name)).map((v) => normalizeValue('CNAME', v));

@@ -12,3 +12,10 @@ export function resourceTags(config: Config, name: string): Array<{ Key: string;
     { Key: 'ManagedBy', Value: 'hm-infra' },
   ];
 }
+
+type Tag = { Key?: string | undefined; Value?: string | undefined };
+
+/** The wanted tags a resource lacks or carries with another value; its other tags are left alone. */
+export function missingTags<T extends Tag>(live: readonly Tag[], wanted: readonly T[]): T[] {
+  return wanted.filter((want) => !live.some((t) => t.Key === want.Key && t.Value === want.Value));
+}
