@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HmError } from '../errors.js';
 import {
   type Check,
@@ -227,8 +227,8 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
     email: merged.email ?? true,
     dns: merged.dns ?? 'auto',
     ...(merged.hostedZoneId !== undefined ? { hostedZoneId: merged.hostedZoneId.replace(/^\/hostedzone\//, '') } : {}),
-    mailFromDomain: merged.mailFromDomain ?? `mail.${domain}`,
-    fromEmail: merged.fromEmail ?? `noreply@${domain}`,
+    // Without email there is no sender to default; a typed one is refused above.
+    ...(merged.email !== false ? { mailFromDomain: merged.mailFromDomain ?? `mail.${domain}`, fromEmail: merged.fromEmail ?? `noreply@${domain}` } : {}),
     dmarcPolicy: merged.dmarcPolicy ?? 'quarantine',
     productName: merged.productName ?? defaultProductName(app),
   };

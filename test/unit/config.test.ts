@@ -133,6 +133,7 @@ describe('resolveConfig', () => {
     expect(problems({ fromEmail: 'not-an-address' })).toContain('sender address "not-an-address" is not valid');
     expect(problems({ productName: 'Evil <script>' })).toContain('product name "Evil <script>" is not valid');
     expect(problems({ email: false, fromEmail: 'a@example.com' })).toContain('which --no-email leaves out');
+    expect(problems({ email: false })).toBe('');
     expect(problems({ hostedZoneId: 'not-a-zone' })).toContain('hosted zone id "not-a-zone" is not valid');
   });
 });
