@@ -28,11 +28,41 @@ function measure(figure, args, target) {
   return { figure, unit: 'ms', median, min: samples[0], max: samples[samples.length - 1], target, pass: target === null ? null : median <= target, runs };
 }
 
+// A state file as init leaves it, for print-env (which reads nothing else).
+const at = new Date().toISOString();
+const record = (outputs, extra = {}) => ({ status: 'created', owned: true, outputs, updatedAt: at, ...extra });
+const state = {
+  version: 1,
+  app: 'bench',
+  environment: 'dev',
+  region: 'eu-west-1',
+  accountId: '123456789012',
+  config: {
+    app: 'bench', environment: 'dev', region: 'eu-west-1', domain: 'example.com', bucketName: 'bench-uploads-dev',
+    corsOrigins: ['https://example.com', 'https://www.example.com'], cdn: true, email: true, dns: 'auto',
+    mailFromDomain: 'mail.example.com', fromEmail: 'noreply@example.com', dmarcPolicy: 'quarantine', productName: 'Bench',
+  },
+  resources: {
+    account: record({ accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/admin' }),
+    bucket: record({ name: 'bench-uploads-dev', arn: 'arn:aws:s3:::bench-uploads-dev', region: 'eu-west-1' }),
+    distribution: record({ id: 'E2EXAMPLE', url: 'https://d111111abcdef8.cloudfront.net', env: { CLOUDFRONT_URL: 'https://d111111abcdef8.cloudfront.net' } }),
+    'email-identity': record({ domain: 'example.com', env: { SES_FROM_EMAIL: 'noreply@example.com', SES_REGION: 'eu-west-1' } }),
+    'email-config-set': record({ name: 'bench-dev' }),
+    'access-key': record({ userName: 'bench-app-dev', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', verified: true, retiring: [] }, { secret: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } }),
+  },
+  createdAt: at,
+  updatedAt: at,
+};
+mkdirSync(join(cwd, '.hm-infra'), { mode: 0o700 });
+writeFileSync(join(cwd, '.hm-infra', 'dev.json'), JSON.stringify(state), { mode: 0o600 });
+
 const results = [
   measure('node -e 0 (baseline)', ['-e', '0'], null),
   measure('hm-infra --help', [bin, '--help'], 70),
   measure('hm-infra --version', [bin, '--version'], 70),
   measure('hm-infra plan --offline', [bin, 'plan', '--offline', '--app', 'bench', '--domain', 'example.com'], null),
+  measure('hm-infra print-env', [bin, 'print-env'], 100),
+  measure('hm-infra print-env --format json', [bin, 'print-env', '--format', 'json'], 100),
 ];
 
 const fmt = (v) => (v === null ? '—' : typeof v === 'number' ? v.toFixed(1) : String(v));

@@ -1,8 +1,6 @@
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
 import { HmError } from '../errors.js';
 import { STATE_VERSION, type State, StateSchema } from './schema.js';
 
@@ -122,6 +120,8 @@ export class StateStore {
       });
     }
     await this.ensureDir();
+    // Loaded on first save: commands that only read state (print-env) start faster without it.
+    const { default: writeFileAtomic } = await import('write-file-atomic');
     await writeFileAtomic(this.path, text, { mode: 0o600, fsync: true });
   }
 
@@ -154,6 +154,7 @@ export class StateStore {
    */
   async lock(command: string): Promise<void> {
     await this.ensureDir();
+    const { default: lockfile } = await import('proper-lockfile');
     const acquire = () =>
       lockfile.lock(this.path, {
         realpath: false,

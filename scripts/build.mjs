@@ -1,0 +1,29 @@
+// `npm run build`: bundles src/ into dist/ with esbuild. Each command stays its own chunk
+// (they are imported lazily), and zod is tree-shaken into the bundle: loaded file by file it
+// is over 200 modules and most of print-env's start-up time. Packages that load native
+// modules or CommonJS (the AWS SDK, commander, prompts, listr2, lock and atomic-write
+// helpers) stay external and resolve from node_modules as before. Type checking is
+// `npm run typecheck` (tsc), not this.
+import { readFileSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url);
+const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
+const BUNDLED = new Set(['zod']);
+const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(name));
+
+rmSync(new URL('dist', root), { recursive: true, force: true });
+await build({
+  absWorkingDir: new URL('.', root).pathname,
+  entryPoints: ['src/cli.ts'],
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: [...external, ...external.map((name) => `${name}/*`)],
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
