@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { ConfigFlags, GlobalOptions, Io } from './commands/common.js';
 import type { InitFlags } from './commands/init.js';
+import type { PrintEnvFlags } from './commands/print-env.js';
 import type { VerifyDnsFlags } from './commands/verify-dns.js';
 import { ExitCode, HmError } from './errors.js';
 
@@ -12,6 +13,7 @@ Examples:
   $ hm-infra init --yes --app demo --domain example.com --endpoint-url http://localhost:4566
   $ hm-infra plan --env prod --json
   $ hm-infra verify-dns --env prod
+  $ hm-infra print-env --env prod --write .env.production
 
 State lives in .hm-infra/<env>.json (mode 0600; never commit it).
 Exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 verification pending, 4 drift, 130 aborted.`;
@@ -64,6 +66,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
   addConfigOptions(root.command('plan').description('show what init would create or change (read-only)'))
     .option('--offline', 'no AWS access at all: show everything as to create')
     .option('--overwrite-dns', 'show conflicting DNS records as to replace, as init --overwrite-dns would')
+    .option('--rotate-key', 'show the access key rotation init --rotate-key would do')
     .addHelpText('after', '\nExample:\n  $ hm-infra plan --offline --app healthmetrics --domain example.com')
     .action(async (opts: ConfigFlags & { offline?: boolean }, cmd: Command) => {
       const { runPlan } = await import('./commands/plan.js');
@@ -74,6 +77,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .option('--wait', 'wait until CloudFront has deployed the distribution (usually 5–15 minutes)')
     .option('--wait-timeout <minutes>', 'give up waiting after this many minutes (exit 3; deployment goes on)', '30')
     .option('--overwrite-dns', 'replace DNS records that conflict with the ones SES needs (the old values are kept in state)')
+    .option('--rotate-key', 'give the app user a new access key; the old one is deleted once the new one works')
     .addHelpText('after', '\nExample:\n  $ hm-infra init --yes --app healthmetrics --domain example.com --env prod')
     .action(async (opts: InitFlags, cmd: Command) => {
       const { runInit } = await import('./commands/init.js');
@@ -91,6 +95,19 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .action(async (opts: VerifyDnsFlags, cmd: Command) => {
       const { runVerifyDns } = await import('./commands/verify-dns.js');
       setCode(await runVerifyDns(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
+    });
+
+  root
+    .command('print-env')
+    .description('print the environment variables your app needs, from the state file (no AWS call); the secret is masked unless asked for')
+    .option('--format <format>', 'dotenv (default), shell (export lines) or json')
+    .option('--show-secret', 'print AWS_SECRET_ACCESS_KEY instead of masking it')
+    .option('--write <file>', 'write the whole block, secret included, to a file only you can read (mode 0600)')
+    .option('--force', 'with --write: replace a file that has other content')
+    .addHelpText('after', '\nExamples:\n  $ hm-infra print-env --env prod\n  $ hm-infra print-env --env prod --write .env.production\n  $ eval "$(hm-infra print-env --format shell --show-secret)"')
+    .action(async (opts: PrintEnvFlags, cmd: Command) => {
+      const { runPrintEnv } = await import('./commands/print-env.js');
+      setCode(await runPrintEnv(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
     });
 
   for (const cmd of root.commands) cmd.exitOverride().configureOutput(output);

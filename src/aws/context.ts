@@ -1,4 +1,5 @@
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -62,8 +63,24 @@ export class AwsContext {
     return this.client('route53', () => new Route53Client({ ...this.common(), region: 'us-east-1' }));
   }
 
+  /** IAM is global; its API is signed for us-east-1. */
+  iam(): IAMClient {
+    return this.client('iam', () => new IAMClient({ ...this.common(), region: 'us-east-1' }));
+  }
+
   sts(): STSClient {
     return this.client('sts', () => new STSClient(this.common()));
+  }
+
+  /**
+   * STS signed with other credentials than the run's (the app user's new key, to check it
+   * works). Same region, endpoint and retries; no profile, so nothing else is mixed in.
+   */
+  stsAs(credentials: { accessKeyId: string; secretAccessKey: string }): STSClient {
+    const { profile: _profile, ...common } = this.common() as ReturnType<AwsContext['common']> & { profile?: string };
+    // A copy: the SDK marks the credentials object it is given (`$source`).
+    const { accessKeyId, secretAccessKey } = credentials;
+    return this.client(`sts:${accessKeyId}`, () => new STSClient({ ...common, maxAttempts: 1, credentials: { accessKeyId, secretAccessKey } }));
   }
 
   /** Closes every client's sockets, so the process can exit promptly. */

@@ -1,11 +1,12 @@
 import { ExitCode, HmError, inputError } from '../errors.js';
 import { renderError } from '../output/errors.js';
 import { renderRecordTable, zoneFileSnippet } from '../output/dns.js';
+import { envEntries, renderEnv } from '../output/env.js';
 import { renderPlan, summarize } from '../output/plan.js';
 import { lineRenderer } from '../output/progress.js';
 import type { AwsContext } from '../aws/context.js';
 import { type Style, pad } from '../output/style.js';
-import { newState } from '../state/schema.js';
+import { type State, newState } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
 import type { StateStore } from '../state/store.js';
 import { waitForDeployment } from '../steps/distribution.js';
@@ -19,6 +20,7 @@ export interface InitFlags extends ConfigFlags {
   /** Minutes, as typed. */
   waitTimeout?: string;
   overwriteDns?: boolean;
+  rotateKey?: boolean;
 }
 
 /** The --wait-timeout in seconds; checked with the other input, before any AWS call. */
@@ -60,7 +62,7 @@ function interruptible(io: Io, style: Style): { signal: AbortSignal; dispose(): 
   return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }
 
-function renderResult(result: RunResult, store: StateStore, seconds: string, style: Style): string {
+function renderResult(result: RunResult, store: StateStore, state: State, seconds: string, style: Style): string {
   const s = summarize(result.outcomes);
   const lines = ['', style.bold(`Done in ${seconds}s: ${s.create} created, ${s.update} updated, ${s.unchanged} unchanged.`)];
   const bucket = result.outputs.bucket;
@@ -76,9 +78,26 @@ function renderResult(result: RunResult, store: StateStore, seconds: string, sty
   const account = result.outputs.account;
   if (account) lines.push(`  ${pad('AWS account', 14)}${account.accountId}`);
   lines.push(`  ${pad('State', 14)}${store.displayPath}`);
-  const next = result.outputs['email-identity'] ? ['Next: `hm-infra verify-dns` waits until SES has verified the domain (minutes with Route 53; up to 72 hours elsewhere).'] : [];
-  lines.push('', ...next, '`hm-infra plan` shows what exists against the configuration (it should say nothing to do).');
+  lines.push(...renderAppEnv(result, state, style));
+  const env = `--env ${state.environment}`;
+  const next = [`  hm-infra print-env ${env} --write .env   the block above with the secret, in a file only you can read`];
+  if (result.outputs['email-identity']) next.push(`  hm-infra verify-dns ${env}               wait until SES has verified the domain (minutes with Route 53; up to 72 hours elsewhere)`);
+  next.push(`  hm-infra plan ${env}                     what exists against the configuration (should say nothing to do)`);
+  lines.push('', style.bold('Next steps:'), ...next);
   return lines.join('\n');
+}
+
+/** The app's environment variables (the secret masked), and the access key's state. */
+function renderAppEnv(result: RunResult, state: State, style: Style): string[] {
+  const key = result.outputs['access-key'];
+  const lines: string[] = [];
+  if (key) {
+    const check = key.verified ? 'works' : style.yellow('not yet accepted by AWS; the next run checks again');
+    lines.push(`  ${pad('Access key', 14)}${key.accessKeyId} of IAM user ${key.userName} (${check})`);
+    if (key.retiring.length > 0) lines.push(`  ${pad('', 14)}${style.yellow(`old key(s) ${key.retiring.join(', ')} are deleted once the new key works (re-run init)`)}`);
+  }
+  lines.push('', style.bold('Environment variables for your app:'), renderEnv(envEntries(state), 'dotenv', { showSecret: false }));
+  return lines;
 }
 
 /** The email part of the result: identity, sender, and the DNS records (written, or to add by hand). */
@@ -188,7 +207,7 @@ export async function runInit(globals: GlobalOptions, flags: InitFlags, io: Io):
     const result = await runSteps(provisioningSteps(config), {
       mode: 'apply',
       config,
-      flags: { overwriteDns: flags.overwriteDns === true },
+      flags: { overwriteDns: flags.overwriteDns === true, rotateKey: flags.rotateKey === true },
       aws,
       session,
       signal: interrupt.signal,
@@ -207,7 +226,7 @@ export async function runInit(globals: GlobalOptions, flags: InitFlags, io: Io):
       io.err(saved ? `Finished steps are saved in ${store.displayPath}; fix the problem and re-run ${rerun} to continue.` : `Nothing was changed; fix the problem and re-run ${rerun}.`);
       return code;
     }
-    if (!globals.json) io.out(renderResult(result, store, ((Date.now() - started) / 1000).toFixed(1), style));
+    if (!globals.json) io.out(renderResult(result, store, session.state, ((Date.now() - started) / 1000).toFixed(1), style));
     if (waited) {
       io.err(renderError(waited, style, globals.verbose === true));
       return waited.exitCode;

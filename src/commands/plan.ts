@@ -11,6 +11,7 @@ import { type ConfigFlags, type GlobalOptions, type Io, createAws, exitCodeOf, p
 export interface PlanFlags extends ConfigFlags {
   offline?: boolean;
   overwriteDns?: boolean;
+  rotateKey?: boolean;
 }
 
 /** Runs every step read-only: what `init` would do. */
@@ -20,13 +21,13 @@ export async function computePlan(
   aws: AwsContext | undefined,
   globals: GlobalOptions,
   io: Io,
-  flags: { overwriteDns?: boolean | undefined } = {},
+  flags: { overwriteDns?: boolean | undefined; rotateKey?: boolean | undefined } = {},
 ): Promise<RunResult> {
   const style = styleFor(io);
   return runSteps(provisioningSteps(config), {
     mode: 'plan',
     config,
-    flags: { overwriteDns: flags.overwriteDns === true },
+    flags: { overwriteDns: flags.overwriteDns === true, rotateKey: flags.rotateKey === true },
     aws,
     records: state?.resources ?? {},
     recordedAccountId: state?.accountId ?? null,

@@ -1,8 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigSchema } from '../config/config.js';
 
 /** The state file format this version writes; older versions are migrated on load. */
 export const STATE_VERSION = 1;
+
+/** An access key and its secret: AWS shows the secret once, so this file is its only copy. */
+export const SecretSchema = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }).strict();
+
+export type Secret = z.infer<typeof SecretSchema>;
 
 /**
  * What the tool knows about one resource (one step). `owned` decides teardown: only what this
@@ -15,6 +20,8 @@ export const ResourceRecordSchema = z
     owned: z.boolean(),
     outputs: z.record(z.string(), z.unknown()),
     intent: z.record(z.string(), z.unknown()).optional(),
+    /** The app user's access key with its secret, kept apart from outputs so that nothing that shows outputs can show it. */
+    secret: SecretSchema.optional(),
     updatedAt: z.string(),
   })
   .strict();

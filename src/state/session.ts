@@ -1,4 +1,4 @@
-import type { ResourceRecord, State } from './schema.js';
+import type { ResourceRecord, Secret, State } from './schema.js';
 import type { StateStore } from './store.js';
 
 /** How one step ended, as the runner hands it to the state. */
@@ -41,12 +41,24 @@ export class StateSession {
     const firstSight = prev === undefined || prev.status === 'pending';
     const status: ResourceRecord['status'] =
       result.type === 'created' ? 'created' : firstSight ? (createdByUs ? 'created' : 'adopted') : result.type;
-    const record: ResourceRecord = { status, owned: createdByUs, outputs: result.outputs, updatedAt: new Date().toISOString() };
+    const record: ResourceRecord = { status, owned: createdByUs, outputs: result.outputs, ...(prev?.secret ? { secret: prev.secret } : {}), updatedAt: new Date().toISOString() };
     this.state.resources[id] = record;
     // The account step is the identity check of the whole state file.
     if (id === 'account' && typeof result.outputs['accountId'] === 'string') this.state.accountId = result.outputs['accountId'];
     await this.store.save(this.state);
     return record;
+  }
+
+  /**
+   * Saves a secret the moment AWS hands it out (it is shown once): into this step's record,
+   * beside its outputs, and to disk before anything else happens.
+   */
+  async saveSecret(id: string, { accessKeyId, secretAccessKey }: Secret): Promise<void> {
+    const secret = { accessKeyId, secretAccessKey };
+    const prev = this.record(id);
+    const now = new Date().toISOString();
+    this.state.resources[id] = prev ? { ...prev, secret, updatedAt: now } : { status: 'pending', owned: false, outputs: {}, secret, updatedAt: now };
+    await this.store.save(this.state);
   }
 
   /** Records what became known after a step ran (a deployment finished), and saves. */

@@ -10,16 +10,22 @@ import { configSetStep } from './email-config-set.js';
 import { identityStep } from './email-identity.js';
 import { mailFromStep } from './email-mail-from.js';
 import { templateSteps } from './email-templates.js';
+import { makeAccessKeyStep } from './access-key.js';
+import { s3PolicyStep, sesPolicyStep } from './iam-policies.js';
+import { iamUserStep } from './iam-user.js';
 import { oacStep } from './oac.js';
 import type { AnyStep } from './types.js';
 
 /**
  * Every step `init` runs, in the dependency graph of DESIGN.md; --no-cdn leaves out CloudFront,
- * --no-email leaves out SES and its DNS records.
+ * --no-email leaves out SES, its DNS records and the sending policy. The access key comes
+ * last: a key exists only once its user may do exactly what the app needs.
  */
 export function provisioningSteps(config: Pick<Config, 'cdn' | 'email'>): AnyStep[] {
   const storage = [accountStep, bucketStep, bucketSettingsStep];
   const cdn = config.cdn ? [oacStep, distributionStep, makeBucketPolicyStep(true)] : [makeBucketPolicyStep(false)];
   const email = config.email ? [configSetStep, identityStep, mailFromStep, ...templateSteps, dnsZoneStep, dnsRecordsStep] : [];
-  return [...storage, ...cdn, ...email];
+  const policies = config.email ? [s3PolicyStep, sesPolicyStep] : [s3PolicyStep];
+  const iam = [iamUserStep, ...policies, makeAccessKeyStep({ dependsOn: ['iam-user', ...policies.map((p) => p.id)] })];
+  return [...storage, ...cdn, ...email, ...iam];
 }

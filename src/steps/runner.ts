@@ -110,7 +110,7 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
   const contextFor = (step: AnyStep): StepContext => ({
     config: options.config,
     mode: options.mode,
-    flags: { overwriteDns: options.flags?.overwriteDns === true },
+    flags: { overwriteDns: options.flags?.overwriteDns === true, rotateKey: options.flags?.rotateKey === true },
     recorded: records()[step.id],
     recordedAccountId: options.session?.state.accountId ?? options.recordedAccountId ?? null,
     get aws(): AwsContext {
@@ -126,6 +126,10 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
     intend: async (data) => {
       if (options.mode !== 'apply' || !options.session) throw new HmError('RUNNER_MISUSE', `step ${step.id} wrote an intent in plan mode`, 'internal');
       await options.session.intend(step.id, data);
+    },
+    saveSecret: async (secret) => {
+      if (options.mode !== 'apply' || !options.session) throw new HmError('RUNNER_MISUSE', `step ${step.id} saved a secret in plan mode`, 'internal');
+      await options.session.saveSecret(step.id, secret);
     },
   });
 

@@ -1,6 +1,6 @@
 import type { AwsContext } from '../aws/context.js';
 import type { Config } from '../config/config.js';
-import type { ResourceRecord } from '../state/schema.js';
+import type { ResourceRecord, Secret } from '../state/schema.js';
 
 export type StepId = string;
 
@@ -33,6 +33,8 @@ export interface StepResult<Out> {
 export interface RunFlags {
   /** Replace DNS records that conflict with the ones SES needs, instead of stopping. */
   overwriteDns: boolean;
+  /** Replace the app user's access key (and keys state does not know) with a new one. */
+  rotateKey: boolean;
 }
 
 /** What a step may use. Steps never print or exit: they report here and throw HmError. */
@@ -54,6 +56,8 @@ export interface StepContext {
   debug(message: string): void;
   /** Saves identifiers of a create to state before the call (see StateSession.intend). */
   intend(data: Record<string, unknown>): Promise<void>;
+  /** Saves a secret AWS shows only once straight to state (never to outputs, logs or reports). */
+  saveSecret(secret: Secret): Promise<void>;
 }
 
 /**

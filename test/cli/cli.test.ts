@@ -1,14 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/config.js';
+import { newState } from '../../src/state/schema.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'hm-infra.js');
 const guard = join(root, 'test', 'support', 'no-network.mjs');
+const loadLog = pathToFileURL(join(root, 'test', 'support', 'load-log.mjs')).href;
 
 /** Runs the built CLI as a user would, with no network, no credentials and no profile. */
 function hmInfra(args: string[], cwd: string, env: Record<string, string> = {}) {
@@ -21,7 +24,7 @@ function hmInfra(args: string[], cwd: string, env: Record<string, string> = {}) 
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_CONFIG_FILE: join(cwd, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-aws-credentials'),
-      NODE_OPTIONS: `--import=${guard}`,
+      NODE_OPTIONS: `--import=${guard}${env['HM_LOAD_LOG'] ? ` --import=${loadLog}` : ''}`,
       ...env,
     },
   });
@@ -43,6 +46,7 @@ describe('hm-infra (spawned)', () => {
     expect(run.stdout).toMatch(/plan \[options\]/);
     expect(run.stdout).toMatch(/init \[options\]/);
     expect(run.stdout).toMatch(/verify-dns \[options\]/);
+    expect(run.stdout).toMatch(/print-env \[options\]/);
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('--endpoint-url');
   });
@@ -63,7 +67,7 @@ describe('hm-infra (spawned)', () => {
     expect(run.stdout).toContain('TTL 0/86400/31536000');
     expect(run.stdout).toMatch(/SES domain identity\s+create/);
     expect(run.stdout).toContain('+ TXT _dmarc.example.com: v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com');
-    expect(run.stdout).toContain('11 to create, 0 to update, 0 unchanged');
+    expect(run.stdout).toContain('15 to create, 0 to update, 0 unchanged');
     expect(run.stderr).toBe('');
     expect(await readdir(cwd)).not.toContain('.hm-infra');
   });
@@ -72,7 +76,7 @@ describe('hm-infra (spawned)', () => {
     const run = hmInfra(['plan', '--offline', '--json', '--app', 'healthmetrics', '--domain', 'example.com', '--env', 'prod', '--region', 'eu-west-1'], cwd);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ kind: 'plan', ok: true, app: 'healthmetrics', environment: 'prod', region: 'eu-west-1', offline: true, summary: { create: 11 } });
+    expect(doc).toMatchObject({ kind: 'plan', ok: true, app: 'healthmetrics', environment: 'prod', region: 'eu-west-1', offline: true, summary: { create: 15 } });
   });
 
   it.each([
@@ -90,6 +94,8 @@ describe('hm-infra (spawned)', () => {
     [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--no-email', '--mail-from', 'mail.example.com'], 'which --no-email leaves out'],
     [['verify-dns', '--timeout', 'soon'], '--timeout "soon" is not valid'],
     [['verify-dns'], 'Run `hm-infra init --env dev` first'],
+    [['print-env'], 'environment "dev" has not been set up'],
+    [['print-env', '--format', 'xml'], '--format "xml" is not valid'],
     [['plan', '--no-such-flag'], "unknown option '--no-such-flag'"],
     [['plna'], "unknown command 'plna'"],
   ])('refuses bad input %j with exit 2 and says what to do', (args, message) => {
@@ -97,6 +103,27 @@ describe('hm-infra (spawned)', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
+  });
+
+  it('print-env answers from the state file without loading any AWS SDK module', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hm-cli-env-'));
+    const state = newState(resolveConfig({ app: 'healthmetrics', domain: 'example.com', environment: 'dev', region: 'eu-west-1', cdn: false, email: false }));
+    const at = new Date().toISOString();
+    state.resources['bucket'] = { status: 'created', owned: true, outputs: { name: 'healthmetrics-uploads-dev' }, updatedAt: at };
+    state.resources['access-key'] = { status: 'created', owned: true, outputs: { accessKeyId: 'AKIAEXAMPLE' }, secret: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'known-secret-value' }, updatedAt: at };
+    await mkdir(join(dir, '.hm-infra'));
+    await writeFile(join(dir, '.hm-infra', 'dev.json'), JSON.stringify(state), { mode: 0o600 });
+    const log = join(dir, 'loaded.txt');
+    // WHEN
+    const run = hmInfra(['print-env'], dir, { HM_LOAD_LOG: log });
+    // THEN
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('AWS_ACCESS_KEY_ID=AKIAEXAMPLE');
+    expect(run.stdout).toContain('AWS_REGION=eu-west-1');
+    expect(run.stdout).not.toContain('known-secret-value');
+    const loaded = (await readFile(log, 'utf8')).split('\n');
+    expect(loaded.some((url) => /\/dist\/chunks\/print-env-\w+\.js$/.test(url))).toBe(true);
+    expect(loaded.filter((url) => url.includes('@aws-sdk') || url.includes('@smithy'))).toEqual([]);
   });
 
   it('reports missing credentials clearly instead of hanging or probing the network', () => {

@@ -4,9 +4,10 @@
  * production code runs unchanged. Every call is logged; faults can be injected by position.
  */
 import { FakeCloudFront } from './cloudfront.js';
+import { FakeIam } from './iam.js';
 import { FakeRoute53 } from './route53.js';
 import { FakeSes } from './ses.js';
-import { type Handler, awsError } from './errors.js';
+import { type Caller, type Handler, awsError } from './errors.js';
 
 export { FakeAwsError, awsError } from './errors.js';
 
@@ -52,6 +53,7 @@ export class FakeAccount {
   readonly cloudfront = new FakeCloudFront(() => this.accountId);
   readonly ses = new FakeSes();
   readonly route53 = new FakeRoute53();
+  readonly iam = new FakeIam(() => this.accountId);
   /** Delay added to every call, in ms (for concurrency and benchmark runs). */
   delayMs = 0;
   private faults: Fault[] = [];
@@ -77,10 +79,10 @@ export class FakeAccount {
     const buckets = [...this.buckets.values()]
       .map((b) => ({ ...b, objects: [...b.objects.entries()] }))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return clone({ buckets, cloudfront: this.cloudfront.snapshot(), ses: this.ses.snapshot(), route53: this.route53.snapshot() });
+    return clone({ buckets, cloudfront: this.cloudfront.snapshot(), ses: this.ses.snapshot(), route53: this.route53.snapshot(), iam: this.iam.snapshot() });
   }
 
-  async call(service: string, command: string, input: Record<string, unknown>, region: string): Promise<unknown> {
+  async call(service: string, command: string, input: Record<string, unknown>, region: string, caller: Caller = {}): Promise<unknown> {
     const call: Call = { n: this.calls.length + 1, service, command, input: clone(input) };
     this.calls.push(call);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
@@ -94,7 +96,7 @@ export class FakeAccount {
     if (!handler) throw new Error(`the fake account does not implement ${service}:${command}`);
     // An 'after' fault lets the call take effect (or fail by itself), then loses the answer.
     const outcome = await Promise.resolve()
-      .then(() => handler(clone(input), region))
+      .then(() => handler(clone(input), region, caller))
       .then((value) => ({ value: clone(value) }), (error: unknown) => ({ error }));
     if (fault?.when === 'after') throw fault.error();
     if ('error' in outcome) throw outcome.error;
@@ -112,7 +114,10 @@ export class FakeAccount {
     ...this.cloudfront.handlers(),
     ...this.ses.handlers(),
     ...this.route53.handlers(),
-    'sts:GetCallerIdentity': () => ({ Account: this.accountId, Arn: this.callerArn, UserId: 'AIDAFAKE' }),
+    ...this.iam.handlers(),
+    // Signed with an app user's key, STS answers as that user (once the key has propagated).
+    'sts:GetCallerIdentity': (_input, _region, caller) =>
+      (caller.accessKeyId !== undefined ? this.iam.callerIdentity(caller.accessKeyId) : undefined) ?? { Account: this.accountId, Arn: this.callerArn, UserId: 'AIDAFAKE' },
 
     's3:CreateBucket': (input, region) => {
       const name = String(input['Bucket']);

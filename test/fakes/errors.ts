@@ -12,5 +12,10 @@ export class FakeAwsError extends Error {
 
 export const awsError = (name: string, status: number, message?: string) => new FakeAwsError(name, status, message);
 
-/** What a fake API call does: input and the client's region in, the answer out (or a throw). */
-export type Handler = (input: Record<string, unknown>, region: string) => unknown;
+/** Who signed a call: the access key id of the client's credentials (resolved for STS only). */
+export interface Caller {
+  accessKeyId?: string | undefined;
+}
+
+/** What a fake API call does: input, the client's region and the caller in, the answer out (or a throw). */
+export type Handler = (input: Record<string, unknown>, region: string, caller: Caller) => unknown;

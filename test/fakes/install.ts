@@ -1,4 +1,5 @@
 import * as CloudFront from '@aws-sdk/client-cloudfront';
+import * as IAM from '@aws-sdk/client-iam';
 import * as Route53 from '@aws-sdk/client-route-53';
 import * as S3 from '@aws-sdk/client-s3';
 import * as SESv2 from '@aws-sdk/client-sesv2';
@@ -9,11 +10,17 @@ import { FakeAccount } from './account.js';
 /** SDK modules the fake answers for: every command of each is routed to FakeAccount.call. */
 const SERVICES = [
   { service: 'cloudfront', module: CloudFront as Record<string, unknown>, client: CloudFront.CloudFrontClient },
+  { service: 'iam', module: IAM as Record<string, unknown>, client: IAM.IAMClient },
   { service: 'route53', module: Route53 as Record<string, unknown>, client: Route53.Route53Client },
   { service: 's3', module: S3 as Record<string, unknown>, client: S3.S3Client },
   { service: 'sesv2', module: SESv2 as Record<string, unknown>, client: SESv2.SESv2Client },
   { service: 'sts', module: STS as Record<string, unknown>, client: STS.STSClient },
 ] as const;
+
+interface ClientConfig {
+  region: () => Promise<string>;
+  credentials: () => Promise<{ accessKeyId?: string } | undefined>;
+}
 
 export interface InstalledFake {
   fake: FakeAccount;
@@ -35,8 +42,11 @@ export function installFakeAccount(fake: FakeAccount = new FakeAccount()): Insta
       const command = name.slice(0, -'Command'.length);
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       stub.on(value as any).callsFake(async (input: Record<string, unknown>, getClient: () => unknown) => {
-        const region = await (getClient() as { config: { region: () => Promise<string> } }).config.region();
-        return fake.call(service, command, input, region);
+        const config = (getClient() as { config: ClientConfig }).config;
+        const region = await config.region();
+        // Only STS needs to know who signed (an app key being checked); others skip the credential chain.
+        const caller = service === 'sts' ? { accessKeyId: (await config.credentials())?.accessKeyId } : {};
+        return fake.call(service, command, input, region, caller);
       });
     }
     stubs.push(stub);

@@ -170,6 +170,10 @@ describe('init on a fake account', () => {
       ['template-password-reset', 'create'],
       ['dns-zone', 'read'],
       ['dns-records', 'create'],
+      ['iam-user', 'create'],
+      ['iam-policy-s3', 'create'],
+      ['iam-policy-ses', 'create'],
+      ['access-key', 'create'],
     ]);
   });
 
@@ -191,7 +195,7 @@ describe('init on a fake account', () => {
       const run = await runCli(['plan', '--json'], { cwd });
       // THEN
       const doc = JSON.parse(run.stdout);
-      expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 10 });
+      expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 14 });
       expect(doc.steps.find((s: { id: string }) => s.id === 'bucket-settings').changes.map((c: { field: string }) => c.field)).toEqual(['cors']);
       expect(installed.fake.writes.length).toBe(writesBefore);
     });
@@ -226,11 +230,14 @@ describe('init interrupted at any call', () => {
       expect(fake.snapshot(), `k=${k}`).toEqual(clean.snapshot);
       const state = await stateFile();
       expect(state.resources.bucket, `k=${k}`).toMatchObject({ owned: true, outputs: clean.state.resources.bucket.outputs });
-      for (const id of ['oac', 'distribution', 'bucket-policy']) expect(state.resources[id], `k=${k} ${id}`).toMatchObject({ owned: true });
+      for (const id of ['oac', 'distribution', 'bucket-policy', 'iam-user', 'iam-policy-s3', 'iam-policy-ses', 'access-key']) expect(state.resources[id], `k=${k} ${id}`).toMatchObject({ owned: true });
+      // One key, the one whose secret state holds, and it works.
+      expect(fake.iam.user('healthmetrics-app-dev')?.keys.map((key) => key.id), `k=${k}`).toEqual([state.resources['access-key'].secret.accessKeyId]);
+      expect(state.resources['access-key'].outputs, `k=${k}`).toMatchObject({ verified: true, retiring: [] });
       expect(state.resources.distribution.outputs.id, `k=${k}`).toBe(clean.state.resources.distribution.outputs.id);
       expect(Object.keys(state.resources).sort()).toEqual(Object.keys(clean.state.resources).sort());
     }
-  });
+  }, 120_000);
 
   it('converges after throttling, and tells the user to re-run', async () => {
     const clean = await reference();

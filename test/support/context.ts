@@ -1,6 +1,6 @@
 import { AwsContext } from '../../src/aws/context.js';
 import { type Config, resolveConfig } from '../../src/config/config.js';
-import type { ResourceRecord } from '../../src/state/schema.js';
+import type { ResourceRecord, Secret } from '../../src/state/schema.js';
 import type { AnyStep, RunFlags, StepContext, StepOutputs } from '../../src/steps/types.js';
 
 export function givenConfig(overrides: Partial<Config> = {}): Config {
@@ -11,6 +11,7 @@ export function givenConfig(overrides: Partial<Config> = {}): Config {
 export interface TestContext extends StepContext {
   reports: string[];
   intents: Array<Record<string, unknown>>;
+  secrets: Secret[];
 }
 
 /** A step context as the runner would build it, with the given dependency outputs. */
@@ -21,11 +22,12 @@ export function givenStepContext(
   const aws = new AwsContext({ region: config.region });
   const reports: string[] = [];
   const intents: Array<Record<string, unknown>> = [];
+  const secrets: Secret[] = [];
   const outputs = options.outputs ?? {};
   return {
     config,
     mode: 'apply',
-    flags: { overwriteDns: options.flags?.overwriteDns === true },
+    flags: { overwriteDns: options.flags?.overwriteDns === true, rotateKey: options.flags?.rotateKey === true },
     recorded: options.recorded,
     recordedAccountId: options.accountId ?? null,
     aws,
@@ -39,8 +41,12 @@ export function givenStepContext(
     intend: async (data) => {
       intents.push(data);
     },
+    saveSecret: async (secret) => {
+      secrets.push(secret);
+    },
     reports,
     intents,
+    secrets,
   };
 }
 

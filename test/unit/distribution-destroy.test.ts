@@ -10,7 +10,7 @@ let installed: InstalledFake;
 
 function givenDeployedDistribution() {
   const { cloudfront } = installed.fake;
-  const oac = cloudfront.handlers()['cloudfront:CreateOriginAccessControl']!({ OriginAccessControlConfig: { Name: 'oac' } }, 'us-east-1') as { OriginAccessControl: { Id: string } };
+  const oac = cloudfront.handlers()['cloudfront:CreateOriginAccessControl']!({ OriginAccessControlConfig: { Name: 'oac' } }, 'us-east-1', {}) as { OriginAccessControl: { Id: string } };
   const inputs = { config: givenConfig(), bucket: bucketOutputs('healthmetrics-uploads-dev', 'us-east-1'), oacId: oac.OriginAccessControl.Id };
   const created = cloudfront.createDistribution(desiredDistributionConfig(inputs, undefined, 'ref') as never, []);
   created.status = 'Deployed';

@@ -1,0 +1,108 @@
+import { chmod, readFile, stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { ExitCode, HmError, inputError } from '../errors.js';
+import { ENV_FORMATS, type EnvFormat, envEntries, missingEntries, renderEnv } from '../output/env.js';
+import type { State } from '../state/schema.js';
+import { StateStore, statePathFor } from '../state/store.js';
+import { type GlobalOptions, type Io, globalProblems, styleFor } from './common.js';
+
+export interface PrintEnvFlags {
+  format?: string;
+  showSecret?: boolean;
+  write?: string;
+  force?: boolean;
+}
+
+function formatOf(globals: GlobalOptions, flags: PrintEnvFlags): EnvFormat {
+  const format = flags.format ?? (globals.json ? 'json' : 'dotenv');
+  if (!(ENV_FORMATS as readonly string[]).includes(format)) {
+    throw inputError(`--format "${format}" is not valid: use ${ENV_FORMATS.join(', ')} (for example --format shell)`);
+  }
+  if (globals.json && format !== 'json') throw inputError(`--json and --format ${format} disagree`, 'Pass one of them.');
+  return format as EnvFormat;
+}
+
+/** The state of the environment, or a clear error when it has not been set up. */
+async function loadState(globals: GlobalOptions, io: Io): Promise<{ state: State; store: StateStore }> {
+  const store = new StateStore(statePathFor(globals.env, globals.state, io.cwd), io.cwd);
+  const state = await store.load();
+  if (!state) {
+    throw inputError(`environment "${globals.env}" has not been set up (no ${store.displayPath})`, `Run \`hm-infra init --env ${globals.env}\` first, or pass --state <file>.`);
+  }
+  if (state.environment !== globals.env) {
+    throw inputError(`the state file ${store.displayPath} is for environment "${state.environment}", not "${globals.env}"`, `Pass --env ${state.environment}, or another --state file.`);
+  }
+  return { state, store };
+}
+
+/**
+ * Writes the block to a file only the user can read. A different file already there is kept
+ * unless --force; the write is atomic, so the file is whole or untouched.
+ */
+async function writeEnvFile(path: string, text: string, force: boolean, shownPath: string): Promise<'written' | 'unchanged'> {
+  let existing: string | undefined;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw inputError(`--write ${shownPath} is a directory`, 'Name a file, for example --write .env');
+    existing = await readFile(path, 'utf8');
+  } catch (err) {
+    if (err instanceof HmError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new HmError('ENV_FILE', `cannot read ${shownPath}: ${(err as Error).message}`, 'user');
+  }
+  if (existing !== undefined && existing !== text && !force) {
+    throw inputError(`${shownPath} already exists with other content; it was left untouched`, `Pass --force to replace it, or write to another file.`);
+  }
+  if (existing === text) {
+    await chmod(path, 0o600);
+    return 'unchanged';
+  }
+  try {
+    const { default: writeFileAtomic } = await import('write-file-atomic');
+    await writeFileAtomic(path, text, { mode: 0o600, fsync: true });
+    await chmod(path, 0o600);
+  } catch (err) {
+    throw new HmError('ENV_FILE', `cannot write ${shownPath}: ${(err as Error).message}`, 'user', { hint: 'Check that the folder exists and is writable.' });
+  }
+  return 'written';
+}
+
+/**
+ * `hm-infra print-env`: the app's environment variables from the state file. No AWS call and
+ * no SDK: it answers at once, offline. The secret is masked unless --show-secret or --write.
+ */
+export async function runPrintEnv(globals: GlobalOptions, flags: PrintEnvFlags, io: Io): Promise<number> {
+  const problems = globalProblems(globals, io);
+  if (problems.length > 0) throw inputError(problems.join('\n'));
+  const format = formatOf(globals, flags);
+  if (flags.write !== undefined && flags.write.trim() === '') throw inputError('--write needs a file name, for example --write .env');
+  const { state, store } = await loadState(globals, io);
+  const entries = envEntries(state);
+  const missing = missingEntries(entries);
+  const header = [`${state.app} (${state.environment}) in ${state.region}: from ${store.displayPath} by hm-infra print-env`];
+  const style = styleFor(io);
+
+  if (flags.write !== undefined) {
+    if (missing.length > 0) {
+      throw new HmError('ENV_INCOMPLETE', `the environment is not complete (${missing.map((e) => e.name).join(', ')}); nothing was written`, 'user', {
+        exitCode: ExitCode.failure,
+        hint: missing[0]?.missing ?? `Run \`hm-infra init --env ${state.environment}\`.`,
+      });
+    }
+    const path = resolve(io.cwd, flags.write);
+    const shownPath = relative(io.cwd, path).startsWith('..') ? path : relative(io.cwd, path);
+    const text = `${renderEnv(entries, format, { showSecret: true, header })}\n`;
+    const outcome = await writeEnvFile(path, text, flags.force === true, shownPath);
+    const count = entries.filter((e) => e.value !== undefined).length;
+    if (globals.json) io.out(JSON.stringify({ kind: 'env-file', path, format, variables: count, outcome }, null, 2));
+    else io.out(`${style.green('✔')} ${outcome === 'written' ? 'Wrote' : 'Already up to date:'} ${count} variables to ${shownPath} (${format}, mode 0600, secret included). Keep it out of version control.`);
+    return ExitCode.ok;
+  }
+
+  io.out(renderEnv(entries, format, { showSecret: flags.showSecret === true, header }));
+  if (missing.length > 0) {
+    io.err(style.yellow(`${missing.length} of ${entries.length} variables are missing: ${missing.map((e) => e.name).join(', ')}.`));
+    io.err(missing[0]?.missing ?? '');
+    return ExitCode.failure;
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,115 @@
+/**
+ * IAM policy documents as typed values: built from fields, compared by meaning. No SDK here.
+ */
+
+export type ConditionBlock = Record<string, Record<string, string | string[]>>;
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string[];
+  Resource: string[];
+  Condition?: ConditionBlock;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+/** What the app user may do with the uploads bucket: objects read/write/delete, and list the bucket itself. */
+export function s3UploadsPolicy(bucketArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'UploadObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [`${bucketArn}/*`] },
+      { Sid: 'ListUploads', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn] },
+    ],
+  };
+}
+
+export interface SesSendingResources {
+  identityArn: string;
+  configurationSetArn: string;
+  templateArns: string[];
+  fromAddress: string;
+}
+
+/** Sending through this environment's identity, configuration set and templates, from the one sender. */
+export function sesSendingPolicy(r: SesSendingResources): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'SendFromConfiguredSender',
+        Effect: 'Allow',
+        Action: ['ses:SendEmail', 'ses:SendRawEmail', 'ses:SendTemplatedEmail'],
+        Resource: [r.identityArn, r.configurationSetArn, ...r.templateArns],
+        Condition: { StringEquals: { 'ses:FromAddress': r.fromAddress } },
+      },
+    ],
+  };
+}
+
+/** The document IAM returns (GetUserPolicy: URL-encoded JSON; some emulators send it plain). */
+export function parsePolicyDocument(raw: string): unknown {
+  const text = raw.trimStart().startsWith('{') ? raw : decodeURIComponent(raw);
+  return JSON.parse(text) as unknown;
+}
+
+const LIST_KEYS = new Set(['Action', 'NotAction', 'Resource', 'NotResource']);
+const toList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+const sortedUnique = (values: unknown[]): unknown[] => [...new Set(values.map((v) => JSON.stringify(canonical(v))))].sort().map((v) => JSON.parse(v) as unknown);
+
+function canonicalCondition(block: unknown): unknown {
+  if (typeof block !== 'object' || block === null) return block;
+  const out: Record<string, unknown> = {};
+  for (const [op, keys] of Object.entries(block).sort(([a], [b]) => a.localeCompare(b))) {
+    const inner: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(keys as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) inner[key] = sortedUnique(toList(value));
+    out[op] = inner;
+  }
+  return out;
+}
+
+function canonicalStatement(statement: unknown): unknown {
+  if (typeof statement !== 'object' || statement === null) return statement;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(statement).sort(([a], [b]) => a.localeCompare(b))) {
+    out[key] = LIST_KEYS.has(key) ? sortedUnique(toList(value)) : key === 'Condition' ? canonicalCondition(value) : canonical(value);
+  }
+  return out;
+}
+
+/**
+ * One form per meaning: keys sorted, a single value and a one-element list alike, lists of
+ * actions, resources and condition values as sets, statements in any order.
+ */
+export function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  const doc = value as Record<string, unknown>;
+  if ('Statement' in doc) {
+    const statements = toList(doc['Statement']).map((s) => JSON.stringify(canonicalStatement(s))).sort();
+    return { Statement: statements.map((s) => JSON.parse(s) as unknown), Version: doc['Version'] ?? null };
+  }
+  return Object.fromEntries(Object.entries(doc).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
+}
+
+/** True when two policy documents grant the same. */
+export function samePolicy(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/** A short account of a document for the plan: `s3:GetObject, s3:PutObject on arn:…/*; …`. */
+export function describePolicy(doc: unknown): string {
+  const statements = typeof doc === 'object' && doc !== null ? toList((doc as { Statement?: unknown }).Statement) : [];
+  return statements
+    .map((s) => {
+      const st = (s ?? {}) as Record<string, unknown>;
+      const actions = toList(st['Action'] ?? st['NotAction'] ?? []).join(', ');
+      const resources = toList(st['Resource'] ?? st['NotResource'] ?? []).join(', ');
+      return `${st['Effect'] === 'Deny' ? 'deny ' : ''}${actions} on ${resources}${st['Condition'] ? ' (with conditions)' : ''}`;
+    })
+    .join('; ');
+}
