@@ -44,6 +44,15 @@ import {
   GetEmailTemplateCommand,
   SESv2Client,
 } from '@aws-sdk/client-sesv2';
+import {
+  DeleteAccessKeyCommand,
+  DeleteUserCommand,
+  DeleteUserPolicyCommand,
+  GetUserPolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListUserTagsCommand,
+} from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const endpoint = process.env['HM_INFRA_E2E_ENDPOINT'];
@@ -52,9 +61,10 @@ const withCdn = !process.env['HM_INFRA_E2E_NO_CDN'];
 const withEmail = !process.env['HM_INFRA_E2E_NO_EMAIL'];
 /**
  * Steps other than the read-only checks: bucket, settings, policy; OAC + distribution with the
- * CDN; configuration set, identity, MAIL FROM, two templates and DNS records with email.
+ * CDN; configuration set, identity, MAIL FROM, two templates and DNS records with email; the
+ * IAM user, its S3 policy (and SES policy with email) and the access key.
  */
-const resourceSteps = (withCdn ? 5 : 3) + (withEmail ? 6 : 0);
+const resourceSteps = (withCdn ? 5 : 3) + (withEmail ? 6 : 0) + (withEmail ? 4 : 3);
 if (!endpoint) console.log('e2e skipped: set HM_INFRA_E2E_ENDPOINT to an AWS-compatible endpoint (LocalStack, moto) to run it.');
 
 const bin = fileURLToPath(new URL('../../bin/hm-infra.js', import.meta.url));
@@ -79,6 +89,8 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
   const s3 = new S3Client({ region, endpoint, forcePathStyle: true, credentials });
   const cf = new CloudFrontClient({ region: 'us-east-1', endpoint, credentials });
   const ses = new SESv2Client({ region, endpoint, credentials });
+  const iam = new IAMClient({ region: 'us-east-1', endpoint, credentials });
+  const user = `${app}-app-dev`;
   const domain = `${app}.example.com`;
   let recorded: { distribution?: { id: string; arn: string }; oac?: { id: string } } = {};
 
@@ -88,6 +100,11 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
 
   // Best effort: `hm-infra teardown` is the tool's own way; this only keeps the emulator tidy.
   afterAll(async () => {
+    const keys = await iam.send(new ListAccessKeysCommand({ UserName: user })).catch(() => undefined);
+    for (const key of keys?.AccessKeyMetadata ?? []) await iam.send(new DeleteAccessKeyCommand({ UserName: user, AccessKeyId: key.AccessKeyId })).catch(() => undefined);
+    for (const name of ['s3-uploads', 'ses-sending']) await iam.send(new DeleteUserPolicyCommand({ UserName: user, PolicyName: name })).catch(() => undefined);
+    await iam.send(new DeleteUserCommand({ UserName: user })).catch(() => undefined);
+    iam.destroy();
     if (withEmail) {
       await ses.send(new DeleteEmailIdentityCommand({ EmailIdentity: domain })).catch(() => undefined);
       await ses.send(new DeleteConfigurationSetCommand({ ConfigurationSetName: `${app}-dev` })).catch(() => undefined);
@@ -154,6 +171,19 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
     const state = JSON.parse(await readFile(join(cwd, '.hm-infra', 'dev.json'), 'utf8'));
     expect(state.resources['dns-records'].outputs.mode).toBe('external');
     expect(state.resources['dns-records'].outputs.records.map((r: { type: string }) => r.type)).toEqual([...identity.DkimAttributes!.Tokens!.map(() => 'CNAME'), 'MX', 'TXT', 'TXT']);
+  });
+
+  it('init creates the tagged app user, its least-privilege policies and one key, and print-env hands it out', async () => {
+    expect((await iam.send(new ListUserTagsCommand({ UserName: user }))).Tags).toEqual(expect.arrayContaining([{ Key: 'ManagedBy', Value: 'hm-infra' }]));
+    const s3Policy = await iam.send(new GetUserPolicyCommand({ UserName: user, PolicyName: 's3-uploads' }));
+    const doc = JSON.parse(decodeURIComponent(s3Policy.PolicyDocument ?? ''));
+    expect(doc.Statement.find((st: { Sid: string }) => st.Sid === 'ListUploads').Resource).toEqual([`arn:aws:s3:::${bucket}`]);
+    const keys = (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata ?? [];
+    const state = JSON.parse(await readFile(join(cwd, '.hm-infra', 'dev.json'), 'utf8'));
+    expect(keys.map((k) => k.AccessKeyId)).toEqual([state.resources['access-key'].secret.accessKeyId]);
+    const printed = hmInfra('print-env', '--format', 'json', '--show-secret');
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(JSON.parse(printed.stdout).env).toMatchObject({ AWS_ACCESS_KEY_ID: keys[0]?.AccessKeyId, AWS_SECRET_ACCESS_KEY: state.resources['access-key'].secret.secretAccessKey, S3_BUCKET_NAME: bucket });
   });
 
   it('a second init changes nothing', () => {
