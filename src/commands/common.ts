@@ -75,12 +75,31 @@ export function globalProblems(globals: GlobalOptions, io: Io): string[] {
   ].filter((p) => p !== undefined);
 }
 
-/** Refuses flags that would silently turn an existing environment into a different one. */
-function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: State, store: StateStore): void {
-  const fresh = 'To start over, run `hm-infra teardown` first, or use another environment with --env.';
+/** A state file passed with --state that belongs to another environment than --env. */
+function checkEnvironment(globals: GlobalOptions, state: State, store: StateStore): void {
   if (state.environment !== globals.env) {
     throw inputError(`the state file ${store.displayPath} is for environment "${state.environment}", not "${globals.env}"`, `Pass --env ${state.environment}, or another --state file.`);
   }
+}
+
+/**
+ * The state of an environment `init` has set up, for commands that only work on one
+ * (verify-dns, print-env); a clear error when there is none. Reads local files only.
+ */
+export async function loadSetUpState(globals: GlobalOptions, io: Io): Promise<{ store: StateStore; state: State }> {
+  const store = new StateStore(statePathFor(globals.env, globals.state, io.cwd), io.cwd);
+  const state = await store.load();
+  if (!state) {
+    throw inputError(`environment "${globals.env}" has not been set up (no ${store.displayPath})`, `Run \`hm-infra init --env ${globals.env}\` first, or pass --state <file>.`);
+  }
+  checkEnvironment(globals, state, store);
+  return { store, state };
+}
+
+/** Refuses flags that would silently turn an existing environment into a different one. */
+function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: State, store: StateStore): void {
+  const fresh = 'To start over, run `hm-infra teardown` first, or use another environment with --env.';
+  checkEnvironment(globals, state, store);
   if (flags.app !== undefined && flags.app !== state.app) {
     throw inputError(`environment "${globals.env}" was set up for app "${state.app}", not "${flags.app}"`, fresh);
   }

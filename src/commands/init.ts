@@ -1,7 +1,7 @@
 import { ExitCode, HmError, inputError } from '../errors.js';
 import { renderError } from '../output/errors.js';
 import { renderRecordTable, zoneFileSnippet } from '../output/dns.js';
-import { envEntries, renderEnv } from '../output/env.js';
+import { MASK, envEntries, renderEnv } from '../output/env.js';
 import { renderPlan, summarize } from '../output/plan.js';
 import { lineRenderer } from '../output/progress.js';
 import type { AwsContext } from '../aws/context.js';
@@ -71,7 +71,6 @@ function renderResult(result: RunResult, store: StateStore, state: State, second
   if (cdn) {
     const state = cdn.status === 'Deployed' ? 'deployed' : 'deploying: serves in about 5–15 minutes; --wait waits for it';
     lines.push(`  ${pad('CDN', 14)}${cdn.url} (${state})`);
-    lines.push(`  ${pad('', 14)}${style.dim(`CLOUDFRONT_URL=${cdn.url}`)}`);
     if (cdn.aliases.length > 0) lines.push(`  ${pad('', 14)}DNS: point ${cdn.aliases.join(', ')} at ${cdn.domainName} (CNAME, or a Route 53 alias record)`);
   }
   lines.push(...renderEmail(result, style));
@@ -107,7 +106,6 @@ function renderEmail(result: RunResult, style: Style): string[] {
   const lines: string[] = [];
   const verified = identity.verifiedForSending ? 'verified' : `verification ${identity.verificationStatus.toLowerCase()}`;
   lines.push(`  ${pad('SES identity', 14)}${identity.domain} (${verified}), configuration set ${identity.configurationSet}`);
-  lines.push(`  ${pad('', 14)}${style.dim(`SES_FROM_EMAIL=${identity.env.SES_FROM_EMAIL}  SES_REGION=${identity.env.SES_REGION}`)}`);
   const templates = [result.outputs['template-email-verification'], result.outputs['template-password-reset']].filter((t) => t !== undefined);
   if (templates.length > 0) lines.push(`  ${pad('Templates', 14)}${templates.map((t) => `${t.name} ({{${t.variables.join('}}, {{')}}})`).join(', ')}`);
   const dns = result.outputs['dns-records'];
@@ -122,7 +120,8 @@ function renderEmail(result: RunResult, style: Style): string[] {
   return lines;
 }
 
-function resultJson(result: RunResult, store: StateStore, accountId: string | null) {
+function resultJson(result: RunResult, store: StateStore, state: State) {
+  const accountId = state.accountId;
   return {
     kind: 'result' as const,
     ok: result.ok,
@@ -140,6 +139,8 @@ function resultJson(result: RunResult, store: StateStore, accountId: string | nu
     summary: summarize(result.outcomes),
     outputs: result.outputs,
     dns: dnsJson(result),
+    /** The app's environment variables, the secret masked (`print-env` shows it on request). */
+    env: Object.fromEntries(envEntries(state).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.secret ? MASK : e.value]]))),
   };
 }
 
@@ -214,7 +215,7 @@ export async function runInit(globals: GlobalOptions, flags: InitFlags, io: Io):
       onEvent: lineRenderer(io.err, style, globals.verbose === true),
     });
     const waited = result.ok && !result.aborted && flags.wait ? await waitForCdn(result, session, { aws, io, style, maxWaitSeconds, signal: interrupt.signal }) : undefined;
-    if (globals.json) io.out(JSON.stringify({ ...resultJson(result, store, session.state.accountId), ...(waited ? { wait: { code: waited.code, message: waited.message } } : {}) }, null, 2));
+    if (globals.json) io.out(JSON.stringify({ ...resultJson(result, store, session.state), ...(waited ? { wait: { code: waited.code, message: waited.message } } : {}) }, null, 2));
     if (result.aborted || waited?.exitCode === ExitCode.aborted) {
       io.err(style.yellow(`Interrupted. Every finished step is saved in ${store.displayPath}; re-run \`hm-infra init --env ${config.environment}\` to continue.`));
       return ExitCode.aborted;

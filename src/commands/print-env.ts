@@ -2,9 +2,7 @@ import { chmod, readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { ExitCode, HmError, inputError } from '../errors.js';
 import { ENV_FORMATS, type EnvFormat, envEntries, missingEntries, renderEnv } from '../output/env.js';
-import type { State } from '../state/schema.js';
-import { StateStore, statePathFor } from '../state/store.js';
-import { type GlobalOptions, type Io, globalProblems, styleFor } from './common.js';
+import { type GlobalOptions, type Io, globalProblems, loadSetUpState, styleFor } from './common.js';
 
 export interface PrintEnvFlags {
   format?: string;
@@ -20,19 +18,6 @@ function formatOf(globals: GlobalOptions, flags: PrintEnvFlags): EnvFormat {
   }
   if (globals.json && format !== 'json') throw inputError(`--json and --format ${format} disagree`, 'Pass one of them.');
   return format as EnvFormat;
-}
-
-/** The state of the environment, or a clear error when it has not been set up. */
-async function loadState(globals: GlobalOptions, io: Io): Promise<{ state: State; store: StateStore }> {
-  const store = new StateStore(statePathFor(globals.env, globals.state, io.cwd), io.cwd);
-  const state = await store.load();
-  if (!state) {
-    throw inputError(`environment "${globals.env}" has not been set up (no ${store.displayPath})`, `Run \`hm-infra init --env ${globals.env}\` first, or pass --state <file>.`);
-  }
-  if (state.environment !== globals.env) {
-    throw inputError(`the state file ${store.displayPath} is for environment "${state.environment}", not "${globals.env}"`, `Pass --env ${state.environment}, or another --state file.`);
-  }
-  return { state, store };
 }
 
 /**
@@ -75,7 +60,7 @@ export async function runPrintEnv(globals: GlobalOptions, flags: PrintEnvFlags, 
   if (problems.length > 0) throw inputError(problems.join('\n'));
   const format = formatOf(globals, flags);
   if (flags.write !== undefined && flags.write.trim() === '') throw inputError('--write needs a file name, for example --write .env');
-  const { state, store } = await loadState(globals, io);
+  const { state, store } = await loadSetUpState(globals, io);
   const entries = envEntries(state);
   const missing = missingEntries(entries);
   const header = [`${state.app} (${state.environment}) in ${state.region}: from ${store.displayPath} by hm-infra print-env`];

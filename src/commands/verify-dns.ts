@@ -4,9 +4,9 @@ import { ExitCode, HmError, inputError } from '../errors.js';
 import { renderError } from '../output/errors.js';
 import { type Style, pad } from '../output/style.js';
 import type { State } from '../state/schema.js';
-import { StateStore, statePathFor } from '../state/store.js';
+import type { StateStore } from '../state/store.js';
 import type { AccountStatus, ComponentCheck, DnsResolver, EmailCheck, RecordCheck } from '../steps/email-verification.js';
-import { type GlobalOptions, type Io, createAws, globalProblems, styleFor } from './common.js';
+import { type GlobalOptions, type Io, createAws, globalProblems, loadSetUpState, styleFor } from './common.js';
 
 export interface VerifyDnsFlags {
   /** Minutes, as typed. */
@@ -129,11 +129,7 @@ function failureAdvice(check: EmailCheck): HmError {
 // --- the command ----------------------------------------------------------------------------
 
 async function loadState(globals: GlobalOptions, io: Io): Promise<{ store: StateStore; state: State }> {
-  const store = new StateStore(statePathFor(globals.env, globals.state, io.cwd), io.cwd);
-  const state = await store.load();
-  if (!state) {
-    throw inputError(`environment "${globals.env}" has not been set up (no ${store.displayPath})`, `Run \`hm-infra init --env ${globals.env}\` first, or pass --state <file>.`);
-  }
+  const { store, state } = await loadSetUpState(globals, io);
   if (!state.config.email) {
     throw inputError(`environment "${globals.env}" was set up without email (--no-email)`, `Run \`hm-infra init --env ${globals.env} --email\` to add it.`);
   }

@@ -1,4 +1,4 @@
-import { type AccessKeyMetadata, CreateAccessKeyCommand, DeleteAccessKeyCommand, type IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { type AccessKeyMetadata, CreateAccessKeyCommand, DeleteAccessKeyCommand, type IAMClient, UpdateAccessKeyCommand, paginateListAccessKeys } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
@@ -57,12 +57,7 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 
 async function listKeys(iam: IAMClient, userName: string): Promise<KeyInfo[]> {
   const keys: AccessKeyMetadata[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iam.send(new ListAccessKeysCommand({ UserName: userName, Marker: marker }));
-    keys.push(...(page.AccessKeyMetadata ?? []));
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+  for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) keys.push(...(page.AccessKeyMetadata ?? []));
   return keys.filter((k) => k.AccessKeyId).map((k) => ({ id: k.AccessKeyId as string, status: k.Status ?? 'Active', createdAt: k.CreateDate ? new Date(k.CreateDate).toISOString() : null }));
 }
 

@@ -1,4 +1,4 @@
-import { CreateUserCommand, DeleteUserCommand, GetUserCommand, type IAMClient, ListUserTagsCommand, type Tag, TagUserCommand } from '@aws-sdk/client-iam';
+import { CreateUserCommand, DeleteUserCommand, GetUserCommand, type IAMClient, type Tag, TagUserCommand, paginateListUserTags } from '@aws-sdk/client-iam';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
@@ -31,12 +31,7 @@ const wantedTags = (config: Config) => resourceTags(config, appUserName(config))
 
 async function listTags(iam: IAMClient, userName: string): Promise<Tag[]> {
   const tags: Tag[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iam.send(new ListUserTagsCommand({ UserName: userName, Marker: marker }));
-    tags.push(...(page.Tags ?? []));
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+  for await (const page of paginateListUserTags({ client: iam }, { UserName: userName })) tags.push(...(page.Tags ?? []));
   return tags;
 }
 

@@ -51,6 +51,15 @@ describe('the app user on a fake account', () => {
     expect(run.stdout).toContain('hm-infra print-env --env dev --write .env');
   });
 
+  it('puts the env block, secret masked, into the --json result', async () => {
+    // WHEN
+    const run = await init(['--json']);
+    // THEN
+    const doc = JSON.parse(run.stdout);
+    expect(doc.env).toMatchObject({ AWS_ACCESS_KEY_ID: user()?.keys[0]?.id, AWS_SECRET_ACCESS_KEY: '********', S3_BUCKET_NAME: 'healthmetrics-uploads-dev', SES_CONFIGURATION_SET: 'healthmetrics-dev' });
+    expect(run.stdout).not.toContain(user()?.keys[0]?.secret);
+  });
+
   it('gives the app user what the app needs and nothing more', async () => {
     await init();
     const docs = policies();

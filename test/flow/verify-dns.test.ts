@@ -9,6 +9,8 @@ import type { DnsResolver } from '../../src/steps/email-verification.js';
 // Loaded up front: the command imports them lazily, and module loading does not run on fake time.
 import '../../src/steps/email-verification.js';
 import '../../src/aws/context.js';
+import 'proper-lockfile';
+import 'write-file-atomic';
 import { givenConfig } from '../support/context.js';
 import { FakeAccount } from '../fakes/account.js';
 import { type InstalledFake, installFakeAccount } from '../fakes/install.js';
