@@ -20,6 +20,14 @@ export interface VerifyDnsFlags {
 /** What tests replace: the DNS resolver (never the network in tests). */
 export interface VerifyDnsDeps {
   resolver?: DnsResolver;
+  /** Time and waiting; tests pass a virtual clock, so minutes of polling take no real time. */
+  clock?: Clock;
+}
+
+export interface Clock {
+  now(): number;
+  /** Waits `ms`, or less when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 interface Timing {
@@ -165,6 +173,8 @@ async function recordStatus(store: StateStore, check: EmailCheck, verbose: boole
   }
 }
 
+const systemClock: Clock = { now: () => Date.now(), sleep: abortable };
+
 function abortable(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
@@ -183,6 +193,7 @@ export async function runVerifyDns(globals: GlobalOptions, flags: VerifyDnsFlags
   const problems = globalProblems(globals, io);
   if (problems.length > 0) throw inputError(problems.join('\n'));
   const { timeoutMs, intervalMs } = timing(flags);
+  const clock = deps.clock ?? systemClock;
   const { store, state } = await loadState(globals, io);
   const config = state.config;
   const resolver = deps.resolver ?? (await systemResolver(flags.resolver));
@@ -191,7 +202,7 @@ export async function runVerifyDns(globals: GlobalOptions, flags: VerifyDnsFlags
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.on('SIGINT', onSigint);
-  const started = Date.now();
+  const started = clock.now();
   const live = io.interactive && !globals.json;
   let drawn = 0;
   /** On a terminal the status block is redrawn in place: cursor up over the last one, clear, write. */
@@ -211,15 +222,15 @@ export async function runVerifyDns(globals: GlobalOptions, flags: VerifyDnsFlags
     let attempt = 0;
     for (;;) {
       const next = await checkEmailSetup(aws, config, resolver);
-      const elapsed = Math.round((Date.now() - started) / 1000);
+      const elapsed = Math.round((clock.now() - started) / 1000);
       if (live) draw([...renderCheck(next, style), style.dim(`checked after ${elapsed}s; Ctrl-C stops`)]);
       else if (!check) io.err(renderCheck(next, style).join('\n'));
       else for (const line of changes(check, next)) io.err(`[${elapsed}s] ${line}`);
       check = next;
       if (check.outcome !== 'pending' || flags.once) break;
-      const left = timeoutMs - (Date.now() - started);
+      const left = timeoutMs - (clock.now() - started);
       if (left <= 0 || controller.signal.aborted) break;
-      await abortable(Math.min(nextDelay(intervalMs, attempt), left), controller.signal);
+      await clock.sleep(Math.min(nextDelay(intervalMs, attempt), left), controller.signal);
       attempt += 1;
       if (controller.signal.aborted) break;
     }
@@ -240,7 +251,7 @@ export async function runVerifyDns(globals: GlobalOptions, flags: VerifyDnsFlags
       io.err(style.yellow('Stopped. Verification goes on at SES; re-run `hm-infra verify-dns` to check again.'));
       return ExitCode.aborted;
     }
-    const waited = flags.once ? 'is' : `is still, after ${Math.round((Date.now() - started) / 60_000)} min,`;
+    const waited = flags.once ? 'is' : `is still, after ${Math.round((clock.now() - started) / 60_000)} min,`;
     io.err(style.yellow(`Verification of ${config.domain} ${waited} pending. DNS changes can take up to 72 hours to be seen; re-run \`hm-infra verify-dns\` later.`));
     return ExitCode.pending;
   } finally {

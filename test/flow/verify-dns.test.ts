@@ -1,16 +1,11 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Io } from '../../src/commands/common.js';
-import { runVerifyDns } from '../../src/commands/verify-dns.js';
+import { type Clock, runVerifyDns } from '../../src/commands/verify-dns.js';
 import { emailDnsRecords } from '../../src/steps/dns-values.js';
 import type { DnsResolver } from '../../src/steps/email-verification.js';
-// Loaded up front: the command imports them lazily, and module loading does not run on fake time.
-import '../../src/steps/email-verification.js';
-import '../../src/aws/context.js';
-import 'proper-lockfile';
-import 'write-file-atomic';
 import { givenConfig } from '../support/context.js';
 import { FakeAccount } from '../fakes/account.js';
 import { type InstalledFake, installFakeAccount } from '../fakes/install.js';
@@ -46,15 +41,21 @@ function givenIo(): Io & { stdout: string[]; stderr: string[] } {
   return { out: (t) => stdout.push(t), err: (t) => stderr.push(t), interactive: false, color: false, env: process.env, cwd, stdout, stderr };
 }
 
-/** Lets fake time pass in steps, yielding to real I/O (module loading) in between. */
-async function timePasses(ms: number, step = 1000): Promise<void> {
-  for (let t = 0; t < ms; t += step) {
-    await new Promise((resolve) => setImmediate(resolve));
-    await vi.advanceTimersByTimeAsync(step);
-  }
+/** A clock on which waiting takes no real time: each sleep moves it forward. */
+function givenVirtualClock(): Clock & { sleeps: number[] } {
+  let now = 1_700_000_000_000;
+  const sleeps: number[] = [];
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    sleeps,
+  };
 }
 
-const verify = (io: Io, flags: Record<string, unknown>, resolver: DnsResolver) => runVerifyDns({ env: 'dev' }, flags, io, { resolver });
+const verify = (io: Io, flags: Record<string, unknown>, resolver: DnsResolver, clock: Clock = givenVirtualClock()) => runVerifyDns({ env: 'dev' }, flags, io, { resolver, clock });
 
 describe('verify-dns', () => {
   beforeEach(async () => {
@@ -62,12 +63,8 @@ describe('verify-dns', () => {
     installed = installFakeAccount(new FakeAccount());
     const run = await runCli(['init', '--yes', '--app', 'healthmetrics', '--domain', DOMAIN, '--dns', 'external'], { cwd });
     expect(run.code, run.stderr).toBe(0);
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   });
-  afterEach(() => {
-    vi.useRealTimers();
-    installed.restore();
-  });
+  afterEach(() => installed.restore());
 
   it('polls until SES reports domain, DKIM and MAIL FROM verified, then exits 0 and records it', async () => {
     const io = givenIo();
@@ -81,11 +78,12 @@ describe('verify-dns', () => {
         installed.fake.ses.setStatus(REGION, DOMAIN, { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
       }
     });
+    const clock = givenVirtualClock();
     // WHEN
-    const run = verify(io, {}, resolver);
-    await timePasses(20_000);
+    const code = await verify(io, {}, resolver, clock);
     // THEN
-    expect(await run).toBe(0);
+    expect(code).toBe(0);
+    expect(clock.sleeps).toEqual([15_000]);
     const err = io.stderr.join('\n');
     expect(err).toMatch(/DKIM\s+pending/);
     expect(err).toContain('DKIM: pending → verified');
@@ -110,11 +108,12 @@ describe('verify-dns', () => {
   it('gives up at the timeout with exit 3, backing off between checks', async () => {
     const io = givenIo();
     const before = installed.fake.calls.length;
+    const clock = givenVirtualClock();
     // WHEN
-    const run = verify(io, { timeout: '2', interval: '10' }, givenResolver({ value: true }));
-    await timePasses(3 * 60_000);
+    const code = await verify(io, { timeout: '2', interval: '10' }, givenResolver({ value: true }), clock);
     // THEN
-    expect(await run).toBe(3);
+    expect(code).toBe(3);
+    expect(clock.sleeps).toEqual([10_000, 15_000, 22_500, 33_750, 38_750]);
     expect(io.stderr.join('\n')).toMatch(/still, after [23] min, pending/);
     const gets = installed.fake.calls.slice(before).filter((c) => c.command === 'GetEmailIdentity').length;
     // Checks at 0, 10, 25, 47.5, 81.25 s and at the deadline: 6, not the 13 a fixed 10 s interval would make.
