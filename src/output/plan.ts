@@ -1,5 +1,5 @@
 import type { StepOutcome } from '../steps/runner.js';
-import type { Change } from '../steps/types.js';
+import type { Change, Service } from '../steps/types.js';
 import { type Style, pad } from './style.js';
 
 export interface PlanMeta {
@@ -25,17 +25,29 @@ const describeValue = (v: unknown) => (typeof v === 'string' ? v : JSON.stringif
 function changeLine(change: Change, style: Style): string {
   const sign = change.action === 'create' ? style.green('+') : change.action === 'delete' ? style.red('-') : style.yellow('~');
   if (change.action === 'update' && change.from !== undefined) {
-    return `      ${sign} ${change.field}: ${describeValue(change.from)} → ${describeValue(change.to)}`;
+    return `        ${sign} ${change.field}: ${describeValue(change.from)} → ${describeValue(change.to)}`;
   }
-  return `      ${sign} ${change.field}${change.to !== undefined ? `: ${describeValue(change.to)}` : ''}`;
+  return `        ${sign} ${change.field}${change.to !== undefined ? `: ${describeValue(change.to)}` : ''}`;
 }
 
-/** The plan as the user reads it: one line per step, the differing fields under it. */
+/** Services in the order a plan lists them, with what creating or changing them costs or takes. */
+const SERVICES: ReadonlyArray<{ service: Service; heading: string; note: string }> = [
+  { service: 'Account', heading: 'AWS account', note: '' },
+  { service: 'S3', heading: 'S3', note: 'storage about $0.023 per GB-month plus requests; old versions move to Standard-IA after 30 days and go after 90' },
+  { service: 'CloudFront', heading: 'CloudFront', note: 'a new distribution takes 5–15 minutes to deploy; about $0.085 per GB served (PriceClass_100)' },
+  { service: 'SES', heading: 'SES email', note: '$0.10 per 1,000 emails; a new account sends only to verified addresses until AWS grants production access' },
+  { service: 'DNS', heading: 'DNS', note: 'SES verifies the domain minutes after the records resolve; up to 72 hours at some DNS hosts' },
+  { service: 'IAM', heading: 'IAM', note: 'free; the access key\'s secret is kept only in the state file' },
+];
+
+/**
+ * The plan as the user reads it: steps grouped by service, one line each with what would
+ * happen, the differing fields under it, and a note on cost or time where something changes.
+ */
 export function renderPlan(outcomes: readonly StepOutcome[], meta: PlanMeta, style: Style): string {
   const lines: string[] = [];
   lines.push(style.bold(`Plan for ${meta.app} (${meta.environment}) in ${meta.region}`));
   if (meta.offline) lines.push(style.dim('offline: nothing was read from AWS, so everything is shown as to create'));
-  lines.push('');
   const width = Math.max(...outcomes.map((o) => o.title.length)) + 2;
   const label: Record<string, (s: string) => string> = {
     create: style.green,
@@ -43,12 +55,18 @@ export function renderPlan(outcomes: readonly StepOutcome[], meta: PlanMeta, sty
     unchanged: style.dim,
     read: style.cyan,
   };
-  for (const o of outcomes) {
-    const action = o.action ?? o.status;
-    const paint = label[action] ?? ((s: string) => s);
-    lines.push(`  ${pad(o.title, width)}${paint(pad(action, 10))}${style.dim(o.id)}`);
-    if (o.action === 'update' || o.action === 'create') {
-      for (const change of o.changes) lines.push(changeLine(change, style));
+  for (const { service, heading, note } of SERVICES) {
+    const group = outcomes.filter((o) => o.service === service);
+    if (group.length === 0) continue;
+    const changing = group.some((o) => o.action === 'create' || o.action === 'update');
+    lines.push('', `  ${style.bold(heading)}${changing && note ? style.dim(` — ${note}`) : ''}`);
+    for (const o of group) {
+      const action = o.action ?? o.status;
+      const paint = label[action] ?? ((s: string) => s);
+      lines.push(`    ${pad(o.title, width)}${paint(pad(action, 10))}${style.dim(o.id)}`);
+      if (o.action === 'update' || o.action === 'create') {
+        for (const change of o.changes) lines.push(changeLine(change, style));
+      }
     }
   }
   const s = summarize(outcomes);
@@ -62,7 +80,7 @@ export function planJson(outcomes: readonly StepOutcome[], meta: PlanMeta) {
   return {
     kind: 'plan' as const,
     ...meta,
-    steps: outcomes.map((o) => ({ id: o.id, title: o.title, action: o.action ?? o.status, changes: o.changes })),
+    steps: outcomes.map((o) => ({ id: o.id, title: o.title, service: o.service, action: o.action ?? o.status, changes: o.changes })),
     summary: summarize(outcomes),
   };
 }

@@ -190,6 +190,7 @@ export function makeAccessKeyStep(options: { dependsOn: StepId[]; timing?: KeyCh
   return {
     id: 'access-key',
     title: 'IAM access key',
+    service: 'IAM',
     dependsOn: options.dependsOn,
     read,
     plan,

@@ -22,6 +22,7 @@ declare module './types.js' {
 export const accountStep: Step<AccountOutputs, AccountOutputs> = {
   id: 'account',
   title: 'AWS account',
+  service: 'Account',
   dependsOn: [],
   readOnly: true,
 

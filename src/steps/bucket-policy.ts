@@ -134,6 +134,7 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
   return {
     id: 'bucket-policy',
     title: 'S3 bucket policy',
+    service: 'S3',
     // After the distribution, whose ARN the policy names (so there is no cycle to break), and
     // after the other bucket settings: S3 may refuse concurrent configuration writes to a bucket.
     dependsOn: withCdn ? ['bucket', 'bucket-settings', 'distribution'] : ['bucket', 'bucket-settings'],

@@ -230,6 +230,7 @@ declare module './types.js' {
 export const bucketSettingsStep: Step<BucketSettingsObserved, BucketSettingsOutputs> = {
   id: 'bucket-settings',
   title: 'S3 bucket settings',
+  service: 'S3',
   dependsOn: ['bucket'],
 
   async read(ctx) {

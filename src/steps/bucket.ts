@@ -43,6 +43,7 @@ function otherRegion(name: string, region: string | undefined, config: Config): 
 export const bucketStep: Step<BucketObserved, BucketOutputs> = {
   id: 'bucket',
   title: 'S3 bucket',
+  service: 'S3',
   dependsOn: ['account'],
 
   async read(ctx) {

@@ -217,6 +217,7 @@ async function update(ctx: StepContext, observed: DistributionObserved, retry = 
 export const distributionStep: Step<DistributionObserved, DistributionOutputs> = {
   id: 'distribution',
   title: 'CloudFront distribution',
+  service: 'CloudFront',
   dependsOn: ['bucket', 'oac'],
 
   async read(ctx) {

@@ -236,6 +236,7 @@ function changesOf(plans: RecordPlan[], overwrite: boolean): Change[] {
 export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
   id: 'dns-records',
   title: 'DNS records for SES',
+  service: 'DNS',
   // Not after MAIL FROM: the records do not depend on it, and SES checks them whenever they appear.
   dependsOn: ['dns-zone', 'email-identity'],
 

@@ -49,6 +49,7 @@ async function zoneById(ctx: StepContext, id: string): Promise<DnsZoneOutputs> {
 export const dnsZoneStep: Step<DnsZoneOutputs, DnsZoneOutputs> = {
   id: 'dns-zone',
   title: 'DNS zone',
+  service: 'DNS',
   dependsOn: ['account'],
   readOnly: true,
 

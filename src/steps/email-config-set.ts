@@ -68,6 +68,7 @@ async function read(ctx: StepContext): Promise<ConfigSetObserved | undefined> {
 export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
   id: 'email-config-set',
   title: 'SES configuration set',
+  service: 'SES',
   dependsOn: ['account'],
   read,
 

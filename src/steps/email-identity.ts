@@ -130,6 +130,7 @@ async function update(ctx: StepContext, observed: IdentityObserved, changes: Cha
 export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
   id: 'email-identity',
   title: 'SES domain identity',
+  service: 'SES',
   dependsOn: ['account', 'email-config-set'],
 
   read: (ctx) => getIdentity(ctx.aws.sesv2(), ctx.config.domain),

@@ -39,6 +39,7 @@ const outputs = (ctx: StepContext, status: string | undefined): MailFromOutputs 
 export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
   id: 'email-mail-from',
   title: 'SES MAIL FROM domain',
+  service: 'SES',
   dependsOn: ['email-identity'],
 
   async read(ctx) {

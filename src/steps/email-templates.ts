@@ -123,6 +123,7 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
   return {
     id: `template-${definition.name}`,
     title: definition.title,
+    service: 'SES',
     // After the identity: a domain another environment uses stops the run before its templates change.
     dependsOn: ['email-identity'],
     read,

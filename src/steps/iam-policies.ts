@@ -40,6 +40,7 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
   return {
     id: spec.id,
     title: spec.title,
+    service: 'IAM',
     dependsOn: spec.dependsOn,
 
     async read(ctx) {

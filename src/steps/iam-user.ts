@@ -94,6 +94,7 @@ export async function whileUserPropagates<T>(call: () => Promise<T>, options: { 
 export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
   id: 'iam-user',
   title: 'IAM user',
+  service: 'IAM',
   dependsOn: ['account'],
   read,
 

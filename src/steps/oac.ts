@@ -101,6 +101,7 @@ const pickOwned = (config: OriginAccessControlConfig) => Object.fromEntries(OWNE
 export const oacStep: Step<OacObserved, OacOutputs> = {
   id: 'oac',
   title: 'CloudFront origin access',
+  service: 'CloudFront',
   dependsOn: ['account'],
 
   async read(ctx) {

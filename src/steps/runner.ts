@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
 import type { ResourceRecord } from '../state/schema.js';
 import type { StateSession } from '../state/session.js';
-import type { AnyStep, Change, ResultType, RunFlags, StepContext, StepId, StepOutputs } from './types.js';
+import type { AnyStep, Change, ResultType, RunFlags, Service, StepContext, StepId, StepOutputs } from './types.js';
 
 /** What a step is shown as in a plan or a result. */
 export type StepAction = 'create' | 'update' | 'unchanged' | 'read';
@@ -12,6 +12,7 @@ export type StepAction = 'create' | 'update' | 'unchanged' | 'read';
 export interface StepOutcome {
   id: StepId;
   title: string;
+  service: Service;
   status: 'done' | 'failed' | 'skipped';
   /** Plan: what would happen. Apply: what happened (`create` = created …). */
   action?: StepAction;
@@ -136,7 +137,7 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
   const execute = async (step: AnyStep): Promise<StepOutcome> => {
     const ctx = contextFor(step);
     const started = Date.now();
-    const base = { id: step.id, title: step.title, changes: [] as Change[] };
+    const base = { id: step.id, title: step.title, service: step.service, changes: [] as Change[] };
     const cannotRead = !options.aws || step.dependsOn.some((dep) => absent.has(dep));
     const observed = options.mode === 'plan' && cannotRead ? undefined : await step.read(ctx);
     const changes = step.plan(ctx, observed);
@@ -178,7 +179,7 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
           (err: unknown) => {
             stopped = true;
             const error = toHmError(err, `complete step "${step.title}"`);
-            finish(step, { id: step.id, title: step.title, status: 'failed', changes: [], error, durationMs: Date.now() - started });
+            finish(step, { id: step.id, title: step.title, service: step.service, status: 'failed', changes: [], error, durationMs: Date.now() - started });
           },
         )
         .then(() => {
@@ -205,7 +206,7 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
     if (outcomes.has(step.id)) continue;
     const failedDep = step.dependsOn.find((dep) => outcomes.get(dep)?.status !== 'done');
     const reason = options.signal?.aborted ? 'the run was interrupted' : failedDep ? `"${failedDep}" did not complete` : 'an earlier step failed';
-    const outcome: StepOutcome = { id: step.id, title: step.title, status: 'skipped', changes: [], skippedBecause: reason, durationMs: 0 };
+    const outcome: StepOutcome = { id: step.id, title: step.title, service: step.service, status: 'skipped', changes: [], skippedBecause: reason, durationMs: 0 };
     outcomes.set(step.id, outcome);
     emit({ type: 'skipped', outcome });
   }

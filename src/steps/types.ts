@@ -4,6 +4,9 @@ import type { ResourceRecord, Secret } from '../state/schema.js';
 
 export type StepId = string;
 
+/** The AWS service a step works on: plans and progress are grouped by it. */
+export type Service = 'Account' | 'S3' | 'CloudFront' | 'SES' | 'DNS' | 'IAM';
+
 /**
  * Outputs of every step by id. Each step module adds its own entry by declaration merging,
  * so `ctx.output('bucket')` is typed where it is used.
@@ -67,6 +70,7 @@ export interface StepContext {
 export interface Step<Obs = unknown, Out extends object = object> {
   readonly id: StepId;
   readonly title: string;
+  readonly service: Service;
   readonly dependsOn: readonly StepId[];
   /** A step that only reads (the account check): shown as "read", never as "create". */
   readonly readOnly?: boolean;

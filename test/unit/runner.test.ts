@@ -26,6 +26,7 @@ function givenStep(id: string, dependsOn: string[], log: string[], options: { ex
   return {
     id,
     title: `step ${id}`,
+    service: 'S3',
     dependsOn,
     read: async () => {
       log.push(`read ${id}`);
