@@ -35,13 +35,20 @@ function addConfigOptions(cmd: Command): Command {
     .option('--no-cdn', 'leave out the CloudFront CDN (for an emulator without CloudFront, or uploads served by presigned URLs)')
     .option('--cdn-domain <host>', 'custom CDN host name such as cdn.example.com (needs --certificate-arn)')
     .option('--certificate-arn <arn>', 'ACM certificate in us-east-1 covering --cdn-domain')
+    .option('--email', 'set up SES email and its DNS records (the default)')
     .option('--no-email', 'leave out SES email and its DNS records (for an emulator without SES v2)')
     .option('--dns <mode>', 'email DNS records: auto (Route 53 when a public zone matches the domain, else printed), route53, external')
     .option('--hosted-zone-id <id>', 'the Route 53 zone to use when several public zones have the domain\'s name')
     .option('--mail-from <domain>', 'MAIL FROM domain for bounces and SPF (default mail.<domain>)')
     .option('--from-email <address>', 'sender address for SES_FROM_EMAIL (default noreply@<domain>)')
     .option('--dmarc-policy <policy>', 'DMARC policy: none, quarantine (default) or reject')
-    .option('--product-name <name>', 'product name in the email templates (default: the app name, capitalised)');
+    .option('--product-name <name>', 'product name in the email templates (default: the app name, capitalised)')
+    .option('--config <file>', 'read these settings from a JSON file (keys as in the state file: app, domain, corsOrigins …); typed flags win');
+}
+
+/** The global options of a command, noting whether --env was typed or is the default. */
+function globalsOf(cmd: Command): GlobalOptions {
+  return { ...cmd.optsWithGlobals<GlobalOptions>(), envGiven: cmd.getOptionValueSourceWithGlobals('env') === 'cli' };
 }
 
 /** Builds the program; each command's module is imported only when that command runs. */
@@ -70,7 +77,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .addHelpText('after', '\nExample:\n  $ hm-infra plan --offline --app healthmetrics --domain example.com')
     .action(async (opts: ConfigFlags & { offline?: boolean }, cmd: Command) => {
       const { runPlan } = await import('./commands/plan.js');
-      setCode(await runPlan(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
+      setCode(await runPlan(globalsOf(cmd), opts, io));
     });
 
   addConfigOptions(root.command('init').description('provision everything (asks to confirm unless --yes)'))
@@ -81,7 +88,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .addHelpText('after', '\nExample:\n  $ hm-infra init --yes --app healthmetrics --domain example.com --env prod')
     .action(async (opts: InitFlags, cmd: Command) => {
       const { runInit } = await import('./commands/init.js');
-      setCode(await runInit(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
+      setCode(await runInit(globalsOf(cmd), opts, io));
     });
 
   root
@@ -94,7 +101,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .addHelpText('after', '\nExample:\n  $ hm-infra verify-dns --env prod --timeout 30')
     .action(async (opts: VerifyDnsFlags, cmd: Command) => {
       const { runVerifyDns } = await import('./commands/verify-dns.js');
-      setCode(await runVerifyDns(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
+      setCode(await runVerifyDns(globalsOf(cmd), opts, io));
     });
 
   root
@@ -107,7 +114,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .addHelpText('after', '\nExamples:\n  $ hm-infra print-env --env prod\n  $ hm-infra print-env --env prod --write .env.production\n  $ eval "$(hm-infra print-env --format shell --show-secret)"')
     .action(async (opts: PrintEnvFlags, cmd: Command) => {
       const { runPrintEnv } = await import('./commands/print-env.js');
-      setCode(await runPrintEnv(cmd.optsWithGlobals<GlobalOptions>(), opts, io));
+      setCode(await runPrintEnv(globalsOf(cmd), opts, io));
     });
 
   for (const cmd of root.commands) cmd.exitOverride().configureOutput(output);
@@ -123,6 +130,7 @@ function processIo(): Io {
     color,
     env: process.env,
     cwd: process.cwd(),
+    ...(process.stderr.isTTY === true ? { progressStream: process.stderr } : {}),
   };
 }
 

@@ -16,6 +16,8 @@ export interface GlobalOptions {
   json?: boolean;
   yes?: boolean;
   verbose?: boolean;
+  /** --env was typed (or set by --config), not commander's default. */
+  envGiven?: boolean;
 }
 
 /** Where a command writes, and what it may assume about the terminal. */
@@ -29,6 +31,8 @@ export interface Io {
   readonly color: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** stderr, when it is a terminal: live progress may redraw there. Absent: plain lines. */
+  readonly progressStream?: NodeJS.WriteStream;
 }
 
 /** Flags that shape the configuration (init and plan). */
@@ -49,6 +53,53 @@ export interface ConfigFlags {
   fromEmail?: string;
   dmarcPolicy?: string;
   productName?: string;
+  /** --config <file.json>: the same values from a file; typed flags win. */
+  config?: string;
+}
+
+/** Names of the flags above that shape the configuration (not --config itself). */
+const CONFIG_FLAG_KEYS = ['app', 'domain', 'corsOrigin', 'bucketName', 'cdn', 'cdnDomain', 'certificateArn', 'email', 'dns', 'hostedZoneId', 'mailFrom', 'fromEmail', 'dmarcPolicy', 'productName'] as const;
+
+/** True when no configuration flag was typed (a bare `hm-infra init`). */
+export function noConfigFlags(flags: ConfigFlags): boolean {
+  return flags.config === undefined && CONFIG_FLAG_KEYS.every((key) => flags[key] === undefined);
+}
+
+/**
+ * Merges a --config file under the typed flags: a typed flag wins over the file, the file over
+ * the state and the defaults. Its environment, region and profile count as typed.
+ */
+export async function withConfigFile<F extends ConfigFlags>(globals: GlobalOptions, flags: F, io: Io): Promise<{ globals: GlobalOptions; flags: F }> {
+  if (flags.config === undefined) return { globals, flags };
+  const { loadConfigFile } = await import('../config/file.js');
+  const file = await loadConfigFile(flags.config, io.cwd);
+  const envFromFile = !globals.envGiven && file.environment !== undefined;
+  return {
+    globals: {
+      ...globals,
+      env: envFromFile ? (file.environment as string) : globals.env,
+      envGiven: globals.envGiven === true || envFromFile,
+      region: globals.region ?? file.region,
+      profile: globals.profile ?? file.profile,
+    },
+    flags: {
+      ...flags,
+      app: flags.app ?? file.app,
+      domain: flags.domain ?? file.domain,
+      corsOrigin: flags.corsOrigin ?? file.corsOrigins,
+      bucketName: flags.bucketName ?? file.bucketName,
+      cdn: flags.cdn ?? file.cdn,
+      cdnDomain: flags.cdnDomain ?? file.cdnDomain,
+      certificateArn: flags.certificateArn ?? file.certificateArn,
+      email: flags.email ?? file.email,
+      dns: flags.dns ?? file.dns,
+      hostedZoneId: flags.hostedZoneId ?? file.hostedZoneId,
+      mailFrom: flags.mailFrom ?? file.mailFromDomain,
+      fromEmail: flags.fromEmail ?? file.fromEmail,
+      dmarcPolicy: flags.dmarcPolicy ?? file.dmarcPolicy,
+      productName: flags.productName ?? file.productName,
+    },
+  };
 }
 
 export function styleFor(io: Io): Style {

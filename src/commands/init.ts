@@ -1,19 +1,24 @@
+import type { AwsContext } from '../aws/context.js';
+import type { Config } from '../config/config.js';
 import { ExitCode, HmError, inputError } from '../errors.js';
-import { renderError } from '../output/errors.js';
 import { renderRecordTable, zoneFileSnippet } from '../output/dns.js';
 import { MASK, envEntries, renderEnv } from '../output/env.js';
-import { renderPlan, summarize } from '../output/plan.js';
+import { renderError } from '../output/errors.js';
+import { type LiveProgress, liveProgress, liveWait, progressMode } from '../output/live-progress.js';
+import { planJson, renderPlan, summarize } from '../output/plan.js';
 import { lineRenderer } from '../output/progress.js';
-import type { AwsContext } from '../aws/context.js';
+import { sandboxAdvice } from '../output/ses.js';
 import { type Style, pad } from '../output/style.js';
 import { type State, newState } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
-import type { StateStore } from '../state/store.js';
+import { StateStore, statePathFor } from '../state/store.js';
 import { waitForDeployment } from '../steps/distribution.js';
+import { type AccountStatus, accountStatus } from '../steps/email-verification.js';
 import { provisioningSteps } from '../steps/graph.js';
-import { type RunResult, runSteps } from '../steps/runner.js';
-import { type ConfigFlags, type GlobalOptions, type Io, createAws, prepare, styleFor } from './common.js';
+import { type RunResult, orderSteps, runSteps } from '../steps/runner.js';
+import { type ConfigFlags, type GlobalOptions, type Io, createAws, globalProblems, noConfigFlags, prepare, styleFor, withConfigFile } from './common.js';
 import { computePlan, planMeta, reportFailure } from './plan.js';
+import { type Prompter, abortedAtPrompt, isPromptAbort, terminalPrompter } from './prompts.js';
 
 export interface InitFlags extends ConfigFlags {
   wait?: boolean;
@@ -32,22 +37,11 @@ function waitSeconds(flags: InitFlags): number {
   return minutes * 60;
 }
 
-/** Asks for confirmation; Ctrl-C at the prompt is an abort (exit 130), nothing written. */
-async function confirmApply(): Promise<boolean> {
-  const { confirm } = await import('@inquirer/prompts');
-  try {
-    return await confirm({ message: 'Apply these changes?', default: true });
-  } catch (err) {
-    if ((err as Error).name === 'ExitPromptError') return false;
-    throw err;
-  }
-}
-
 /**
  * First Ctrl-C: stop starting steps, let running ones finish and save. Second: the default
  * behaviour (exit at once); a re-run still converges because every step checks first.
  */
-function interruptible(io: Io, style: Style): { signal: AbortSignal; dispose(): void } {
+function interruptible(io: Io, style: Style, onStop: () => void): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) {
@@ -56,15 +50,16 @@ function interruptible(io: Io, style: Style): { signal: AbortSignal; dispose(): 
       return;
     }
     io.err(style.yellow('Stopping after the running steps finish (Ctrl-C again to quit now)…'));
+    onStop();
     controller.abort();
   };
   process.on('SIGINT', onSigint);
   return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }
 
-function renderResult(result: RunResult, store: StateStore, state: State, seconds: string, style: Style): string {
+function renderResult(result: RunResult, store: StateStore, state: State, run: { seconds: string; ses: AccountStatus | undefined }, style: Style): string {
   const s = summarize(result.outcomes);
-  const lines = ['', style.bold(`Done in ${seconds}s: ${s.create} created, ${s.update} updated, ${s.unchanged} unchanged.`)];
+  const lines = ['', style.bold(`Done in ${run.seconds}s: ${s.create} created, ${s.update} updated, ${s.unchanged} unchanged.`)];
   const bucket = result.outputs.bucket;
   if (bucket) lines.push(`  ${pad('S3 bucket', 14)}${bucket.name} (${bucket.region})`);
   const cdn = result.outputs.distribution;
@@ -78,12 +73,24 @@ function renderResult(result: RunResult, store: StateStore, state: State, second
   if (account) lines.push(`  ${pad('AWS account', 14)}${account.accountId}`);
   lines.push(`  ${pad('State', 14)}${store.displayPath}`);
   lines.push(...renderAppEnv(result, state, style));
-  const env = `--env ${state.environment}`;
-  const next = [`  hm-infra print-env ${env} --write .env   the block above with the secret, in a file only you can read`];
-  if (result.outputs['email-identity']) next.push(`  hm-infra verify-dns ${env}               wait until SES has verified the domain (minutes with Route 53; up to 72 hours elsewhere)`);
-  next.push(`  hm-infra plan ${env}                     what exists against the configuration (should say nothing to do)`);
-  lines.push('', style.bold('Next steps:'), ...next);
+  lines.push('', style.bold('Next steps:'), ...nextSteps(result, state, run.ses));
   return lines.join('\n');
+}
+
+/** What to do after init, in order: verify the domain, leave the SES sandbox, hand the app its env. */
+function nextSteps(result: RunResult, state: State, ses: AccountStatus | undefined): string[] {
+  const env = `--env ${state.environment}`;
+  const commands: Array<[string, string]> = [];
+  const identity = result.outputs['email-identity'];
+  if (identity && !identity.verifiedForSending) {
+    commands.push([`hm-infra verify-dns ${env}`, 'wait until SES has verified the domain (minutes with Route 53; up to 72 hours elsewhere)']);
+  }
+  commands.push([`hm-infra print-env ${env} --write ${envFileFor(state.environment)}`, 'the block above with the secret, in a file only you can read']);
+  commands.push([`hm-infra plan ${env}`, 'compare what exists with the configuration (says nothing to do now)']);
+  const width = Math.max(...commands.map(([c]) => c.length)) + 3;
+  const lines = commands.map(([command, why]) => `  ${pad(command, width)}${why}`);
+  if (identity && ses && !ses.productionAccess) lines.push('', ...sandboxAdvice(ses, state.region, identity.domain).map((line) => `  ${line}`));
+  return lines;
 }
 
 /** The app's environment variables (the secret masked), and the access key's state. */
@@ -112,7 +119,7 @@ function renderEmail(result: RunResult, style: Style): string[] {
   if (!dns) return lines;
   if (dns.mode === 'route53') {
     const insync = dns.changeStatus === 'PENDING' ? ' (Route 53 still applying the change)' : '';
-    lines.push(`  ${pad('DNS', 14)}${dns.records.length} records in Route 53 zone ${dns.zoneId ?? ''}${insync}`);
+    lines.push(`  ${pad('DNS', 14)}${dns.records.length} records in Route 53 zone ${dns.zoneId ?? ''}${insync}:`, '', renderRecordTable(dns.records, identity.domain, style), '');
     return lines;
   }
   lines.push(`  ${pad('DNS', 14)}${style.yellow('add these records at your DNS host')} (${result.outputs['dns-zone']?.mode === 'external' ? (result.outputs['dns-zone'] as { reason: string }).reason : 'external DNS'}):`);
@@ -159,62 +166,143 @@ function dnsJson(result: RunResult) {
 async function waitForCdn(
   result: RunResult,
   session: StateSession,
-  options: { aws: AwsContext; io: Io; style: Style; maxWaitSeconds: number; signal: AbortSignal },
+  options: { aws: AwsContext; io: Io; style: Style; maxWaitSeconds: number; signal: AbortSignal; live: boolean },
 ): Promise<HmError | undefined> {
   const cdn = result.outputs.distribution;
   if (!cdn || cdn.status === 'Deployed') return undefined;
   const { io, style } = options;
-  io.err(style.dim(`Waiting for CloudFront to deploy ${cdn.id} (usually 5–15 minutes; Ctrl-C stops waiting, nothing is lost)…`));
+  const wait = (report: (message: string) => void) =>
+    waitForDeployment(options.aws, cdn.id, { maxWaitSeconds: options.maxWaitSeconds, signal: options.signal, progressEverySeconds: options.live ? 1 : 15, onProgress: (elapsed) => report(`still deploying… ${elapsed}`) });
+  const title = `Waiting for CloudFront to deploy ${cdn.id} (usually 5–15 minutes; Ctrl-C stops waiting, nothing is lost)`;
   try {
-    await waitForDeployment(options.aws, cdn.id, {
-      maxWaitSeconds: options.maxWaitSeconds,
-      signal: options.signal,
-      onProgress: (elapsed) => io.err(style.dim(`  still deploying… ${elapsed}`)),
-    });
+    if (options.live && io.progressStream) await liveWait(title, io.progressStream, wait);
+    else {
+      io.err(style.dim(`${title}…`));
+      await wait((message) => io.err(style.dim(`  ${message}`)));
+    }
   } catch (err) {
     if (err instanceof HmError) return err;
     throw err;
   }
   cdn.status = 'Deployed';
   await session.updateOutputs('distribution', { status: 'Deployed' });
-  io.err(`${style.green('✔')} CloudFront distribution deployed`);
+  if (!options.live) io.err(`${style.green('✔')} CloudFront distribution deployed`);
   return undefined;
 }
 
-/** `hm-infra init`: validate, (plan and confirm), provision, report. */
-export async function runInit(globals: GlobalOptions, flags: InitFlags, io: Io): Promise<number> {
+/** The name of the env file `print-env --write` suggests: the frameworks' names for prod and dev. */
+function envFileFor(environment: string): string {
+  const names: Record<string, string> = { prod: 'production', production: 'production', dev: 'development', development: 'development' };
+  return `.env.${names[environment] ?? environment}`;
+}
+
+/**
+ * When `init` asks instead of failing: on a terminal, without --yes, for a bare `init` (every
+ * question) or when a required value is given by no flag, file or earlier run (just those).
+ */
+async function wizardScope(globals: GlobalOptions, flags: ConfigFlags, io: Io): Promise<'all' | 'missing' | 'none'> {
+  if (!io.interactive || globals.yes) return 'none';
+  if (noConfigFlags(flags)) return 'all';
+  const state = await new StateStore(statePathFor(globals.env, globals.state, io.cwd), io.cwd).load();
+  return !state && (flags.app === undefined || flags.domain === undefined) ? 'missing' : 'none';
+}
+
+/** Runs the wizard with the real prompts and lookups; Ctrl-C at a question is exit 130. */
+async function askWizard(scope: 'all' | 'missing', globals: GlobalOptions, flags: ConfigFlags, io: Io, prompter: Prompter) {
+  const { runWizard } = await import('./wizard.js');
+  try {
+    return await runWizard({ globals, flags, envGiven: globals.envGiven === true, askAll: scope === 'all' }, io, {
+      prompter,
+      loadState: (env) => new StateStore(statePathFor(env, globals.state, io.cwd), io.cwd).load(),
+      profiles: async () => (await import('../aws/discover.js')).listProfiles(),
+      regionOf: async (profile) => (await import('../aws/context.js')).regionFromEnvironment(profile),
+      zones: async (profile, region) => {
+        const { listPublicZones } = await import('../aws/discover.js');
+        const aws = await createAws({ ...globals, profile }, io, region);
+        try {
+          return await listPublicZones(aws);
+        } finally {
+          aws.destroy();
+        }
+      },
+    });
+  } catch (err) {
+    if (isPromptAbort(err)) throw abortedAtPrompt('nothing was written');
+    throw err;
+  }
+}
+
+/**
+ * Shows the plan and asks to go ahead (Ctrl-C counts as no). Under --json the plan goes to
+ * stderr, and stdout gets the plan as JSON if the answer is no.
+ */
+async function confirmPlan(config: Config, state: State | undefined, aws: AwsContext, globals: GlobalOptions, flags: InitFlags, io: Io, prompter: Prompter): Promise<number | undefined> {
   const style = styleFor(io);
-  const maxWaitSeconds = waitSeconds(flags);
-  if (!globals.yes && !io.interactive) {
+  const planned = await computePlan(config, state, aws, globals, io, flags);
+  if (!planned.ok) return reportFailure(planned, globals, io);
+  const text = renderPlan(planned.outcomes, planMeta(config, false), style);
+  if (globals.json) io.err(text);
+  else io.out(text);
+  const { create, update } = summarize(planned.outcomes);
+  if (create + update === 0) return undefined;
+  let go: boolean;
+  try {
+    go = await prompter.confirm({ id: 'apply', message: 'Apply these changes?', default: true });
+  } catch (err) {
+    if (!isPromptAbort(err)) throw err;
+    go = false;
+  }
+  if (go) return undefined;
+  if (globals.json) io.out(JSON.stringify({ ...planJson(planned.outcomes, planMeta(config, false)), ok: true, applied: false }, null, 2));
+  io.err('Nothing was changed.');
+  return ExitCode.aborted;
+}
+
+/** `hm-infra init`: (ask,) validate, (plan and confirm,) provision, report. */
+export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags, io: Io): Promise<number> {
+  const style = styleFor(io);
+  const maxWaitSeconds = waitSeconds(typedFlags);
+  let { globals, flags } = await withConfigFile(typedGlobals, typedFlags, io);
+  const early = globalProblems(globals, io);
+  if (early.length > 0) throw inputError(early.join('\n'));
+  const prompter = io.interactive && !globals.yes ? terminalPrompter(globals.json ? process.stderr : process.stdout) : undefined;
+  const scope = await wizardScope(globals, flags, io);
+  if (scope !== 'none' && prompter) ({ globals, flags } = await askWizard(scope, globals, flags, io, prompter));
+  const { store, state, config } = await prepare(globals, flags, io, { lockFor: 'init' });
+  if (!prompter && !globals.yes) {
+    await store.unlock();
     throw inputError('init changes AWS resources and needs a confirmation, but there is no terminal to ask in', 'Re-run with --yes to confirm (as in CI), or run `hm-infra plan` first to see what would change.');
   }
-  const { store, state, config } = await prepare(globals, flags, io, { lockFor: 'init' });
   const aws = await createAws(globals, io, config.region);
-  const interrupt = interruptible(io, style);
+  const steps = provisioningSteps(config);
+  const verbose = globals.verbose === true;
+  const mode = progressMode({ terminal: io.progressStream !== undefined, env: io.env, verbose });
+  let live: LiveProgress | undefined;
+  const interrupt = interruptible(io, style, () => live?.stopping());
   try {
-    if (!globals.yes) {
-      const planned = await computePlan(config, state, aws, globals, io, flags);
-      if (!planned.ok) return reportFailure(planned, globals, io);
-      io.out(renderPlan(planned.outcomes, planMeta(config, false), style));
-      const { create, update } = summarize(planned.outcomes);
-      if (create + update > 0 && !(await confirmApply())) {
-        io.err('Nothing was changed.');
-        return ExitCode.aborted;
-      }
+    if (prompter) {
+      const declined = await confirmPlan(config, state, aws, globals, flags, io, prompter);
+      if (declined !== undefined) return declined;
     }
     const session = new StateSession(store, state ?? newState(config));
     session.state.config = config;
     const started = Date.now();
-    const result = await runSteps(provisioningSteps(config), {
-      mode: 'apply',
-      config,
-      flags: { overwriteDns: flags.overwriteDns === true, rotateKey: flags.rotateKey === true },
-      aws,
-      session,
-      signal: interrupt.signal,
-      onEvent: lineRenderer(io.err, style, globals.verbose === true),
-    });
-    const waited = result.ok && !result.aborted && flags.wait ? await waitForCdn(result, session, { aws, io, style, maxWaitSeconds, signal: interrupt.signal }) : undefined;
+    live = mode === 'live' && io.progressStream ? await liveProgress(orderSteps(steps), io.progressStream, style) : undefined;
+    let result: RunResult;
+    try {
+      result = await runSteps(steps, {
+        mode: 'apply',
+        config,
+        flags: { overwriteDns: flags.overwriteDns === true, rotateKey: flags.rotateKey === true },
+        aws,
+        session,
+        signal: interrupt.signal,
+        onEvent: live ? live.onEvent : lineRenderer(io.err, style, verbose),
+      });
+    } finally {
+      await live?.close();
+    }
+    const waited = result.ok && !result.aborted && flags.wait ? await waitForCdn(result, session, { aws, io, style, maxWaitSeconds, signal: interrupt.signal, live: mode === 'live' }) : undefined;
     if (globals.json) io.out(JSON.stringify({ ...resultJson(result, store, session.state), ...(waited ? { wait: { code: waited.code, message: waited.message } } : {}) }, null, 2));
     if (result.aborted || waited?.exitCode === ExitCode.aborted) {
       io.err(style.yellow(`Interrupted. Every finished step is saved in ${store.displayPath}; re-run \`hm-infra init --env ${config.environment}\` to continue.`));
@@ -227,9 +315,12 @@ export async function runInit(globals: GlobalOptions, flags: InitFlags, io: Io):
       io.err(saved ? `Finished steps are saved in ${store.displayPath}; fix the problem and re-run ${rerun} to continue.` : `Nothing was changed; fix the problem and re-run ${rerun}.`);
       return code;
     }
-    if (!globals.json) io.out(renderResult(result, store, session.state, ((Date.now() - started) / 1000).toFixed(1), style));
+    if (!globals.json) {
+      const ses = result.outputs['email-identity'] ? await sendingStatus(aws) : undefined;
+      io.out(renderResult(result, store, session.state, { seconds: ((Date.now() - started) / 1000).toFixed(1), ses }, style));
+    }
     if (waited) {
-      io.err(renderError(waited, style, globals.verbose === true));
+      io.err(renderError(waited, style, verbose));
       return waited.exitCode;
     }
     return ExitCode.ok;
@@ -240,3 +331,7 @@ export async function runInit(globals: GlobalOptions, flags: InitFlags, io: Io):
   }
 }
 
+/** The account's SES status for the next steps; a failure only leaves the advice out. */
+async function sendingStatus(aws: AwsContext): Promise<AccountStatus | undefined> {
+  return accountStatus(aws).catch(() => undefined);
+}

@@ -6,7 +6,7 @@ import { lineRenderer } from '../output/progress.js';
 import type { State } from '../state/schema.js';
 import { provisioningSteps } from '../steps/graph.js';
 import { type RunResult, runSteps } from '../steps/runner.js';
-import { type ConfigFlags, type GlobalOptions, type Io, createAws, exitCodeOf, prepare, styleFor } from './common.js';
+import { type ConfigFlags, type GlobalOptions, type Io, createAws, exitCodeOf, prepare, styleFor, withConfigFile } from './common.js';
 
 export interface PlanFlags extends ConfigFlags {
   offline?: boolean;
@@ -47,8 +47,9 @@ export function reportFailure(result: RunResult, globals: GlobalOptions, io: Io)
 }
 
 /** `hm-infra plan`: read-only; `--offline` needs no credentials and shows everything as to create. */
-export async function runPlan(globals: GlobalOptions, flags: PlanFlags, io: Io): Promise<number> {
-  const offline = flags.offline === true;
+export async function runPlan(typedGlobals: GlobalOptions, typedFlags: PlanFlags, io: Io): Promise<number> {
+  const offline = typedFlags.offline === true;
+  const { globals, flags } = await withConfigFile(typedGlobals, typedFlags, io);
   const { state, config } = await prepare(globals, flags, io, { offline });
   const aws = offline ? undefined : await createAws(globals, io, config.region);
   try {

@@ -205,7 +205,7 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
   const missing = REQUIRED.filter(([key]) => merged[key] === undefined || merged[key] === '').map(([, flag]) => flag);
   if (missing.length > 0) {
     throw new HmError('MISSING_INPUT', `missing required value${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, 'user', {
-      hint: `Pass ${missing.join(' and ')}, for example: hm-infra init --app healthmetrics --domain example.com`,
+      hint: `Pass ${missing.join(' and ')} (or put them in a --config <file.json>), for example: hm-infra init --app healthmetrics --domain example.com`,
     });
   }
   const app = merged.app as string;

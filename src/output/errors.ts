@@ -1,11 +1,13 @@
-import { HmError } from '../errors.js';
+import { ExitCode, HmError } from '../errors.js';
 import type { Style } from './style.js';
 
 /** An error as the user sees it: what went wrong, then what to do; details only with --verbose. */
 export function renderError(err: unknown, style: Style, verbose: boolean): string {
   const lines: string[] = [];
   if (err instanceof HmError) {
-    lines.push(`${style.red('Error:')} ${err.message}`);
+    // Ctrl-C is the user's choice, not an error.
+    if (err.exitCode === ExitCode.aborted) lines.push(style.yellow(err.message.charAt(0).toUpperCase() + err.message.slice(1)));
+    else lines.push(`${style.red('Error:')} ${err.message}`);
     if (err.hint) lines.push(`  ${err.hint}`);
     if (verbose) {
       lines.push(style.dim(`  [${err.code}, ${err.source}]`));

@@ -11,7 +11,7 @@
  * With email, the DNS records are printed (--dns external): an emulator has no delegated zone.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,7 +129,10 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
   });
 
   it('init creates the bucket with every PRD setting', async () => {
-    const run = hmInfra('init', '--yes', '--app', app, '--domain', domain, '--cors-origin', 'https://example.com', '--cors-origin', 'https://www.example.com', '--region', region, ...(withCdn ? [] : ['--no-cdn']), ...(withEmail ? ['--dns', 'external'] : ['--no-email']));
+    // CI mode: every answer from a config file, --yes instead of a terminal.
+    const settings = { app, domain, region, corsOrigins: ['https://example.com', 'https://www.example.com'], cdn: withCdn, email: withEmail, ...(withEmail ? { dns: 'external' } : {}) };
+    await writeFile(join(cwd, 'hm-infra.json'), JSON.stringify(settings));
+    const run = hmInfra('init', '--yes', '--config', 'hm-infra.json');
     expect(run.code, run.stderr).toBe(0);
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe('Enabled');
     expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');

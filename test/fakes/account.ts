@@ -57,11 +57,17 @@ export class FakeAccount {
   /** Delay added to every call, in ms (for concurrency and benchmark runs). */
   delayMs = 0;
   private faults: Fault[] = [];
+  private readonly commandFaults = new Map<string, () => Error>();
   private throttled = 0;
 
   /** The k-th call from now (1-based, all services) fails. */
   failCall(k: number, options: { when?: 'before' | 'after'; error?: () => Error } = {}): void {
     this.faults.push({ at: this.calls.length + k, when: options.when ?? 'before', error: options.error ?? (() => awsError('InternalError', 500, 'We encountered an internal error. Please try again.')) });
+  }
+
+  /** The next call of `service:command` fails with `error`, whenever it comes. */
+  failNext(service: string, command: string, error: () => Error): void {
+    this.commandFaults.set(`${service}:${command}`, error);
   }
 
   /** The next `count` calls are throttled. */
@@ -89,6 +95,11 @@ export class FakeAccount {
     if (this.throttled > 0) {
       this.throttled -= 1;
       throw service === 's3' ? awsError('SlowDown', 503, 'Please reduce your request rate.') : awsError('Throttling', 400, 'Rate exceeded');
+    }
+    const commandFault = this.commandFaults.get(`${service}:${command}`);
+    if (commandFault) {
+      this.commandFaults.delete(`${service}:${command}`);
+      throw commandFault();
     }
     const fault = this.faults.find((f) => f.at === call.n);
     if (fault?.when === 'before') throw fault.error();

@@ -113,7 +113,8 @@ export class FakeRoute53 {
         const start = input['DNSName'] ? sortKey(String(input['DNSName'])) : '';
         const max = Number(input['MaxItems'] ?? 100);
         const zones = [...this.zones.values()].sort((a, b) => (sortKey(a.name) < sortKey(b.name) ? -1 : 1)).filter((z) => sortKey(z.name) >= start);
-        return { HostedZones: zones.slice(0, max).map((z) => this.zoneSummary(z)), IsTruncated: zones.length > max, MaxItems: max };
+        const next = zones[max];
+        return { HostedZones: zones.slice(0, max).map((z) => this.zoneSummary(z)), IsTruncated: next !== undefined, MaxItems: max, ...(next ? { NextDNSName: next.name, NextHostedZoneId: next.id } : {}) };
       },
       'route53:GetHostedZone': (input) => ({ HostedZone: this.zoneSummary(this.zone(input['Id'])), DelegationSet: { NameServers: ['ns-1.awsdns-00.com'] } }),
       'route53:ListResourceRecordSets': (input) => {

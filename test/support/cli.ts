@@ -8,7 +8,7 @@ export interface CliRun {
 }
 
 /** Runs the CLI in this process (so the fake account's mocks apply) and captures its output. */
-export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; interactive?: boolean }): Promise<CliRun> {
+export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; interactive?: boolean; progressStream?: NodeJS.WriteStream }): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = {
@@ -18,6 +18,7 @@ export async function runCli(args: string[], options: { cwd: string; env?: Recor
     color: false,
     env: { ...process.env, ...options.env },
     cwd: options.cwd,
+    ...(options.progressStream ? { progressStream: options.progressStream } : {}),
   };
   const code = await main(['node', 'hm-infra', ...args], io);
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
