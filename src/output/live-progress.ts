@@ -7,6 +7,7 @@
 import type { ListrDefaultRendererTask, ListrTaskWrapper } from 'listr2';
 import type { AnyStep, StepId } from '../steps/types.js';
 import type { RunEvent } from '../steps/runner.js';
+import { doneText } from './progress.js';
 import type { Style } from './style.js';
 
 /** How progress is shown: redrawn in place on a terminal, or one plain line per event. */
@@ -26,8 +27,6 @@ export function progressMode(options: { terminal: boolean; env: NodeJS.ProcessEn
   if (!options.terminal || options.verbose || isCi(options.env) || options.env['TERM'] === 'dumb') return 'lines';
   return 'live';
 }
-
-const PAST: Record<string, string> = { create: 'created', update: 'updated', unchanged: 'unchanged', read: 'checked' };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Wrapper = ListrTaskWrapper<any, any, any>;
@@ -153,15 +152,10 @@ export async function liveProgress(steps: readonly AnyStep[], stream: NodeJS.Wri
           break;
         case 'debug':
           return;
-        case 'done': {
-          const action = event.outcome.action ?? 'done';
-          const word = PAST[action] ?? action;
-          const paint = action === 'create' ? style.green : action === 'update' ? style.yellow : style.dim;
-          const fields = action === 'update' ? ` (${event.outcome.changes.map((c) => c.field).join(', ')})` : '';
-          handle.title = `${handle.step.title} ${paint(word)}${fields}`;
+        case 'done':
+          handle.title = `${handle.step.title} ${doneText(event.outcome, style)}`;
           handle.end = { kind: 'done' };
           break;
-        }
         case 'failed':
           handle.title = `${handle.step.title} ${style.red(`failed (${event.outcome.error?.code ?? 'error'})`)}`;
           handle.end = { kind: 'failed', message: handle.title };

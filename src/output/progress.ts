@@ -1,9 +1,18 @@
-import type { RunEvent } from '../steps/runner.js';
+import type { RunEvent, StepOutcome } from '../steps/runner.js';
 import { type Style, pad } from './style.js';
 
 /** Wide enough for the longest step title ("CloudFront origin access"). */
 const TITLE_WIDTH = 30;
 const PAST: Record<string, string> = { create: 'created', update: 'updated', unchanged: 'unchanged', read: 'checked' };
+
+/** What a finished step did, in words: "created", "updated (cors, tags)", "unchanged". */
+export function doneText(outcome: StepOutcome, style: Style): string {
+  const action = outcome.action ?? 'done';
+  const word = PAST[action] ?? action;
+  const paint = action === 'create' ? style.green : action === 'update' ? style.yellow : style.dim;
+  const fields = action === 'update' ? ` (${outcome.changes.map((c) => c.field).join(', ')})` : '';
+  return `${paint(word)}${fields}`;
+}
 
 /**
  * A plain line-per-event progress display: works on any terminal, in CI logs and in files.
@@ -21,14 +30,9 @@ export function lineRenderer(write: (line: string) => void, style: Style, verbos
       case 'debug':
         if (verbose) write(style.dim(`  · ${event.id}: ${event.message}`));
         break;
-      case 'done': {
-        const action = event.outcome.action ?? 'done';
-        const word = PAST[action] ?? action;
-        const paint = action === 'create' ? style.green : action === 'update' ? style.yellow : style.dim;
-        const fields = action === 'update' ? ` (${event.outcome.changes.map((c) => c.field).join(', ')})` : '';
-        write(`${style.green('✔')} ${pad(event.outcome.title, TITLE_WIDTH)}${paint(word)}${fields}`);
+      case 'done':
+        write(`${style.green('✔')} ${pad(event.outcome.title, TITLE_WIDTH)}${doneText(event.outcome, style)}`);
         break;
-      }
       case 'failed':
         // The error itself is rendered once, in full, when the run ends.
         write(`${style.red('✖')} ${pad(event.outcome.title, TITLE_WIDTH)}${style.red('failed')} (${event.outcome.error?.code ?? 'error'})`);
