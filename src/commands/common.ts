@@ -111,6 +111,11 @@ export function endpointFor(globals: GlobalOptions, io: Io): string | undefined 
   return globals.endpointUrl ?? (io.env['AWS_ENDPOINT_URL'] || undefined);
 }
 
+/** The state file of an environment: --state when given, else `.hm-infra/<env>.json`. */
+export function storeFor(globals: GlobalOptions, io: Io, env: string = globals.env): StateStore {
+  return new StateStore(statePathFor(env, globals.state, io.cwd), io.cwd);
+}
+
 /**
  * Problems with the global flags that need no state or AWS. The environment name is checked
  * on its own first, as it becomes part of a file path.
@@ -138,7 +143,7 @@ function checkEnvironment(globals: GlobalOptions, state: State, store: StateStor
  * (verify-dns, print-env); a clear error when there is none. Reads local files only.
  */
 export async function loadSetUpState(globals: GlobalOptions, io: Io): Promise<{ store: StateStore; state: State }> {
-  const store = new StateStore(statePathFor(globals.env, globals.state, io.cwd), io.cwd);
+  const store = storeFor(globals, io);
   const state = await store.load();
   if (!state) {
     throw inputError(`environment "${globals.env}" has not been set up (no ${store.displayPath})`, `Run \`hm-infra init --env ${globals.env}\` first, or pass --state <file>.`);
@@ -218,7 +223,7 @@ export async function prepare(
   const problems = [...globalProblems(globals, io), ...typed];
   // What was typed is checked before the state folder is touched (the lock creates it).
   if (problems.length > 0) throw inputError(problems.join('\n'));
-  const store = new StateStore(statePathFor(globals.env, globals.state, io.cwd), io.cwd);
+  const store = storeFor(globals, io);
   if (options.lockFor !== undefined) await store.lock(options.lockFor);
   try {
     const state = await store.load();

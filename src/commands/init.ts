@@ -11,12 +11,12 @@ import { sandboxAdvice } from '../output/ses.js';
 import { type Style, pad } from '../output/style.js';
 import { type State, newState } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
-import { StateStore, statePathFor } from '../state/store.js';
+import type { StateStore } from '../state/store.js';
 import { waitForDeployment } from '../steps/distribution.js';
 import { type AccountStatus, accountStatus } from '../steps/email-verification.js';
 import { provisioningSteps } from '../steps/graph.js';
 import { type RunResult, orderSteps, runSteps } from '../steps/runner.js';
-import { type ConfigFlags, type GlobalOptions, type Io, createAws, globalProblems, noConfigFlags, prepare, styleFor, withConfigFile } from './common.js';
+import { type ConfigFlags, type GlobalOptions, type Io, createAws, globalProblems, noConfigFlags, prepare, storeFor, styleFor, withConfigFile } from './common.js';
 import { computePlan, planMeta, reportFailure } from './plan.js';
 import { type Prompter, abortedAtPrompt, isPromptAbort, terminalPrompter } from './prompts.js';
 
@@ -203,7 +203,7 @@ function envFileFor(environment: string): string {
 async function wizardScope(globals: GlobalOptions, flags: ConfigFlags, io: Io): Promise<'all' | 'missing' | 'none'> {
   if (!io.interactive || globals.yes) return 'none';
   if (noConfigFlags(flags)) return 'all';
-  const state = await new StateStore(statePathFor(globals.env, globals.state, io.cwd), io.cwd).load();
+  const state = await storeFor(globals, io).load();
   return !state && (flags.app === undefined || flags.domain === undefined) ? 'missing' : 'none';
 }
 
@@ -213,7 +213,7 @@ async function askWizard(scope: 'all' | 'missing', globals: GlobalOptions, flags
   try {
     return await runWizard({ globals, flags, envGiven: globals.envGiven === true, askAll: scope === 'all' }, io, {
       prompter,
-      loadState: (env) => new StateStore(statePathFor(env, globals.state, io.cwd), io.cwd).load(),
+      loadState: (env) => storeFor(globals, io, env).load(),
       profiles: async () => (await import('../aws/discover.js')).listProfiles(),
       regionOf: async (profile) => (await import('../aws/context.js')).regionFromEnvironment(profile),
       zones: async (profile, region) => {
