@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { ConfigFlags, GlobalOptions, Io } from './commands/common.js';
 import type { InitFlags } from './commands/init.js';
 import type { PrintEnvFlags } from './commands/print-env.js';
+import type { TeardownFlags } from './commands/teardown.js';
 import type { VerifyDnsFlags } from './commands/verify-dns.js';
 import { ExitCode, HmError } from './errors.js';
 
@@ -14,6 +15,8 @@ Examples:
   $ hm-infra plan --env prod --json
   $ hm-infra verify-dns --env prod
   $ hm-infra print-env --env prod --write .env.production
+  $ hm-infra status --env prod
+  $ hm-infra teardown --env dev --dry-run
 
 State lives in .hm-infra/<env>.json (mode 0600; never commit it).
 Exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 verification pending, 4 drift, 130 aborted.`;
@@ -115,6 +118,20 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .action(async (opts: PrintEnvFlags, cmd: Command) => {
       const { runPrintEnv } = await import('./commands/print-env.js');
       setCode(await runPrintEnv(globalsOf(cmd), opts, io));
+    });
+
+  root
+    .command('teardown')
+    .description('remove what hm-infra created for this environment, dependents first; safe to interrupt and re-run')
+    .option('--dry-run', 'show what would be removed and what kept, and change nothing')
+    .option('--force', 'delete every object version in the bucket first; remove DNS records changed by hand since')
+    .option('--include-adopted', 'also remove resources that existed before hm-infra found them')
+    .option('--no-wait', 'disable the CloudFront distribution and stop; the next teardown deletes it')
+    .option('--wait-timeout <minutes>', 'give up waiting for CloudFront after this many minutes (exit 3; re-run to finish)', '30')
+    .addHelpText('after', '\nExamples:\n  $ hm-infra teardown --env dev --dry-run\n  $ hm-infra teardown --env dev --yes --force')
+    .action(async (opts: TeardownFlags, cmd: Command) => {
+      const { runTeardown } = await import('./commands/teardown.js');
+      setCode(await runTeardown(globalsOf(cmd), opts, io));
     });
 
   for (const cmd of root.commands) cmd.exitOverride().configureOutput(output);

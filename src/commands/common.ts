@@ -132,7 +132,7 @@ export function globalProblems(globals: GlobalOptions, io: Io): string[] {
 }
 
 /** A state file passed with --state that belongs to another environment than --env. */
-function checkEnvironment(globals: GlobalOptions, state: State, store: StateStore): void {
+export function checkEnvironment(globals: GlobalOptions, state: State, store: StateStore): void {
   if (state.environment !== globals.env) {
     throw inputError(`the state file ${store.displayPath} is for environment "${state.environment}", not "${globals.env}"`, `Pass --env ${state.environment}, or another --state file.`);
   }
@@ -269,3 +269,32 @@ export function exitCodeOf(errors: ReadonlyArray<HmError | undefined>): number {
   return first?.exitCode ?? 1;
 }
 
+
+/** --wait-timeout as typed (minutes), in seconds; checked with the other input, before any AWS call. */
+export function waitMinutes(typed: string | undefined): number {
+  const minutes = Number(typed ?? '30');
+  if (!Number.isFinite(minutes) || minutes < 1 || minutes > 180) {
+    throw inputError(`--wait-timeout "${typed ?? ''}" is not valid: give the minutes to wait, from 1 to 180 (for example --wait-timeout 30)`);
+  }
+  return minutes * 60;
+}
+
+/**
+ * First Ctrl-C: stop starting steps, let running ones finish and save. Second: the default
+ * behaviour (exit at once); a re-run still converges because every step checks first.
+ */
+export function interruptible(io: Io, style: Style, onStop: () => void): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) {
+      process.removeListener('SIGINT', onSigint);
+      process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    io.err(style.yellow('Stopping after the running steps finish (Ctrl-C again to quit now)…'));
+    onStop();
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
+}

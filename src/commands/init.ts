@@ -16,7 +16,7 @@ import { waitForDeployment } from '../steps/distribution.js';
 import { type AccountStatus, accountStatus } from '../steps/email-verification.js';
 import { provisioningSteps } from '../steps/graph.js';
 import { type RunResult, orderSteps, runSteps } from '../steps/runner.js';
-import { type ConfigFlags, type GlobalOptions, type Io, createAws, globalProblems, noConfigFlags, prepare, storeFor, styleFor, withConfigFile } from './common.js';
+import { type ConfigFlags, type GlobalOptions, type Io, createAws, globalProblems, interruptible, noConfigFlags, prepare, storeFor, styleFor, waitMinutes, withConfigFile } from './common.js';
 import { computePlan, planMeta, reportFailure } from './plan.js';
 import { type Prompter, abortedAtPrompt, isPromptAbort, terminalPrompter } from './prompts.js';
 
@@ -26,35 +26,6 @@ export interface InitFlags extends ConfigFlags {
   waitTimeout?: string;
   overwriteDns?: boolean;
   rotateKey?: boolean;
-}
-
-/** The --wait-timeout in seconds; checked with the other input, before any AWS call. */
-function waitSeconds(flags: InitFlags): number {
-  const minutes = Number(flags.waitTimeout ?? '30');
-  if (!Number.isFinite(minutes) || minutes < 1 || minutes > 180) {
-    throw inputError(`--wait-timeout "${flags.waitTimeout ?? ''}" is not valid: give the minutes to wait, from 1 to 180 (for example --wait-timeout 30)`);
-  }
-  return minutes * 60;
-}
-
-/**
- * First Ctrl-C: stop starting steps, let running ones finish and save. Second: the default
- * behaviour (exit at once); a re-run still converges because every step checks first.
- */
-function interruptible(io: Io, style: Style, onStop: () => void): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) {
-      process.removeListener('SIGINT', onSigint);
-      process.kill(process.pid, 'SIGINT');
-      return;
-    }
-    io.err(style.yellow('Stopping after the running steps finish (Ctrl-C again to quit now)…'));
-    onStop();
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }
 
 function renderResult(result: RunResult, store: StateStore, state: State, run: { seconds: string; ses: AccountStatus | undefined }, style: Style): string {
@@ -261,7 +232,7 @@ async function confirmPlan(config: Config, state: State | undefined, aws: AwsCon
 /** `hm-infra init`: (ask,) validate, (plan and confirm,) provision, report. */
 export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags, io: Io): Promise<number> {
   const style = styleFor(io);
-  const maxWaitSeconds = waitSeconds(typedFlags);
+  const maxWaitSeconds = waitMinutes(typedFlags.waitTimeout);
   let { globals, flags } = await withConfigFile(typedGlobals, typedFlags, io);
   const early = globalProblems(globals, io);
   if (early.length > 0) throw inputError(early.join('\n'));

@@ -64,7 +64,13 @@ async function listrParts(stream: NodeJS.WriteStream) {
  * Starts drawing the list of `steps` on `stream` (a terminal). Feed it the runner's events;
  * every step must end with done, failed or skipped, as the runner guarantees.
  */
-export async function liveProgress(steps: readonly AnyStep[], stream: NodeJS.WriteStream, style: Style): Promise<LiveProgress> {
+export async function liveProgress(
+  steps: readonly AnyStep[],
+  stream: NodeJS.WriteStream,
+  style: Style,
+  /** What each step waits for: its dependencies, or (teardown) the steps to remove before it. */
+  waitsFor: (step: AnyStep) => readonly StepId[] = (step) => step.dependsOn,
+): Promise<LiveProgress> {
   const { DefaultRenderer, Listr, logger, timer } = await listrParts(stream);
   const handles = new Map<StepId, TaskHandle>();
   const waitingTasks = new Set<string>();
@@ -72,7 +78,7 @@ export async function liveProgress(steps: readonly AnyStep[], stream: NodeJS.Wri
   const ended = new Set<StepId>();
 
   const waitingTitle = (step: AnyStep) => {
-    const open = step.dependsOn.filter((d) => !ended.has(d)).map((d) => titleOf.get(d) ?? d);
+    const open = waitsFor(step).filter((d) => !ended.has(d)).map((d) => titleOf.get(d) ?? d);
     return open.length > 0 ? `${step.title} ${style.dim(`· waits for ${open.join(', ')}`)}` : step.title;
   };
 

@@ -31,7 +31,7 @@ function changeLine(change: Change, style: Style): string {
 }
 
 /** Services in the order a plan lists them, with what creating or changing them costs or takes. */
-const SERVICES: ReadonlyArray<{ service: Service; heading: string; note: string }> = [
+export const SERVICES: ReadonlyArray<{ service: Service; heading: string; note: string }> = [
   { service: 'Account', heading: 'AWS account', note: '' },
   { service: 'S3', heading: 'S3', note: 'storage about $0.023 per GB-month plus requests; old versions move to Standard-IA after 30 days and go after 90' },
   { service: 'CloudFront', heading: 'CloudFront', note: 'a new distribution takes 5–15 minutes to deploy; about $0.085 per GB served (PriceClass_100)' },

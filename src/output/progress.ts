@@ -3,13 +3,13 @@ import { type Style, pad } from './style.js';
 
 /** Wide enough for the longest step title ("CloudFront origin access"). */
 const TITLE_WIDTH = 30;
-const PAST: Record<string, string> = { create: 'created', update: 'updated', unchanged: 'unchanged', read: 'checked' };
+const PAST: Record<string, string> = { create: 'created', update: 'updated', unchanged: 'unchanged', read: 'checked', delete: 'removed', keep: 'kept (not created by hm-infra)', pending: 'disabled; AWS is still removing it' };
 
 /** What a finished step did, in words: "created", "updated (cors, tags)", "unchanged". */
 export function doneText(outcome: StepOutcome, style: Style): string {
   const action = outcome.action ?? 'done';
   const word = PAST[action] ?? action;
-  const paint = action === 'create' ? style.green : action === 'update' ? style.yellow : style.dim;
+  const paint = action === 'create' || action === 'delete' ? style.green : action === 'update' || action === 'pending' ? style.yellow : style.dim;
   const fields = action === 'update' ? ` (${outcome.changes.map((c) => c.field).join(', ')})` : '';
   return `${paint(word)}${fields}`;
 }

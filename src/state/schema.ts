@@ -16,7 +16,8 @@ export type Secret = z.infer<typeof SecretSchema>;
  */
 export const ResourceRecordSchema = z
   .object({
-    status: z.enum(['pending', 'created', 'adopted', 'updated', 'unchanged']),
+    /** `disabling`: teardown disabled it (CloudFront) and the next teardown deletes it. */
+    status: z.enum(['pending', 'created', 'adopted', 'updated', 'unchanged', 'disabling']),
     owned: z.boolean(),
     outputs: z.record(z.string(), z.unknown()),
     intent: z.record(z.string(), z.unknown()).optional(),

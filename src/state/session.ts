@@ -69,6 +69,21 @@ export class StateSession {
     await this.store.save(this.state);
   }
 
+  /** teardown: the resource is removed (or was already gone); its record, secret included, goes. */
+  async forget(id: string): Promise<void> {
+    if (!(id in this.state.resources)) return;
+    delete this.state.resources[id];
+    await this.store.save(this.state);
+  }
+
+  /** teardown: AWS is still removing it (a distribution being disabled); the next teardown finishes. */
+  async markDisabling(id: string): Promise<void> {
+    const record = this.record(id);
+    if (!record || record.status === 'disabling') return;
+    this.state.resources[id] = { ...record, status: 'disabling', updatedAt: new Date().toISOString() };
+    await this.store.save(this.state);
+  }
+
   async save(): Promise<void> {
     await this.store.save(this.state);
   }

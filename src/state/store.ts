@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { HmError } from '../errors.js';
 import { STATE_VERSION, type State, StateSchema } from './schema.js';
 
@@ -56,8 +56,7 @@ export class StateStore {
 
   /** The path as the user would type it, for messages. */
   get displayPath(): string {
-    const rel = relative(this.cwd, this.path);
-    return rel.startsWith('..') ? this.path : rel;
+    return this.display(this.path);
   }
 
   private get lockPath(): string {
@@ -200,6 +199,51 @@ export class StateStore {
     } catch {
       return undefined;
     }
+  }
+
+  /** The name an environment's state gets once it is torn down: `<env>.destroyed-<time>.json`. */
+  archivePath(now: Date = new Date(), attempt = 0): string {
+    const stamp = now.toISOString().replace(/[:.]/g, '-');
+    return join(dirname(this.path), `${basename(this.path, '.json')}.destroyed-${stamp}${attempt > 0 ? `-${attempt}` : ''}.json`);
+  }
+
+  /**
+   * After a teardown: saves `state` one last time without any secret, then moves the file
+   * aside (same folder, so the rename is atomic). Returns the new path.
+   */
+  async archive(state: State, now: Date = new Date()): Promise<string> {
+    const resources = Object.fromEntries(Object.entries(state.resources).map(([id, { secret: _secret, ...record }]) => [id, record]));
+    await this.save({ ...state, resources });
+    await this.queue;
+    // Never over an earlier archive: two teardowns in one millisecond get distinct names.
+    for (let attempt = 0; ; attempt += 1) {
+      const target = this.archivePath(now, attempt);
+      const taken = await stat(target).then(
+        () => true,
+        () => false,
+      );
+      if (taken) continue;
+      await rename(this.path, target);
+      return target;
+    }
+  }
+
+  /** Earlier teardowns of this state file, newest first (their archived names). */
+  async archives(): Promise<string[]> {
+    const prefix = `${basename(this.path, '.json')}.destroyed-`;
+    try {
+      const names = (await readdir(dirname(this.path))).filter((n) => n.startsWith(prefix) && n.endsWith('.json'));
+      return names.sort().reverse().map((n) => join(dirname(this.path), n));
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  /** A path as the user would type it, for messages. */
+  display(path: string): string {
+    const rel = relative(this.cwd, path);
+    return rel.startsWith('..') ? path : rel;
   }
 
   private locked(holder: LockHolder | undefined): HmError {

@@ -1,8 +1,8 @@
-import { type BucketLocationConstraint, CreateBucketCommand, DeleteBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { type BucketLocationConstraint, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, HeadBucketCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { httpStatus, isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
-import type { Step } from './types.js';
+import type { Step, StepContext } from './types.js';
 
 export interface BucketOutputs {
   name: string;
@@ -96,17 +96,68 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
 
   outputs: (_ctx, observed) => bucketOutputs(observed.name, observed.region),
 
+  /** A bucket holding objects (any version) is removed only with --force, which empties it first. */
+  async checkDestroy(ctx, recorded) {
+    if (ctx.flags.force) return undefined;
+    const held = await objectVersions(ctx.aws.s3(), recorded.name, 1);
+    if (held === undefined || held.length === 0) return undefined;
+    return `bucket ${recorded.name} still holds objects: pass --force to delete every object version with it, or empty it yourself (or keep it by moving its uploads elsewhere first)`;
+  },
+
   async destroy(ctx, recorded) {
+    if (ctx.flags.force) await emptyBucket(ctx, recorded.name);
     try {
       await ctx.aws.s3().send(new DeleteBucketCommand({ Bucket: recorded.name }));
     } catch (err) {
       if (isAwsError(err, 'NoSuchBucket')) return;
       if (isAwsError(err, 'BucketNotEmpty')) {
         throw new HmError('BUCKET_NOT_EMPTY', `bucket ${recorded.name} still holds objects`, 'user', {
-          hint: 'Empty it first (teardown --force deletes every object version), or keep the bucket.',
+          hint: 'Something uploaded while teardown ran, or teardown ran without --force. Re-run with --force to delete every object version, or keep the bucket.',
         });
       }
       throw toHmError(err, `delete bucket ${recorded.name}`);
     }
   },
 };
+
+/** Up to `max` object versions and delete markers of a bucket; undefined when the bucket is gone. */
+async function objectVersions(s3: S3Client, bucket: string, max: number): Promise<Array<{ Key: string; VersionId?: string }> | undefined> {
+  try {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: max }));
+    return [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
+      .filter((v) => v.Key !== undefined)
+      .slice(0, max)
+      .map((v) => ({ Key: v.Key as string, ...(v.VersionId !== undefined ? { VersionId: v.VersionId } : {}) }));
+  } catch (err) {
+    if (isAwsError(err, 'NoSuchBucket')) return undefined;
+    throw toHmError(err, `list the objects in bucket ${bucket}`);
+  }
+}
+
+/**
+ * Deletes every object version and delete marker, 1000 per request (the DeleteObjects limit),
+ * reading the first page again after each batch, so it resumes cleanly after an interruption.
+ */
+async function emptyBucket(ctx: StepContext, bucket: string): Promise<void> {
+  const s3 = ctx.aws.s3();
+  let deleted = 0;
+  for (;;) {
+    const batch = await objectVersions(s3, bucket, 1000);
+    if (batch === undefined || batch.length === 0) return;
+    let errors;
+    try {
+      ({ Errors: errors } = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })));
+    } catch (err) {
+      if (isAwsError(err, 'NoSuchBucket')) return;
+      throw toHmError(err, `delete objects in bucket ${bucket}`);
+    }
+    if (errors && errors.length > 0) {
+      const first = errors[0];
+      throw new HmError('BUCKET_EMPTY_FAILED', `could not delete ${errors.length} object version(s) in bucket ${bucket}: ${first?.Key ?? '?'}: ${first?.Code ?? ''} ${first?.Message ?? ''}`.trim(), 'aws', {
+        hint: 'Check that your credentials may s3:DeleteObjectVersion (and that no object lock or legal hold applies), then re-run.',
+      });
+    }
+    deleted += batch.length;
+    ctx.report(`deleted ${deleted.toLocaleString('en-US')} object version${deleted === 1 ? '' : 's'}…`);
+  }
+}

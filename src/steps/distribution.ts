@@ -273,12 +273,16 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
 
   outputs: (ctx, observed) => outputsOf(ctx.config, observed),
 
-  /** Disable, wait until CloudFront has deployed that, then delete with the fresh ETag. */
+  /**
+   * Disable, wait (bounded) until CloudFront has deployed that, then delete with a fresh ETag.
+   * Once disabled the record says `disabling`, so an interrupted or --no-wait teardown finishes
+   * the job next time; the origin access control is removed only after this (the runner's order).
+   */
   async destroy(ctx, recorded) {
     const cf = ctx.aws.cloudfront();
     // Tags do not matter to a removal: none are read.
     let current = await getById(cf, recorded.id, []);
-    if (!current) return;
+    if (!current) return undefined;
     if (current.config.Enabled) {
       ctx.report(`disabling distribution ${recorded.id}`);
       try {
@@ -289,15 +293,25 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
       }
     }
     if (current.status !== 'Deployed') {
-      await waitForDeployment(ctx.aws, recorded.id, { maxWaitSeconds: 45 * 60, onProgress: (s) => ctx.report(`waiting for the disabled distribution to deploy (${s})`) });
+      await ctx.markDisabling();
+      const waitSeconds = ctx.flags.removalWaitSeconds;
+      if (waitSeconds <= 0) return { pending: `CloudFront is disabling distribution ${recorded.id} (usually 5–15 minutes); run teardown again to delete it` };
+      ctx.report(`waiting for CloudFront to deploy the disabled distribution (usually 5–15 minutes)`);
+      await waitForDeployment(ctx.aws, recorded.id, {
+        maxWaitSeconds: waitSeconds,
+        progressEverySeconds: 5,
+        onProgress: (elapsed) => ctx.report(`waiting for CloudFront to deploy the disabled distribution… ${elapsed}`),
+        timeoutHint: 'It stays disabled and CloudFront finishes on its own. Run teardown again later to delete it (--wait-timeout waits longer).',
+      });
       current = (await getById(cf, recorded.id, [])) ?? current;
     }
     try {
       await cf.send(new DeleteDistributionCommand({ Id: recorded.id, IfMatch: current.etag }));
     } catch (err) {
-      if (isAwsError(err, 'NoSuchDistribution')) return;
+      if (isAwsError(err, 'NoSuchDistribution')) return undefined;
       throw toHmError(err, `delete distribution ${recorded.id}`);
     }
+    return undefined;
   },
 };
 
@@ -310,6 +324,8 @@ export interface WaitOptions {
   onProgress?: (elapsed: string) => void;
   progressEverySeconds?: number;
   signal?: AbortSignal;
+  /** What to do after a timeout, when it is not "re-run with --wait". */
+  timeoutHint?: string;
 }
 
 const elapsedText = (ms: number) => {
@@ -339,7 +355,7 @@ export async function waitForDeployment(aws: AwsContext, id: string, options: Wa
     const name = (err as Error).name;
     if (name === 'TimeoutError') {
       throw new HmError('DEPLOY_PENDING', `distribution ${id} is still deploying after ${elapsedText(Date.now() - started)}`, 'aws', {
-        hint: 'CloudFront finishes on its own; nothing needs to be redone. Re-run with --wait to keep waiting.',
+        hint: options.timeoutHint ?? 'CloudFront finishes on its own; nothing needs to be redone. Re-run with --wait to keep waiting.',
         exitCode: ExitCode.pending,
         cause: err,
       });

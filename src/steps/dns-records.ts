@@ -323,29 +323,64 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     };
   },
 
+  /**
+   * Takes out exactly the values this tool added (a merged TXT keeps the user's values) and puts
+   * back what --overwrite-dns replaced. A record none of whose values is ours any more was
+   * changed by hand: it is reported and left, unless --force (and then only a record set this
+   * tool created or replaced; the user's own record sets are never deleted).
+   */
   async destroy(ctx, recorded) {
-    if (recorded.mode !== 'route53' || !recorded.zoneId) return;
+    if (recorded.mode !== 'route53' || !recorded.zoneId) {
+      if (recorded.records.length === 0) return undefined;
+      const names = [...new Set(recorded.records.map((r) => `${r.type} ${r.name}`))];
+      return { kept: [`${recorded.records.length} records you added at your DNS host: remove them there (${names.join(', ')})`] };
+    }
     const zoneId = recorded.zoneId;
     const changes: Route53Change[] = [];
+    const kept: string[] = [];
     const groups = new Map<string, { name: string; type: RecordType }>();
     for (const v of [...recorded.added, ...recorded.replaced]) groups.set(`${v.name}|${v.type}`, { name: v.name, type: v.type });
     for (const { name, type } of groups.values()) {
-      const current = (await setsAt(ctx, zoneId, name)).find((s) => s.type === type && !s.special);
-      const ours = new Set(recorded.added.filter((v) => v.name === name && v.type === type).map((v) => normalizeValue(type, route53Value(v))));
+      let sets: RrSet[];
+      try {
+        sets = await setsAt(ctx, zoneId, name);
+      } catch (err) {
+        // The whole zone is gone, and every record with it.
+        if (err instanceof HmError && isAwsError(err.cause, 'NoSuchHostedZone')) return kept.length > 0 ? { kept } : undefined;
+        throw err;
+      }
+      const current = sets.find((s) => s.type === type && !s.special);
+      const addedHere = recorded.added.filter((v) => v.name === name && v.type === type);
+      const ours = new Set(addedHere.map((v) => normalizeValue(type, route53Value(v))));
       const restore = recorded.replaced.filter((v) => v.name === name && v.type === type).flatMap((v) => v.values);
-      const kept = (current?.raw.ResourceRecords ?? []).filter((r) => !ours.has(normalizeValue(type, r.Value ?? '')));
-      const next = [...kept, ...restore.filter((value) => !kept.some((r) => normalizeValue(type, r.Value ?? '') === normalizeValue(type, value))).map((Value) => ({ Value }))];
+      const present = current?.values.filter((v) => ours.has(v)) ?? [];
+      const removable = addedHere.some((v) => v.createdSet) || restore.length > 0;
+      if (current && ours.size > 0 && present.length === 0) {
+        if (!(ctx.flags.force && removable)) {
+          kept.push(`${type} ${name} was changed since hm-infra wrote it (now ${current.values.join(', ')}): left in place${removable ? '; --force removes it' : ''}`);
+          continue;
+        }
+        ctx.debug(`${type} ${name} was changed by hand; --force removes it`);
+      }
+      const others = ctx.flags.force && removable && present.length === 0 ? [] : (current?.raw.ResourceRecords ?? []).filter((r) => !ours.has(normalizeValue(type, r.Value ?? '')));
+      const back = restore.filter((value) => !others.some((r) => normalizeValue(type, r.Value ?? '') === normalizeValue(type, value))).map((Value) => ({ Value }));
+      const next = [...others, ...back];
+      const unchanged = current !== undefined && next.length === current.values.length && next.every((r) => current.values.includes(normalizeValue(type, r.Value ?? '')));
+      if (unchanged || (!current && next.length === 0)) continue;
       if (current) changes.push({ Action: 'DELETE', ResourceRecordSet: current.raw });
       if (next.length > 0) changes.push({ Action: 'CREATE', ResourceRecordSet: { Name: `${name}.`, Type: type, TTL: current?.ttl ?? DNS_TTL, ResourceRecords: next } });
     }
-    if (changes.length === 0) return;
-    try {
-      const res = await ctx.aws.route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes } }));
-      if (res.ChangeInfo?.Id) await waitInsync(ctx, res.ChangeInfo.Id);
-    } catch (err) {
-      if (isAwsError(err, 'NoSuchHostedZone')) return;
-      throw toHmError(err, `remove DNS records from Route 53 zone ${zoneId}`);
+    if (changes.length > 0) {
+      ctx.report(`removing ${changes.filter((c) => c.Action === 'DELETE').length} record sets from Route 53 zone ${zoneId}`);
+      try {
+        const res = await ctx.aws.route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes } }));
+        if (res.ChangeInfo?.Id) await waitInsync(ctx, res.ChangeInfo.Id);
+      } catch (err) {
+        if (isAwsError(err, 'NoSuchHostedZone')) return kept.length > 0 ? { kept } : undefined;
+        throw toHmError(err, `remove DNS records from Route 53 zone ${zoneId}`);
+      }
     }
+    return kept.length > 0 ? { kept } : undefined;
   },
 };
 

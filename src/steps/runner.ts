@@ -6,8 +6,11 @@ import type { ResourceRecord } from '../state/schema.js';
 import type { StateSession } from '../state/session.js';
 import type { AnyStep, Change, ResultType, RunFlags, Service, StepContext, StepId, StepOutputs } from './types.js';
 
-/** What a step is shown as in a plan or a result. */
-export type StepAction = 'create' | 'update' | 'unchanged' | 'read';
+/**
+ * What a step is shown as in a plan or a result. Teardown: `delete` removed (or found already
+ * gone), `keep` left in place as not ours, `pending` being removed by AWS (next teardown finishes).
+ */
+export type StepAction = 'create' | 'update' | 'unchanged' | 'read' | 'delete' | 'keep' | 'pending';
 
 export interface StepOutcome {
   id: StepId;
@@ -20,6 +23,8 @@ export interface StepOutcome {
   changes: Change[];
   error?: HmError;
   skippedBecause?: string;
+  /** Teardown: what was left in place and why, or what AWS is still doing. */
+  notes?: string[];
   durationMs: number;
 }
 
@@ -102,37 +107,24 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
   const outputs: Record<string, unknown> = {};
   /** Steps whose resource does not exist yet (plan mode): dependents cannot be read either. */
   const absent = new Set<StepId>();
-  const outcomes = new Map<StepId, StepOutcome>();
-  const running = new Map<StepId, Promise<void>>();
-  let stopped = false;
 
   const records = (): Record<string, ResourceRecord> => options.session?.state.resources ?? options.records ?? {};
 
-  const contextFor = (step: AnyStep): StepContext => ({
-    config: options.config,
-    mode: options.mode,
-    flags: { overwriteDns: options.flags?.overwriteDns === true, rotateKey: options.flags?.rotateKey === true },
-    recorded: records()[step.id],
-    recordedAccountId: options.session?.state.accountId ?? options.recordedAccountId ?? null,
-    get aws(): AwsContext {
-      if (!options.aws) throw new HmError('OFFLINE', `step ${step.id} tried to call AWS in offline mode`, 'internal');
-      return options.aws;
-    },
-    output: (id) => {
-      if (!(id in outputs)) throw new HmError('MISSING_OUTPUT', `step ${step.id} needs the outputs of ${String(id)}, which has not run`, 'internal');
-      return outputs[id as string] as never;
-    },
-    report: (message) => emit({ type: 'report', id: step.id, message }),
-    debug: (message) => emit({ type: 'debug', id: step.id, message }),
-    intend: async (data) => {
-      if (options.mode !== 'apply' || !options.session) throw new HmError('RUNNER_MISUSE', `step ${step.id} wrote an intent in plan mode`, 'internal');
-      await options.session.intend(step.id, data);
-    },
-    saveSecret: async (secret) => {
-      if (options.mode !== 'apply' || !options.session) throw new HmError('RUNNER_MISUSE', `step ${step.id} saved a secret in plan mode`, 'internal');
-      await options.session.saveSecret(step.id, secret);
-    },
-  });
+  const contextFor = (step: AnyStep): StepContext =>
+    stepContext(step, {
+      mode: options.mode,
+      config: options.config,
+      flags: options.flags,
+      aws: options.aws,
+      session: options.session,
+      records: records(),
+      recordedAccountId: options.session?.state.accountId ?? options.recordedAccountId ?? null,
+      output: (id) => {
+        if (!(id in outputs)) throw new HmError('MISSING_OUTPUT', `step ${step.id} needs the outputs of ${id}, which has not run`, 'internal');
+        return outputs[id];
+      },
+      emit,
+    });
 
   const execute = async (step: AnyStep): Promise<StepOutcome> => {
     const ctx = contextFor(step);
@@ -163,53 +155,17 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
     return { ...base, status: 'done', action, result: result.type, changes, durationMs: Date.now() - started };
   };
 
-  const finish = (step: AnyStep, outcome: StepOutcome): void => {
-    outcomes.set(step.id, outcome);
-    emit({ type: outcome.status === 'done' ? 'done' : 'failed', outcome } as RunEvent);
-  };
-
-  const isDone = (id: StepId) => outcomes.get(id)?.status === 'done';
-  await new Promise<void>((resolveAll) => {
-    const start = (step: AnyStep): void => {
-      emit({ type: 'start', id: step.id, title: step.title });
-      const started = Date.now();
-      const promise = execute(step)
-        .then(
-          (outcome) => finish(step, outcome),
-          (err: unknown) => {
-            stopped = true;
-            const error = toHmError(err, `complete step "${step.title}"`);
-            finish(step, { id: step.id, title: step.title, service: step.service, status: 'failed', changes: [], error, durationMs: Date.now() - started });
-          },
-        )
-        .then(() => {
-          running.delete(step.id);
-          tick();
-        });
-      running.set(step.id, promise);
-    };
-    const tick = (): void => {
-      if (options.signal?.aborted) stopped = true;
-      if (!stopped) {
-        for (const step of ordered) {
-          if (outcomes.has(step.id) || running.has(step.id)) continue;
-          if (step.dependsOn.every(isDone)) start(step);
-        }
-      }
-      if (running.size === 0) resolveAll();
-    };
-    options.signal?.addEventListener('abort', tick, { once: true });
-    tick();
+  const outcomes = await schedule(ordered, {
+    waitsFor: (step) => step.dependsOn,
+    releases: (outcome) => outcome.status === 'done',
+    execute,
+    signal: options.signal,
+    emit,
+    skipReason: (step, ended) => {
+      const failedDep = step.dependsOn.find((dep) => ended.get(dep)?.status !== 'done');
+      return failedDep ? `"${failedDep}" did not complete` : 'an earlier step failed';
+    },
   });
-
-  for (const step of ordered) {
-    if (outcomes.has(step.id)) continue;
-    const failedDep = step.dependsOn.find((dep) => outcomes.get(dep)?.status !== 'done');
-    const reason = options.signal?.aborted ? 'the run was interrupted' : failedDep ? `"${failedDep}" did not complete` : 'an earlier step failed';
-    const outcome: StepOutcome = { id: step.id, title: step.title, service: step.service, status: 'skipped', changes: [], skippedBecause: reason, durationMs: 0 };
-    outcomes.set(step.id, outcome);
-    emit({ type: 'skipped', outcome });
-  }
 
   const list = ordered.map((step) => outcomes.get(step.id) as StepOutcome);
   return {
@@ -218,4 +174,292 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
     outcomes: list,
     outputs: outputs as Partial<StepOutputs>,
   };
+}
+
+interface ContextParts {
+  mode: StepContext['mode'];
+  config: Config;
+  flags: Partial<RunFlags> | undefined;
+  aws: AwsContext | undefined;
+  session: StateSession | undefined;
+  records: Record<string, ResourceRecord>;
+  recordedAccountId: string | null;
+  output(id: string): unknown;
+  emit(event: RunEvent): void;
+}
+
+/** The context a step runs with; state writes go through the session, and only in the modes that write. */
+function stepContext(step: AnyStep, parts: ContextParts): StepContext {
+  const sessionFor = (what: string, mode: StepContext['mode']): StateSession => {
+    if (parts.mode !== mode || !parts.session) throw new HmError('RUNNER_MISUSE', `step ${step.id} ${what} in ${parts.mode} mode`, 'internal');
+    return parts.session;
+  };
+  return {
+    config: parts.config,
+    mode: parts.mode,
+    flags: {
+      overwriteDns: parts.flags?.overwriteDns === true,
+      rotateKey: parts.flags?.rotateKey === true,
+      force: parts.flags?.force === true,
+      removalWaitSeconds: parts.flags?.removalWaitSeconds ?? 30 * 60,
+    },
+    recorded: parts.records[step.id],
+    recordedAccountId: parts.recordedAccountId,
+    get aws(): AwsContext {
+      if (!parts.aws) throw new HmError('OFFLINE', `step ${step.id} tried to call AWS in offline mode`, 'internal');
+      return parts.aws;
+    },
+    output: (id) => parts.output(id as string) as never,
+    report: (message) => parts.emit({ type: 'report', id: step.id, message }),
+    debug: (message) => parts.emit({ type: 'debug', id: step.id, message }),
+    intend: (data) => sessionFor('wrote an intent', 'apply').intend(step.id, data),
+    saveSecret: (secret) => sessionFor('saved a secret', 'apply').saveSecret(step.id, secret),
+    markDisabling: () => sessionFor('marked a removal', 'destroy').markDisabling(step.id),
+  };
+}
+
+interface Schedule {
+  /** Steps that must have ended (and released) before this one may start. */
+  waitsFor(step: AnyStep): readonly StepId[];
+  /** Whether an ended step lets the steps waiting for it start. */
+  releases(outcome: StepOutcome): boolean;
+  execute(step: AnyStep): Promise<StepOutcome>;
+  signal: AbortSignal | undefined;
+  emit(event: RunEvent): void;
+  /** Why a step never started, when the run was not interrupted. */
+  skipReason(step: AnyStep, ended: ReadonlyMap<StepId, StepOutcome>): string;
+}
+
+/**
+ * Starts each step the moment everything it waits for has released it, so independent steps
+ * run at once. After the first failure (or an abort) no new step starts; running ones finish.
+ * Every step ends with an outcome: done, failed, or skipped with the reason.
+ */
+async function schedule(ordered: readonly AnyStep[], plan: Schedule): Promise<Map<StepId, StepOutcome>> {
+  const outcomes = new Map<StepId, StepOutcome>();
+  const running = new Map<StepId, Promise<void>>();
+  let stopped = false;
+  const finish = (outcome: StepOutcome): void => {
+    outcomes.set(outcome.id, outcome);
+    plan.emit({ type: outcome.status === 'done' ? 'done' : 'failed', outcome } as RunEvent);
+  };
+  const released = (id: StepId) => {
+    const outcome = outcomes.get(id);
+    return outcome !== undefined && plan.releases(outcome);
+  };
+  await new Promise<void>((resolveAll) => {
+    const start = (step: AnyStep): void => {
+      plan.emit({ type: 'start', id: step.id, title: step.title });
+      const started = Date.now();
+      const promise = plan
+        .execute(step)
+        .then(finish, (err: unknown) => {
+          stopped = true;
+          const error = toHmError(err, `complete step "${step.title}"`);
+          finish({ id: step.id, title: step.title, service: step.service, status: 'failed', changes: [], error, durationMs: Date.now() - started });
+        })
+        .then(() => {
+          running.delete(step.id);
+          tick();
+        });
+      running.set(step.id, promise);
+    };
+    const tick = (): void => {
+      if (plan.signal?.aborted) stopped = true;
+      if (!stopped) {
+        for (const step of ordered) {
+          if (outcomes.has(step.id) || running.has(step.id)) continue;
+          if (plan.waitsFor(step).every(released)) start(step);
+        }
+      }
+      if (running.size === 0) resolveAll();
+    };
+    plan.signal?.addEventListener('abort', tick, { once: true });
+    tick();
+  });
+  for (const step of ordered) {
+    if (outcomes.has(step.id)) continue;
+    const reason = plan.signal?.aborted ? 'the run was interrupted' : plan.skipReason(step, outcomes);
+    const outcome: StepOutcome = { id: step.id, title: step.title, service: step.service, status: 'skipped', changes: [], skippedBecause: reason, durationMs: 0 };
+    outcomes.set(step.id, outcome);
+    plan.emit({ type: 'skipped', outcome });
+  }
+  return outcomes;
+}
+
+/** What teardown does with a recorded resource. */
+export type Removal =
+  /** Ours: remove it. */
+  | 'remove'
+  /** It existed before this tool found it: leave it (unless --include-adopted). */
+  | 'keep'
+  /** A create was interrupted before its answer was saved: remove it if it exists. */
+  | 'find';
+
+export interface RemovalItem {
+  step: AnyStep;
+  removal: Removal;
+  record: ResourceRecord;
+}
+
+/**
+ * The recorded resources teardown deals with, dependents first (the reverse of the graph),
+ * and for each step the recorded steps that must be removed before it: every step that
+ * depends on it, directly or through steps state holds nothing of.
+ */
+export function removalPlan(steps: readonly AnyStep[], records: Record<string, ResourceRecord>, includeAdopted: boolean): { items: RemovalItem[]; waitsFor: Map<StepId, StepId[]> } {
+  const ordered = orderSteps(steps);
+  const items: RemovalItem[] = [];
+  for (const step of [...ordered].reverse()) {
+    const record = records[step.id];
+    if (!record || step.readOnly) continue;
+    const removal: Removal = record.status === 'pending' ? 'find' : record.owned || includeAdopted ? 'remove' : 'keep';
+    items.push({ step, removal, record });
+  }
+  const dependents = new Map<StepId, StepId[]>(ordered.map((s) => [s.id, []]));
+  for (const step of ordered) for (const dep of step.dependsOn) dependents.get(dep)?.push(step.id);
+  const included = new Set(items.map((i) => i.step.id));
+  const waitsFor = new Map<StepId, StepId[]>();
+  for (const { step } of items) {
+    const seen = new Set<StepId>();
+    const visit = (id: StepId) => {
+      for (const next of dependents.get(id) ?? []) {
+        if (seen.has(next)) continue;
+        seen.add(next);
+        visit(next);
+      }
+    };
+    visit(step.id);
+    waitsFor.set(step.id, [...seen].filter((id) => included.has(id)));
+  }
+  return { items, waitsFor };
+}
+
+export interface DestroyOptions {
+  config: Config;
+  flags?: Partial<RunFlags>;
+  aws: AwsContext;
+  session: StateSession;
+  /** --include-adopted: also remove what existed before this tool found it. */
+  includeAdopted: boolean;
+  /** Stops starting removals (Ctrl-C); running ones finish and are saved. */
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+}
+
+export interface DestroyResult {
+  /** No removal failed (with `pending`, some wait for the next teardown). */
+  ok: boolean;
+  aborted: boolean;
+  /** AWS is still removing something (a distribution being disabled): run teardown again. */
+  pending: boolean;
+  outcomes: StepOutcome[];
+}
+
+/**
+ * Teardown: removes what the state says this tool created, dependents first, independent
+ * ones at once. Each removal is saved as it finishes (the record goes, secret included), so
+ * an interrupted teardown resumes where it stopped.
+ */
+export async function runDestroy(steps: readonly AnyStep[], options: DestroyOptions): Promise<DestroyResult> {
+  const { session } = options;
+  const { items, waitsFor } = removalPlan(steps, session.state.resources, options.includeAdopted);
+  const itemOf = new Map(items.map((i) => [i.step.id, i]));
+  const emit = options.onEvent ?? (() => undefined);
+  const titleOf = (id: StepId) => itemOf.get(id)?.step.title ?? id;
+
+  const execute = async (step: AnyStep): Promise<StepOutcome> => {
+    const item = itemOf.get(step.id) as RemovalItem;
+    const started = Date.now();
+    const done = (action: StepAction, notes: string[] = []): StepOutcome => ({
+      id: step.id,
+      title: step.title,
+      service: step.service,
+      status: 'done',
+      action,
+      changes: [],
+      ...(notes.length > 0 ? { notes } : {}),
+      durationMs: Date.now() - started,
+    });
+    if (item.removal === 'keep') {
+      ctx(step).debug('it existed before hm-infra found it; --include-adopted removes it');
+      return done('keep', ['existed before hm-infra: left in place (--include-adopted removes it)']);
+    }
+    const context = ctx(step);
+    let outputs = item.record.outputs;
+    if (item.removal === 'find') {
+      const observed = await step.read(context);
+      if (observed === undefined) {
+        context.debug('an interrupted create left nothing behind');
+        await session.forget(step.id);
+        return done('delete', ['an interrupted create had left nothing behind']);
+      }
+      outputs = step.outputs(context, observed) as Record<string, unknown>;
+    }
+    const result = (await step.destroy(context, outputs)) ?? {};
+    if (result.pending !== undefined) return done('pending', [result.pending]);
+    await session.forget(step.id);
+    return done('delete', result.kept ?? []);
+  };
+
+  const ctx = (step: AnyStep): StepContext => destroyContext(step, options, emit);
+
+  const ordered = items.map((i) => i.step);
+  const outcomes = await schedule(ordered, {
+    waitsFor: (step) => waitsFor.get(step.id) ?? [],
+    releases: (outcome) => outcome.status === 'done' && outcome.action !== 'pending',
+    execute,
+    signal: options.signal,
+    emit,
+    skipReason: (step, ended) => {
+      const blocking = (waitsFor.get(step.id) ?? []).map((id) => ended.get(id)).find((o) => o !== undefined && (o.status !== 'done' || o.action === 'pending'));
+      if (blocking?.action === 'pending') return `waits until the ${titleOf(blocking.id)} is gone: run teardown again`;
+      if (blocking) return `the ${titleOf(blocking.id)} was not removed`;
+      return 'an earlier removal failed';
+    },
+  });
+  const list = ordered.map((step) => outcomes.get(step.id) as StepOutcome);
+  return {
+    ok: list.every((o) => o.status !== 'failed'),
+    aborted: options.signal?.aborted === true,
+    pending: list.some((o) => o.action === 'pending'),
+    outcomes: list,
+  };
+}
+
+/** A removal's context: what it needs of its dependencies (the bucket's name) is in their records. */
+function destroyContext(step: AnyStep, options: Omit<DestroyOptions, 'signal' | 'onEvent'>, emit: (event: RunEvent) => void): StepContext {
+  const { session } = options;
+  return stepContext(step, {
+    mode: 'destroy',
+    config: options.config,
+    flags: options.flags,
+    aws: options.aws,
+    session,
+    records: session.state.resources,
+    recordedAccountId: session.state.accountId,
+    output: (id) => {
+      const record = session.state.resources[id];
+      if (!record) throw new HmError('MISSING_OUTPUT', `removing ${step.id} needs the recorded outputs of ${id}, which state no longer has`, 'internal');
+      return record.outputs;
+    },
+    emit,
+  });
+}
+
+/**
+ * Why teardown must not start (a bucket holding objects without --force): every removal's
+ * own check, run at once before anything is removed. Only resources that would be removed count.
+ */
+export async function removalBlockers(steps: readonly AnyStep[], options: Omit<DestroyOptions, 'signal' | 'onEvent'>): Promise<Array<{ id: StepId; title: string; problem: string }>> {
+  const { session } = options;
+  const { items } = removalPlan(steps, session.state.resources, options.includeAdopted);
+  const checks = items
+    .filter((i) => i.removal === 'remove' && i.step.checkDestroy !== undefined)
+    .map(async ({ step, record }) => {
+      const context = destroyContext(step, options, () => undefined);
+      const problem = await step.checkDestroy?.(context, record.outputs);
+      return problem === undefined ? [] : [{ id: step.id, title: step.title, problem }];
+    });
+  return (await Promise.all(checks)).flat();
 }

@@ -38,12 +38,24 @@ export interface RunFlags {
   overwriteDns: boolean;
   /** Replace the app user's access key (and keys state does not know) with a new one. */
   rotateKey: boolean;
+  /** teardown --force: empty the bucket of every object version; remove DNS records changed by hand. */
+  force: boolean;
+  /** teardown: how long to wait for CloudFront to deploy a disabled distribution; 0 is --no-wait. */
+  removalWaitSeconds: number;
+}
+
+/** How a removal ended, when it did more or less than remove everything. */
+export interface DestroyResult {
+  /** What was deliberately left in place, in words (a DNS record changed by hand since). */
+  kept?: string[];
+  /** The removal is under way at AWS (a distribution being disabled): the next teardown finishes it. */
+  pending?: string;
 }
 
 /** What a step may use. Steps never print or exit: they report here and throw HmError. */
 export interface StepContext {
   readonly config: Config;
-  readonly mode: 'apply' | 'plan';
+  readonly mode: 'apply' | 'plan' | 'destroy';
   readonly flags: RunFlags;
   /** This step's record from the state file, if any. */
   readonly recorded: ResourceRecord | undefined;
@@ -61,6 +73,8 @@ export interface StepContext {
   intend(data: Record<string, unknown>): Promise<void>;
   /** Saves a secret AWS shows only once straight to state (never to outputs, logs or reports). */
   saveSecret(secret: Secret): Promise<void>;
+  /** teardown: records that a removal has started at AWS and must be finished later (status `disabling`). */
+  markDisabling(): Promise<void>;
 }
 
 /**
@@ -84,7 +98,16 @@ export interface Step<Obs = unknown, Out extends object = object> {
   apply(ctx: StepContext, observed: Obs | undefined, changes: Change[]): Promise<StepResult<Out>>;
   /** The outputs of a resource that exists as observed (used when nothing changes). */
   outputs(ctx: StepContext, observed: Obs): Out;
-  destroy(ctx: StepContext, recorded: Out): Promise<void>;
+  /**
+   * Removes what this tool made (only called for owned resources, or adopted ones with
+   * --include-adopted); a resource already gone counts as removed.
+   */
+  destroy(ctx: StepContext, recorded: Out): Promise<DestroyResult | void>;
+  /**
+   * Why teardown must not start at all (a bucket holding objects without --force), checked for
+   * every resource before the first removal; undefined when nothing is in the way.
+   */
+  checkDestroy?(ctx: StepContext, recorded: Out): Promise<string | undefined>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

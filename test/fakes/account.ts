@@ -114,6 +114,37 @@ export class FakeAccount {
     return outcome.value;
   }
 
+  /** Puts an object as an upload would (a new version when versioning is on). */
+  putObject(bucketName: string, key: string, body = ''): void {
+    const bucket = this.buckets.get(bucketName);
+    if (!bucket) throw new Error(`no bucket ${bucketName}`);
+    const versions = bucket.objects.get(key) ?? [];
+    if (bucket.versioning === 'Enabled') versions.unshift({ versionId: `v${++this.versionSeq}`, isDeleteMarker: false, body });
+    else versions.splice(0, versions.length, ...versions.filter((v) => v.versionId !== 'null'), { versionId: 'null', isDeleteMarker: false, body });
+    bucket.objects.set(key, versions);
+  }
+
+  /** Object versions and delete markers in a bucket, counted together. */
+  versionCount(bucketName: string): number {
+    return [...(this.buckets.get(bucketName)?.objects.values() ?? [])].reduce((n, versions) => n + versions.length, 0);
+  }
+
+  private versionSeq = 0;
+
+  /** Removes one version, or (no version id) adds a delete marker / removes the unversioned object. */
+  private deleteObject(bucket: FakeBucket, key: string, versionId: string | undefined): void {
+    const versions = bucket.objects.get(key) ?? [];
+    if (versionId !== undefined) {
+      const rest = versions.filter((v) => v.versionId !== versionId);
+      if (rest.length > 0) bucket.objects.set(key, rest);
+      else bucket.objects.delete(key);
+    } else if (bucket.versioning === 'Enabled') {
+      bucket.objects.set(key, [{ versionId: `v${++this.versionSeq}`, isDeleteMarker: true, body: '' }, ...versions]);
+    } else {
+      bucket.objects.delete(key);
+    }
+  }
+
   // ── S3 ────────────────────────────────────────────────────────────────────────────────
   private bucket(input: Record<string, unknown>): FakeBucket {
     const bucket = this.buckets.get(String(input['Bucket']));
@@ -165,6 +196,38 @@ export class FakeAccount {
       const bucket = this.bucket(input);
       if (bucket.objects.size > 0) throw awsError('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty');
       this.buckets.delete(bucket.name);
+      return {};
+    },
+    's3:PutObject': (input) => {
+      this.putObject(this.bucket(input).name, String(input['Key']), String(input['Body'] ?? ''));
+      return {};
+    },
+    // Keys in order, each key's versions newest first; MaxKeys counts versions and markers together.
+    's3:ListObjectVersions': (input) => {
+      const bucket = this.bucket(input);
+      const max = Number(input['MaxKeys'] ?? 1000);
+      const all = [...bucket.objects.keys()].sort().flatMap((key) => (bucket.objects.get(key) ?? []).map((v, i) => ({ key, v, latest: i === 0 })));
+      const page = all.slice(0, max);
+      const truncated = all.length > max;
+      const last = page[page.length - 1];
+      return {
+        Versions: page.filter((e) => !e.v.isDeleteMarker).map((e) => ({ Key: e.key, VersionId: e.v.versionId, IsLatest: e.latest, Size: e.v.body.length })),
+        DeleteMarkers: page.filter((e) => e.v.isDeleteMarker).map((e) => ({ Key: e.key, VersionId: e.v.versionId, IsLatest: e.latest })),
+        IsTruncated: truncated,
+        ...(truncated && last ? { NextKeyMarker: last.key, NextVersionIdMarker: last.v.versionId } : {}),
+      };
+    },
+    's3:DeleteObjects': (input) => {
+      const bucket = this.bucket(input);
+      const del = input['Delete'] as { Objects?: Array<{ Key: string; VersionId?: string }>; Quiet?: boolean };
+      const objects = del.Objects ?? [];
+      if (objects.length === 0 || objects.length > 1000) throw awsError('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema');
+      for (const o of objects) this.deleteObject(bucket, o.Key, o.VersionId);
+      return del.Quiet ? { Errors: [] } : { Deleted: objects.map((o) => ({ Key: o.Key, VersionId: o.VersionId })) };
+    },
+    's3:DeleteObject': (input) => {
+      const bucket = this.bucket(input);
+      this.deleteObject(bucket, String(input['Key']), input['VersionId'] === undefined ? undefined : String(input['VersionId']));
       return {};
     },
     's3:GetBucketVersioning': (input) => {

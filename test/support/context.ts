@@ -12,11 +12,12 @@ export interface TestContext extends StepContext {
   reports: string[];
   intents: Array<Record<string, unknown>>;
   secrets: Secret[];
+  disabling: number;
 }
 
 /** A step context as the runner would build it, with the given dependency outputs. */
 export function givenStepContext(
-  options: { config?: Config; outputs?: Partial<StepOutputs>; recorded?: ResourceRecord; accountId?: string | null; flags?: Partial<RunFlags> } = {},
+  options: { config?: Config; outputs?: Partial<StepOutputs>; recorded?: ResourceRecord; accountId?: string | null; flags?: Partial<RunFlags>; mode?: StepContext['mode'] } = {},
 ): TestContext {
   const config = options.config ?? givenConfig();
   const aws = new AwsContext({ region: config.region });
@@ -24,10 +25,15 @@ export function givenStepContext(
   const intents: Array<Record<string, unknown>> = [];
   const secrets: Secret[] = [];
   const outputs = options.outputs ?? {};
-  return {
+  const ctx: TestContext = {
     config,
-    mode: 'apply',
-    flags: { overwriteDns: options.flags?.overwriteDns === true, rotateKey: options.flags?.rotateKey === true },
+    mode: options.mode ?? 'apply',
+    flags: {
+      overwriteDns: options.flags?.overwriteDns === true,
+      rotateKey: options.flags?.rotateKey === true,
+      force: options.flags?.force === true,
+      removalWaitSeconds: options.flags?.removalWaitSeconds ?? 30 * 60,
+    },
     recorded: options.recorded,
     recordedAccountId: options.accountId ?? null,
     aws,
@@ -44,10 +50,15 @@ export function givenStepContext(
     saveSecret: async (secret) => {
       secrets.push(secret);
     },
+    markDisabling: async () => {
+      ctx.disabling += 1;
+    },
     reports,
     intents,
     secrets,
+    disabling: 0,
   };
+  return ctx;
 }
 
 /** What the runner does with one step: read, plan, apply only when something differs. */
