@@ -121,6 +121,15 @@ function program(io: Io, setCode: (code: number) => void): Command {
     });
 
   root
+    .command('status')
+    .description('compare every recorded resource with what exists now: in sync, drifted, missing or pending (read-only; exit 4 on drift)')
+    .addHelpText('after', '\nExamples:\n  $ hm-infra status --env prod\n  $ hm-infra status --env prod --json')
+    .action(async (_opts: object, cmd: Command) => {
+      const { runStatus } = await import('./commands/status.js');
+      setCode(await runStatus(globalsOf(cmd), io));
+    });
+
+  root
     .command('teardown')
     .description('remove what hm-infra created for this environment, dependents first; safe to interrupt and re-run')
     .option('--dry-run', 'show what would be removed and what kept, and change nothing')

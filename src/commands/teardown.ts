@@ -66,6 +66,8 @@ export async function runTeardown(globals: GlobalOptions, flags: TeardownFlags, 
   if (problems.length > 0) throw inputError(problems.join('\n'));
   const dryRun = flags.dryRun === true;
   const store = storeFor(globals, io);
+  // Looked at before the lock, which would create the state folder for a mistyped --env.
+  if (!(await store.load())) return nothingRecorded(store, globals, io);
   if (!dryRun) await store.lock('teardown');
   try {
     const state = await store.load();

@@ -22,7 +22,7 @@ export function identify(id: string, outputs: Record<string, unknown>): string {
     const added = Array.isArray(outputs['added']) ? outputs['added'].length : 0;
     return outputs['mode'] === 'route53' ? `${added} record value${added === 1 ? '' : 's'} in Route 53 zone ${text('zoneId') ?? '?'}` : 'records at your DNS host (listed after removal)';
   }
-  if (id === 'bucket-settings') return 'go with the bucket';
+  if (id === 'bucket-settings') return 'removed with the bucket';
   if (id === 'bucket-policy') return 'the CDN statements of the bucket policy';
   if (id === 'email-mail-from') return `MAIL FROM ${text('domain') ?? ''}`.trim();
   if (id === 'access-key') return `${text('accessKeyId') ?? '?'} of ${text('userName') ?? '?'}`;

@@ -14,6 +14,8 @@ export interface AccessKeyOutputs {
   verified: boolean;
   /** Keys a rotation replaced that are deleted once the new key works. */
   retiring: string[];
+  /** Someone deactivated the key: the app cannot use it (status reports it; --rotate-key replaces it). */
+  inactive?: boolean;
 }
 
 declare module './types.js' {
@@ -233,6 +235,7 @@ export function makeAccessKeyStep(options: { dependsOn: StepId[]; timing?: KeyCh
       createdAt: observed.current?.createdAt ?? null,
       verified: observed.verified,
       retiring: observed.retiring,
+      ...(observed.current?.status === 'Inactive' ? { inactive: true } : {}),
     }),
 
     async destroy(ctx, recorded) {

@@ -58,6 +58,11 @@ export interface RunOptions {
   /** Stops scheduling new steps (Ctrl-C); running steps finish and are saved. */
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /**
+   * `status` (plan mode): check every step even after one fails, and read a step whose
+   * dependency is missing with that dependency's recorded outputs (the names it had).
+   */
+  survey?: boolean;
 }
 
 /**
@@ -120,18 +125,36 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
       records: records(),
       recordedAccountId: options.session?.state.accountId ?? options.recordedAccountId ?? null,
       output: (id) => {
-        if (!(id in outputs)) throw new HmError('MISSING_OUTPUT', `step ${step.id} needs the outputs of ${id}, which has not run`, 'internal');
-        return outputs[id];
+        if (id in outputs) return outputs[id];
+        if (recordedInstead(id)) return records()[id]?.outputs;
+        throw new HmError('MISSING_OUTPUT', `step ${step.id} needs the outputs of ${id}, which has not run`, 'internal');
       },
       emit,
     });
+  /** In a survey, a missing dependency is stood in for by what state recorded of it. */
+  const recordedInstead = (id: StepId) => options.survey === true && absent.has(id) && Object.keys(records()[id]?.outputs ?? {}).length > 0;
+
+  /**
+   * In a survey, a step read with a missing dependency's recorded outputs that cannot be read
+   * (bucket settings of a deleted bucket) is missing along with it.
+   */
+  const readFor = async (step: AnyStep, ctx: StepContext) => {
+    const standIn = step.dependsOn.find((dep) => recordedInstead(dep));
+    if (standIn === undefined) return step.read(ctx);
+    try {
+      return await step.read(ctx);
+    } catch (err) {
+      ctx.debug(`cannot be read while ${standIn} is missing (${err instanceof Error ? err.message : String(err)})`);
+      return undefined;
+    }
+  };
 
   const execute = async (step: AnyStep): Promise<StepOutcome> => {
     const ctx = contextFor(step);
     const started = Date.now();
     const base = { id: step.id, title: step.title, service: step.service, changes: [] as Change[] };
-    const cannotRead = !options.aws || step.dependsOn.some((dep) => absent.has(dep));
-    const observed = options.mode === 'plan' && cannotRead ? undefined : await step.read(ctx);
+    const cannotRead = !options.aws || step.dependsOn.some((dep) => absent.has(dep) && !recordedInstead(dep));
+    const observed = options.mode === 'plan' && cannotRead ? undefined : await readFor(step, ctx);
     const changes = step.plan(ctx, observed);
     if (options.mode === 'plan') {
       if (observed === undefined && !step.readOnly) absent.add(step.id);
@@ -158,6 +181,7 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
   const outcomes = await schedule(ordered, {
     waitsFor: (step) => step.dependsOn,
     releases: (outcome) => outcome.status === 'done',
+    keepGoing: options.survey === true,
     execute,
     signal: options.signal,
     emit,
@@ -228,6 +252,8 @@ interface Schedule {
   emit(event: RunEvent): void;
   /** Why a step never started, when the run was not interrupted. */
   skipReason(step: AnyStep, ended: ReadonlyMap<StepId, StepOutcome>): string;
+  /** A failure does not stop the others (only the steps waiting for it). */
+  keepGoing?: boolean;
 }
 
 /**
@@ -254,7 +280,7 @@ async function schedule(ordered: readonly AnyStep[], plan: Schedule): Promise<Ma
       const promise = plan
         .execute(step)
         .then(finish, (err: unknown) => {
-          stopped = true;
+          if (!plan.keepGoing) stopped = true;
           const error = toHmError(err, `complete step "${step.title}"`);
           finish({ id: step.id, title: step.title, service: step.service, status: 'failed', changes: [], error, durationMs: Date.now() - started });
         })

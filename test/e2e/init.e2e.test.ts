@@ -11,7 +11,7 @@
  * With email, the DNS records are printed (--dns external): an emulator has no delegated zone.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,9 @@ import {
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  PutBucketCorsCommand,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import {
@@ -48,6 +51,7 @@ import {
   DeleteAccessKeyCommand,
   DeleteUserCommand,
   DeleteUserPolicyCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
@@ -200,5 +204,55 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
     const run = hmInfra('plan', '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).summary).toEqual({ create: 0, update: 0, unchanged: resourceSteps });
+  });
+
+  it('status finds every resource in sync (or still deploying/verifying): exit 0', () => {
+    const run = hmInfra('status', '--json');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.summary).toMatchObject({ drifted: 0, missing: 0, unchecked: 0 });
+    expect(doc.resources).toHaveLength(resourceSteps);
+  });
+
+  it('status finds a CORS rule changed by hand (exit 4), and init puts it back', async () => {
+    await s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['https://evil.example'] }] } }));
+    const drifted = hmInfra('status', '--json');
+    expect(drifted.code, drifted.stderr).toBe(4);
+    const row = JSON.parse(drifted.stdout).resources.find((r: { id: string }) => r.id === 'bucket-settings');
+    expect(row.status).toBe('drifted');
+    expect(row.changes.map((c: { field: string }) => c.field)).toContain('cors');
+    expect(hmInfra('init', '--yes').code).toBe(0);
+    expect(hmInfra('status').code).toBe(0);
+  });
+
+  it('teardown --dry-run lists what it would remove and changes nothing', () => {
+    const run = hmInfra('teardown', '--dry-run', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.steps.filter((s: { action: string }) => s.action === 'delete')).toHaveLength(resourceSteps);
+    expect(hmInfra('plan', '--json').code).toBe(0);
+  });
+
+  it('teardown refuses a bucket holding an object without --force (exit 2), removing nothing', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'avatars/e2e.txt', Body: 'hello' }));
+    const run = hmInfra('teardown', '--yes');
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    expect(run.stdout).toMatch(/still holds objects/);
+    expect((await iam.send(new GetUserCommand({ UserName: user }))).User?.UserName).toBe(user);
+  });
+
+  it('teardown --force removes everything it created and moves the state file aside', async () => {
+    const run = hmInfra('teardown', '--yes', '--force', '--wait-timeout', '10');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    await expect(s3.send(new HeadBucketCommand({ Bucket: bucket }))).rejects.toThrow();
+    await expect(iam.send(new GetUserCommand({ UserName: user }))).rejects.toThrow();
+    if (withCdn) await expect(cf.send(new GetDistributionCommand({ Id: recorded.distribution?.id }))).rejects.toThrow();
+    if (withEmail) await expect(ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }))).rejects.toThrow();
+    const files = await readdir(join(cwd, '.hm-infra'));
+    expect(files).not.toContain('dev.json');
+    expect(files.some((f) => f.startsWith('dev.destroyed-'))).toBe(true);
+    const again = hmInfra('teardown', '--yes');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/already torn down/);
   });
 });

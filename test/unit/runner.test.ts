@@ -7,7 +7,7 @@ import { HmError } from '../../src/errors.js';
 import { newState } from '../../src/state/schema.js';
 import { StateSession } from '../../src/state/session.js';
 import { StateStore } from '../../src/state/store.js';
-import { orderSteps, runSteps } from '../../src/steps/runner.js';
+import { orderSteps, removalPlan, runDestroy, runSteps } from '../../src/steps/runner.js';
 import type { AnyStep, Change } from '../../src/steps/types.js';
 import { givenConfig } from '../support/context.js';
 
@@ -199,5 +199,97 @@ describe('runSteps', () => {
     expect(result.aborted).toBe(true);
     expect(result.outcomes.map((o) => o.status)).toEqual(['done', 'skipped']);
     expect(log).not.toContain('start second');
+  });
+});
+
+describe('runDestroy', () => {
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hm-destroy-'));
+    store = new StateStore(join(dir, 'dev.json'), dir);
+  });
+
+  /** A step whose removal logs, may wait on a gate, may report AWS still removing it, or fail. */
+  function removable(id: string, dependsOn: string[], log: string[], options: { wait?: Gate; pending?: boolean; fails?: boolean } = {}): AnyStep {
+    return {
+      ...givenStep(id, dependsOn, log),
+      destroy: async () => {
+        log.push(`remove ${id}`);
+        if (options.wait) await options.wait.promise;
+        if (options.fails) throw new HmError('BOOM', `${id} failed`, 'aws');
+        log.push(`removed ${id}`);
+        return options.pending ? { pending: `${id} is going` } : undefined;
+      },
+    };
+  }
+
+  /** A session whose state records each id as created (owned) or adopted. */
+  async function recorded(ids: Record<string, 'owned' | 'adopted'>): Promise<StateSession> {
+    const s = session();
+    for (const [id, how] of Object.entries(ids)) s.state.resources[id] = { status: how === 'owned' ? 'created' : 'adopted', owned: how === 'owned', outputs: { id }, updatedAt: '' };
+    await s.save();
+    return s;
+  }
+
+  it('removes dependents first, independent ones at once, and forgets each record as it goes', async () => {
+    const log: string[] = [];
+    const slow = gate();
+    // a ← b ← c, and d alone.
+    const steps = [removable('a', [], log), removable('b', ['a'], log), removable('c', ['b'], log, { wait: slow }), removable('d', [], log)];
+    const s = await recorded({ a: 'owned', b: 'owned', c: 'owned', d: 'owned' });
+    // WHEN
+    const running = runDestroy(steps, { config, aws, session: s, includeAdopted: false });
+    await new Promise((r) => setTimeout(r, 20));
+    const whileCWaits = [...log];
+    slow.open();
+    const result = await running;
+    // THEN
+    expect(whileCWaits).toEqual(expect.arrayContaining(['remove c', 'remove d', 'removed d']));
+    expect(whileCWaits).not.toContain('remove b');
+    expect(log.indexOf('remove b')).toBeGreaterThan(log.indexOf('removed c'));
+    expect(log.indexOf('remove a')).toBeGreaterThan(log.indexOf('removed b'));
+    expect(result.ok).toBe(true);
+    expect(JSON.parse(await readFile(join(dir, 'dev.json'), 'utf8')).resources).toEqual({});
+  });
+
+  it('waits for a dependent state holds nothing of through the graph (c before a when b is unrecorded)', async () => {
+    const log: string[] = [];
+    const steps = [removable('a', [], log), removable('b', ['a'], log), removable('c', ['b'], log)];
+    const s = await recorded({ a: 'owned', c: 'owned' });
+    // WHEN
+    const { items, waitsFor } = removalPlan(steps, s.state.resources, false);
+    await runDestroy(steps, { config, aws, session: s, includeAdopted: false });
+    // THEN
+    expect(items.map((i) => i.step.id)).toEqual(['c', 'a']);
+    expect(waitsFor.get('a')).toEqual(['c']);
+    expect(log).toEqual(['remove c', 'removed c', 'remove a', 'removed a']);
+  });
+
+  it('keeps what it adopted (unless asked), and holds back what a pending removal still needs', async () => {
+    const log: string[] = [];
+    const steps = [removable('a', [], log), removable('b', ['a'], log, { pending: true }), removable('x', [], log), removable('y', ['x'], log)];
+    const s = await recorded({ a: 'owned', b: 'owned', x: 'adopted', y: 'owned' });
+    // WHEN
+    const result = await runDestroy(steps, { config, aws, session: s, includeAdopted: false });
+    // THEN
+    const by = (id: string) => result.outcomes.find((o) => o.id === id);
+    expect(by('x')).toMatchObject({ status: 'done', action: 'keep' });
+    expect(by('y')).toMatchObject({ status: 'done', action: 'delete' });
+    expect(by('b')).toMatchObject({ status: 'done', action: 'pending', notes: ['b is going'] });
+    expect(by('a')).toMatchObject({ status: 'skipped', skippedBecause: 'waits until the step b is gone: run teardown again' });
+    expect(result).toMatchObject({ ok: true, pending: true });
+    expect(log).not.toContain('remove x');
+    expect(Object.keys(s.state.resources).sort()).toEqual(['a', 'b', 'x']);
+  });
+
+  it('stops starting removals after a failure; what finished stays forgotten', async () => {
+    const log: string[] = [];
+    const steps = [removable('a', [], log), removable('b', ['a'], log, { fails: true }), removable('c', [], log)];
+    const s = await recorded({ a: 'owned', b: 'owned', c: 'owned' });
+    // WHEN
+    const result = await runDestroy(steps, { config, aws, session: s, includeAdopted: false });
+    // THEN
+    expect(result.ok).toBe(false);
+    expect(result.outcomes.find((o) => o.id === 'a')).toMatchObject({ status: 'skipped' });
+    expect(Object.keys(s.state.resources).sort()).toEqual(['a', 'b']);
   });
 });

@@ -1,0 +1,49 @@
+import { ExitCode, inputError } from '../errors.js';
+import { lineRenderer } from '../output/progress.js';
+import { type StatusMeta, classify, renderStatus, statusSummary } from '../output/status.js';
+import { provisioningSteps } from '../steps/graph.js';
+import { runSteps } from '../steps/runner.js';
+import { type GlobalOptions, type Io, createAws, globalProblems, loadSetUpState, styleFor } from './common.js';
+import { reportFailure } from './plan.js';
+
+/**
+ * `hm-infra status`: reads every resource and compares it with what state recorded: in sync,
+ * drifted (which fields), missing, or pending (CloudFront deploying, SES verifying). Read-only.
+ * Exit 0 when nothing drifted or went missing, 4 otherwise, 1 when something could not be read.
+ */
+export async function runStatus(globals: GlobalOptions, io: Io): Promise<number> {
+  const style = styleFor(io);
+  const problems = globalProblems(globals, io);
+  if (problems.length > 0) throw inputError(problems.join('\n'));
+  const { store, state } = await loadSetUpState(globals, io);
+  if (globals.region !== undefined && globals.region !== state.region) {
+    throw inputError(`environment "${globals.env}" lives in ${state.region}, not ${globals.region}`, `Drop --region (status uses the state's region ${state.region}).`);
+  }
+  const aws = await createAws(globals, io, state.region);
+  try {
+    const result = await runSteps(provisioningSteps(state.config), {
+      mode: 'plan',
+      config: state.config,
+      aws,
+      records: state.resources,
+      recordedAccountId: state.accountId,
+      survey: true,
+      onEvent: globals.verbose ? lineRenderer(io.err, style, true) : undefined,
+    });
+    // Without the right account nothing else means anything.
+    const account = result.outcomes.find((o) => o.id === 'account');
+    if (account?.status === 'failed') return reportFailure({ ...result, outcomes: [account] }, globals, io);
+    const readOnly = new Set(provisioningSteps(state.config).filter((s) => s.readOnly).map((s) => s.id));
+    const rows = result.outcomes
+      .filter((o) => !readOnly.has(o.id) || o.status !== 'done')
+      .map((o) => classify(o, state.resources[o.id], result.outputs[o.id as keyof typeof result.outputs] as Record<string, unknown> | undefined));
+    const summary = statusSummary(rows);
+    const meta: StatusMeta = { app: state.app, environment: state.environment, region: state.region, accountId: state.accountId, statePath: store.displayPath };
+    const code = summary.drifted + summary.missing > 0 ? ExitCode.drift : summary.unchecked > 0 ? ExitCode.failure : ExitCode.ok;
+    if (globals.json) io.out(JSON.stringify({ kind: 'status', ok: code === ExitCode.ok, ...meta, summary, resources: rows }, null, 2));
+    else io.out(renderStatus(rows, meta, style));
+    return code;
+  } finally {
+    aws.destroy();
+  }
+}
