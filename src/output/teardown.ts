@@ -59,6 +59,9 @@ export function renderRemovalPlan(items: readonly RemovalItem[], blockers: reado
   const remove = items.filter((i) => i.removal !== 'keep').length;
   const keep = items.length - remove;
   lines.push('', `${remove} to remove${keep > 0 ? `, ${keep} kept` : ''}.`);
+  if (keep > 0) {
+    lines.push(style.dim('Kept: they existed before hm-infra found them — or this state file was made again after the first was lost, and init adopted what it found. If hm-infra made them, --include-adopted removes them too.'));
+  }
   for (const blocker of blockers) lines.push(style.red(`✖ ${blocker.title}: ${blocker.problem}`));
   return lines.join('\n');
 }

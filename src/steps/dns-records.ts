@@ -338,8 +338,11 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     const zoneId = recorded.zoneId;
     const changes: Route53Change[] = [];
     const kept: string[] = [];
+    // Adopted records (teardown --include-adopted) were found, not added: their values are
+    // taken out, never a whole record set.
+    const added: AddedValue[] = ctx.recorded?.owned === false ? recorded.records.map((r) => ({ name: r.name, type: r.type, value: r.value, createdSet: false })) : recorded.added;
     const groups = new Map<string, { name: string; type: RecordType }>();
-    for (const v of [...recorded.added, ...recorded.replaced]) groups.set(`${v.name}|${v.type}`, { name: v.name, type: v.type });
+    for (const v of [...added, ...recorded.replaced]) groups.set(`${v.name}|${v.type}`, { name: v.name, type: v.type });
     for (const { name, type } of groups.values()) {
       let sets: RrSet[];
       try {
@@ -350,7 +353,7 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
         throw err;
       }
       const current = sets.find((s) => s.type === type && !s.special);
-      const addedHere = recorded.added.filter((v) => v.name === name && v.type === type);
+      const addedHere = added.filter((v) => v.name === name && v.type === type);
       const ours = new Set(addedHere.map((v) => normalizeValue(type, route53Value(v))));
       const restore = recorded.replaced.filter((v) => v.name === name && v.type === type).flatMap((v) => v.values);
       const present = current?.values.filter((v) => ours.has(v)) ?? [];

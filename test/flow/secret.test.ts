@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -74,5 +74,17 @@ describe('the secret access key', () => {
     // AND it is there when asked for
     expect((await runCli(['print-env', '--show-secret'], { cwd })).stdout).toContain(next);
     expect(await readFile(join(cwd, 'app.env'), 'utf8')).toContain(secret);
+    // WHEN: status, and the teardown that deletes the key (the disabled distribution deploys at once)
+    installed.fake.cloudfront.deployAfterPolls = 1;
+    for (const args of [['status', '--verbose'], ['status', '--verbose', '--json'], ['teardown', '--dry-run', '--verbose', '--json'], ['teardown', '--yes', '--verbose', '--json']]) {
+      const run = await runCli(args, { cwd });
+      // THEN
+      expectNoSecret(run, [secret, next], args.join(' '));
+    }
+    // AND the key is gone, and the moved state file does not keep its secret either
+    expect(installed.fake.iam.users.size).toBe(0);
+    const archived = (await readdir(join(cwd, '.hm-infra'))).find((f) => f.includes('.destroyed-'));
+    expect(archived).toBeDefined();
+    expectNoSecret({ code: 0, stdout: await readFile(join(cwd, '.hm-infra', archived ?? ''), 'utf8'), stderr: '' }, [next], 'the moved state file');
   });
 });

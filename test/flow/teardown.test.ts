@@ -127,6 +127,27 @@ describe('teardown on a fake account', () => {
     expect(fake.buckets.has(BUCKET)).toBe(false);
   });
 
+  it('after a lost state file keeps what init adopted, says why, and removes it with --include-adopted', async () => {
+    const fake = installed.fake;
+    const before = fake.snapshot();
+    await init();
+    const { rm } = await import('node:fs/promises');
+    await rm(join(cwd, '.hm-infra', 'dev.json'));
+    expect((await init(['--rotate-key'])).code).toBe(0);
+    // WHEN
+    const kept = await teardown();
+    // THEN
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(fake.buckets.has(BUCKET)).toBe(true);
+    expect(kept.stdout).toMatch(/this state file was made again after the first was lost.*--include-adopted removes them/s);
+    // WHEN: the same again, from a state file made once more, with --include-adopted
+    expect((await init(['--rotate-key'])).code).toBe(0);
+    const removed = await teardown(['--include-adopted']);
+    // THEN
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(fake.snapshot()).toEqual(before);
+  });
+
   it('refuses a bucket holding objects without --force: exit 2, nothing removed, state untouched', async () => {
     const fake = installed.fake;
     await init();
@@ -175,6 +196,22 @@ describe('teardown on a fake account', () => {
     expect(zone.sets.filter((s) => s.Name.includes('_domainkey'))).toHaveLength(1);
     expect(fake.route53.find(zone, '_dmarc.example.com', 'TXT')).toBeUndefined();
     expect(run.stdout).toMatch(/CNAME .*_domainkey.* was changed since hm-infra wrote it \(now elsewhere\.example\.net\): left in place; --force removes it/);
+  });
+
+  it('puts back the DNS values --overwrite-dns replaced', async () => {
+    const fake = installed.fake;
+    const zone = [...fake.route53.zones.values()][0]!;
+    const dmarc = { Name: '_dmarc.example.com.', Type: 'TXT', TTL: 3600, ResourceRecords: [{ Value: '"v=DMARC1; p=none"' }] };
+    await fake.call('route53', 'ChangeResourceRecordSets', { HostedZoneId: zone.id, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: dmarc }] } }, 'us-east-1');
+    const before = fake.snapshot();
+    expect((await init(['--overwrite-dns'])).code).toBe(0);
+    expect(fake.route53.find(zone, '_dmarc.example.com', 'TXT')?.ResourceRecords?.[0]?.Value).toMatch(/p=quarantine/);
+    // WHEN
+    const run = await teardown();
+    // THEN
+    expect(run.code, run.stderr).toBe(0);
+    expect(fake.route53.find(zone, '_dmarc.example.com', 'TXT')?.ResourceRecords).toEqual([{ Value: '"v=DMARC1; p=none"' }]);
+    expect(fake.snapshot()).toEqual(before);
   });
 
   it('removes a DNS record changed by hand with --force', async () => {
