@@ -39,4 +39,27 @@ describe('removing the distribution', () => {
     // THEN
     expect(installed.fake.writes).toEqual([]);
   });
+
+  it('with --no-wait disables it, records that, and leaves the deletion to the next teardown', async () => {
+    const created = givenDeployedDistribution();
+    installed.fake.cloudfront.deployAfterPolls = 5;
+    const ctx = givenStepContext({ mode: 'destroy', flags: { removalWaitSeconds: 0 } });
+    // WHEN
+    const result = await distributionStep.destroy(ctx, { id: created.id } as never);
+    // THEN
+    expect(result).toMatchObject({ pending: expect.stringMatching(/run teardown again/) });
+    expect(ctx.disabling).toBe(1);
+    expect(installed.fake.cloudfront.distributions.get(created.id)?.config['Enabled']).toBe(false);
+    expect(installed.fake.calls.map((c) => c.command)).toEqual(['GetDistribution', 'UpdateDistribution']);
+  });
+
+  it('deletes one that is already disabled and deployed without another update', async () => {
+    const created = givenDeployedDistribution();
+    created.config['Enabled'] = false;
+    // WHEN
+    await distributionStep.destroy(givenStepContext({ mode: 'destroy' }), { id: created.id } as never);
+    // THEN
+    expect(installed.fake.calls.map((c) => c.command)).toEqual(['GetDistribution', 'DeleteDistribution']);
+    expect(installed.fake.cloudfront.distributions.size).toBe(0);
+  });
 });

@@ -292,4 +292,24 @@ describe('runDestroy', () => {
     expect(result.outcomes.find((o) => o.id === 'a')).toMatchObject({ status: 'skipped' });
     expect(Object.keys(s.state.resources).sort()).toEqual(['a', 'b']);
   });
+
+  it('on Ctrl-C lets the running removal finish and saves it, and starts no other', async () => {
+    const log: string[] = [];
+    const slow = gate();
+    const steps = [removable('a', [], log), removable('b', ['a'], log, { wait: slow })];
+    const s = await recorded({ a: 'owned', b: 'owned' });
+    const controller = new AbortController();
+    // WHEN
+    const running = runDestroy(steps, { config, aws, session: s, includeAdopted: false, signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    slow.open();
+    const result = await running;
+    // THEN
+    expect(result.aborted).toBe(true);
+    expect(result.outcomes.find((o) => o.id === 'b')).toMatchObject({ status: 'done', action: 'delete' });
+    expect(result.outcomes.find((o) => o.id === 'a')).toMatchObject({ status: 'skipped', skippedBecause: 'the run was interrupted' });
+    expect(log).not.toContain('remove a');
+    expect(Object.keys(JSON.parse(await readFile(join(dir, 'dev.json'), 'utf8')).resources)).toEqual(['a']);
+  });
 });
