@@ -21,7 +21,8 @@ export async function runStatus(globals: GlobalOptions, io: Io): Promise<number>
   }
   const aws = await createAws(globals, io, state.region);
   try {
-    const result = await runSteps(provisioningSteps(state.config), {
+    const steps = provisioningSteps(state.config);
+    const result = await runSteps(steps, {
       mode: 'plan',
       config: state.config,
       aws,
@@ -33,10 +34,10 @@ export async function runStatus(globals: GlobalOptions, io: Io): Promise<number>
     // Without the right account nothing else means anything.
     const account = result.outcomes.find((o) => o.id === 'account');
     if (account?.status === 'failed') return reportFailure({ ...result, outcomes: [account] }, globals, io);
-    const readOnly = new Set(provisioningSteps(state.config).filter((s) => s.readOnly).map((s) => s.id));
+    const stepOf = new Map(steps.map((s) => [s.id, s]));
     const rows = result.outcomes
-      .filter((o) => !readOnly.has(o.id) || o.status !== 'done')
-      .map((o) => classify(o, state.resources[o.id], result.outputs[o.id as keyof typeof result.outputs] as Record<string, unknown> | undefined));
+      .filter((o) => !stepOf.get(o.id)?.readOnly || o.status !== 'done')
+      .map((o) => classify(o, state.resources[o.id], result.outputs[o.id as keyof typeof result.outputs] as Record<string, unknown> | undefined, stepOf.get(o.id)?.pendingReason));
     const summary = statusSummary(rows);
     const meta: StatusMeta = { app: state.app, environment: state.environment, region: state.region, accountId: state.accountId, statePath: store.displayPath };
     const code = summary.drifted + summary.missing > 0 ? ExitCode.drift : summary.unchecked > 0 ? ExitCode.failure : ExitCode.ok;

@@ -7,6 +7,7 @@ import { StateSession } from '../state/session.js';
 import type { StateStore } from '../state/store.js';
 import { accountStep } from '../steps/account.js';
 import { provisioningSteps } from '../steps/graph.js';
+import type { AnyStep } from '../steps/types.js';
 import { type DestroyOptions, type DestroyResult, removalBlockers, removalPlan, runDestroy, runSteps } from '../steps/runner.js';
 import { type GlobalOptions, type Io, checkEnvironment, createAws, globalProblems, interruptible, storeFor, styleFor, waitMinutes } from './common.js';
 import { reportFailure } from './plan.js';
@@ -111,8 +112,8 @@ export async function runTeardown(globals: GlobalOptions, flags: TeardownFlags, 
 }
 
 async function removeAll(
-  steps: Parameters<typeof runDestroy>[0],
-  shown: Parameters<typeof runDestroy>[0],
+  steps: readonly AnyStep[],
+  shown: readonly AnyStep[],
   waitsFor: Map<string, string[]>,
   options: Omit<DestroyOptions, 'signal' | 'onEvent'>,
   run: { store: StateStore; meta: TeardownMeta; globals: GlobalOptions; io: Io },
@@ -139,7 +140,7 @@ async function removeAll(
   const archived = complete ? await store.archive(options.session.state) : undefined;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (globals.json) io.out(JSON.stringify(teardownJson(result, meta, archived), null, 2));
-  else io.out(renderTeardownResult(result, { seconds, archived: archived ? store.display(archived) : undefined, environment: meta.environment }, style));
+  else io.out(renderTeardownResult(result, { seconds, archived: archived ? store.display(archived) : undefined }, style));
   const again = `\`hm-infra teardown --env ${meta.environment}\``;
   if (result.aborted) {
     io.err(style.yellow(`Interrupted. Every removal so far is saved in ${store.displayPath}; re-run ${again} to continue.`));

@@ -31,20 +31,11 @@ const drift = (c: Change): FieldDrift => ({
   ...(c.note ? { note: c.note } : {}),
 });
 
-/** Why a resource in sync still needs time: CloudFront deploying, SES verifying. */
-function pendingNote(id: string, outputs: Record<string, unknown> | undefined): string | undefined {
-  if (!outputs) return undefined;
-  if (id === 'distribution' && outputs['status'] !== 'Deployed') return `CloudFront is deploying it (${String(outputs['status'])}); it serves in about 5–15 minutes`;
-  if (id === 'email-identity' && outputs['verifiedForSending'] !== true) return `SES has not verified the domain yet (${String(outputs['verificationStatus']).toLowerCase()}): \`hm-infra verify-dns\` waits for it`;
-  if (id === 'email-mail-from' && outputs['status'] !== 'SUCCESS') return `SES has not verified the MAIL FROM domain yet (${String(outputs['status']).toLowerCase()})`;
-  return undefined;
-}
-
 /**
  * One resource's status from a read-only run (a plan) against what state recorded: a plan
  * with changes is drift, "to create" is missing, a read refused for what it found is drift too.
  */
-export function classify(outcome: StepOutcome, record: ResourceRecord | undefined, outputs: Record<string, unknown> | undefined): StatusRow {
+export function classify(outcome: StepOutcome, record: ResourceRecord | undefined, outputs: Record<string, unknown> | undefined, pendingReason?: (outputs: Record<string, unknown>) => string | undefined): StatusRow {
   const base = { id: outcome.id, title: outcome.title, service: outcome.service, changes: [] as FieldDrift[] };
   if (record?.status === 'disabling') return { ...base, status: 'pending', note: 'disabled by teardown --no-wait: run teardown again to delete it (init would enable it again)' };
   if (outcome.status === 'failed') {
@@ -62,7 +53,7 @@ export function classify(outcome: StepOutcome, record: ResourceRecord | undefine
   if (outputs?.['inactive'] === true) {
     return { ...base, status: 'drifted', changes: [{ field: 'status', live: 'Inactive', expected: 'Active', note: 'the app cannot use an inactive key' }], note: 'someone deactivated the key: `hm-infra init --rotate-key` replaces it' };
   }
-  const pending = pendingNote(outcome.id, outputs);
+  const pending = outputs && pendingReason ? pendingReason(outputs) : undefined;
   return pending ? { ...base, status: 'pending', note: pending } : { ...base, status: 'in-sync' };
 }
 

@@ -78,7 +78,7 @@ export function removalPlanJson(items: readonly RemovalItem[], blockers: readonl
 const RESULT_WORD: Record<string, string> = { delete: 'removed', keep: 'kept', pending: 'still being removed by AWS' };
 
 /** The end of a teardown: what went, what stayed and why, and where the state went. */
-export function renderTeardownResult(result: DestroyResult, run: { seconds: string; archived: string | undefined; environment: string }, style: Style): string {
+export function renderTeardownResult(result: DestroyResult, run: { seconds: string; archived: string | undefined }, style: Style): string {
   const count = (action: string) => result.outcomes.filter((o) => o.status === 'done' && o.action === action).length;
   const lines = [''];
   const removed = count('delete');

@@ -273,6 +273,8 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
 
   outputs: (ctx, observed) => outputsOf(ctx.config, observed),
 
+  pendingReason: (outputs) => (outputs.status === 'Deployed' ? undefined : `CloudFront is deploying it (${outputs.status}); it serves in about 5–15 minutes`),
+
   /**
    * Disable, wait (bounded) until CloudFront has deployed that, then delete with a fresh ETag.
    * Once disabled the record says `disabling`, so an interrupted or --no-wait teardown finishes

@@ -200,6 +200,9 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
 
   outputs: identityOutputs,
 
+  pendingReason: (outputs) =>
+    outputs.verifiedForSending ? undefined : `SES has not verified the domain yet (${outputs.verificationStatus.toLowerCase()}): \`hm-infra verify-dns\` waits for it`,
+
   async destroy(ctx, recorded) {
     try {
       await ctx.aws.sesv2().send(new DeleteEmailIdentityCommand({ EmailIdentity: recorded.domain }));

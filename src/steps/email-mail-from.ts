@@ -77,6 +77,8 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
 
   outputs: (ctx, observed) => outputs(ctx, observed.status),
 
+  pendingReason: (recorded) => (recorded.status === 'SUCCESS' ? undefined : `SES has not verified the MAIL FROM domain yet (${recorded.status.toLowerCase()})`),
+
   async destroy(ctx) {
     try {
       await ctx.aws.sesv2().send(new PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain }));

@@ -108,6 +108,11 @@ export interface Step<Obs = unknown, Out extends object = object> {
    * every resource before the first removal; undefined when nothing is in the way.
    */
   checkDestroy?(ctx: StepContext, recorded: Out): Promise<string | undefined>;
+  /**
+   * Why a resource that matches its configuration is not ready yet (CloudFront deploying, SES
+   * verifying), from its outputs; shown as "pending" by `status`.
+   */
+  pendingReason?(outputs: Out): string | undefined;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
