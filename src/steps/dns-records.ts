@@ -343,16 +343,18 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     const added: AddedValue[] = ctx.recorded?.owned === false ? recorded.records.map((r) => ({ name: r.name, type: r.type, value: r.value, createdSet: false })) : recorded.added;
     const groups = new Map<string, { name: string; type: RecordType }>();
     for (const v of [...added, ...recorded.replaced]) groups.set(`${v.name}|${v.type}`, { name: v.name, type: v.type });
+    // Every name is read once, all at once, before anything is decided.
+    const names = [...new Set([...groups.values()].map((g) => g.name))];
+    let setsByName: Map<string, RrSet[]>;
+    try {
+      setsByName = new Map(await Promise.all(names.map(async (name) => [name, await setsAt(ctx, zoneId, name)] as const)));
+    } catch (err) {
+      // The whole zone is gone, and every record with it.
+      if (err instanceof HmError && isAwsError(err.cause, 'NoSuchHostedZone')) return undefined;
+      throw err;
+    }
     for (const { name, type } of groups.values()) {
-      let sets: RrSet[];
-      try {
-        sets = await setsAt(ctx, zoneId, name);
-      } catch (err) {
-        // The whole zone is gone, and every record with it.
-        if (err instanceof HmError && isAwsError(err.cause, 'NoSuchHostedZone')) return kept.length > 0 ? { kept } : undefined;
-        throw err;
-      }
-      const current = sets.find((s) => s.type === type && !s.special);
+      const current = (setsByName.get(name) ?? []).find((s) => s.type === type && !s.special);
       const addedHere = added.filter((v) => v.name === name && v.type === type);
       const ours = new Set(addedHere.map((v) => normalizeValue(type, route53Value(v))));
       const restore = recorded.replaced.filter((v) => v.name === name && v.type === type).flatMap((v) => v.values);
