@@ -1,13 +1,13 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsContext } from '../../src/aws/context.js';
 import { HmError } from '../../src/errors.js';
 import { newState } from '../../src/state/schema.js';
 import { StateSession } from '../../src/state/session.js';
 import { StateStore } from '../../src/state/store.js';
-import { orderSteps, removalPlan, runDestroy, runSteps } from '../../src/steps/runner.js';
+import { orderSteps, removalPlan, runDestroy, runSteps, type RunEvent } from '../../src/steps/runner.js';
 import type { AnyStep, Change } from '../../src/steps/types.js';
 import { givenConfig } from '../support/context.js';
 
@@ -85,10 +85,8 @@ describe('runSteps', () => {
     const steps = [givenStep('root', [], log, { exists: true }), givenStep('a', ['root'], log, { wait: a }), givenStep('b', ['root'], log, { wait: b })];
     // WHEN
     const run = runSteps(steps, { mode: 'apply', config, aws, session: session() });
-    await new Promise((r) => setTimeout(r, 20));
-    // THEN both have started before either finished
-    expect(log).toContain('start a');
-    expect(log).toContain('start b');
+    // THEN both start while neither can finish
+    await vi.waitFor(() => expect(log).toEqual(expect.arrayContaining(['start a', 'start b'])));
     expect(log.some((l) => l.startsWith('end'))).toBe(false);
     a.open();
     b.open();
@@ -101,9 +99,8 @@ describe('runSteps', () => {
     const steps = [givenStep('fast', [], log), givenStep('slow', [], log, { wait: slow }), givenStep('after-fast', ['fast'], log)];
     // WHEN
     const run = runSteps(steps, { mode: 'apply', config, aws, session: session() });
-    await new Promise((r) => setTimeout(r, 20));
     // THEN
-    expect(log).toContain('end after-fast');
+    await vi.waitFor(() => expect(log).toContain('end after-fast'));
     expect(log).not.toContain('end slow');
     slow.open();
     await run;
@@ -115,7 +112,7 @@ describe('runSteps', () => {
     const steps = [givenStep('first', [], log), givenStep('second', ['first'], log, { wait: second })];
     // WHEN
     const run = runSteps(steps, { mode: 'apply', config, aws, session: session() });
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.waitFor(() => expect(log).toContain('start second'));
     // THEN the first step is on disk while the second is still running
     const onDisk = JSON.parse(await readFile(store.path, 'utf8'));
     expect(onDisk.resources.first).toMatchObject({ status: 'created', owned: true, outputs: { id: 'first' } });
@@ -134,8 +131,9 @@ describe('runSteps', () => {
       givenStep('needs-running', ['running'], log),
     ];
     // WHEN
-    const run = runSteps(steps, { mode: 'apply', config, aws, session: session() });
-    await new Promise((r) => setTimeout(r, 20));
+    const events: RunEvent[] = [];
+    const run = runSteps(steps, { mode: 'apply', config, aws, session: session(), onEvent: (e) => events.push(e) });
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'failed')).toBe(true));
     running.open();
     const result = await run;
     // THEN
@@ -191,7 +189,7 @@ describe('runSteps', () => {
     const steps = [givenStep('first', [], log, { wait: first }), givenStep('second', ['first'], log)];
     // WHEN
     const run = runSteps(steps, { mode: 'apply', config, aws, session: session(), signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(() => expect(log).toContain('start first'));
     controller.abort();
     first.open();
     const result = await run;
@@ -238,7 +236,7 @@ describe('runDestroy', () => {
     const s = await recorded({ a: 'owned', b: 'owned', c: 'owned', d: 'owned' });
     // WHEN
     const running = runDestroy(steps, { config, aws, session: s, includeAdopted: false });
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(() => expect(log).toEqual(expect.arrayContaining(['remove c', 'removed d'])));
     const whileCWaits = [...log];
     slow.open();
     const result = await running;
@@ -301,7 +299,7 @@ describe('runDestroy', () => {
     const controller = new AbortController();
     // WHEN
     const running = runDestroy(steps, { config, aws, session: s, includeAdopted: false, signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(() => expect(log).toContain('remove b'));
     controller.abort();
     slow.open();
     const result = await running;
