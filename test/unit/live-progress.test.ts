@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HmError } from '../../src/errors.js';
 import { liveProgress, progressMode } from '../../src/output/live-progress.js';
 import { makeStyle } from '../../src/output/style.js';
@@ -22,8 +22,13 @@ function givenStep(id: string, dependsOn: string[] = []): AnyStep {
 
 const outcome = (id: string, extra: Partial<StepOutcome> = {}): StepOutcome => ({ id, title: `Step ${id}`, service: 'S3', status: 'done', action: 'create', changes: [], durationMs: 1, ...extra });
 
-/** Lets the renderer draw (it redraws on every change and on its spinner tick). */
-const frame = () => new Promise((resolve) => setTimeout(resolve, 120));
+/** The latest frame once it shows `expected` (the renderer redraws on changes and on its spinner tick). */
+const frameShowing = (writes: string[], expected: string | RegExp) =>
+  vi.waitFor(() => {
+    const latest = plain(writes.at(-1) ?? '');
+    expect(latest).toMatch(expected);
+    return latest;
+  });
 
 /** The final frame: the renderer prints the whole list once more as it ends. */
 const lastFrame = (writes: string[]) => plain(writes.filter((w) => w.includes('Step a')).at(-1) ?? '');
@@ -53,9 +58,8 @@ describe('the live task list', () => {
     // WHEN two independent steps start
     live.onEvent({ type: 'start', id: 'a', title: 'Step a' });
     live.onEvent({ type: 'start', id: 'b', title: 'Step b' });
-    await frame();
     // THEN both spin at once, and the one that needs them waits without a spinner
-    const first = plain(terminal.writes.at(-1) ?? '');
+    const first = await frameShowing(terminal.writes, new RegExp(`${SPINNER} Step a[^]*${SPINNER} Step b|${SPINNER} Step b[^]*${SPINNER} Step a`));
     expect(first).toMatch(new RegExp(`${SPINNER} Step a`));
     expect(first).toMatch(new RegExp(`${SPINNER} Step b`));
     expect(first).toContain('◦ Step c · waits for Step a, Step b');
@@ -63,11 +67,13 @@ describe('the live task list', () => {
     // WHEN one finishes and the other reports a long wait
     live.onEvent({ type: 'done', outcome: outcome('a') });
     live.onEvent({ type: 'report', id: 'b', message: 'waiting for Route 53 to apply the change…' });
-    await frame();
-    const second = plain(terminal.writes.at(-1) ?? '');
-    expect(second).toMatch(/✔ Step a created/);
-    expect(second).toContain('waiting for Route 53 to apply the change…');
-    expect(second).toContain('◦ Step c · waits for Step b');
+    // THEN the finished one is ticked, the report shows under its step, and c waits for b alone
+    await vi.waitFor(() => {
+      const second = plain(terminal.writes.at(-1) ?? '');
+      expect(second).toMatch(/✔ Step a created/);
+      expect(second).toContain('waiting for Route 53 to apply the change…');
+      expect(second).toContain('◦ Step c · waits for Step b\n');
+    });
     // WHEN the rest ends: an update, a failure and a skip
     live.onEvent({ type: 'done', outcome: outcome('b', { action: 'update', changes: [{ field: 'cors', action: 'update' }] }) });
     live.onEvent({ type: 'start', id: 'c', title: 'Step c' });
@@ -88,8 +94,7 @@ describe('the live task list', () => {
     const live = await liveProgress([givenStep('a'), givenStep('b', ['a'])], terminal, makeStyle(false));
     live.onEvent({ type: 'start', id: 'a', title: 'Step a' });
     live.stopping();
-    await frame();
-    expect(plain(terminal.writes.at(-1) ?? '')).toContain('Step b · will not start: stopping');
+    await frameShowing(terminal.writes, 'Step b · will not start: stopping');
     // WHEN
     await live.close();
     // THEN
