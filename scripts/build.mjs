@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
-const BUNDLED = new Set(['zod']);
+const BUNDLED = new Set(['zod', 'commander']);
 const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(name));
 
 rmSync(new URL('dist', root), { recursive: true, force: true });
@@ -26,4 +26,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   logLevel: 'warning',
+  minify: true,
+  // Bundled CommonJS (commander) requires Node's built-ins; ESM output has no `require` of its own.
+  banner: { js: "import { createRequire as __hmCreateRequire } from 'node:module'; const require = __hmCreateRequire(import.meta.url);" },
 });

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-english.js';
 import { HmError } from '../errors.js';
 import {
   type Check,
@@ -23,10 +24,12 @@ import {
 
 /** Applies a validator inside a zod schema, so the state file is held to the same rules as flags. */
 function checked(check: Check) {
-  return z.string().superRefine((value, ctx) => {
-    const problem = check(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+  return z.string().check(
+    z.superRefine((value, ctx) => {
+      const problem = check(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  );
 }
 
 /**
@@ -34,39 +37,40 @@ function checked(check: Check) {
  * state file, so a re-run without flags reproduces the same resources.
  */
 export const ConfigSchema = z
-  .object({
+  .strictObject({
     app: checked(checkAppName),
     environment: checked(checkEnvName),
     region: checked(checkRegion),
     domain: checked(checkDomain),
     bucketName: checked(checkBucketName),
-    corsOrigins: z.array(checked(checkCorsOrigin)).min(1),
+    corsOrigins: z.array(checked(checkCorsOrigin)).check(z.minLength(1)),
     /** CloudFront in front of the bucket (the PRD's CDN); off only by --no-cdn. */
-    cdn: z.boolean().default(true),
+    cdn: z._default(z.boolean(), true),
     /** Custom CDN host name; needs `certificateArn`. */
-    cdnDomain: checked(checkCdnDomain).optional(),
+    cdnDomain: z.optional(checked(checkCdnDomain)),
     /** ACM certificate (us-east-1) covering `cdnDomain`. */
-    certificateArn: checked(checkCertificateArn).optional(),
+    certificateArn: z.optional(checked(checkCertificateArn)),
     /** SES identity, configuration set, templates and their DNS records; off only by --no-email. */
-    email: z.boolean().default(true),
+    email: z._default(z.boolean(), true),
     /** Where the email DNS records go: Route 53 (auto finds the zone) or printed for another host. */
-    dns: z.enum(DNS_MODES).default('auto'),
+    dns: z._default(z.enum(DNS_MODES), 'auto'),
     /** The Route 53 zone to use when more than one public zone has the domain's name. */
-    hostedZoneId: checked(checkHostedZoneId).optional(),
+    hostedZoneId: z.optional(checked(checkHostedZoneId)),
     /** MAIL FROM domain (bounces, SPF); `mail.<domain>` unless chosen. Read it with emailSettings(). */
-    mailFromDomain: z.string().optional(),
+    mailFromDomain: z.optional(z.string()),
     /** The app's sender address (SES_FROM_EMAIL); `noreply@<domain>` unless chosen. */
-    fromEmail: z.string().optional(),
-    dmarcPolicy: z.enum(DMARC_POLICIES).default('quarantine'),
+    fromEmail: z.optional(z.string()),
+    dmarcPolicy: z._default(z.enum(DMARC_POLICIES), 'quarantine'),
     /** Name in the email templates; the app name with a capital unless chosen. */
-    productName: checked(checkProductName).optional(),
+    productName: z.optional(checked(checkProductName)),
   })
-  .strict()
-  .superRefine((config, ctx) => {
-    for (const problem of [pairProblem(config), ...emailProblems(config)]) {
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }
-  });
+  .check(
+    z.superRefine((config, ctx) => {
+      for (const problem of [pairProblem(config), ...emailProblems(config)]) {
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
+  );
 
 export type Config = z.infer<typeof ConfigSchema>;
 

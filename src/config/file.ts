@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-english.js';
 import { inputError } from '../errors.js';
 
 /**
@@ -9,8 +10,8 @@ import { inputError } from '../errors.js';
  * uses. Unknown keys are refused (a typo must not silently fall back to a default); values are
  * checked by the same validators as flags once merged.
  */
-export const ConfigFileSchema = z
-  .object({
+export const ConfigFileSchema = z.partial(
+  z.strictObject({
     app: z.string(),
     environment: z.string(),
     region: z.string(),
@@ -28,9 +29,8 @@ export const ConfigFileSchema = z
     fromEmail: z.string(),
     dmarcPolicy: z.string(),
     productName: z.string(),
-  })
-  .partial()
-  .strict();
+  }),
+);
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
