@@ -1,9 +1,19 @@
+import * as cloudfrontSdk from '@aws-sdk/client-cloudfront';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import * as iamSdk from '@aws-sdk/client-iam';
 import { IAMClient } from '@aws-sdk/client-iam';
+import * as route53Sdk from '@aws-sdk/client-route-53';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import * as s3Sdk from '@aws-sdk/client-s3';
 import { S3Client } from '@aws-sdk/client-s3';
+import * as sesv2Sdk from '@aws-sdk/client-sesv2';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import * as stsSdk from '@aws-sdk/client-sts';
 import { STSClient } from '@aws-sdk/client-sts';
+import { provideSdk } from './sdk.js';
+
+// Steps reach the SDK's commands through src/aws/sdk.ts; they are usable from here on.
+provideSdk({ s3: s3Sdk, cloudfront: cloudfrontSdk, sesv2: sesv2Sdk, route53: route53Sdk, iam: iamSdk, sts: stsSdk });
 
 // The SDK warns on Node 20 about its own future releases; the versions locked here support
 // Node 20, and the warning would otherwise interleave with the CLI's output.

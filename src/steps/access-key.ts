@@ -1,5 +1,6 @@
-import { type AccessKeyMetadata, CreateAccessKeyCommand, DeleteAccessKeyCommand, type IAMClient, UpdateAccessKeyCommand, paginateListAccessKeys } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { IAM, STS } from '../aws/sdk.js';
+import type { AccessKeyMetadata, IAMClient } from '@aws-sdk/client-iam';
+
 import { isAwsError, toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import type { Secret } from '../state/schema.js';
@@ -59,7 +60,7 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 
 async function listKeys(iam: IAMClient, userName: string): Promise<KeyInfo[]> {
   const keys: AccessKeyMetadata[] = [];
-  for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) keys.push(...(page.AccessKeyMetadata ?? []));
+  for await (const page of IAM.paginateListAccessKeys({ client: iam }, { UserName: userName })) keys.push(...(page.AccessKeyMetadata ?? []));
   return keys.filter((k) => k.AccessKeyId).map((k) => ({ id: k.AccessKeyId as string, status: k.Status ?? 'Active', createdAt: k.CreateDate ? new Date(k.CreateDate).toISOString() : null }));
 }
 
@@ -131,8 +132,8 @@ function plan(ctx: StepContext, observed: AccessKeyObserved | undefined): Change
 async function deleteKey(ctx: StepContext, userName: string, id: string, deactivateFirst: boolean): Promise<void> {
   const iam = ctx.aws.iam();
   try {
-    if (deactivateFirst) await iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: id, Status: 'Inactive' }));
-    await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: id }));
+    if (deactivateFirst) await iam.send(new IAM.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: id, Status: 'Inactive' }));
+    await iam.send(new IAM.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: id }));
   } catch (err) {
     if (isAwsError(err, 'NoSuchEntity')) return;
     throw toHmError(err, `delete access key ${id} of IAM user ${userName}`);
@@ -143,7 +144,7 @@ async function deleteKey(ctx: StepContext, userName: string, id: string, deactiv
 async function createKey(ctx: StepContext, userName: string): Promise<{ secret: Secret; createdAt: string | null }> {
   let key;
   try {
-    ({ AccessKey: key } = await whileUserPropagates(() => ctx.aws.iam().send(new CreateAccessKeyCommand({ UserName: userName }))));
+    ({ AccessKey: key } = await whileUserPropagates(() => ctx.aws.iam().send(new IAM.CreateAccessKeyCommand({ UserName: userName }))));
   } catch (err) {
     if (isAwsError(err, 'LimitExceeded')) throw noRoomForKey(userName, (await listKeys(ctx.aws.iam(), userName)).map((k) => k.id));
     throw toHmError(err, `create an access key for IAM user ${userName}`);
@@ -167,7 +168,7 @@ async function waitUntilWorks(ctx: StepContext, secret: Secret, timing: KeyCheck
   const started = Date.now();
   for (;;) {
     try {
-      await sts.send(new GetCallerIdentityCommand({}));
+      await sts.send(new STS.GetCallerIdentityCommand({}));
       return true;
     } catch (err) {
       if (!isAwsError(err, ...NOT_YET)) throw toHmError(err, `check that access key ${secret.accessKeyId} works`);

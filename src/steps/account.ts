@@ -1,4 +1,4 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { STS } from '../aws/sdk.js';
 import { toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import type { Step } from './types.js';
@@ -29,7 +29,7 @@ export const accountStep: Step<AccountOutputs, AccountOutputs> = {
   async read(ctx) {
     let identity;
     try {
-      identity = await ctx.aws.sts().send(new GetCallerIdentityCommand({}));
+      identity = await ctx.aws.sts().send(new STS.GetCallerIdentityCommand({}));
     } catch (err) {
       throw toHmError(err, 'identify your AWS account (sts:GetCallerIdentity)');
     }

@@ -1,4 +1,5 @@
-import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
+import { S3 } from '../aws/sdk.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import type { Change, Step, StepContext } from './types.js';
@@ -116,7 +117,7 @@ function parsePolicy(text: string, bucket: string): PolicyDocument {
 
 async function readPolicy(s3: S3Client, bucket: string): Promise<PolicyDocument | undefined> {
   try {
-    const res = await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
+    const res = await s3.send(new S3.GetBucketPolicyCommand({ Bucket: bucket }));
     return res.Policy ? parsePolicy(res.Policy, bucket) : undefined;
   } catch (err) {
     if (isAwsError(err, 'NoSuchBucketPolicy')) return undefined;
@@ -157,7 +158,7 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
       // Our statements are ours to remove later, even if the answer to this write is lost.
       if (!ctx.recorded?.owned) await ctx.intend({ sids });
       try {
-        await ctx.aws.s3().send(new PutBucketPolicyCommand({ Bucket: bucket.name, Policy: JSON.stringify(document) }));
+        await ctx.aws.s3().send(new S3.PutBucketPolicyCommand({ Bucket: bucket.name, Policy: JSON.stringify(document) }));
       } catch (err) {
         throw toHmError(err, `set the policy of bucket ${bucket.name}`);
       }
@@ -180,8 +181,8 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
       if (!current) return;
       const rest = current.Statement.filter((s) => !recorded.sids.includes(s.Sid ?? ''));
       try {
-        if (rest.length === 0) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
-        else if (rest.length < current.Statement.length) await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ ...current, Statement: rest }) }));
+        if (rest.length === 0) await s3.send(new S3.DeleteBucketPolicyCommand({ Bucket: bucket }));
+        else if (rest.length < current.Statement.length) await s3.send(new S3.PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ ...current, Statement: rest }) }));
       } catch (err) {
         if (isAwsError(err, 'NoSuchBucket')) return;
         throw toHmError(err, `remove the CDN statements from the policy of bucket ${bucket}`);

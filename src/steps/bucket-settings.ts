@@ -1,23 +1,5 @@
-import {
-  type CORSRule,
-  GetBucketCorsCommand,
-  GetBucketEncryptionCommand,
-  GetBucketLifecycleConfigurationCommand,
-  GetBucketTaggingCommand,
-  GetBucketVersioningCommand,
-  GetPublicAccessBlockCommand,
-  type LifecycleRule,
-  type PublicAccessBlockConfiguration,
-  PutBucketCorsCommand,
-  PutBucketEncryptionCommand,
-  PutBucketLifecycleConfigurationCommand,
-  PutBucketTaggingCommand,
-  PutBucketVersioningCommand,
-  PutPublicAccessBlockCommand,
-  type S3Client,
-  type ServerSideEncryptionRule,
-  type Tag,
-} from '@aws-sdk/client-s3';
+import { S3 } from '../aws/sdk.js';
+import type { CORSRule, LifecycleRule, PublicAccessBlockConfiguration, S3Client, ServerSideEncryptionRule, Tag } from '@aws-sdk/client-s3';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { resourceTags } from './tags.js';
@@ -58,13 +40,13 @@ type Versioning = { Status?: string };
 const versioning: BucketSetting<Versioning> = {
   name: 'versioning',
   read: async (s3, Bucket) => {
-    const res = await s3.send(new GetBucketVersioningCommand({ Bucket }));
+    const res = await s3.send(new S3.GetBucketVersioningCommand({ Bucket }));
     return res.Status ? { Status: res.Status } : undefined;
   },
   desired: () => ({ Status: 'Enabled' }),
   satisfied: (cur) => cur?.Status === 'Enabled',
   write: async (s3, Bucket) => {
-    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    await s3.send(new S3.PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
   },
   summary: (v) => v?.Status ?? 'never enabled',
 };
@@ -75,7 +57,7 @@ const encryption: BucketSetting<Encryption> = {
   name: 'encryption',
   read: (s3, Bucket) =>
     readOr(async () => {
-      const res = await s3.send(new GetBucketEncryptionCommand({ Bucket }));
+      const res = await s3.send(new S3.GetBucketEncryptionCommand({ Bucket }));
       return { Rules: res.ServerSideEncryptionConfiguration?.Rules ?? [] };
     }, 'ServerSideEncryptionConfigurationNotFoundError'),
   desired: () => ({ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] }),
@@ -84,7 +66,7 @@ const encryption: BucketSetting<Encryption> = {
     return cur?.Rules.length === 1 && rule?.SSEAlgorithm === 'AES256' && !rule.KMSMasterKeyID;
   },
   write: async (s3, Bucket, value) => {
-    await s3.send(new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: value }));
+    await s3.send(new S3.PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: value }));
   },
   summary: (v) => v?.Rules.map((r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? '?').join(', ') || 'none',
 };
@@ -94,11 +76,11 @@ const PAB_FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', '
 const publicAccessBlock: BucketSetting<PublicAccessBlockConfiguration> = {
   name: 'public-access-block',
   read: (s3, Bucket) =>
-    readOr(async () => (await s3.send(new GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {}, 'NoSuchPublicAccessBlockConfiguration'),
+    readOr(async () => (await s3.send(new S3.GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {}, 'NoSuchPublicAccessBlockConfiguration'),
   desired: () => ({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true }),
   satisfied: (cur) => PAB_FLAGS.every((flag) => cur?.[flag] === true),
   write: async (s3, Bucket, value) => {
-    await s3.send(new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: value }));
+    await s3.send(new S3.PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: value }));
   },
   summary: (v) => (v ? PAB_FLAGS.map((f) => `${f}=${v[f] === true}`).join(' ') : 'not set'),
 };
@@ -126,7 +108,7 @@ const findOurCors = (rules: CORSRule[], config: Config) =>
   rules.find((r) => r.ID === CORS_RULE_ID) ?? rules.find((r) => sameCorsRule(r, corsRule(config)));
 const cors: BucketSetting<CORSRule[]> = {
   name: 'cors',
-  read: (s3, Bucket) => readOr(async () => (await s3.send(new GetBucketCorsCommand({ Bucket }))).CORSRules ?? [], 'NoSuchCORSConfiguration'),
+  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetBucketCorsCommand({ Bucket }))).CORSRules ?? [], 'NoSuchCORSConfiguration'),
   desired: (config, cur = []) => {
     const ours = findOurCors(cur, config);
     return [corsRule(config), ...cur.filter((r) => r !== ours)];
@@ -136,7 +118,7 @@ const cors: BucketSetting<CORSRule[]> = {
     return ours !== undefined && sameCorsRule(ours, corsRule(config));
   },
   write: async (s3, Bucket, CORSRules) => {
-    await s3.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules } }));
+    await s3.send(new S3.PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules } }));
   },
   summary: (v) => (v?.length ? v.map((r) => `${(r.AllowedMethods ?? []).join('/')} from ${(r.AllowedOrigins ?? []).join(', ')}`).join('; ') : 'none'),
 };
@@ -178,7 +160,7 @@ const OUR_RULE_IDS = new Set(lifecycleRules().map((r) => r.ID));
 const lifecycle: BucketSetting<LifecycleRule[]> = {
   name: 'lifecycle',
   read: (s3, Bucket) =>
-    readOr(async () => (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [], 'NoSuchLifecycleConfiguration'),
+    readOr(async () => (await s3.send(new S3.GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [], 'NoSuchLifecycleConfiguration'),
   desired: (_config, cur = []) => [...lifecycleRules(), ...cur.filter((r) => !OUR_RULE_IDS.has(r.ID))],
   satisfied: (cur) => {
     const byId = new Map((cur ?? []).map((r) => [r.ID, r]));
@@ -188,7 +170,7 @@ const lifecycle: BucketSetting<LifecycleRule[]> = {
     });
   },
   write: async (s3, Bucket, Rules) => {
-    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } }));
+    await s3.send(new S3.PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } }));
   },
   summary: (v) => (v?.length ? v.map((r) => r.ID ?? '(no id)').join(', ') : 'none'),
 };
@@ -197,7 +179,7 @@ const lifecycle: BucketSetting<LifecycleRule[]> = {
 export const bucketTags = (config: Config): Tag[] => resourceTags(config, 'User uploads bucket');
 const tags: BucketSetting<Tag[]> = {
   name: 'tags',
-  read: (s3, Bucket) => readOr(async () => (await s3.send(new GetBucketTaggingCommand({ Bucket }))).TagSet ?? [], 'NoSuchTagSet'),
+  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetBucketTaggingCommand({ Bucket }))).TagSet ?? [], 'NoSuchTagSet'),
   desired: (config, cur = []) => {
     const ours = bucketTags(config);
     const keys = new Set(ours.map((t) => t.Key));
@@ -205,7 +187,7 @@ const tags: BucketSetting<Tag[]> = {
   },
   satisfied: (cur, config) => bucketTags(config).every((want) => cur?.some((t) => t.Key === want.Key && t.Value === want.Value)),
   write: async (s3, Bucket, TagSet) => {
-    await s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet } }));
+    await s3.send(new S3.PutBucketTaggingCommand({ Bucket, Tagging: { TagSet } }));
   },
   summary: (v) => (v?.length ? v.map((t) => `${t.Key}=${t.Value}`).join(', ') : 'none'),
 };

@@ -1,4 +1,5 @@
-import { type BucketLocationConstraint, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, HeadBucketCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { S3 } from '../aws/sdk.js';
+import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3';
 import { httpStatus, isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
@@ -49,7 +50,7 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
   async read(ctx) {
     const name = ctx.config.bucketName;
     try {
-      const head = await ctx.aws.s3().send(new HeadBucketCommand({ Bucket: name }));
+      const head = await ctx.aws.s3().send(new S3.HeadBucketCommand({ Bucket: name }));
       const region = head.BucketRegion ?? ctx.config.region;
       if (region !== ctx.config.region) throw otherRegion(name, region, ctx.config);
       return { name, region };
@@ -72,7 +73,7 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
     await ctx.intend({ create: name });
     try {
       await ctx.aws.s3().send(
-        new CreateBucketCommand({
+        new S3.CreateBucketCommand({
           Bucket: name,
           // us-east-1 is the default location and must not be named.
           ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
@@ -107,7 +108,7 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
   async destroy(ctx, recorded) {
     if (ctx.flags.force) await emptyBucket(ctx, recorded.name);
     try {
-      await ctx.aws.s3().send(new DeleteBucketCommand({ Bucket: recorded.name }));
+      await ctx.aws.s3().send(new S3.DeleteBucketCommand({ Bucket: recorded.name }));
     } catch (err) {
       if (isAwsError(err, 'NoSuchBucket')) return;
       if (isAwsError(err, 'BucketNotEmpty')) {
@@ -123,7 +124,7 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
 /** Up to `max` object versions and delete markers of a bucket; undefined when the bucket is gone. */
 async function objectVersions(s3: S3Client, bucket: string, max: number): Promise<Array<{ Key: string; VersionId?: string }> | undefined> {
   try {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: max }));
+    const page = await s3.send(new S3.ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: max }));
     return [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
       .filter((v) => v.Key !== undefined)
       .slice(0, max)
@@ -146,7 +147,7 @@ async function emptyBucket(ctx: StepContext, bucket: string): Promise<void> {
     if (batch === undefined || batch.length === 0) return;
     let errors;
     try {
-      ({ Errors: errors } = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })));
+      ({ Errors: errors } = await s3.send(new S3.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })));
     } catch (err) {
       if (isAwsError(err, 'NoSuchBucket')) return;
       throw toHmError(err, `delete objects in bucket ${bucket}`);

@@ -1,18 +1,5 @@
-import {
-  type CloudFrontClient,
-  CreateDistributionWithTagsCommand,
-  DeleteDistributionCommand,
-  type Distribution,
-  type DistributionConfig,
-  GetDistributionCommand,
-  GetDistributionConfigCommand,
-  ListTagsForResourceCommand,
-  type Tag,
-  TagResourceCommand,
-  UpdateDistributionCommand,
-  paginateListDistributions,
-  waitUntilDistributionDeployed,
-} from '@aws-sdk/client-cloudfront';
+import { CloudFront } from '../aws/sdk.js';
+import type { CloudFrontClient, Distribution, DistributionConfig, Tag } from '@aws-sdk/client-cloudfront';
 import type { AwsContext } from '../aws/context.js';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
@@ -82,7 +69,7 @@ function observedOf(distribution: Distribution | undefined, etag: string | undef
 
 async function tagsOf(cf: CloudFrontClient, arn: string): Promise<Tag[]> {
   try {
-    return (await cf.send(new ListTagsForResourceCommand({ Resource: arn }))).Tags?.Items ?? [];
+    return (await cf.send(new CloudFront.ListTagsForResourceCommand({ Resource: arn }))).Tags?.Items ?? [];
   } catch (err) {
     throw toHmError(err, `read the tags of distribution ${arn}`);
   }
@@ -92,7 +79,7 @@ async function tagsOf(cf: CloudFrontClient, arn: string): Promise<Tag[]> {
 async function getById(cf: CloudFrontClient, id: string, knownTags?: Tag[]): Promise<DistributionObserved | undefined> {
   let res;
   try {
-    res = await cf.send(new GetDistributionCommand({ Id: id }));
+    res = await cf.send(new CloudFront.GetDistributionCommand({ Id: id }));
   } catch (err) {
     if (isAwsError(err, 'NoSuchDistribution')) return undefined;
     throw toHmError(err, `read distribution ${id}`);
@@ -111,7 +98,7 @@ async function find(ctx: StepContext): Promise<DistributionObserved | undefined>
   const origin = ctx.output('bucket').regionalDomainName;
   const candidates: Array<{ id: string; arn: string; commentMatches: boolean }> = [];
   try {
-    for await (const page of paginateListDistributions({ client: cf, pageSize: 100 }, {})) {
+    for await (const page of CloudFront.paginateListDistributions({ client: cf, pageSize: 100 }, {})) {
       for (const d of page.DistributionList?.Items ?? []) {
         const commentMatches = d.Comment === comment;
         const servesBucket = d.Origins?.Items?.some((o) => o.DomainName === origin) === true;
@@ -169,7 +156,7 @@ async function create(ctx: StepContext): Promise<DistributionObserved> {
   await ctx.intend({ callerReference });
   const config = desiredDistributionConfig(inputsOf(ctx), undefined, callerReference);
   try {
-    const res = await cf.send(new CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig: config, Tags: { Items: distributionTags(ctx.config) } } }));
+    const res = await cf.send(new CloudFront.CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig: config, Tags: { Items: distributionTags(ctx.config) } } }));
     return observedOf(res.Distribution, res.ETag, distributionTags(ctx.config));
   } catch (err) {
     if (isAwsError(err, 'DistributionAlreadyExists')) {
@@ -192,14 +179,14 @@ async function update(ctx: StepContext, observed: DistributionObserved, retry = 
   const desired = desiredDistributionConfig(inputs, observed.config, observed.config.CallerReference ?? '');
   if (diffDistribution(observed.config, desired, inputs).length === 0) return observed;
   try {
-    const res = await cf.send(new UpdateDistributionCommand({ Id: observed.id, IfMatch: observed.etag, DistributionConfig: desired }));
+    const res = await cf.send(new CloudFront.UpdateDistributionCommand({ Id: observed.id, IfMatch: observed.etag, DistributionConfig: desired }));
     return observedOf(res.Distribution, res.ETag, observed.tags);
   } catch (err) {
     if (retry && isAwsError(err, 'PreconditionFailed')) {
       ctx.debug('the distribution changed while we updated it; reading its configuration again');
       let fresh;
       try {
-        fresh = await cf.send(new GetDistributionConfigCommand({ Id: observed.id }));
+        fresh = await cf.send(new CloudFront.GetDistributionConfigCommand({ Id: observed.id }));
       } catch (readErr) {
         throw toHmError(readErr, `read distribution ${observed.id}`);
       }
@@ -263,7 +250,7 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
     const tags = missingDistributionTags(observed.tags, ctx.config);
     if (tags.length > 0) {
       try {
-        await ctx.aws.cloudfront().send(new TagResourceCommand({ Resource: observed.arn, Tags: { Items: tags } }));
+        await ctx.aws.cloudfront().send(new CloudFront.TagResourceCommand({ Resource: observed.arn, Tags: { Items: tags } }));
       } catch (err) {
         throw toHmError(err, `tag distribution ${observed.id}`);
       }
@@ -288,7 +275,7 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
     if (current.config.Enabled) {
       ctx.report(`disabling distribution ${recorded.id}`);
       try {
-        const res = await cf.send(new UpdateDistributionCommand({ Id: recorded.id, IfMatch: current.etag, DistributionConfig: { ...current.config, Enabled: false } }));
+        const res = await cf.send(new CloudFront.UpdateDistributionCommand({ Id: recorded.id, IfMatch: current.etag, DistributionConfig: { ...current.config, Enabled: false } }));
         current = observedOf(res.Distribution, res.ETag, current.tags);
       } catch (err) {
         throw toHmError(err, `disable distribution ${recorded.id}`);
@@ -308,7 +295,7 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
       current = (await getById(cf, recorded.id, [])) ?? current;
     }
     try {
-      await cf.send(new DeleteDistributionCommand({ Id: recorded.id, IfMatch: current.etag }));
+      await cf.send(new CloudFront.DeleteDistributionCommand({ Id: recorded.id, IfMatch: current.etag }));
     } catch (err) {
       if (isAwsError(err, 'NoSuchDistribution')) return undefined;
       throw toHmError(err, `delete distribution ${recorded.id}`);
@@ -343,7 +330,7 @@ export async function waitForDeployment(aws: AwsContext, id: string, options: Wa
   const started = Date.now();
   const ticker = options.onProgress ? setInterval(() => options.onProgress?.(elapsedText(Date.now() - started)), (options.progressEverySeconds ?? 15) * 1000) : undefined;
   try {
-    await waitUntilDistributionDeployed(
+    await CloudFront.waitUntilDistributionDeployed(
       {
         client: aws.cloudfront(),
         maxWaitTime: options.maxWaitSeconds,

@@ -1,4 +1,4 @@
-import { GetHostedZoneCommand, ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
+import { Route53 } from '../aws/sdk.js';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import type { Step, StepContext } from './types.js';
@@ -20,7 +20,7 @@ async function zoneById(ctx: StepContext, id: string): Promise<DnsZoneOutputs> {
   const domain = ctx.config.domain;
   let zone;
   try {
-    zone = (await ctx.aws.route53().send(new GetHostedZoneCommand({ Id: id }))).HostedZone;
+    zone = (await ctx.aws.route53().send(new Route53.GetHostedZoneCommand({ Id: id }))).HostedZone;
   } catch (err) {
     if (isAwsError(err, 'NoSuchHostedZone')) {
       throw new HmError('ROUTE53_NO_SUCH_ZONE', `Route 53 has no hosted zone ${id} in this account`, 'user', {
@@ -59,7 +59,7 @@ export const dnsZoneStep: Step<DnsZoneOutputs, DnsZoneOutputs> = {
     if (hostedZoneId !== undefined) return zoneById(ctx, hostedZoneId);
     let zones;
     try {
-      zones = (await ctx.aws.route53().send(new ListHostedZonesByNameCommand({ DNSName: domain, MaxItems: 20 }))).HostedZones ?? [];
+      zones = (await ctx.aws.route53().send(new Route53.ListHostedZonesByNameCommand({ DNSName: domain, MaxItems: 20 }))).HostedZones ?? [];
     } catch (err) {
       const error = toHmError(err, `look up the Route 53 hosted zone of ${domain}`);
       throw new HmError(error.code, error.message, error.source, {

@@ -1,12 +1,5 @@
-import {
-  CreateConfigurationSetCommand,
-  DeleteConfigurationSetCommand,
-  GetConfigurationSetCommand,
-  type GetConfigurationSetCommandOutput,
-  PutConfigurationSetDeliveryOptionsCommand,
-  PutConfigurationSetReputationOptionsCommand,
-  TagResourceCommand,
-} from '@aws-sdk/client-sesv2';
+import { SES } from '../aws/sdk.js';
+import type { GetConfigurationSetCommandOutput } from '@aws-sdk/client-sesv2';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
@@ -54,7 +47,7 @@ const tagsToAdd = (ctx: StepContext, observed: ConfigSetObserved) => missingTags
 
 async function read(ctx: StepContext): Promise<ConfigSetObserved | undefined> {
   try {
-    return observe(await ctx.aws.sesv2().send(new GetConfigurationSetCommand({ ConfigurationSetName: configurationSetName(ctx.config) })));
+    return observe(await ctx.aws.sesv2().send(new SES.GetConfigurationSetCommand({ ConfigurationSetName: configurationSetName(ctx.config) })));
   } catch (err) {
     if (isAwsError(err, 'NotFoundException')) return undefined;
     throw toHmError(err, `read SES configuration set ${configurationSetName(ctx.config)}`);
@@ -91,7 +84,7 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
       await ctx.intend({ create: name });
       try {
         await ses.send(
-          new CreateConfigurationSetCommand({
+          new SES.CreateConfigurationSetCommand({
             ConfigurationSetName: name,
             DeliveryOptions: { TlsPolicy: 'REQUIRE' },
             ReputationOptions: { ReputationMetricsEnabled: true },
@@ -119,13 +112,13 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
     if (changes.length === 0) return { type: 'unchanged', outputs };
     try {
       if (changes.some((c) => c.field === 'tls-policy')) {
-        await ses.send(new PutConfigurationSetDeliveryOptionsCommand({ ConfigurationSetName: name, TlsPolicy: 'REQUIRE' }));
+        await ses.send(new SES.PutConfigurationSetDeliveryOptionsCommand({ ConfigurationSetName: name, TlsPolicy: 'REQUIRE' }));
       }
       if (changes.some((c) => c.field === 'reputation-metrics')) {
-        await ses.send(new PutConfigurationSetReputationOptionsCommand({ ConfigurationSetName: name, ReputationMetricsEnabled: true }));
+        await ses.send(new SES.PutConfigurationSetReputationOptionsCommand({ ConfigurationSetName: name, ReputationMetricsEnabled: true }));
       }
       const tags = tagsToAdd(ctx, observed);
-      if (tags.length > 0) await ses.send(new TagResourceCommand({ ResourceArn: outputs.arn, Tags: tags }));
+      if (tags.length > 0) await ses.send(new SES.TagResourceCommand({ ResourceArn: outputs.arn, Tags: tags }));
     } catch (err) {
       throw toHmError(err, `update SES configuration set ${name}`);
     }
@@ -136,7 +129,7 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
 
   async destroy(ctx, recorded) {
     try {
-      await ctx.aws.sesv2().send(new DeleteConfigurationSetCommand({ ConfigurationSetName: recorded.name }));
+      await ctx.aws.sesv2().send(new SES.DeleteConfigurationSetCommand({ ConfigurationSetName: recorded.name }));
     } catch (err) {
       if (isAwsError(err, 'NotFoundException')) return;
       throw toHmError(err, `delete SES configuration set ${recorded.name}`);

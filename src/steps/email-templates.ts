@@ -1,10 +1,5 @@
-import {
-  CreateEmailTemplateCommand,
-  DeleteEmailTemplateCommand,
-  type EmailTemplateContent,
-  GetEmailTemplateCommand,
-  UpdateEmailTemplateCommand,
-} from '@aws-sdk/client-sesv2';
+import { SES } from '../aws/sdk.js';
+import type { EmailTemplateContent } from '@aws-sdk/client-sesv2';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import { type Config, emailSettings } from '../config/config.js';
 import type { Change, Step, StepContext } from './types.js';
@@ -112,7 +107,7 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
   const outputs: TemplateOutputs = { name: definition.name, variables: definition.variables };
   const read = async (ctx: StepContext): Promise<TemplateContent | undefined> => {
     try {
-      const res = await ctx.aws.sesv2().send(new GetEmailTemplateCommand({ TemplateName: definition.name }));
+      const res = await ctx.aws.sesv2().send(new SES.GetEmailTemplateCommand({ TemplateName: definition.name }));
       const c = res.TemplateContent;
       return { Subject: c?.Subject ?? '', Html: c?.Html ?? '', Text: c?.Text ?? '' };
     } catch (err) {
@@ -142,7 +137,7 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
       const ses = ctx.aws.sesv2();
       if (observed) {
         try {
-          await ses.send(new UpdateEmailTemplateCommand({ TemplateName: definition.name, TemplateContent }));
+          await ses.send(new SES.UpdateEmailTemplateCommand({ TemplateName: definition.name, TemplateContent }));
         } catch (err) {
           throw toHmError(err, `update SES template ${definition.name}`);
         }
@@ -150,7 +145,7 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
       }
       await ctx.intend({ create: definition.name });
       try {
-        await ses.send(new CreateEmailTemplateCommand({ TemplateName: definition.name, TemplateContent }));
+        await ses.send(new SES.CreateEmailTemplateCommand({ TemplateName: definition.name, TemplateContent }));
         return { type: 'created', outputs };
       } catch (err) {
         if (isAwsError(err, 'AlreadyExistsException')) {
@@ -166,7 +161,7 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
 
     async destroy(ctx, recorded) {
       try {
-        await ctx.aws.sesv2().send(new DeleteEmailTemplateCommand({ TemplateName: recorded.name }));
+        await ctx.aws.sesv2().send(new SES.DeleteEmailTemplateCommand({ TemplateName: recorded.name }));
       } catch (err) {
         if (isAwsError(err, 'NotFoundException')) return;
         throw toHmError(err, `delete SES template ${recorded.name}`);

@@ -1,5 +1,6 @@
+import { SES } from '../aws/sdk.js';
 import type { Resolver } from 'node:dns/promises';
-import { GetAccountCommand } from '@aws-sdk/client-sesv2';
+
 import type { AwsContext } from '../aws/context.js';
 import { toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
@@ -104,7 +105,7 @@ export async function checkEmailSetup(aws: AwsContext, config: Config, resolver:
 /** The account's sending status in the region: sandbox or production, quota, enforcement. */
 export async function accountStatus(aws: AwsContext): Promise<AccountStatus> {
   try {
-    const res = await aws.sesv2().send(new GetAccountCommand({}));
+    const res = await aws.sesv2().send(new SES.GetAccountCommand({}));
     return {
       productionAccess: res.ProductionAccessEnabled === true,
       sendingEnabled: res.SendingEnabled !== false,

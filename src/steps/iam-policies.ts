@@ -1,4 +1,4 @@
-import { DeleteUserPolicyCommand, GetUserPolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { IAM } from '../aws/sdk.js';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import { type Config, emailSettings } from '../config/config.js';
 import { HmError } from '../errors.js';
@@ -46,7 +46,7 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
     async read(ctx) {
       const userName = appUserName(ctx.config);
       try {
-        const res = await ctx.aws.iam().send(new GetUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName }));
+        const res = await ctx.aws.iam().send(new IAM.GetUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName }));
         return { document: parsePolicyDocument(res.PolicyDocument ?? '{}') };
       } catch (err) {
         if (isAwsError(err, 'NoSuchEntity')) return undefined;
@@ -67,7 +67,7 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
       if (!observed) await ctx.intend({ create: spec.policyName });
       try {
         await whileUserPropagates(() =>
-          ctx.aws.iam().send(new PutUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName, PolicyDocument: JSON.stringify(spec.document(ctx)) })),
+          ctx.aws.iam().send(new IAM.PutUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName, PolicyDocument: JSON.stringify(spec.document(ctx)) })),
         );
       } catch (err) {
         if (isAwsError(err, 'MalformedPolicyDocument')) {
@@ -82,7 +82,7 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
 
     async destroy(ctx, recorded) {
       try {
-        await ctx.aws.iam().send(new DeleteUserPolicyCommand({ UserName: recorded.userName, PolicyName: recorded.policyName }));
+        await ctx.aws.iam().send(new IAM.DeleteUserPolicyCommand({ UserName: recorded.userName, PolicyName: recorded.policyName }));
       } catch (err) {
         if (isAwsError(err, 'NoSuchEntity')) return;
         throw toHmError(err, `delete policy ${recorded.policyName} of IAM user ${recorded.userName}`);

@@ -1,4 +1,5 @@
-import { CreateUserCommand, DeleteUserCommand, GetUserCommand, type IAMClient, type Tag, TagUserCommand, paginateListUserTags } from '@aws-sdk/client-iam';
+import { IAM } from '../aws/sdk.js';
+import type { IAMClient, Tag } from '@aws-sdk/client-iam';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
@@ -31,7 +32,7 @@ const wantedTags = (config: Config) => resourceTags(config, appUserName(config))
 
 async function listTags(iam: IAMClient, userName: string): Promise<Tag[]> {
   const tags: Tag[] = [];
-  for await (const page of paginateListUserTags({ client: iam }, { UserName: userName })) tags.push(...(page.Tags ?? []));
+  for await (const page of IAM.paginateListUserTags({ client: iam }, { UserName: userName })) tags.push(...(page.Tags ?? []));
   return tags;
 }
 
@@ -39,7 +40,7 @@ async function read(ctx: StepContext): Promise<IamUserObserved | undefined> {
   const iam = ctx.aws.iam();
   const name = appUserName(ctx.config);
   try {
-    const { User } = await iam.send(new GetUserCommand({ UserName: name }));
+    const { User } = await iam.send(new IAM.GetUserCommand({ UserName: name }));
     if (!User?.Arn || !User.UserId) return undefined;
     return { name, arn: User.Arn, userId: User.UserId, tags: await listTags(iam, name) };
   } catch (err) {
@@ -113,7 +114,7 @@ export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
     if (observed) {
       const tags = missingTags(observed.tags, wantedTags(ctx.config));
       try {
-        await iam.send(new TagUserCommand({ UserName: name, Tags: tags }));
+        await iam.send(new IAM.TagUserCommand({ UserName: name, Tags: tags }));
       } catch (err) {
         throw toHmError(err, `tag IAM user ${name}`);
       }
@@ -121,7 +122,7 @@ export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
     }
     await ctx.intend({ create: name });
     try {
-      const { User } = await iam.send(new CreateUserCommand({ UserName: name, Tags: wantedTags(ctx.config) }));
+      const { User } = await iam.send(new IAM.CreateUserCommand({ UserName: name, Tags: wantedTags(ctx.config) }));
       if (!User?.Arn || !User.UserId) throw new HmError('IAM_USER_ANSWER', `IAM created user ${name} but did not return its ARN`, 'aws');
       return { type: 'created', outputs: outputsOf({ name, arn: User.Arn, userId: User.UserId }) };
     } catch (err) {
@@ -145,7 +146,7 @@ export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
   /** Removes the user; its access keys and inline policies go first (their own steps). */
   async destroy(ctx, recorded) {
     try {
-      await ctx.aws.iam().send(new DeleteUserCommand({ UserName: recorded.name }));
+      await ctx.aws.iam().send(new IAM.DeleteUserCommand({ UserName: recorded.name }));
     } catch (err) {
       if (isAwsError(err, 'NoSuchEntity')) return;
       if (isAwsError(err, 'DeleteConflict')) {

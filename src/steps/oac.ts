@@ -1,12 +1,5 @@
-import {
-  type CloudFrontClient,
-  CreateOriginAccessControlCommand,
-  DeleteOriginAccessControlCommand,
-  GetOriginAccessControlCommand,
-  type OriginAccessControlConfig,
-  UpdateOriginAccessControlCommand,
-  paginateListOriginAccessControls,
-} from '@aws-sdk/client-cloudfront';
+import { CloudFront } from '../aws/sdk.js';
+import type { CloudFrontClient, OriginAccessControlConfig } from '@aws-sdk/client-cloudfront';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
@@ -48,7 +41,7 @@ const OWNED = ['OriginAccessControlOriginType', 'SigningBehavior', 'SigningProto
 
 async function getById(cf: CloudFrontClient, id: string): Promise<OacObserved | undefined> {
   try {
-    const res = await cf.send(new GetOriginAccessControlCommand({ Id: id }));
+    const res = await cf.send(new CloudFront.GetOriginAccessControlCommand({ Id: id }));
     const config = res.OriginAccessControl?.OriginAccessControlConfig;
     return config ? { id, config, etag: res.ETag } : undefined;
   } catch (err) {
@@ -60,7 +53,7 @@ async function getById(cf: CloudFrontClient, id: string): Promise<OacObserved | 
 /** Every OAC of the account is listed (100 a page) until the one with our name turns up. */
 async function findByName(cf: CloudFrontClient, name: string): Promise<OacObserved | undefined> {
   try {
-    for await (const page of paginateListOriginAccessControls({ client: cf, pageSize: 100 }, {})) {
+    for await (const page of CloudFront.paginateListOriginAccessControls({ client: cf, pageSize: 100 }, {})) {
       const hit = page.OriginAccessControlList?.Items?.find((item) => item.Name === name);
       if (hit?.Id) {
         const { Id, Name, Description, OriginAccessControlOriginType, SigningBehavior, SigningProtocol } = hit;
@@ -79,7 +72,7 @@ async function update(ctx: StepContext, observed: OacObserved, retry = true): Pr
   const current = observed.etag ? observed : ((await getById(cf, observed.id)) ?? observed);
   try {
     await cf.send(
-      new UpdateOriginAccessControlCommand({
+      new CloudFront.UpdateOriginAccessControlCommand({
         Id: current.id,
         IfMatch: current.etag,
         OriginAccessControlConfig: { ...current.config, ...pickOwned(oacConfig(ctx.config)), Name: oacName(ctx.config) },
@@ -131,7 +124,7 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
     }
     await ctx.intend({ create: oacName(ctx.config) });
     try {
-      const res = await cf.send(new CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(ctx.config) }));
+      const res = await cf.send(new CloudFront.CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(ctx.config) }));
       const id = res.OriginAccessControl?.Id;
       if (!id) throw new HmError('NO_OAC_ID', 'CloudFront created the origin access control but returned no id', 'aws');
       return { type: 'created', outputs: { id, name: oacName(ctx.config) } };
@@ -157,7 +150,7 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
     const current = await getById(cf, recorded.id);
     if (!current) return;
     try {
-      await cf.send(new DeleteOriginAccessControlCommand({ Id: recorded.id, IfMatch: current.etag }));
+      await cf.send(new CloudFront.DeleteOriginAccessControlCommand({ Id: recorded.id, IfMatch: current.etag }));
     } catch (err) {
       if (isAwsError(err, 'NoSuchOriginAccessControl')) return;
       if (isAwsError(err, 'OriginAccessControlInUse')) {

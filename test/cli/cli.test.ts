@@ -126,6 +126,21 @@ describe('hm-infra (spawned)', () => {
     expect(loaded.filter((url) => url.includes('@aws-sdk') || url.includes('@smithy'))).toEqual([]);
   });
 
+  it.each([
+    [['plan', '--offline', '--app', 'healthmetrics', '--domain', 'example.com'], /15 to create/],
+    [['--help'], /Usage: hm-infra/],
+  ])('%j loads no AWS SDK, task-list or prompt module', async (args, shows) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hm-cli-load-'));
+    const log = join(dir, 'loaded.txt');
+    // WHEN
+    const run = hmInfra(args, dir, { HM_LOAD_LOG: log });
+    // THEN
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(shows);
+    const packages = new Set((await readFile(log, 'utf8')).split('\n').flatMap((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? []));
+    expect([...packages].filter((p) => /^@aws-sdk|^@smithy|^listr2|^@inquirer/.test(p))).toEqual([]);
+  });
+
   it('reports missing credentials clearly instead of hanging or probing the network', () => {
     const run = hmInfra(['init', '--yes', '--app', 'hm', '--domain', 'example.com'], cwd, { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
     expect(run.code).not.toBe(0);
