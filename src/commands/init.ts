@@ -258,7 +258,11 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
     const session = new StateSession(store, state ?? newState(config));
     session.state.config = config;
     const started = Date.now();
+    // The SES account status is only for the closing advice and needs nothing the steps make:
+    // it is asked while they run, once the credentials have proved to work.
+    let ses: Promise<AccountStatus | undefined> | undefined;
     live = mode === 'live' && io.progressStream ? await liveProgress(orderSteps(steps), io.progressStream, style) : undefined;
+    const render = live ? live.onEvent : lineRenderer(io.err, style, verbose);
     let result: RunResult;
     try {
       result = await runSteps(steps, {
@@ -268,7 +272,10 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
         aws,
         session,
         signal: interrupt.signal,
-        onEvent: live ? live.onEvent : lineRenderer(io.err, style, verbose),
+        onEvent: (event) => {
+          if (event.type === 'done' && event.outcome.id === 'account' && config.email && !globals.json) ses = sendingStatus(aws);
+          render(event);
+        },
       });
     } finally {
       await live?.close();
@@ -287,8 +294,8 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
       return code;
     }
     if (!globals.json) {
-      const ses = result.outputs['email-identity'] ? await sendingStatus(aws) : undefined;
-      io.out(renderResult(result, store, session.state, { seconds: ((Date.now() - started) / 1000).toFixed(1), ses }, style));
+      const sending = result.outputs['email-identity'] ? await ses : undefined;
+      io.out(renderResult(result, store, session.state, { seconds: ((Date.now() - started) / 1000).toFixed(1), ses: sending }, style));
     }
     if (waited) {
       io.err(renderError(waited, style, verbose));

@@ -1,11 +1,5 @@
-import {
-  type Change as Route53Change,
-  ChangeResourceRecordSetsCommand,
-  ListResourceRecordSetsCommand,
-  type ListResourceRecordSetsCommandOutput,
-  type ResourceRecordSet,
-  waitUntilResourceRecordSetsChanged,
-} from '@aws-sdk/client-route-53';
+import { Route53 } from '../aws/sdk.js';
+import type { Change as Route53Change, ListResourceRecordSetsCommandOutput, ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import { DNS_TTL, type DnsRecord, type RecordType, bareName, emailDnsRecords, normalizeValue, route53Value } from './dns-values.js';
@@ -74,7 +68,7 @@ async function setsAt(ctx: StepContext, zoneId: string, name: string): Promise<R
   let start: { StartRecordName: string; StartRecordType?: ResourceRecordSet['Type'] } | undefined = { StartRecordName: `${name}.` };
   try {
     while (start) {
-      const page: ListResourceRecordSetsCommandOutput = await ctx.aws.route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 20, ...start }));
+      const page: ListResourceRecordSetsCommandOutput = await ctx.aws.route53().send(new Route53.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 20, ...start }));
       const sets = (page.ResourceRecordSets ?? []).map(toRrSet);
       found.push(...sets.filter((s) => s.name === name));
       const next: boolean = page.IsTruncated === true && page.NextRecordName !== undefined && bareName(page.NextRecordName) === name;
@@ -150,11 +144,18 @@ function neededRecords(ctx: StepContext): DnsRecord[] {
   return emailDnsRecords(ctx.config, identity.dkim);
 }
 
+/**
+ * The record sets at every name the records need, all names at once, read once per run: read
+ * finds them, and apply (which read left nothing to hand over when everything is still to
+ * create) uses the same answer until this step changes the zone.
+ */
 async function observeRoute53(ctx: StepContext, zoneId: string, records: DnsRecord[]): Promise<Extract<DnsObserved, { mode: 'route53' }>> {
   const names = [...new Set(records.map((r) => r.name))];
-  const sets = new Map(await Promise.all(names.map(async (name) => [name, await setsAt(ctx, zoneId, name)] as const)));
+  const sets = await ctx.reads.once(zoneReadKey(zoneId, names), async () => new Map(await Promise.all(names.map(async (name) => [name, await setsAt(ctx, zoneId, name)] as const))));
   return { mode: 'route53', zoneId, records, plans: records.map((r) => planRecord(r, sets.get(r.name) ?? [])) };
 }
+
+const zoneReadKey = (zoneId: string, names: string[]) => `route53:ListResourceRecordSets:${zoneId}:${[...names].sort().join(',')}`;
 
 const key = (v: { name: string; type: string; value?: string }) => `${v.name}|${v.type}|${v.value ?? ''}`;
 
@@ -207,7 +208,7 @@ function changeBatch(plans: RecordPlan[]): { changes: Route53Change[]; added: Ad
 async function waitInsync(ctx: StepContext, changeId: string): Promise<'INSYNC' | 'PENDING'> {
   ctx.report('waiting for Route 53 to apply the change on all its name servers…');
   try {
-    await waitUntilResourceRecordSetsChanged({ client: ctx.aws.route53(), maxWaitTime: 300, minDelay: 2, maxDelay: 15 }, { Id: changeId });
+    await Route53.waitUntilResourceRecordSetsChanged({ client: ctx.aws.route53(), maxWaitTime: 300, minDelay: 2, maxDelay: 15 }, { Id: changeId });
     return 'INSYNC';
   } catch (err) {
     if ((err as Error).name === 'TimeoutError' || /timed? ?out|exceeded/i.test((err as Error).message)) {
@@ -286,10 +287,11 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     if (batch.changes.length === 0) return { type: 'unchanged', outputs: outputsWith({}) };
     // What is about to be added is saved first: a crash after the call still knows it is ours.
     await ctx.intend({ added: batch.added, replaced: batch.replaced });
+    ctx.reads.forget(zoneReadKey(zone.zoneId, records.map((r) => r.name)));
     let changeId: string | undefined;
     try {
       const res = await ctx.aws.route53().send(
-        new ChangeResourceRecordSetsCommand({
+        new Route53.ChangeResourceRecordSetsCommand({
           HostedZoneId: zone.zoneId,
           ChangeBatch: { Comment: `hm-infra: SES records for ${ctx.config.domain} (${ctx.config.environment})`, Changes: batch.changes },
         }),
@@ -378,7 +380,7 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     if (changes.length > 0) {
       ctx.report(`removing ${changes.filter((c) => c.Action === 'DELETE').length} record sets from Route 53 zone ${zoneId}`);
       try {
-        const res = await ctx.aws.route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes } }));
+        const res = await ctx.aws.route53().send(new Route53.ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes } }));
         if (res.ChangeInfo?.Id) await waitInsync(ctx, res.ChangeInfo.Id);
       } catch (err) {
         if (isAwsError(err, 'NoSuchHostedZone')) return kept.length > 0 ? { kept } : undefined;

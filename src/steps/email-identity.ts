@@ -1,15 +1,5 @@
-import {
-  CreateEmailIdentityCommand,
-  DeleteEmailIdentityCommand,
-  type DkimAttributes,
-  GetEmailIdentityCommand,
-  type GetEmailIdentityCommandOutput,
-  PutEmailIdentityConfigurationSetAttributesCommand,
-  PutEmailIdentityDkimAttributesCommand,
-  PutEmailIdentityDkimSigningAttributesCommand,
-  type SESv2Client,
-  TagResourceCommand,
-} from '@aws-sdk/client-sesv2';
+import { SES } from '../aws/sdk.js';
+import type { DkimAttributes, GetEmailIdentityCommandOutput, SESv2Client } from '@aws-sdk/client-sesv2';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import { emailSettings } from '../config/config.js';
 import { HmError } from '../errors.js';
@@ -49,10 +39,19 @@ export type IdentityObserved = Pick<
   'IdentityType' | 'VerifiedForSendingStatus' | 'VerificationStatus' | 'VerificationInfo' | 'DkimAttributes' | 'MailFromAttributes' | 'ConfigurationSetName' | 'Tags'
 >;
 
+/**
+ * The run's one read of the domain's SES identity: this step and the MAIL FROM step both need
+ * it, and whatever this step changes makes it read again.
+ */
+export const readIdentity = (ctx: StepContext): Promise<IdentityObserved | undefined> =>
+  ctx.reads.once(`sesv2:GetEmailIdentity:${ctx.config.domain}`, () => getIdentity(ctx.aws.sesv2(), ctx.config.domain));
+/** Whoever changes the identity (its settings, its MAIL FROM) makes the next reader read it again. */
+export const identityChanged = (ctx: StepContext): void => ctx.reads.forget(`sesv2:GetEmailIdentity:${ctx.config.domain}`);
+
 /** Reads an SES identity; undefined when SES has none of that name. */
 export async function getIdentity(ses: SESv2Client, domain: string): Promise<IdentityObserved | undefined> {
   try {
-    return await ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
+    return await ses.send(new SES.GetEmailIdentityCommand({ EmailIdentity: domain }));
   } catch (err) {
     if (isAwsError(err, 'NotFoundException')) return undefined;
     throw toHmError(err, `read SES identity ${domain}`);
@@ -108,16 +107,16 @@ async function update(ctx: StepContext, observed: IdentityObserved, changes: Cha
   const has = (field: string) => changes.some((c) => c.field === field);
   try {
     if (has('configuration-set')) {
-      await ses.send(new PutEmailIdentityConfigurationSetAttributesCommand({ EmailIdentity: domain, ConfigurationSetName: configurationSetName(ctx.config) }));
+      await ses.send(new SES.PutEmailIdentityConfigurationSetAttributesCommand({ EmailIdentity: domain, ConfigurationSetName: configurationSetName(ctx.config) }));
     }
     if (has('dkim-key-length')) {
       await ses.send(
-        new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: domain, SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }),
+        new SES.PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: domain, SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }),
       );
     }
-    if (has('dkim-signing')) await ses.send(new PutEmailIdentityDkimAttributesCommand({ EmailIdentity: domain, SigningEnabled: true }));
+    if (has('dkim-signing')) await ses.send(new SES.PutEmailIdentityDkimAttributesCommand({ EmailIdentity: domain, SigningEnabled: true }));
     const tags = tagsToAdd(ctx, observed);
-    if (has('tags') && tags.length > 0) await ses.send(new TagResourceCommand({ ResourceArn: sesArn(ctx, `identity/${domain}`), Tags: tags }));
+    if (has('tags') && tags.length > 0) await ses.send(new SES.TagResourceCommand({ ResourceArn: sesArn(ctx, `identity/${domain}`), Tags: tags }));
   } catch (err) {
     throw toHmError(err, `update SES identity ${domain}`);
   }
@@ -133,7 +132,7 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
   service: 'SES',
   dependsOn: ['account', 'email-config-set'],
 
-  read: (ctx) => getIdentity(ctx.aws.sesv2(), ctx.config.domain),
+  read: readIdentity,
 
   plan(ctx, observed) {
     const setName = configurationSetName(ctx.config);
@@ -161,13 +160,15 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
   async apply(ctx, observed, changes) {
     const domain = ctx.config.domain;
     if (observed) {
+      identityChanged(ctx);
       await update(ctx, observed, changes);
       return { type: 'updated', outputs: identityOutputs(ctx, (await getIdentity(ctx.aws.sesv2(), domain)) ?? observed) };
     }
     await ctx.intend({ create: domain });
+    identityChanged(ctx);
     try {
       const res = await ctx.aws.sesv2().send(
-        new CreateEmailIdentityCommand({
+        new SES.CreateEmailIdentityCommand({
           EmailIdentity: domain,
           DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
           ConfigurationSetName: configurationSetName(ctx.config),
@@ -205,7 +206,7 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
 
   async destroy(ctx, recorded) {
     try {
-      await ctx.aws.sesv2().send(new DeleteEmailIdentityCommand({ EmailIdentity: recorded.domain }));
+      await ctx.aws.sesv2().send(new SES.DeleteEmailIdentityCommand({ EmailIdentity: recorded.domain }));
     } catch (err) {
       if (isAwsError(err, 'NotFoundException')) return;
       throw toHmError(err, `delete SES identity ${recorded.domain}`);

@@ -1,7 +1,7 @@
-import { PutEmailIdentityMailFromAttributesCommand } from '@aws-sdk/client-sesv2';
+import { SES } from '../aws/sdk.js';
 import { isAwsError, toHmError } from '../aws/errors.js';
 import { emailSettings } from '../config/config.js';
-import { getIdentity } from './email-identity.js';
+import { identityChanged, readIdentity } from './email-identity.js';
 import type { Change, Step, StepContext } from './types.js';
 
 export interface MailFromOutputs {
@@ -43,7 +43,7 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
   dependsOn: ['email-identity'],
 
   async read(ctx) {
-    const identity = await getIdentity(ctx.aws.sesv2(), ctx.config.domain);
+    const identity = await readIdentity(ctx);
     if (!identity) return undefined;
     const attrs = identity.MailFromAttributes;
     if (!attrs?.MailFromDomain) return undefined;
@@ -63,9 +63,10 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
 
   async apply(ctx, observed) {
     const mailFrom = emailSettings(ctx.config).mailFromDomain;
+    identityChanged(ctx);
     try {
       await ctx.aws.sesv2().send(
-        new PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain, MailFromDomain: mailFrom, BehaviorOnMxFailure: BEHAVIOR }),
+        new SES.PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain, MailFromDomain: mailFrom, BehaviorOnMxFailure: BEHAVIOR }),
       );
     } catch (err) {
       throw toHmError(err, `set the SES MAIL FROM domain ${mailFrom}`);
@@ -81,7 +82,7 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
 
   async destroy(ctx) {
     try {
-      await ctx.aws.sesv2().send(new PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain }));
+      await ctx.aws.sesv2().send(new SES.PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain }));
     } catch (err) {
       // Deleting the identity removed its MAIL FROM setting too.
       if (isAwsError(err, 'NotFoundException')) return;

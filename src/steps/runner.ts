@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { RunReads } from './reads.js';
 import type { AwsContext } from '../aws/context.js';
 import { toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
@@ -114,6 +116,7 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
   const absent = new Set<StepId>();
 
   const records = (): Record<string, ResourceRecord> => options.session?.state.resources ?? options.records ?? {};
+  const reads = new RunReads();
 
   const contextFor = (step: AnyStep): StepContext =>
     stepContext(step, {
@@ -130,6 +133,7 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
         throw new HmError('MISSING_OUTPUT', `step ${step.id} needs the outputs of ${id}, which has not run`, 'internal');
       },
       emit,
+      reads,
     });
   /** In a survey, a missing dependency is stood in for by what state recorded of it. */
   const recordedInstead = (id: StepId) => options.survey === true && absent.has(id) && Object.keys(records()[id]?.outputs ?? {}).length > 0;
@@ -210,6 +214,7 @@ interface ContextParts {
   recordedAccountId: string | null;
   output(id: string): unknown;
   emit(event: RunEvent): void;
+  reads: RunReads;
 }
 
 /** The context a step runs with; state writes go through the session, and only in the modes that write. */
@@ -229,6 +234,7 @@ function stepContext(step: AnyStep, parts: ContextParts): StepContext {
     },
     recorded: parts.records[step.id],
     recordedAccountId: parts.recordedAccountId,
+    reads: parts.reads,
     get aws(): AwsContext {
       if (!parts.aws) throw new HmError('OFFLINE', `step ${step.id} tried to call AWS in offline mode`, 'internal');
       return parts.aws;
@@ -240,6 +246,16 @@ function stepContext(step: AnyStep, parts: ContextParts): StepContext {
     saveSecret: (secret) => sessionFor('saved a secret', 'apply').saveSecret(step.id, secret),
     markDisabling: () => sessionFor('marked a removal', 'destroy').markDisabling(step.id),
   };
+}
+
+const stepScope = new AsyncLocalStorage<StepId>();
+
+/**
+ * The step on whose behalf the current code runs, across every await inside it: lets the
+ * benchmark's fake account attribute each AWS call to the step that made it.
+ */
+export function currentStepId(): StepId | undefined {
+  return stepScope.getStore();
 }
 
 interface Schedule {
@@ -277,8 +293,8 @@ async function schedule(ordered: readonly AnyStep[], plan: Schedule): Promise<Ma
     const start = (step: AnyStep): void => {
       plan.emit({ type: 'start', id: step.id, title: step.title });
       const started = Date.now();
-      const promise = plan
-        .execute(step)
+      const promise = stepScope
+        .run(step.id, () => plan.execute(step))
         .then(finish, (err: unknown) => {
           if (!plan.keepGoing) stopped = true;
           const error = toHmError(err, `complete step "${step.title}"`);
@@ -428,7 +444,8 @@ export async function runDestroy(steps: readonly AnyStep[], options: DestroyOpti
     return done('delete', result.kept ?? []);
   };
 
-  const ctx = (step: AnyStep): StepContext => destroyContext(step, options, emit);
+  const reads = new RunReads();
+  const ctx = (step: AnyStep): StepContext => destroyContext(step, options, emit, reads);
 
   const ordered = items.map((i) => i.step);
   const outcomes = await schedule(ordered, {
@@ -454,7 +471,7 @@ export async function runDestroy(steps: readonly AnyStep[], options: DestroyOpti
 }
 
 /** A removal's context: what it needs of its dependencies (the bucket's name) is in their records. */
-function destroyContext(step: AnyStep, options: Omit<DestroyOptions, 'signal' | 'onEvent'>, emit: (event: RunEvent) => void): StepContext {
+function destroyContext(step: AnyStep, options: Omit<DestroyOptions, 'signal' | 'onEvent'>, emit: (event: RunEvent) => void, reads: RunReads): StepContext {
   const { session } = options;
   return stepContext(step, {
     mode: 'destroy',
@@ -470,6 +487,7 @@ function destroyContext(step: AnyStep, options: Omit<DestroyOptions, 'signal' | 
       return record.outputs;
     },
     emit,
+    reads,
   });
 }
 
@@ -480,10 +498,11 @@ function destroyContext(step: AnyStep, options: Omit<DestroyOptions, 'signal' | 
 export async function removalBlockers(steps: readonly AnyStep[], options: Omit<DestroyOptions, 'signal' | 'onEvent'>): Promise<Array<{ id: StepId; title: string; problem: string }>> {
   const { session } = options;
   const { items } = removalPlan(steps, session.state.resources, options.includeAdopted);
+  const reads = new RunReads();
   const checks = items
     .filter((i) => i.removal === 'remove' && i.step.checkDestroy !== undefined)
     .map(async ({ step, record }) => {
-      const context = destroyContext(step, options, () => undefined);
+      const context = destroyContext(step, options, () => undefined, reads);
       const problem = await step.checkDestroy?.(context, record.outputs);
       return problem === undefined ? [] : [{ id: step.id, title: step.title, problem }];
     });

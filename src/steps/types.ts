@@ -1,6 +1,7 @@
 import type { AwsContext } from '../aws/context.js';
 import type { Config } from '../config/config.js';
 import type { ResourceRecord, Secret } from '../state/schema.js';
+import type { RunReads } from './reads.js';
 
 export type StepId = string;
 
@@ -61,6 +62,8 @@ export interface StepContext {
   readonly recorded: ResourceRecord | undefined;
   /** The account id the state file belongs to (null before the first run). */
   readonly recordedAccountId: string | null;
+  /** Reads shared by the steps of this run (see RunReads): one read per thing per run. */
+  readonly reads: RunReads;
   /** SDK clients of this run; throws in `plan --offline`, where no step reads AWS. */
   readonly aws: AwsContext;
   /** Outputs of a finished dependency. */

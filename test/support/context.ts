@@ -1,6 +1,7 @@
 import { AwsContext } from '../../src/aws/context.js';
 import { type Config, resolveConfig } from '../../src/config/config.js';
 import type { ResourceRecord, Secret } from '../../src/state/schema.js';
+import { RunReads } from '../../src/steps/reads.js';
 import type { AnyStep, RunFlags, StepContext, StepOutputs } from '../../src/steps/types.js';
 
 export function givenConfig(overrides: Partial<Config> = {}): Config {
@@ -36,6 +37,7 @@ export function givenStepContext(
     },
     recorded: options.recorded,
     recordedAccountId: options.accountId ?? null,
+    reads: new RunReads(),
     aws,
     output: (id) => {
       const value = (outputs as Record<string, unknown>)[id as string];
