@@ -1,33 +1,68 @@
-// `npm run bench`: times the CLI as a user runs it and prints one table (figure, median, min,
-// max, target, pass/fail); the same figures go to bench/results.json.
-// Options: BENCH_RUNS (default 9) runs per figure.
+// `npm run bench`: measures what the tool, not AWS, decides, and prints one table (figure,
+// median, min, max, target, pass/fail); the same figures go to bench/results.json.
+//
+//   node scripts/bench.mjs [--runs N] [--graph-runs N] [--delay MS]
+//
+// - Start-up: wall time of the built CLI (bin/ → dist/) as a user runs it, in a clean
+//   environment, median of --runs (default 9) after one warm-up; for print-env also the AWS SDK
+//   modules it loaded and the connections it opened (a probe preloaded in a separate run).
+// - The graph: `init --yes` and then a no-op `init --yes` on the stateful fake account of the
+//   tests (bundled from test/support/fake-cli.ts), every AWS call delayed --delay ms (default 50).
+//   Each call is logged with the step that made it and when it started and ended. A step's own
+//   chain is the longest run of its calls each starting after the one before ended; the
+//   critical-path bound is the longest path of those chains through the step graph (calls
+//   made outside any step count as one more chain of their own), times the delay
+//   (test/support/critical-path.ts, which also finds reads repeated in one command). Time is
+//   measured inside the process, from `main()` to its return, so Node's own start-up (the
+//   figures above) is not counted twice.
+// - Memory: peak resident set of a process that runs `init --yes` on the fake account. The fake
+//   and the mocking library live in the same process, so this is an upper bound.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin', 'hm-infra.js');
-const runs = Number(process.env.BENCH_RUNS ?? 9);
-const cwd = mkdtempSync(join(tmpdir(), 'hm-bench-'));
-const env = { PATH: process.env.PATH, HOME: cwd, AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1' };
+const { values: opts } = parseArgs({
+  options: { runs: { type: 'string', default: process.env.BENCH_RUNS ?? '9' }, 'graph-runs': { type: 'string', default: '5' }, delay: { type: 'string', default: '50' } },
+});
+const runs = Number(opts.runs);
+const graphRuns = Number(opts['graph-runs']);
+const delayMs = Number(opts.delay);
+for (const [name, value] of [['--runs', runs], ['--graph-runs', graphRuns], ['--delay', delayMs]]) {
+  if (!Number.isFinite(value) || value < (name === '--delay' ? 1 : 1)) throw new Error(`${name} must be a positive number`);
+}
 
-function wall(args) {
+const bin = join(root, 'bin', 'hm-infra.js');
+const cwd = mkdtempSync(join(tmpdir(), 'hm-bench-'));
+const cleanEnv = { PATH: process.env.PATH, HOME: cwd, AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1' };
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** One row of the table from samples; `better` says which way the target points. */
+function figure(name, unit, samples, target, better = 'lower') {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const med = median(sorted);
+  const pass = target === null ? null : better === 'lower' ? med <= target : med >= target;
+  return { figure: name, unit, median: med, min: sorted[0], max: sorted[sorted.length - 1], target, pass, runs: samples.length };
+}
+
+function node(args, env = cleanEnv, dir = cwd) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}:\n${result.stderr}`);
   return ms;
 }
 
-function measure(figure, args, target) {
-  wall(args); // warm the file system cache
-  const samples = Array.from({ length: runs }, () => wall(args)).sort((a, b) => a - b);
-  const median = samples[Math.floor(samples.length / 2)];
-  return { figure, unit: 'ms', median, min: samples[0], max: samples[samples.length - 1], target, pass: target === null ? null : median <= target, runs };
+function wall(name, args, target) {
+  node(args); // warm the file system cache
+  return figure(name, 'ms', Array.from({ length: runs }, () => node(args)), target);
 }
 
+// ── start-up ────────────────────────────────────────────────────────────────────────────────
 // A state file as init leaves it, for print-env (which reads nothing else).
 const at = new Date().toISOString();
 const record = (outputs, extra = {}) => ({ status: 'created', owned: true, outputs, updatedAt: at, ...extra });
@@ -56,19 +91,113 @@ const state = {
 mkdirSync(join(cwd, '.hm-infra'), { mode: 0o700 });
 writeFileSync(join(cwd, '.hm-infra', 'dev.json'), JSON.stringify(state), { mode: 0o600 });
 
-const results = [
-  measure('node -e 0 (baseline)', ['-e', '0'], null),
-  measure('hm-infra --help', [bin, '--help'], 70),
-  measure('hm-infra --version', [bin, '--version'], 70),
-  measure('hm-infra plan --offline', [bin, 'plan', '--offline', '--app', 'bench', '--domain', 'example.com'], null),
-  measure('hm-infra print-env', [bin, 'print-env'], 100),
-  measure('hm-infra print-env --format json', [bin, 'print-env', '--format', 'json'], 100),
+/** What print-env loaded and which connections it opened, from a probe preloaded in its process. */
+function probe(args) {
+  const out = join(cwd, 'probe.json');
+  const log = join(cwd, 'probe.log');
+  node(['--import', join(root, 'scripts', 'bench-probe.mjs'), ...args], { ...cleanEnv, HM_PROBE_FILE: out, HM_LOAD_LOG: log });
+  rmSync(log, { force: true });
+  const seen = JSON.parse(readFileSync(out, 'utf8'));
+  rmSync(out);
+  return { sdkModules: seen.modules.filter((url) => /node_modules\/@(aws-sdk|smithy|aws-crypto)\//.test(url)).length, connections: seen.connections.length };
+}
+
+const startup = [
+  wall('node -e 0 (baseline, not a target)', ['-e', '0'], null),
+  wall('hm-infra --help', [bin, '--help'], 70),
+  wall('hm-infra --version', [bin, '--version'], 70),
+  wall('hm-infra plan --offline', [bin, 'plan', '--offline', '--app', 'bench', '--domain', 'example.com'], null),
+  wall('hm-infra print-env', [bin, 'print-env'], 80),
+  wall('hm-infra print-env --format json', [bin, 'print-env', '--format', 'json'], 80),
+];
+const printEnvProbe = probe([bin, 'print-env']);
+startup.push(figure('print-env: AWS SDK modules loaded', 'modules', [printEnvProbe.sdkModules], 0));
+startup.push(figure('print-env: network connections', 'connections', [printEnvProbe.connections], 0));
+
+// ── the graph, on the fake account ──────────────────────────────────────────────────────────
+const fakeCli = join(root, '.cache', 'fake-cli.mjs');
+await build({
+  absWorkingDir: root,
+  entryPoints: ['test/support/fake-cli.ts'],
+  outfile: fakeCli,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
+
+const isWrite = (call) => !/^(Get|Head|List|Describe)/.test(call.command);
+
+const INIT = ['init', '--yes', '--app', 'bench', '--domain', 'example.com', '--region', 'eu-west-1'];
+function fakeRun(commands, dir) {
+  const reportFile = join(dir, 'report.json');
+  const args = commands.flatMap((c, i) => (i === 0 ? c : ['+++', ...c]));
+  node([fakeCli, ...args], { ...cleanEnv, HOME: dir, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', HM_FAKE_DELAY_MS: String(delayMs), HM_FAKE_ZONES: 'example.com', HM_FAKE_REPORT: reportFile }, dir);
+  return JSON.parse(readFileSync(reportFile, 'utf8'));
+}
+
+const first = { ms: [], ratio: [], bound: [], calls: [] };
+const again = { ms: [], ratio: [], bound: [], writes: [], repeated: [], calls: [] };
+let lastPaths;
+let firstRepeated = [];
+for (let i = 0; i < graphRuns; i += 1) {
+  const dir = mkdtempSync(join(tmpdir(), 'hm-bench-graph-'));
+  const report = fakeRun([INIT, INIT], dir);
+  const [one, two] = report.commands;
+  if (one.exitCode !== 0 || two.exitCode !== 0) throw new Error(`init on the fake account exited ${one.exitCode}, then ${two.exitCode}`);
+  const p1 = one.criticalPath;
+  const p2 = two.criticalPath;
+  first.ms.push(one.ms);
+  first.bound.push(p1.length * delayMs);
+  first.ratio.push(one.ms / (p1.length * delayMs));
+  first.calls.push(one.calls.length);
+  again.ms.push(two.ms);
+  again.bound.push(p2.length * delayMs);
+  again.ratio.push(two.ms / (p2.length * delayMs));
+  again.writes.push(two.calls.filter(isWrite).length);
+  again.repeated.push(two.repeatedReads.length);
+  again.calls.push(two.calls.length);
+  firstRepeated = one.repeatedReads;
+  lastPaths = { first: p1, again: p2, repeated: two.repeatedReads };
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const rssDir = mkdtempSync(join(tmpdir(), 'hm-bench-rss-'));
+const rss = Array.from({ length: Math.min(graphRuns, 3) }, () => fakeRun([INIT], rssDir).maxRssKb / 1024);
+rmSync(rssDir, { recursive: true, force: true });
+
+const graph = [
+  figure(`init --yes, ${delayMs} ms per call: time`, 'ms', first.ms, null),
+  figure('init --yes: critical-path bound', 'ms', first.bound, null),
+  figure('init --yes: time ÷ bound', '×', first.ratio, 1.5),
+  figure('init --yes: AWS calls', 'calls', first.calls, null),
+  figure(`no-op re-run, ${delayMs} ms per call: time`, 'ms', again.ms, null),
+  figure('no-op re-run: critical-path bound', 'ms', again.bound, null),
+  figure('no-op re-run: time ÷ bound', '×', again.ratio, 1.5),
+  figure('no-op re-run: AWS calls', 'calls', again.calls, null),
+  figure('no-op re-run: writes', 'calls', again.writes, 0),
+  figure('no-op re-run: reads repeated', 'reads', again.repeated, 0),
+  figure('init: peak resident memory', 'MB', rss, 150),
 ];
 
-const fmt = (v) => (v === null ? '—' : typeof v === 'number' ? v.toFixed(1) : String(v));
-const rows = [['figure', 'median', 'min', 'max', 'target', 'result'], ...results.map((r) => [r.figure, fmt(r.median), fmt(r.min), fmt(r.max), r.target === null ? '—' : `≤ ${r.target}`, r.pass === null ? 'info' : r.pass ? 'pass' : 'FAIL'])];
+// ── report ──────────────────────────────────────────────────────────────────────────────────
+const results = [...startup, ...graph];
+const fmt = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1));
+const rows = [
+  ['figure', 'median', 'min', 'max', 'target', 'result'],
+  ...results.map((r) => [r.figure, `${fmt(r.median)} ${r.unit}`, fmt(r.min), fmt(r.max), r.target === null ? '—' : `≤ ${r.target}`, r.pass === null ? 'info' : r.pass ? 'pass' : 'FAIL']),
+];
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+console.log(`\ncritical path of init: ${lastPaths.first.path.join(' → ')} (${lastPaths.first.length} calls)`);
+console.log(`critical path of the no-op re-run: ${lastPaths.again.path.join(' → ')} (${lastPaths.again.length} calls)`);
+if (firstRepeated.length > 0) console.log(`reads repeated by init: ${firstRepeated.join('; ')}`);
+if (lastPaths.repeated.length > 0) console.log(`reads repeated by the re-run: ${lastPaths.repeated.join('; ')}`);
 mkdirSync(join(root, 'bench'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs, results }, null, 2)}\n`);
-console.log(`\n(times in ms, ${runs} runs each; written to bench/results.json)`);
+const summary = { date: new Date().toISOString(), node: process.version, runs, graphRuns, delayMs, results, criticalPaths: lastPaths };
+writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
+console.log(`\n(start-up: ${runs} runs each; graph: ${graphRuns} runs; written to bench/results.json)`);
+rmSync(cwd, { recursive: true, force: true });
+process.exitCode = results.some((r) => r.pass === false) ? 1 : 0;

@@ -16,6 +16,13 @@ export interface Call {
   service: string;
   command: string;
   input: Record<string, unknown>;
+  /** The step that made the call, when `stepOf` is set (the benchmark). */
+  step?: string | undefined;
+  /** Who signed an STS call, when not the run's own credentials (an app key being checked). */
+  signedBy?: string | undefined;
+  /** When the call reached the fake and when it answered (performance.now(), ms). */
+  startedAt: number;
+  endedAt?: number;
 }
 
 interface Fault {
@@ -56,6 +63,8 @@ export class FakeAccount {
   readonly iam = new FakeIam(() => this.accountId);
   /** Delay added to every call, in ms (for concurrency and benchmark runs). */
   delayMs = 0;
+  /** Names the step a call is made for (the runner's `currentStepId`), logged with the call. */
+  stepOf: (() => string | undefined) | undefined;
   private faults: Fault[] = [];
   private readonly commandFaults = new Map<string, () => Error>();
   private throttled = 0;
@@ -89,8 +98,16 @@ export class FakeAccount {
   }
 
   async call(service: string, command: string, input: Record<string, unknown>, region: string, caller: Caller = {}): Promise<unknown> {
-    const call: Call = { n: this.calls.length + 1, service, command, input: clone(input) };
+    const call: Call = { n: this.calls.length + 1, service, command, input: clone(input), step: this.stepOf?.(), signedBy: caller.accessKeyId, startedAt: performance.now() };
     this.calls.push(call);
+    try {
+      return await this.answer(call, service, command, input, region, caller);
+    } finally {
+      call.endedAt = performance.now();
+    }
+  }
+
+  private async answer(call: Call, service: string, command: string, input: Record<string, unknown>, region: string, caller: Caller): Promise<unknown> {
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.throttled > 0) {
       this.throttled -= 1;
