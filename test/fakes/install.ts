@@ -29,26 +29,28 @@ export interface InstalledFake {
 
 /**
  * Routes every command of every client class to the fake account (an unimplemented command
- * fails loudly), so production code runs unchanged against it.
+ * fails loudly), so production code runs unchanged against it. One fake behind each client's
+ * `send`, which looks the command's class up, rather than a matcher per command: matchers are
+ * tried one by one on every call, which made the fake slower than the code it serves.
  */
 export function installFakeAccount(fake: FakeAccount = new FakeAccount()): InstalledFake {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const stubs: Array<AwsStub<any, any, any>> = [];
   for (const { service, module, client } of SERVICES) {
+    const commands = new Map<unknown, string>();
+    for (const [name, value] of Object.entries(module)) {
+      if (name.endsWith('Command') && !name.startsWith('$') && typeof value === 'function') commands.set(value, name.slice(0, -'Command'.length));
+    }
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const stub = mockClient(client as any);
-    for (const [name, value] of Object.entries(module)) {
-      if (!name.endsWith('Command') || name.startsWith('$') || typeof value !== 'function') continue;
-      const command = name.slice(0, -'Command'.length);
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      stub.on(value as any).callsFake(async (input: Record<string, unknown>, getClient: () => unknown) => {
-        const config = (getClient() as { config: ClientConfig }).config;
-        const region = await config.region();
-        // Only STS needs to know who signed (an app key being checked); others skip the credential chain.
-        const caller = service === 'sts' ? { accessKeyId: (await config.credentials())?.accessKeyId } : {};
-        return fake.call(service, command, input, region, caller);
-      });
-    }
+    stub.send.callsFake(async function send(this: { config: ClientConfig }, command: { input: object }) {
+      const name = commands.get(command.constructor);
+      if (name === undefined) throw new Error(`the fake account got a command it does not know: ${command.constructor.name}`);
+      const region = await this.config.region();
+      // Only STS needs to know who signed (an app key being checked); others skip the credential chain.
+      const caller = service === 'sts' ? { accessKeyId: (await this.config.credentials())?.accessKeyId } : {};
+      return fake.call(service, name, command.input as Record<string, unknown>, region, caller) as never;
+    });
     stubs.push(stub);
   }
   return { fake, restore: () => stubs.forEach((s) => s.restore()) };
