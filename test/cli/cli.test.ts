@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -139,6 +139,21 @@ describe('hm-infra (spawned)', () => {
     expect(run.stdout).toMatch(shows);
     const packages = new Set((await readFile(log, 'utf8')).split('\n').flatMap((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? []));
     expect([...packages].filter((p) => /^@aws-sdk|^@smithy|^listr2|^@inquirer/.test(p))).toEqual([]);
+  });
+
+  it('finishes quietly when the reader closes the pipe early (| head)', async () => {
+    const child = spawn(process.execPath, [bin, 'plan', '--offline', '--app', 'healthmetrics', '--domain', 'example.com'], {
+      cwd,
+      env: { PATH: process.env['PATH'] ?? '', HOME: cwd, AWS_EC2_METADATA_DISABLED: 'true', NODE_OPTIONS: `--import=${guard}` },
+    });
+    // WHEN nothing reads stdout: it is closed before the CLI writes its plan
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // THEN
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
   });
 
   it('reports missing credentials clearly instead of hanging or probing the network', () => {
