@@ -12,6 +12,22 @@ const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 const BUNDLED = new Set(['zod', 'commander']);
 const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(name));
 
+/**
+ * commander loads child_process (and with it net, dgram, …: ~5 ms of every start) only to
+ * spawn executable subcommands, which this CLI does not have; inside commander it is replaced
+ * by a module that says so if it is ever called.
+ */
+const noExecutableSubcommands = {
+  name: 'no-executable-subcommands',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (args.importer.includes('/node_modules/commander/') ? { path: 'child_process', namespace: 'hm-stub' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'hm-stub' }, () => ({
+      contents: "module.exports = { spawn() { throw new Error('hm-infra has no executable subcommands'); } };",
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(new URL('dist', root), { recursive: true, force: true });
 await build({
   absWorkingDir: new URL('.', root).pathname,
@@ -27,6 +43,7 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   minify: true,
+  plugins: [noExecutableSubcommands],
   // Bundled CommonJS (commander) requires Node's built-ins; ESM output has no `require` of its own.
   banner: { js: "import { createRequire as __hmCreateRequire } from 'node:module'; const require = __hmCreateRequire(import.meta.url);" },
 });
