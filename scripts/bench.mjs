@@ -4,7 +4,7 @@
 //   node scripts/bench.mjs [--runs N] [--graph-runs N] [--delay MS]
 //
 // - Start-up: wall time of the built CLI (bin/ → dist/) as a user runs it, in a clean
-//   environment, median of --runs (default 9) after one warm-up; for print-env also the AWS SDK
+//   environment, median of --runs (default 15) taken in rounds after one warm-up; for print-env also the AWS SDK
 //   modules it loaded and the connections it opened (a probe preloaded in a separate run).
 // - The graph: `init --yes` and then a no-op `init --yes` on the stateful fake account of the
 //   tests (bundled from test/support/fake-cli.ts), every AWS call delayed --delay ms (default 50).
@@ -27,7 +27,7 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: opts } = parseArgs({
-  options: { runs: { type: 'string', default: process.env.BENCH_RUNS ?? '9' }, 'graph-runs': { type: 'string', default: '5' }, delay: { type: 'string', default: '50' } },
+  options: { runs: { type: 'string', default: process.env.BENCH_RUNS ?? '15' }, 'graph-runs': { type: 'string', default: '5' }, delay: { type: 'string', default: '50' } },
 });
 const runs = Number(opts.runs);
 const graphRuns = Number(opts['graph-runs']);
@@ -57,9 +57,20 @@ function node(args, env = cleanEnv, dir = cwd) {
   return ms;
 }
 
-function wall(name, args, target) {
-  node(args); // warm the file system cache
-  return figure(name, 'ms', Array.from({ length: runs }, () => node(args)), target);
+/**
+ * Wall times of several commands, taken in rounds (each command once per round, in a rotating
+ * order) so that a slow moment of the machine falls on all of them alike, after one warm-up.
+ */
+function walls(cases) {
+  for (const c of cases) node(c.args);
+  const samples = cases.map(() => []);
+  for (let round = 0; round < runs; round += 1) {
+    for (let k = 0; k < cases.length; k += 1) {
+      const i = (k + round) % cases.length;
+      samples[i].push(node(cases[i].args));
+    }
+  }
+  return cases.map((c, i) => figure(c.name, 'ms', samples[i], c.target));
 }
 
 // ── start-up ────────────────────────────────────────────────────────────────────────────────
@@ -102,14 +113,14 @@ function probe(args) {
   return { sdkModules: seen.modules.filter((url) => /node_modules\/@(aws-sdk|smithy|aws-crypto)\//.test(url)).length, connections: seen.connections.length };
 }
 
-const startup = [
-  wall('node -e 0 (baseline, not a target)', ['-e', '0'], null),
-  wall('hm-infra --help', [bin, '--help'], 70),
-  wall('hm-infra --version', [bin, '--version'], 70),
-  wall('hm-infra plan --offline', [bin, 'plan', '--offline', '--app', 'bench', '--domain', 'example.com'], null),
-  wall('hm-infra print-env', [bin, 'print-env'], 80),
-  wall('hm-infra print-env --format json', [bin, 'print-env', '--format', 'json'], 80),
-];
+const startup = walls([
+  { name: 'node -e 0 (baseline, not a target)', args: ['-e', '0'], target: null },
+  { name: 'hm-infra --help', args: [bin, '--help'], target: 70 },
+  { name: 'hm-infra --version', args: [bin, '--version'], target: 70 },
+  { name: 'hm-infra plan --offline', args: [bin, 'plan', '--offline', '--app', 'bench', '--domain', 'example.com'], target: null },
+  { name: 'hm-infra print-env', args: [bin, 'print-env'], target: 80 },
+  { name: 'hm-infra print-env --format json', args: [bin, 'print-env', '--format', 'json'], target: 80 },
+]);
 const printEnvProbe = probe([bin, 'print-env']);
 startup.push(figure('print-env: AWS SDK modules loaded', 'modules', [printEnvProbe.sdkModules], 0));
 startup.push(figure('print-env: network connections', 'connections', [printEnvProbe.connections], 0));
