@@ -257,6 +257,14 @@ export async function prepare(
   }
 }
 
+/**
+ * Starts loading the AWS SDK (about 0.3 s of modules) in the background while the wizard asks
+ * its questions; createAws then finds it loaded. A failure surfaces there, not here.
+ */
+export function preloadAws(): void {
+  import('../aws/context.js').catch(() => undefined);
+}
+
 /** The AWS clients of this run; the SDK is loaded only by commands that call AWS. */
 export async function createAws(globals: GlobalOptions, io: Io, region: string): Promise<AwsContext> {
   const { AwsContext } = await import('../aws/context.js');

@@ -16,7 +16,7 @@ import { waitForDeployment } from '../steps/distribution.js';
 import { type AccountStatus, accountStatus } from '../steps/email-verification.js';
 import { provisioningSteps } from '../steps/graph.js';
 import { type RunResult, orderSteps, runSteps } from '../steps/runner.js';
-import { type ConfigFlags, type GlobalOptions, type Io, createAws, globalProblems, interruptible, noConfigFlags, prepare, storeFor, styleFor, waitMinutes, withConfigFile } from './common.js';
+import { type ConfigFlags, type GlobalOptions, type Io, createAws, globalProblems, interruptible, noConfigFlags, preloadAws, prepare, storeFor, styleFor, waitMinutes, withConfigFile } from './common.js';
 import { computePlan, planMeta, reportFailure } from './plan.js';
 import { type Prompter, abortedAtPrompt, isPromptAbort, terminalPrompter } from './prompts.js';
 
@@ -238,7 +238,10 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
   if (early.length > 0) throw inputError(early.join('\n'));
   const prompter = io.interactive && !globals.yes ? terminalPrompter(globals.json ? process.stderr : process.stdout) : undefined;
   const scope = await wizardScope(globals, flags, io);
-  if (scope !== 'none' && prompter) ({ globals, flags } = await askWizard(scope, globals, flags, io, prompter));
+  if (scope !== 'none' && prompter) {
+    preloadAws(); // while the user answers
+    ({ globals, flags } = await askWizard(scope, globals, flags, io, prompter));
+  }
   const { store, state, config } = await prepare(globals, flags, io, { lockFor: 'init' });
   if (!prompter && !globals.yes) {
     await store.unlock();
