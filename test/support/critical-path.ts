@@ -9,15 +9,10 @@
  * - repeated reads: the same read (command and input, and who signed it) made twice with no
  *   write naming the same resource in between.
  */
-export interface TimedCall {
-  service: string;
-  command: string;
-  input: Record<string, unknown>;
-  step?: string | undefined;
-  signedBy?: string | undefined;
-  startedAt: number;
-  endedAt: number;
-}
+import type { Call } from '../fakes/account.js';
+
+/** A call as the fake account logs it, once it has ended. */
+export type TimedCall = Omit<Call, 'n' | 'endedAt'> & { endedAt: number };
 
 export interface GraphStep {
   id: string;
