@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { AwsContext } from '../aws/context.js';
+import { type Clock, nextDelay, systemClock } from '../clock.js';
 import { ExitCode, HmError, inputError } from '../errors.js';
 import { renderError } from '../output/errors.js';
 import { sandboxAdvice } from '../output/ses.js';
@@ -25,19 +26,10 @@ export interface VerifyDnsDeps {
   clock?: Clock;
 }
 
-export interface Clock {
-  now(): number;
-  /** Waits `ms`, or less when `signal` aborts. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
 interface Timing {
   timeoutMs: number;
   intervalMs: number;
 }
-
-/** Delays grow by half each time, up to a minute (or the interval, if longer). */
-export const nextDelay = (intervalMs: number, attempt: number) => Math.min(intervalMs * 1.5 ** attempt, Math.max(intervalMs, 60_000));
 
 function timing(flags: VerifyDnsFlags): Timing {
   const minutes = Number(flags.timeout ?? '10');
@@ -152,20 +144,6 @@ async function recordStatus(store: StateStore, check: EmailCheck, verbose: boole
   } finally {
     await store.unlock();
   }
-}
-
-const systemClock: Clock = { now: () => Date.now(), sleep: abortable };
-
-function abortable(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** `hm-infra verify-dns`: poll SES (and DNS) until verified, failed, or out of time. */
