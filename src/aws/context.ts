@@ -28,6 +28,13 @@ export interface AwsSettings {
   endpointUrl?: string | undefined;
   /** Attempts per call, first try included, with the SDK's standard back-off. */
   maxAttempts?: number;
+  /** These credentials instead of the profile or the default chain (the app user's key). */
+  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /**
+   * S3 request checksums only where the API requires one. A presigned PUT URL made with the
+   * SDK's default carries the CRC32 of an empty body, and S3 refuses the real upload.
+   */
+  s3ChecksumsWhenRequired?: boolean;
 }
 
 /** One retry strategy for every client: standard mode, exponential back-off with jitter. */
@@ -55,7 +62,8 @@ export class AwsContext {
   }
 
   s3(): S3Client {
-    return this.client('s3', () => new S3Client({ ...this.common(), forcePathStyle: this.settings.endpointUrl !== undefined }));
+    const checksums = this.settings.s3ChecksumsWhenRequired ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const } : {};
+    return this.client('s3', () => new S3Client({ ...this.common(), ...checksums, forcePathStyle: this.settings.endpointUrl !== undefined }));
   }
 
   /** CloudFront is a global service whose API lives in us-east-1, whatever the stack's region. */
@@ -83,14 +91,21 @@ export class AwsContext {
   }
 
   /**
-   * STS signed with other credentials than the run's (the app user's new key, to check it
-   * works). Same region, endpoint and retries; no profile, so nothing else is mixed in.
+   * The same region, endpoint and retries, signed with other credentials: the app user's key,
+   * to check that it works and what it may do. No profile, so nothing else is mixed in; S3
+   * presigns as an app should (see `s3ChecksumsWhenRequired`). Closed with this context.
    */
-  stsAs(credentials: { accessKeyId: string; secretAccessKey: string }): STSClient {
-    const { profile: _profile, ...common } = this.common() as ReturnType<AwsContext['common']> & { profile?: string };
+  as(credentials: { accessKeyId: string; secretAccessKey: string }, options: { maxAttempts?: number } = {}): AwsContext {
     // A copy: the SDK marks the credentials object it is given (`$source`).
     const { accessKeyId, secretAccessKey } = credentials;
-    return this.client(`sts:${accessKeyId}`, () => new STSClient({ ...common, maxAttempts: 1, credentials: { accessKeyId, secretAccessKey } }));
+    const { region, endpointUrl } = this.settings;
+    const maxAttempts = options.maxAttempts ?? this.settings.maxAttempts;
+    return this.client(`as:${accessKeyId}:${maxAttempts ?? ''}`, () => new AwsContext({ region, endpointUrl, ...(maxAttempts !== undefined ? { maxAttempts } : {}), credentials: { accessKeyId, secretAccessKey }, s3ChecksumsWhenRequired: true }));
+  }
+
+  /** STS signed with the app user's new key, one attempt per call (the caller polls). */
+  stsAs(credentials: { accessKeyId: string; secretAccessKey: string }): STSClient {
+    return this.as(credentials, { maxAttempts: 1 }).sts();
   }
 
   /** Closes every client's sockets, so the process can exit promptly. */
@@ -100,12 +115,12 @@ export class AwsContext {
   }
 
   private common() {
-    const { region, profile, endpointUrl, maxAttempts } = this.settings;
+    const { region, profile, endpointUrl, maxAttempts, credentials } = this.settings;
     return {
       region,
       maxAttempts: maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       retryMode: 'standard',
-      ...(profile !== undefined ? { profile } : {}),
+      ...(credentials !== undefined ? { credentials: { ...credentials } } : profile !== undefined ? { profile } : {}),
       ...(endpointUrl !== undefined ? { endpoint: endpointUrl } : {}),
     };
   }
