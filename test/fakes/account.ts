@@ -3,6 +3,7 @@
  * behaviour and error codes. Installed through aws-sdk-client-mock (see install.ts), so the
  * production code runs unchanged. Every call is logged; faults can be injected by position.
  */
+import { type Principal, deniedMessage, deniedRequest, requestsFor } from './authorize.js';
 import { FakeCloudFront } from './cloudfront.js';
 import { FakeIam } from './iam.js';
 import { FakeRoute53 } from './route53.js';
@@ -18,7 +19,7 @@ export interface Call {
   input: Record<string, unknown>;
   /** The step that made the call, when `stepOf` is set (the benchmark). */
   step?: string | undefined;
-  /** Who signed an STS call, when not the run's own credentials (an app key being checked). */
+  /** Who signed the call, when not the run's own credentials (an app user's key). */
   signedBy?: string | undefined;
   /** When the call reached the fake and when it answered (performance.now(), ms). */
   startedAt: number;
@@ -43,8 +44,25 @@ export interface FakeBucket {
   lifecycle?: unknown[];
   tags?: Array<{ Key: string; Value: string }>;
   policy?: string;
-  objects: Map<string, Array<{ versionId: string; isDeleteMarker: boolean; body: string }>>;
+  objects: Map<string, FakeObjectVersion[]>;
 }
+
+export interface FakeObjectVersion {
+  versionId: string;
+  isDeleteMarker: boolean;
+  body: string;
+  contentType?: string | undefined;
+}
+
+/** The error each service gives for an access key it does not know (or one made inactive). */
+const INVALID_KEY: Record<string, () => Error> = {
+  s3: () => awsError('InvalidAccessKeyId', 403, 'The AWS Access Key Id you provided does not exist in our records.'),
+  sesv2: () => awsError('UnrecognizedClientException', 403, 'The security token included in the request is invalid.'),
+};
+const invalidKey = (service: string) => (INVALID_KEY[service] ?? (() => awsError('InvalidClientTokenId', 403, 'The security token included in the request is invalid.')))();
+
+/** The AccessDenied error code of each service. */
+const DENIED_CODE: Record<string, string> = { sesv2: 'AccessDeniedException' };
 
 const READ_PREFIXES = ['Get', 'Head', 'List', 'Describe'];
 
@@ -63,6 +81,17 @@ export class FakeAccount {
   readonly iam = new FakeIam(() => this.accountId);
   /** Delay added to every call, in ms (for concurrency and benchmark runs). */
   delayMs = 0;
+  /**
+   * A call signed with an IAM user's key of this account is evaluated against that user's
+   * policies, and a deleted or inactive key is refused. Any other key is the run's own
+   * (administrator) credentials, whatever a test configured, unless `rejectUnknownKeys`: then
+   * it is refused as AWS refuses a key it never issued.
+   */
+  rejectUnknownKeys = false;
+  /** Like an emulator without IAM: any key is accepted and nothing is ever refused. */
+  acceptsAnyCredentials = false;
+  /** The account's clock (ms), for presigned URL expiry; tests move it. */
+  now: () => number = () => Date.now();
   /** Names the step a call is made for (the runner's `currentStepId`), logged with the call. */
   stepOf: (() => string | undefined) | undefined;
   private faults: Fault[] = [];
@@ -98,7 +127,9 @@ export class FakeAccount {
   }
 
   async call(service: string, command: string, input: Record<string, unknown>, region: string, caller: Caller = {}): Promise<unknown> {
-    const call: Call = { n: this.calls.length + 1, service, command, input: clone(input), step: this.stepOf?.(), signedBy: caller.accessKeyId, startedAt: performance.now() };
+    const key = caller.accessKeyId;
+    const signedBy = key !== undefined && (this.iam.findKey(key) !== undefined || this.iam.deletedKeyIds.has(key)) ? key : undefined;
+    const call: Call = { n: this.calls.length + 1, service, command, input: clone(input), step: this.stepOf?.(), signedBy, startedAt: performance.now() };
     this.calls.push(call);
     try {
       return await this.answer(call, service, command, input, region, caller);
@@ -120,6 +151,7 @@ export class FakeAccount {
     }
     const fault = this.faults.find((f) => f.at === call.n);
     if (fault?.when === 'before') throw fault.error();
+    this.authorize(service, command, input, region, caller);
     const handler = this.handlers[`${service}:${command}`];
     if (!handler) throw new Error(`the fake account does not implement ${service}:${command}`);
     // An 'after' fault lets the call take effect (or fail by itself), then loses the answer.
@@ -131,14 +163,47 @@ export class FakeAccount {
     return outcome.value;
   }
 
+  /**
+   * Who signed a call: the operator (nothing is checked), or an app user, whose key must be
+   * active and whose policies must allow the call. STS answers any valid key (its own handler
+   * models key propagation).
+   */
+  principalOf(service: string, accessKeyId: string | undefined): Principal | 'operator' {
+    if (accessKeyId === undefined || this.acceptsAnyCredentials) return 'operator';
+    const found = this.iam.findKey(accessKeyId);
+    if (!found) {
+      if (this.iam.deletedKeyIds.has(accessKeyId) || this.rejectUnknownKeys) throw invalidKey(service);
+      return 'operator';
+    }
+    if (found.key.status !== 'Active') throw invalidKey(service);
+    return { arn: found.user.arn, policies: [...found.user.policies.values()] };
+  }
+
+  private authorize(service: string, command: string, input: Record<string, unknown>, region: string, caller: Caller): void {
+    if (service === 'sts' || this.acceptsAnyCredentials) return;
+    const principal = this.principalOf(service, caller.accessKeyId);
+    if (principal === 'operator') return;
+    const denied = deniedRequest(principal, requestsFor(service, command, input, region, this.accountId, principal.arn));
+    if (denied) throw awsError(DENIED_CODE[service] ?? 'AccessDenied', 403, deniedMessage(principal, denied));
+  }
+
   /** Puts an object as an upload would (a new version when versioning is on). */
-  putObject(bucketName: string, key: string, body = ''): void {
+  putObject(bucketName: string, key: string, body = '', contentType?: string): string {
     const bucket = this.buckets.get(bucketName);
     if (!bucket) throw new Error(`no bucket ${bucketName}`);
     const versions = bucket.objects.get(key) ?? [];
-    if (bucket.versioning === 'Enabled') versions.unshift({ versionId: `v${++this.versionSeq}`, isDeleteMarker: false, body });
-    else versions.splice(0, versions.length, ...versions.filter((v) => v.versionId !== 'null'), { versionId: 'null', isDeleteMarker: false, body });
+    const versionId = bucket.versioning === 'Enabled' ? `v${++this.versionSeq}` : 'null';
+    const version: FakeObjectVersion = { versionId, isDeleteMarker: false, body, ...(contentType !== undefined ? { contentType } : {}) };
+    if (bucket.versioning === 'Enabled') versions.unshift(version);
+    else versions.splice(0, versions.length, ...versions.filter((v) => v.versionId !== 'null'), version);
     bucket.objects.set(key, versions);
+    return versionId;
+  }
+
+  /** The current version of an object, unless there is none or it is a delete marker. */
+  currentObject(bucketName: string, key: string): FakeObjectVersion | undefined {
+    const latest = this.buckets.get(bucketName)?.objects.get(key)?.[0];
+    return latest && !latest.isDeleteMarker ? latest : undefined;
   }
 
   /** Object versions and delete markers in a bucket, counted together. */
@@ -175,8 +240,13 @@ export class FakeAccount {
     ...this.route53.handlers(),
     ...this.iam.handlers(),
     // Signed with an app user's key, STS answers as that user (once the key has propagated).
-    'sts:GetCallerIdentity': (_input, _region, caller) =>
-      (caller.accessKeyId !== undefined ? this.iam.callerIdentity(caller.accessKeyId) : undefined) ?? { Account: this.accountId, Arn: this.callerArn, UserId: 'AIDAFAKE' },
+    'sts:GetCallerIdentity': (_input, _region, caller) => {
+      if (caller.accessKeyId === undefined || this.iam.findKey(caller.accessKeyId) === undefined) {
+        this.principalOf('sts', caller.accessKeyId);
+        return { Account: this.accountId, Arn: this.callerArn, UserId: 'AIDAFAKE' };
+      }
+      return this.iam.callerIdentity(caller.accessKeyId);
+    },
 
     's3:CreateBucket': (input, region) => {
       const name = String(input['Bucket']);
@@ -216,14 +286,22 @@ export class FakeAccount {
       return {};
     },
     's3:PutObject': (input) => {
-      this.putObject(this.bucket(input).name, String(input['Key']), String(input['Body'] ?? ''));
-      return {};
+      const versionId = this.putObject(this.bucket(input).name, String(input['Key']), String(input['Body'] ?? ''), input['ContentType'] as string | undefined);
+      return versionId === 'null' ? {} : { VersionId: versionId };
     },
+    's3:HeadObject': (input) => {
+      const bucket = this.bucket(input);
+      const object = this.currentObject(bucket.name, String(input['Key']));
+      if (!object) throw awsError('NotFound', 404, 'Not Found');
+      return { ContentLength: Buffer.byteLength(object.body), ContentType: object.contentType ?? 'binary/octet-stream', VersionId: object.versionId === 'null' ? undefined : object.versionId, ETag: '"fake"' };
+    },
+    's3:ListBuckets': () => ({ Buckets: [...this.buckets.values()].map((b) => ({ Name: b.name, BucketRegion: b.region })), Owner: { ID: 'fake-owner' } }),
     // Keys in order, each key's versions newest first; MaxKeys counts versions and markers together.
     's3:ListObjectVersions': (input) => {
       const bucket = this.bucket(input);
       const max = Number(input['MaxKeys'] ?? 1000);
-      const all = [...bucket.objects.keys()].sort().flatMap((key) => (bucket.objects.get(key) ?? []).map((v, i) => ({ key, v, latest: i === 0 })));
+      const prefix = String(input['Prefix'] ?? '');
+      const all = [...bucket.objects.keys()].filter((key) => key.startsWith(prefix)).sort().flatMap((key) => (bucket.objects.get(key) ?? []).map((v, i) => ({ key, v, latest: i === 0 })));
       const page = all.slice(0, max);
       const truncated = all.length > max;
       const last = page[page.length - 1];

@@ -33,6 +33,8 @@ const noUser = (name: string) => awsError('NoSuchEntity', 404, `The user with na
 
 export class FakeIam {
   readonly users = new Map<string, FakeUser>();
+  /** Keys deleted from a user: AWS refuses them from then on. */
+  readonly deletedKeyIds = new Set<string>();
   /** STS calls a new key is refused (InvalidClientTokenId) before it works. */
   keyPropagationPolls = 0;
   private counter = 0;
@@ -167,6 +169,7 @@ export class FakeIam {
         const user = this.mustUser(input);
         const before = user.keys.length;
         user.keys = user.keys.filter((k) => k.id !== input['AccessKeyId']);
+        if (user.keys.length < before) this.deletedKeyIds.add(String(input['AccessKeyId']));
         if (user.keys.length === before) throw awsError('NoSuchEntity', 404, `The Access Key with id ${String(input['AccessKeyId'])} cannot be found.`);
         return {};
       },

@@ -47,8 +47,8 @@ export function installFakeAccount(fake: FakeAccount = new FakeAccount()): Insta
       const name = commands.get(command.constructor);
       if (name === undefined) throw new Error(`the fake account got a command it does not know: ${command.constructor.name}`);
       const region = await this.config.region();
-      // Only STS needs to know who signed (an app key being checked); others skip the credential chain.
-      const caller = service === 'sts' ? { accessKeyId: (await this.config.credentials())?.accessKeyId } : {};
+      // Who signed decides what the call may do (the operator, or an app user's key).
+      const caller = { accessKeyId: (await this.config.credentials())?.accessKeyId };
       return fake.call(service, name, command.input as Record<string, unknown>, region, caller) as never;
     });
     stubs.push(stub);

@@ -215,7 +215,9 @@ describe('init interrupted at any call', () => {
     // Once the credentials work, the SES account status is read (for the closing advice) while
     // the steps run; a failure there only leaves that advice out, so it cannot interrupt anything.
     const adviceCall = fake.calls.findIndex((c) => c.command === 'GetAccount') + 1;
-    expect(adviceCall).toBe(2);
+    const firstWrite = fake.calls.indexOf(fake.writes[0] as (typeof fake.calls)[number]) + 1;
+    expect(adviceCall).toBeGreaterThan(1);
+    expect(adviceCall).toBeLessThan(firstWrite);
     return { snapshot: fake.snapshot(), calls: fake.calls.length, adviceCall, state: await stateFile() };
   }
 
