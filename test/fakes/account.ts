@@ -5,6 +5,7 @@
  */
 import { type Principal, deniedMessage, deniedRequest, requestsFor } from './authorize.js';
 import { FakeCloudFront } from './cloudfront.js';
+import { FakeHttp } from './http.js';
 import { FakeIam } from './iam.js';
 import { FakeRoute53 } from './route53.js';
 import { FakeSes } from './ses.js';
@@ -79,6 +80,8 @@ export class FakeAccount {
   readonly ses = new FakeSes();
   readonly route53 = new FakeRoute53();
   readonly iam = new FakeIam(() => this.accountId);
+  /** What is reached over plain HTTP (presigned URLs, the CDN), as `fetch`. */
+  readonly http: FakeHttp = new FakeHttp(this);
   /** Delay added to every call, in ms (for concurrency and benchmark runs). */
   delayMs = 0;
   /**

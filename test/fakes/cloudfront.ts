@@ -24,6 +24,8 @@ export interface FakeDistribution {
   status: 'InProgress' | 'Deployed';
   /** GetDistribution calls since the last change. */
   polls: number;
+  /** It has been Deployed once: its host name serves from then on (also while a later change deploys). */
+  serving?: boolean;
   tags: Tag[];
 }
 
@@ -59,6 +61,11 @@ export class FakeCloudFront {
   private nextId(prefix: string): string {
     this.counter += 1;
     return `${prefix}${String(this.counter).padStart(12, '0')}`;
+  }
+
+  /** The distribution a host name belongs to: its cloudfront.net name or one of its aliases. */
+  byHost(host: string): FakeDistribution | undefined {
+    return [...this.distributions.values()].find((d) => d.domainName === host || ((d.config['Aliases'] as QuantityList | undefined)?.Items ?? []).includes(host));
   }
 
   private etag(): string {
@@ -230,7 +237,10 @@ export class FakeCloudFront {
         const d = this.distribution(input['Id']);
         if (d.status === 'InProgress') {
           d.polls += 1;
-          if (d.polls >= this.deployAfterPolls) d.status = 'Deployed';
+          if (d.polls >= this.deployAfterPolls) {
+            d.status = 'Deployed';
+            d.serving = true;
+          }
         }
         return { Distribution: this.view(d), ETag: d.etag };
       },

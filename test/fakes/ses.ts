@@ -50,8 +50,24 @@ interface RegionState {
 const clone = <T>(v: T): T => structuredClone(v);
 const notFound = (what: string) => awsError('NotFoundException', 404, `${what} does not exist.`);
 
+/** An email SES accepted. */
+export interface SentEmail {
+  messageId: string;
+  region: string;
+  from: string;
+  to: string[];
+  configurationSet?: string | undefined;
+  template?: string | undefined;
+  templateData?: unknown;
+}
+
+/** SES's mailbox simulator: accepted in the sandbox without verifying them. */
+const SIMULATOR = /@simulator\.amazonses\.com$/i;
+const addressOf = (from: string) => (/<([^>]+)>/.exec(from)?.[1] ?? from).trim();
+
 export class FakeSes {
   private readonly regions = new Map<string, RegionState>();
+  readonly sent: SentEmail[] = [];
   private counter = 0;
 
   region(name: string): RegionState {
@@ -262,6 +278,29 @@ export class FakeSes {
         const name = String(input['TemplateName']);
         if (!this.region(region).templates.delete(name)) throw notFound(`Template ${name}`);
         return {};
+      },
+      // Checks in SES's order: sender identity verified, sandbox recipients, configuration set, template.
+      'sesv2:SendEmail': (input, region) => {
+        const state = this.region(region);
+        const from = addressOf(String(input['FromEmailAddress'] ?? ''));
+        const domain = from.split('@')[1] ?? '';
+        const destination = input['Destination'] as { ToAddresses?: string[] } | undefined;
+        const to = destination?.ToAddresses ?? [];
+        const failed = (identities: string[]) => awsError('MessageRejected', 400, `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${identities.join(', ')}`);
+        if (!state.account.sendingEnabled) throw awsError('SendingPausedException', 400, 'Sending is paused for this account.');
+        if (!state.identities.get(domain)?.verifiedForSending) throw failed([from]);
+        if (!state.account.productionAccess) {
+          const unverified = to.filter((address) => !SIMULATOR.test(address) && !state.identities.get(address.split('@')[1] ?? '')?.verifiedForSending);
+          if (unverified.length > 0) throw failed(unverified);
+        }
+        const setName = input['ConfigurationSetName'] as string | undefined;
+        if (setName !== undefined && !state.configSets.has(setName)) throw notFound(`Configuration set <${setName}>`);
+        const template = (input['Content'] as { Template?: { TemplateName?: string; TemplateData?: string } } | undefined)?.Template;
+        if (template?.TemplateName !== undefined && !state.templates.has(template.TemplateName)) throw notFound(`Template ${template.TemplateName}`);
+        this.counter += 1;
+        const messageId = `0100fake${String(this.counter).padStart(8, '0')}-smoke`;
+        this.sent.push({ messageId, region, from, to, configurationSet: setName, template: template?.TemplateName, templateData: template?.TemplateData === undefined ? undefined : JSON.parse(template.TemplateData) });
+        return { MessageId: messageId };
       },
       'sesv2:GetAccount': (_input, region) => {
         const a = this.region(region).account;

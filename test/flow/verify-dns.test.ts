@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Io } from '../../src/commands/common.js';
 import type { Clock } from '../../src/clock.js';
+import { givenVirtualClock } from '../support/clock.js';
 import { runVerifyDns } from '../../src/commands/verify-dns.js';
 import { emailDnsRecords } from '../../src/steps/dns-values.js';
 import type { DnsResolver } from '../../src/steps/email-verification.js';
@@ -40,20 +41,6 @@ function givenIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return { out: (t) => stdout.push(t), err: (t) => stderr.push(t), interactive: false, color: false, env: process.env, cwd, stdout, stderr };
-}
-
-/** A clock on which waiting takes no real time: each sleep moves it forward. */
-function givenVirtualClock(): Clock & { sleeps: number[] } {
-  let now = 1_700_000_000_000;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    sleeps,
-  };
 }
 
 const verify = (io: Io, flags: Record<string, unknown>, resolver: DnsResolver, clock: Clock = givenVirtualClock()) => runVerifyDns({ env: 'dev' }, flags, io, { resolver, clock });
