@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { ConfigFlags, GlobalOptions, Io } from './commands/common.js';
 import type { InitFlags } from './commands/init.js';
 import type { PrintEnvFlags } from './commands/print-env.js';
+import type { SmokeTestFlags } from './commands/smoke-test.js';
 import type { TeardownFlags } from './commands/teardown.js';
 import type { VerifyDnsFlags } from './commands/verify-dns.js';
 import { ExitCode, HmError } from './errors.js';
@@ -16,6 +17,7 @@ Examples:
   $ hm-infra verify-dns --env prod
   $ hm-infra print-env --env prod --write .env.production
   $ hm-infra status --env prod
+  $ hm-infra smoke-test --env prod
   $ hm-infra teardown --env dev --dry-run
 
 State lives in .hm-infra/<env>.json (mode 0600; never commit it).
@@ -118,6 +120,17 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .action(async (opts: PrintEnvFlags, cmd: Command) => {
       const { runPrintEnv } = await import('./commands/print-env.js');
       setCode(await runPrintEnv(globalsOf(cmd), opts, io));
+    });
+
+  root
+    .command('smoke-test')
+    .description("use the stack as the app will, with the app user's key: presigned upload, CDN, private bucket, least privilege, a test email; then remove the test object")
+    .option('--to <address>', "send the test email here instead of SES's mailbox simulator (in the SES sandbox, a verified address)")
+    .option('--cdn-timeout <minutes>', 'keep trying the CDN this long while CloudFront deploys (0: one try); then report pending (exit 3)', '2')
+    .addHelpText('after', '\nExit codes: 0 every check passed, 3 something pending (CloudFront deploying), 1 a check failed.\n\nExamples:\n  $ hm-infra smoke-test --env prod\n  $ hm-infra smoke-test --env prod --to you@example.com --json')
+    .action(async (opts: SmokeTestFlags, cmd: Command) => {
+      const { runSmokeTest } = await import('./commands/smoke-test.js');
+      setCode(await runSmokeTest(globalsOf(cmd), opts, io));
     });
 
   root

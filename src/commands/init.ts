@@ -57,6 +57,7 @@ function nextSteps(result: RunResult, state: State, ses: AccountStatus | undefin
     commands.push([`hm-infra verify-dns ${env}`, 'wait until SES has verified the domain (minutes with Route 53; up to 72 hours elsewhere)']);
   }
   commands.push([`hm-infra print-env ${env} --write ${envFileFor(state.environment)}`, 'the block above with the secret, in a file only you can read']);
+  commands.push([`hm-infra smoke-test ${env}`, 'upload, CDN and email, used as the app will use them, with its key']);
   commands.push([`hm-infra plan ${env}`, 'compare what exists with the configuration (says nothing to do now)']);
   const width = Math.max(...commands.map(([c]) => c.length)) + 3;
   const lines = commands.map(([command, why]) => `  ${pad(command, width)}${why}`);

@@ -47,6 +47,7 @@ describe('hm-infra (spawned)', () => {
     expect(run.stdout).toMatch(/init \[options\]/);
     expect(run.stdout).toMatch(/verify-dns \[options\]/);
     expect(run.stdout).toMatch(/print-env \[options\]/);
+    expect(run.stdout).toMatch(/smoke-test \[options\]/);
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('--endpoint-url');
   });
@@ -96,6 +97,9 @@ describe('hm-infra (spawned)', () => {
     [['verify-dns'], 'Run `hm-infra init --env dev` first'],
     [['print-env'], 'environment "dev" has not been set up'],
     [['print-env', '--format', 'xml'], '--format "xml" is not valid'],
+    [['smoke-test', '--to', 'nobody'], '--to "nobody" is not an email address'],
+    [['smoke-test', '--cdn-timeout', '90'], '--cdn-timeout "90" is not valid'],
+    [['smoke-test'], 'environment "dev" has not been set up'],
     [['plan', '--no-such-flag'], "unknown option '--no-such-flag'"],
     [['plna'], "unknown command 'plna'"],
   ])('refuses bad input %j with exit 2 and says what to do', (args, message) => {

@@ -34,6 +34,7 @@ import {
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
+  ListObjectVersionsCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
   S3Client,
@@ -212,6 +213,30 @@ describe.skipIf(!endpoint)(`hm-infra against ${endpoint ?? '(no endpoint)'}`, ()
     const doc = JSON.parse(run.stdout);
     expect(doc.summary).toMatchObject({ drifted: 0, missing: 0, unchecked: 0 });
     expect(doc.resources).toHaveLength(resourceSteps);
+  });
+
+  it('smoke-test uploads with the app key through a presigned URL and leaves nothing behind', async () => {
+    const run = hmInfra('smoke-test', '--json', '--cdn-timeout', '0');
+    const doc = JSON.parse(run.stdout);
+    const check = (id: string) => doc.checks.find((c: { id: string }) => c.id === id);
+    expect(check('app-key').status, run.stdout).toBe('ok');
+    expect(check('upload').status, run.stdout).toBe('ok');
+    expect(check('cleanup').status, run.stdout).toBe('ok');
+    // An emulator without IAM refuses nothing: then these say so and are skipped.
+    expect(['ok', 'skipped']).toContain(check('least-privilege').status);
+    expect(['ok', 'skipped']).toContain(check('private-bucket').status);
+    // Most emulators do not serve distributions on their cloudfront.net names; then it is skipped.
+    expect(['ok', 'skipped']).toContain(check('cdn').status);
+    if (!withCdn) expect(check('cdn').summary).toContain('--no-cdn');
+    if (withEmail) {
+      // The domain is not verified on an emulator unless it verifies by itself: then the reason is named.
+      if (check('email').status !== 'ok') expect(check('email').summary).toMatch(/not verified|does not implement/);
+    } else {
+      expect(check('email').status).toBe('skipped');
+      expect(run.code, run.stdout).toBe(0);
+    }
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'avatars/smoke-test/' }));
+    expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])]).toEqual([]);
   });
 
   it('status finds a CORS rule changed by hand (exit 4), and init puts it back', async () => {

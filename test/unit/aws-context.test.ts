@@ -39,6 +39,21 @@ describe('AwsContext', () => {
     aws.destroy();
   });
 
+  it('signs with other credentials through as(): same region and endpoint, no profile, presigned uploads without an empty-body checksum', async () => {
+    const aws = new AwsContext({ region: 'eu-west-1', profile: 'admin', endpointUrl: 'http://localhost:4566' });
+    const app = aws.as({ accessKeyId: 'AKIAAPPUSER', secretAccessKey: 'app-secret' });
+    expect(aws.as({ accessKeyId: 'AKIAAPPUSER', secretAccessKey: 'app-secret' })).toBe(app);
+    for (const client of [app.s3(), app.sesv2(), app.iam()]) {
+      expect((await client.config.credentials()).accessKeyId).toBe('AKIAAPPUSER');
+      expect((await client.config.endpoint?.())?.port).toBe(4566);
+    }
+    expect(await app.s3().config.region()).toBe('eu-west-1');
+    expect(await app.s3().config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
+    // The run's own S3 client keeps the SDK's default.
+    expect(await aws.s3().config.requestChecksumCalculation()).toBe('WHEN_SUPPORTED');
+    aws.destroy();
+  });
+
   it('uses path-style S3 addressing only when an endpoint is given', () => {
     expect(new AwsContext({ region: 'us-east-1', endpointUrl: 'http://localhost:5000' }).s3().config.forcePathStyle).toBe(true);
     expect(new AwsContext({ region: 'us-east-1' }).s3().config.forcePathStyle).toBe(false);
