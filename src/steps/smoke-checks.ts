@@ -196,7 +196,7 @@ const tryText = (t: CdnTry) => ('error' in t ? t.error : `HTTP ${t.status}${t.co
 
 async function fetchCdn(url: string, deps: SmokeDeps): Promise<CdnTry> {
   try {
-    const response = await deps.fetch(url, { method: 'GET', signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+    const response = await deps.fetch(url, { method: 'GET', signal: AbortSignal.any([deps.signal, AbortSignal.timeout(HTTP_TIMEOUT_MS)]) });
     if (response.status === 200) return { status: 200, body: Buffer.from(await response.arrayBuffer()) };
     const text = await response.text().catch(() => '');
     const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];

@@ -88,9 +88,10 @@ export class FakeAccount {
    * A call signed with an IAM user's key of this account is evaluated against that user's
    * policies, and a deleted or inactive key is refused. Any other key is the run's own
    * (administrator) credentials, whatever a test configured, unless `rejectUnknownKeys`: then
-   * it is refused as AWS refuses a key it never issued.
+   * only `operatorKeyIds` are, and any other key is refused as AWS refuses one it never issued.
    */
   rejectUnknownKeys = false;
+  readonly operatorKeyIds = new Set([process.env['AWS_ACCESS_KEY_ID'] ?? '']);
   /** Like an emulator without IAM: any key is accepted and nothing is ever refused. */
   acceptsAnyCredentials = false;
   /** The account's clock (ms), for presigned URL expiry; tests move it. */
@@ -175,7 +176,7 @@ export class FakeAccount {
     if (accessKeyId === undefined || this.acceptsAnyCredentials) return 'operator';
     const found = this.iam.findKey(accessKeyId);
     if (!found) {
-      if (this.iam.deletedKeyIds.has(accessKeyId) || this.rejectUnknownKeys) throw invalidKey(service);
+      if (this.iam.deletedKeyIds.has(accessKeyId) || (this.rejectUnknownKeys && !this.operatorKeyIds.has(accessKeyId))) throw invalidKey(service);
       return 'operator';
     }
     if (found.key.status !== 'Active') throw invalidKey(service);

@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,14 +53,14 @@ interface SmokeRun {
   clock: VirtualClock;
 }
 
-async function smoke(flags: SmokeTestFlags = {}, options: { globals?: Partial<GlobalOptions>; clock?: VirtualClock } = {}): Promise<SmokeRun> {
+async function smoke(flags: SmokeTestFlags = {}, options: { globals?: Partial<GlobalOptions>; clock?: VirtualClock; realFetch?: boolean } = {}): Promise<SmokeRun> {
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), interactive: false, color: false, env: process.env, cwd };
   const clock = options.clock ?? givenVirtualClock();
   let code: number;
   try {
-    code = await runSmokeTest({ env: 'dev', ...options.globals }, flags, io, { fetch: fake().http.fetch, clock });
+    code = await runSmokeTest({ env: 'dev', ...options.globals }, flags, io, { ...(options.realFetch ? {} : { fetch: fake().http.fetch }), clock });
   } catch (error) {
     const { renderError } = await import('../../src/output/errors.js');
     const { isHmError } = await import('../../src/errors.js');
@@ -377,6 +379,43 @@ describe('smoke-test', () => {
       expect(run.code).toBe(0);
     });
 
+    it('uploads with Node\'s own fetch, over a socket, to an endpoint on this machine', async () => {
+      // An endpoint on the loopback address that hands each HTTP request to the fake account.
+      const server: Server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', async () => {
+          const headers = Object.fromEntries(Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
+          const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+          const answer = await fake().http.fetch(`http://${req.headers.host}${req.url}`, { method: req.method, headers, ...(body ? { body } : {}) });
+          res.writeHead(answer.status, Object.fromEntries(answer.headers));
+          res.end(Buffer.from(await answer.arrayBuffer()));
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        await givenSettledEnvironment([...INIT, '--endpoint-url', endpoint]);
+        fake().rejectUnknownKeys = true;
+        // WHEN
+        const run = await smoke({}, { globals: { json: true, endpointUrl: endpoint }, realFetch: true });
+        // THEN: the signature held with the Host header fetch really sent; the CDN host is not reachable from tests.
+        expect(uploads()[0]).toMatchObject({ status: 200, url: expect.stringMatching(new RegExp(`^${endpoint}/${BUCKET}/`)) });
+        expect(json(run).checks.map((c) => [c.id, c.status])).toEqual([
+          ['app-key', 'ok'],
+          ['upload', 'ok'],
+          ['cdn', 'skipped'],
+          ['private-bucket', 'ok'],
+          ['least-privilege', 'ok'],
+          ['email', 'ok'],
+          ['cleanup', 'ok'],
+        ]);
+        expect(fake().versionCount(BUCKET)).toBe(0);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
     it('checks least privilege on an emulator that enforces IAM', async () => {
       await givenSettledEnvironment([...INIT, '--endpoint-url', ENDPOINT]);
       fake().rejectUnknownKeys = true;
@@ -385,6 +424,7 @@ describe('smoke-test', () => {
       const run = await smoke({}, { globals: { json: true, endpointUrl: ENDPOINT } });
       // THEN
       expect(check(run, 'least-privilege')).toMatchObject({ status: 'failed', details: { allowed: ['s3:ListAllMyBuckets'] } });
+      expect(json(run).checks.filter((c) => c.status !== 'ok').map((c) => c.id)).toEqual(['least-privilege']);
     });
   });
 
