@@ -214,16 +214,31 @@ describe('smoke-test', () => {
     expect((check(run, 'cdn')?.details as { tries: number }).tries).toBeGreaterThan(1);
   });
 
-  it('fails the CDN check, naming the origin access control, when the bucket policy no longer lets CloudFront read', async () => {
+  it.each([
+    [
+      'the bucket policy names another distribution',
+      () => {
+        const bucket = fake().buckets.get(BUCKET);
+        if (!bucket?.policy) throw new Error('no bucket policy');
+        bucket.policy = bucket.policy.replace(/arn:aws:cloudfront::\d+:distribution\/[A-Z0-9]+/, 'arn:aws:cloudfront::123456789012:distribution/EOTHER');
+      },
+    ],
+    [
+      'the origin lost its origin access control',
+      () => {
+        for (const d of fake().cloudfront.distributions.values()) {
+          for (const origin of (d.config['Origins'] as { Items: Array<Record<string, unknown>> }).Items) origin['OriginAccessControlId'] = '';
+        }
+      },
+    ],
+  ])('fails the CDN check, naming the origin access control, when %s', async (_case, breakIt) => {
     await givenSettledEnvironment();
-    const bucket = fake().buckets.get(BUCKET);
-    if (!bucket?.policy) throw new Error('no bucket policy');
-    bucket.policy = bucket.policy.replace(/arn:aws:cloudfront::\d+:distribution\/[A-Z0-9]+/, 'arn:aws:cloudfront::123456789012:distribution/EOTHER');
+    breakIt();
     // WHEN
     const run = await smoke({}, { globals: { json: true } });
     // THEN
     expect(run.code).toBe(1);
-    expect(check(run, 'cdn')).toMatchObject({ status: 'failed', summary: expect.stringContaining('403'), fix: expect.stringContaining('origin access control') });
+    expect(check(run, 'cdn')).toMatchObject({ status: 'failed', summary: expect.stringContaining('refused the object by the bucket (403 AccessDenied)'), fix: expect.stringContaining('origin access control') });
     expect(check(run, 'cdn')?.fix).toContain('hm-infra init --env dev');
     expect(fake().versionCount(BUCKET)).toBe(0);
   });
