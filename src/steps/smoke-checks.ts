@@ -285,21 +285,27 @@ async function checkCdn(aws: AwsContext, target: SmokeTarget, key: string, body:
 
 /**
  * Signs with credentials no account has: an endpoint that accepts such a call checks no
- * credentials at all (an emulator without IAM), so nothing can be refused there.
+ * credentials at all (an emulator without IAM), so nothing can be refused there. Asked once
+ * per run, by whichever check needs it first.
  */
-async function acceptsAnyKey(aws: AwsContext): Promise<boolean> {
-  const made = aws.as({ accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') }, { maxAttempts: 1 });
-  try {
-    await made.s3().send(new S3.ListBucketsCommand({}));
-    return true;
-  } catch {
-    return false;
-  }
+function acceptsAnyKey(aws: AwsContext): () => Promise<boolean> {
+  let answer: Promise<boolean> | undefined;
+  return () => {
+    answer ??= aws
+      .as({ accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') }, { maxAttempts: 1 })
+      .s3()
+      .send(new S3.ListBucketsCommand({}))
+      .then(
+        () => true,
+        () => false,
+      );
+    return answer;
+  };
 }
 
 const NO_IAM_FIX = 'LocalStack checks credentials and IAM policies with ENFORCE_IAM=1; moto does not check them. On AWS itself this check runs as it should.';
 
-async function checkPrivate(aws: AwsContext, app: AwsContext, target: SmokeTarget, key: string, deps: SmokeDeps): Promise<CheckResult> {
+async function checkPrivate(app: AwsContext, target: SmokeTarget, key: string, deps: SmokeDeps, anyKey: () => Promise<boolean>): Promise<CheckResult> {
   // The object's plain address, as the SDK builds it for this region or endpoint, without a signature.
   const url = new URL(await getSignedUrl(app.s3(), new S3.GetObjectCommand({ Bucket: target.bucket, Key: key }), { expiresIn: 60 }));
   url.search = '';
@@ -315,7 +321,7 @@ async function checkPrivate(aws: AwsContext, app: AwsContext, target: SmokeTarge
     return ok('private-bucket', `a direct, unsigned GET of the object is refused (403 ${code})`, { url: plain });
   }
   await response.body?.cancel();
-  if (response.ok && target.endpointUrl !== undefined && (await acceptsAnyKey(aws))) {
+  if (response.ok && target.endpointUrl !== undefined && (await anyKey())) {
     return skipped('private-bucket', `the endpoint ${target.endpointUrl} answers unsigned requests, as it does not check credentials at all`, NO_IAM_FIX);
   }
   if (response.ok || response.status === 404) {
@@ -361,7 +367,7 @@ async function probe(p: Probe): Promise<ProbeOutcome> {
   }
 }
 
-async function checkLeastPrivilege(aws: AwsContext, app: AwsContext, target: SmokeTarget): Promise<CheckResult> {
+async function checkLeastPrivilege(app: AwsContext, target: SmokeTarget, anyKey: () => Promise<boolean>): Promise<CheckResult> {
   const probes = probesFor(app, target);
   const outcomes = await Promise.all(probes.map(probe));
   const actions = (wanted: (o: ProbeOutcome) => boolean) => probes.filter((_, i) => wanted(outcomes[i] as ProbeOutcome)).map((p) => p.action);
@@ -370,7 +376,7 @@ async function checkLeastPrivilege(aws: AwsContext, app: AwsContext, target: Smo
   const errors = outcomes.flatMap((o, i) => (typeof o === 'object' ? [`${probes[i]?.action}: ${o.error}`] : []));
   const details = { refused, allowed, errors };
   if (allowed.length > 0) {
-    if (target.endpointUrl !== undefined && (await acceptsAnyKey(aws))) {
+    if (target.endpointUrl !== undefined && (await anyKey())) {
       return skipped('least-privilege', `the endpoint ${target.endpointUrl} accepts any credentials and refuses nothing, so least privilege cannot be checked there (it allowed ${allowed.join(', ')})`, NO_IAM_FIX);
     }
     return failed(
@@ -479,6 +485,7 @@ export async function runSmokeChecks(aws: AwsContext, target: SmokeTarget, deps:
     }
   };
   const app = aws.as(target.credentials);
+  const anyKey = acceptsAnyKey(aws);
   await guarded('app-key', () => checkAppKey(app, target));
   if (results.get('app-key')?.status !== 'ok') {
     for (const id of CHECK_IDS.slice(1)) record(skipped(id, 'not run: the app user\'s key does not work'));
@@ -496,7 +503,7 @@ export async function runSmokeChecks(aws: AwsContext, target: SmokeTarget, deps:
     record(upload.result);
     try {
       if (upload.stored) {
-        await Promise.all([guarded('cdn', () => checkCdn(aws, target, key, body, deps)), guarded('private-bucket', () => checkPrivate(aws, app, target, key, deps))]);
+        await Promise.all([guarded('cdn', () => checkCdn(aws, target, key, body, deps)), guarded('private-bucket', () => checkPrivate(app, target, key, deps, anyKey))]);
       } else {
         record(skipped('cdn', 'not run: no test object to fetch'));
         record(skipped('private-bucket', 'not run: no test object to fetch'));
@@ -507,6 +514,6 @@ export async function runSmokeChecks(aws: AwsContext, target: SmokeTarget, deps:
       else record(skipped('cleanup', 'nothing was uploaded'));
     }
   };
-  await Promise.all([uploadAndServe(), guarded('least-privilege', () => checkLeastPrivilege(aws, app, target)), guarded('email', () => checkEmail(app, target))]);
+  await Promise.all([uploadAndServe(), guarded('least-privilege', () => checkLeastPrivilege(app, target, anyKey)), guarded('email', () => checkEmail(app, target))]);
   return CHECK_IDS.flatMap((id) => results.get(id) ?? []);
 }

@@ -380,6 +380,8 @@ describe('smoke-test', () => {
       expect(check(run, 'least-privilege')).toMatchObject({ status: 'skipped', fix: expect.stringContaining('ENFORCE_IAM=1') });
       expect(check(run, 'private-bucket')).toMatchObject({ status: 'skipped' });
       expect(json(run).counts).toEqual({ ok: 5, pending: 0, failed: 0, skipped: 2 });
+      // One call signed with a made-up key told both checks that this endpoint checks no credentials.
+      expect(fake().calls.filter((c) => c.command === 'ListBuckets' && c.signedBy === undefined)).toHaveLength(1);
     });
 
     it('skips the CDN at once when the emulator does not serve its distributions', async () => {
