@@ -30,8 +30,10 @@ export function isAwsError(err: unknown, ...names: string[]): boolean {
 
 const CREDENTIAL_ERRORS = ['CredentialsProviderError', 'ProviderError'];
 const EXPIRED = ['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'];
-const INVALID_KEYS = ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'UnrecognizedClientException'];
-const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'];
+/** What each service answers to a key it does not know, or to a signature made with the wrong secret. */
+export const INVALID_KEYS = ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'UnrecognizedClientException'];
+/** What each service answers when the caller's policies do not allow the call. */
+export const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'];
 const THROTTLED = ['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded'];
 const NETWORK = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'TimeoutError'];
 

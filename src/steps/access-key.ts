@@ -1,7 +1,7 @@
 import { IAM, STS } from '../aws/sdk.js';
 import type { AccessKeyMetadata, IAMClient } from '@aws-sdk/client-iam';
 
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { INVALID_KEYS, isAwsError, toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import type { Secret } from '../state/schema.js';
 import { whileUserPropagates } from './iam-user.js';
@@ -53,8 +53,8 @@ export interface KeyCheckTiming {
 
 const DEFAULT_TIMING: KeyCheckTiming = { intervalMs: 2_000, timeoutMs: 60_000 };
 
-/** Errors STS gives for a key it does not know yet. */
-const NOT_YET = ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'UnrecognizedClientException', 'AuthFailure', 'InvalidAccessKeyId'];
+/** Errors STS gives for a key it does not know yet (AuthFailure: some emulators). */
+const NOT_YET = [...INVALID_KEYS, 'AuthFailure'];
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 

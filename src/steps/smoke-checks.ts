@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AwsContext } from '../aws/context.js';
-import { awsErrorName, httpStatus, isAwsError } from '../aws/errors.js';
+import { DENIED, INVALID_KEYS, awsErrorName, httpStatus, isAwsError } from '../aws/errors.js';
 import { CloudFront, IAM, S3, SES, STS } from '../aws/sdk.js';
 import { type Clock, nextDelay } from '../clock.js';
 
@@ -72,8 +72,8 @@ const CDN_RETRY_MS = 2000;
 const DEPLOYED_TRIES = 4;
 const HTTP_TIMEOUT_MS = 30_000;
 
-const INVALID_KEY = ['InvalidClientTokenId', 'InvalidAccessKeyId', 'UnrecognizedClientException', 'SignatureDoesNotMatch'];
-const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'Forbidden'];
+/** Refused for lack of permission (S3's HeadObject says only 403 Forbidden). */
+const isDenied = (err: unknown) => isAwsError(err, ...DENIED) || httpStatus(err) === 403;
 
 const ok = (id: CheckId, summary: string, details?: Record<string, unknown>): CheckResult => ({ id, status: 'ok', summary, ...(details ? { details } : {}) });
 const failed = (id: CheckId, summary: string, fix: string, details?: Record<string, unknown>): CheckResult => ({ id, status: 'failed', summary, fix, ...(details ? { details } : {}) });
@@ -90,10 +90,10 @@ export function describeError(err: unknown): string {
 
 const isNetworkError = (err: unknown) => err instanceof TypeError || (err as { name?: string } | undefined)?.name === 'TimeoutError' || (err as { name?: string } | undefined)?.name === 'AbortError';
 
-/** Code and message of an S3 error document. */
-async function s3ErrorOf(response: Response): Promise<{ code: string; message: string }> {
+/** Code and message of an S3 error document (CloudFront passes S3's on); undefined code when the body is not one. */
+async function s3ErrorOf(response: Response): Promise<{ code: string | undefined; message: string }> {
   const text = await response.text().catch(() => '');
-  return { code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `HTTP ${response.status}`, message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? response.statusText };
+  return { code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1], message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? response.statusText };
 }
 
 function commands(target: SmokeTarget) {
@@ -114,7 +114,7 @@ async function checkAppKey(app: AwsContext, target: SmokeTarget): Promise<CheckR
     const who = await app.sts().send(new STS.GetCallerIdentityCommand({}));
     return ok('app-key', `AWS accepts the app user's key ${accessKeyId} (${who.Arn ?? 'no ARN given'})`, { accessKeyId, arn: who.Arn ?? null });
   } catch (err) {
-    if (isAwsError(err, ...INVALID_KEY)) {
+    if (isAwsError(err, ...INVALID_KEYS)) {
       return failed('app-key', `AWS does not accept the app user's key ${accessKeyId} (${awsErrorName(err)}): it has been deleted or made inactive`, commands(target).rotate, { accessKeyId });
     }
     return failed('app-key', `could not check the app user's key ${accessKeyId}: ${describeError(err)}`, commands(target).network, { accessKeyId });
@@ -172,7 +172,7 @@ async function checkUpload(app: AwsContext, target: SmokeTarget, key: string, bo
   }
   if (!response.ok) {
     const { code, message } = await s3ErrorOf(response);
-    return { result: uploadRefusal(target, response.status, code, message), sent: true, stored: false };
+    return { result: uploadRefusal(target, response.status, code ?? `HTTP ${response.status}`, message), sent: true, stored: false };
   }
   // Read back as the app would before handing out the CDN link.
   try {
@@ -182,7 +182,7 @@ async function checkUpload(app: AwsContext, target: SmokeTarget, key: string, bo
       return { result: failed('upload', `S3 took the upload but holds ${found}, not ${details.bytes} bytes of ${TEST_CONTENT_TYPE}`, 'Something rewrites uploads in this bucket (an S3 event or Object Lambda?); check the bucket in the S3 console.', details), sent: true, stored: false };
     }
   } catch (err) {
-    const why = isAwsError(err, ...DENIED) || httpStatus(err) === 403 ? 'the app user may not read it back (s3:GetObject)' : describeError(err);
+    const why = isDenied(err) ? 'the app user may not read it back (s3:GetObject)' : describeError(err);
     return { result: failed('upload', `S3 took the upload, but ${key} cannot be read back: ${why}`, commands(target).repair, details), sent: true, stored: false };
   }
   return { result: ok('upload', `presigned PUT (${TEST_CONTENT_TYPE}, valid ${UPLOAD_EXPIRY_SECONDS / 60} min) stored ${details.bytes} bytes at ${key}`, details), sent: true, stored: true };
@@ -198,8 +198,7 @@ async function fetchCdn(url: string, deps: SmokeDeps): Promise<CdnTry> {
   try {
     const response = await deps.fetch(url, { method: 'GET', signal: AbortSignal.any([deps.signal, AbortSignal.timeout(HTTP_TIMEOUT_MS)]) });
     if (response.status === 200) return { status: 200, body: Buffer.from(await response.arrayBuffer()) };
-    const text = await response.text().catch(() => '');
-    const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+    const { code } = await s3ErrorOf(response);
     return { status: response.status, ...(code !== undefined ? { code } : {}) };
   } catch (err) {
     return { error: describeError(err) };
@@ -318,7 +317,7 @@ async function checkPrivate(app: AwsContext, target: SmokeTarget, key: string, d
   }
   if (response.status === 403) {
     const { code } = await s3ErrorOf(response);
-    return ok('private-bucket', `a direct, unsigned GET of the object is refused (403 ${code})`, { url: plain });
+    return ok('private-bucket', `a direct, unsigned GET of the object is refused (403${code ? ` ${code}` : ''})`, { url: plain });
   }
   await response.body?.cancel();
   if (response.ok && target.endpointUrl !== undefined && (await anyKey())) {
@@ -359,10 +358,10 @@ async function probe(p: Probe): Promise<ProbeOutcome> {
     await p.run();
     return 'allowed';
   } catch (err) {
-    if (isAwsError(err, ...DENIED) || httpStatus(err) === 403) return 'refused';
+    if (isDenied(err)) return 'refused';
     const status = httpStatus(err);
     // Authorised, then not found (NoSuchBucketPolicy …): the action was allowed.
-    if (status !== undefined && status >= 400 && status < 500 && !isAwsError(err, ...INVALID_KEY) && !/Throttl|TooMany|SlowDown/.test(awsErrorName(err) ?? '')) return 'allowed';
+    if (status !== undefined && status >= 400 && status < 500 && !isAwsError(err, ...INVALID_KEYS) && !/Throttl|TooMany|SlowDown/.test(awsErrorName(err) ?? '')) return 'allowed';
     return { error: describeError(err) };
   }
 }
@@ -416,7 +415,7 @@ function emailRefusal(target: SmokeTarget, err: unknown): CheckResult {
   if (isAwsError(err, ...DENIED)) {
     return failed('email', `the app user may not send from ${email.from} through ${email.configurationSet} with template ${email.template} (${name})`, `Its SES policy should allow ses:SendEmail on the identity, configuration set and templates. ${c.repair}`, details);
   }
-  if (isAwsError(err, ...INVALID_KEY)) return failed('email', `SES does not accept the app user's key (${name})`, c.rotate, details);
+  if (isAwsError(err, ...INVALID_KEYS)) return failed('email', `SES does not accept the app user's key (${name})`, c.rotate, details);
   if (name === 'NotFoundException') return failed('email', `SES: ${message}`, c.repair, details);
   if (name === 'SendingPausedException' || name === 'AccountSuspendedException') {
     return failed('email', `SES does not send for this account or configuration set (${name}: ${message})`, `Look at the account's reputation in the SES console (Account dashboard); \`hm-infra status ${c.env}\` shows whether the configuration set's sending is on.`, details);
