@@ -103,11 +103,6 @@ export class AwsContext {
     return this.client(`as:${accessKeyId}:${maxAttempts ?? ''}`, () => new AwsContext({ region, endpointUrl, ...(maxAttempts !== undefined ? { maxAttempts } : {}), credentials: { accessKeyId, secretAccessKey }, s3ChecksumsWhenRequired: true }));
   }
 
-  /** STS signed with the app user's new key, one attempt per call (the caller polls). */
-  stsAs(credentials: { accessKeyId: string; secretAccessKey: string }): STSClient {
-    return this.as(credentials, { maxAttempts: 1 }).sts();
-  }
-
   /** Closes every client's sockets, so the process can exit promptly. */
   destroy(): void {
     for (const client of this.clients.values()) client.destroy();

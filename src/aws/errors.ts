@@ -1,9 +1,17 @@
 import { HmError } from '../errors.js';
+import { S3 } from './sdk.js';
 
-/** The shape AWS SDK v3 service errors share (name = the error code AWS returned). */
+/**
+ * How AWS errors are matched. Where the SDK models an error it raises its own class for it,
+ * and the code matches that class: `err instanceof IAM.NoSuchEntityException` (AWS sends the
+ * code `NoSuchEntity`; the class, and the error's `name`, are `NoSuchEntityException`). A
+ * string is used only where the SDK models nothing, and each such string is listed once here.
+ * test/contract/fake-errors.test.ts proves every one against the SDK.
+ */
+
+/** The shape AWS SDK v3 service errors share. */
 interface AwsLikeError {
   name?: string;
-  Code?: string;
   message?: string;
   $metadata?: { httpStatusCode?: number; requestId?: string };
 }
@@ -12,22 +20,45 @@ function asAws(err: unknown): AwsLikeError | undefined {
   return typeof err === 'object' && err !== null ? (err as AwsLikeError) : undefined;
 }
 
-/** The AWS error code of an SDK error (`NoSuchBucket`, `EntityAlreadyExists` …). */
+/** The error's name as the SDK raised it (`NoSuchBucket`, `NoSuchEntityException` …). */
 export function awsErrorName(err: unknown): string | undefined {
-  const e = asAws(err);
-  return e?.name ?? e?.Code;
+  return asAws(err)?.name;
 }
 
 export function httpStatus(err: unknown): number | undefined {
   return asAws(err)?.$metadata?.httpStatusCode;
 }
 
-/** True when `err` is an AWS error with one of the given codes; everything else is rethrown by callers. */
-export function isAwsError(err: unknown, ...names: string[]): boolean {
-  const name = awsErrorName(err);
-  return name !== undefined && names.includes(name);
+/**
+ * S3's error codes that the SDK (3.11xx) models no class for: they arrive as an
+ * `S3ServiceException` whose `name` is the code. HeadBucket's answers are not among them: a
+ * HEAD answer has no body, so the SDK raises `NotFound` for a 404 and names anything else
+ * `Unknown`; those are told apart by their status (`httpStatus`).
+ */
+export const S3_UNMODELED_CODES = [
+  'BucketNotEmpty',
+  'NoSuchBucketPolicy',
+  'NoSuchCORSConfiguration',
+  'NoSuchLifecycleConfiguration',
+  'NoSuchPublicAccessBlockConfiguration',
+  'NoSuchTagSet',
+  'ServerSideEncryptionConfigurationNotFoundError',
+  'TooManyBuckets',
+] as const;
+export type S3UnmodeledCode = (typeof S3_UNMODELED_CODES)[number];
+
+/** True when S3 answered one of these codes (which the SDK models no class for). */
+export function isS3Code(err: unknown, ...codes: S3UnmodeledCode[]): boolean {
+  return err instanceof S3.S3ServiceException && (codes as string[]).includes(err.name);
 }
 
+/*
+ * Answers every service gives alike, by the names the SDK raises them with: most are modeled by
+ * no client (IAM's InvalidClientTokenId), some by one client only (S3's and CloudFront's
+ * AccessDenied, STS's ExpiredTokenException, SES's TooManyRequestsException), always under the
+ * code's name. They decide only how an error is explained (toHmError), never what a step does.
+ */
+/** The SDK's credential chain found nothing (not an AWS answer). */
 const CREDENTIAL_ERRORS = ['CredentialsProviderError', 'ProviderError'];
 const EXPIRED = ['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'];
 /** What each service answers to a key it does not know, or to a signature made with the wrong secret. */
@@ -35,7 +66,15 @@ export const INVALID_KEYS = ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'I
 /** What each service answers when the caller's policies do not allow the call. */
 export const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'];
 const THROTTLED = ['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded'];
-const NETWORK = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'TimeoutError'];
+/** Node's socket errors (`code`) and the SDK's request timeout (`name`). */
+const NETWORK = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'TimeoutError'];
+
+/** True when `err` is one of the answers every service gives alike to a bad, unknown or inactive key. */
+export const isInvalidKey = (err: unknown): boolean => INVALID_KEYS.includes(awsErrorName(err) ?? '');
+/** True when the caller's policies refused the call (any service). */
+export const isDenied = (err: unknown): boolean => DENIED.includes(awsErrorName(err) ?? '');
+/** True when AWS throttled the call (any service). */
+export const isThrottled = (err: unknown): boolean => THROTTLED.includes(awsErrorName(err) ?? '');
 
 /**
  * Turns any error thrown while talking to AWS into an HmError whose message says what

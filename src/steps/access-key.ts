@@ -1,7 +1,7 @@
 import { IAM, STS } from '../aws/sdk.js';
 import type { AccessKeyMetadata, IAMClient } from '@aws-sdk/client-iam';
 
-import { INVALID_KEYS, isAwsError, toHmError } from '../aws/errors.js';
+import { awsErrorName, isInvalidKey, toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import type { Secret } from '../state/schema.js';
 import { whileUserPropagates } from './iam-user.js';
@@ -53,8 +53,8 @@ export interface KeyCheckTiming {
 
 const DEFAULT_TIMING: KeyCheckTiming = { intervalMs: 2_000, timeoutMs: 60_000 };
 
-/** Errors STS gives for a key it does not know yet (AuthFailure: some emulators). */
-const NOT_YET = [...INVALID_KEYS, 'AuthFailure'];
+/** STS does not know the key yet: it answers as to any unknown key (some emulators: AuthFailure). */
+const notYet = (err: unknown) => isInvalidKey(err) || awsErrorName(err) === 'AuthFailure';
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -135,7 +135,7 @@ async function deleteKey(ctx: StepContext, userName: string, id: string, deactiv
     if (deactivateFirst) await iam.send(new IAM.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: id, Status: 'Inactive' }));
     await iam.send(new IAM.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: id }));
   } catch (err) {
-    if (isAwsError(err, 'NoSuchEntity')) return;
+    if (err instanceof IAM.NoSuchEntityException) return;
     throw toHmError(err, `delete access key ${id} of IAM user ${userName}`);
   }
 }
@@ -146,7 +146,7 @@ async function createKey(ctx: StepContext, userName: string): Promise<{ secret: 
   try {
     ({ AccessKey: key } = await whileUserPropagates(() => ctx.aws.iam().send(new IAM.CreateAccessKeyCommand({ UserName: userName }))));
   } catch (err) {
-    if (isAwsError(err, 'LimitExceeded')) throw noRoomForKey(userName, (await listKeys(ctx.aws.iam(), userName)).map((k) => k.id));
+    if (err instanceof IAM.LimitExceededException) throw noRoomForKey(userName, (await listKeys(ctx.aws.iam(), userName)).map((k) => k.id));
     throw toHmError(err, `create an access key for IAM user ${userName}`);
   }
   if (!key?.AccessKeyId || !key.SecretAccessKey) throw new HmError('IAM_KEY_ANSWER', `IAM did not return the new access key of ${userName}`, 'aws');
@@ -164,14 +164,14 @@ async function createKey(ctx: StepContext, userName: string): Promise<{ secret: 
 
 /** Polls STS with the key until AWS accepts it, within the timing; false when it gave up. */
 async function waitUntilWorks(ctx: StepContext, secret: Secret, timing: KeyCheckTiming): Promise<boolean> {
-  const sts = ctx.aws.stsAs(secret);
+  const sts = ctx.aws.as(secret).sts();
   const started = Date.now();
   for (;;) {
     try {
       await sts.send(new STS.GetCallerIdentityCommand({}));
       return true;
     } catch (err) {
-      if (!isAwsError(err, ...NOT_YET)) throw toHmError(err, `check that access key ${secret.accessKeyId} works`);
+      if (!notYet(err)) throw toHmError(err, `check that access key ${secret.accessKeyId} works`);
     }
     const elapsed = Date.now() - started;
     if (elapsed >= timing.timeoutMs) {

@@ -1,6 +1,6 @@
 import { S3 } from '../aws/sdk.js';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { isS3Code, toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import type { Change, Step, StepContext } from './types.js';
 
@@ -120,7 +120,7 @@ async function readPolicy(s3: S3Client, bucket: string): Promise<PolicyDocument 
     const res = await s3.send(new S3.GetBucketPolicyCommand({ Bucket: bucket }));
     return res.Policy ? parsePolicy(res.Policy, bucket) : undefined;
   } catch (err) {
-    if (isAwsError(err, 'NoSuchBucketPolicy')) return undefined;
+    if (isS3Code(err, 'NoSuchBucketPolicy')) return undefined;
     throw toHmError(err, `read the policy of bucket ${bucket}`);
   }
 }
@@ -175,7 +175,7 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
       try {
         current = await readPolicy(s3, bucket);
       } catch (err) {
-        if (err instanceof HmError && isAwsError(err.cause, 'NoSuchBucket')) return;
+        if (err instanceof HmError && err.cause instanceof S3.NoSuchBucket) return;
         throw err;
       }
       if (!current) return;
@@ -184,7 +184,7 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
         if (rest.length === 0) await s3.send(new S3.DeleteBucketPolicyCommand({ Bucket: bucket }));
         else if (rest.length < current.Statement.length) await s3.send(new S3.PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ ...current, Statement: rest }) }));
       } catch (err) {
-        if (isAwsError(err, 'NoSuchBucket')) return;
+        if (err instanceof S3.NoSuchBucket) return;
         throw toHmError(err, `remove the CDN statements from the policy of bucket ${bucket}`);
       }
     },

@@ -1,6 +1,6 @@
 import { S3 } from '../aws/sdk.js';
 import type { CORSRule, LifecycleRule, PublicAccessBlockConfiguration, S3Client, ServerSideEncryptionRule, Tag } from '@aws-sdk/client-s3';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { type S3UnmodeledCode, isS3Code, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { resourceTags } from './tags.js';
 import type { Change, Step } from './types.js';
@@ -19,12 +19,12 @@ export interface BucketSetting<T> {
   summary(value: T | undefined): string;
 }
 
-/** Reads a setting, treating exactly the given error codes as "not set". */
-async function readOr<T>(read: () => Promise<T>, ...absent: string[]): Promise<T | undefined> {
+/** Reads a setting, treating exactly S3's answer for "this setting is not set" as undefined. */
+async function readOr<T>(read: () => Promise<T>, absent: S3UnmodeledCode): Promise<T | undefined> {
   try {
     return await read();
   } catch (err) {
-    if (isAwsError(err, ...absent)) return undefined;
+    if (isS3Code(err, absent)) return undefined;
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import { S3 } from '../aws/sdk.js';
 import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3';
-import { httpStatus, isAwsError, toHmError } from '../aws/errors.js';
+import { httpStatus, isS3Code, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
 import type { Step, StepContext } from './types.js';
@@ -56,10 +56,12 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
       return { name, region };
     } catch (err) {
       if (err instanceof HmError) throw err;
-      // HeadBucket has no body: 404 is the only "absent" answer; 403 means someone else's.
-      if (isAwsError(err, 'NotFound', 'NoSuchBucket') || httpStatus(err) === 404) return undefined;
-      if (isAwsError(err, 'Forbidden') || httpStatus(err) === 403) throw nameTaken(name);
-      if (isAwsError(err, 'PermanentRedirect') || httpStatus(err) === 301) throw otherRegion(name, undefined, ctx.config);
+      // A HEAD answer has no body: the SDK raises NotFound for a 404 (the only "absent" answer)
+      // and names every other answer "Unknown", so the status tells them apart: 403 is someone
+      // else's bucket, 301 one in another region.
+      if (err instanceof S3.NotFound) return undefined;
+      if (httpStatus(err) === 403) throw nameTaken(name);
+      if (httpStatus(err) === 301) throw otherRegion(name, undefined, ctx.config);
       throw toHmError(err, `check whether bucket ${name} exists`);
     }
   },
@@ -80,12 +82,12 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
         }),
       );
     } catch (err) {
-      if (isAwsError(err, 'BucketAlreadyOwnedByYou')) {
+      if (err instanceof S3.BucketAlreadyOwnedByYou) {
         ctx.debug(`bucket ${name} already exists in this account; using it`);
         return { type: 'unchanged', outputs: bucketOutputs(name, region) };
       }
-      if (isAwsError(err, 'BucketAlreadyExists')) throw nameTaken(name);
-      if (isAwsError(err, 'TooManyBuckets')) {
+      if (err instanceof S3.BucketAlreadyExists) throw nameTaken(name);
+      if (isS3Code(err, 'TooManyBuckets')) {
         throw new HmError('TOO_MANY_BUCKETS', 'this AWS account has reached its limit of S3 buckets', 'aws', {
           hint: 'Delete an unused bucket or request a higher quota in Service Quotas, then re-run.',
         });
@@ -110,8 +112,8 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
     try {
       await ctx.aws.s3().send(new S3.DeleteBucketCommand({ Bucket: recorded.name }));
     } catch (err) {
-      if (isAwsError(err, 'NoSuchBucket')) return;
-      if (isAwsError(err, 'BucketNotEmpty')) {
+      if (err instanceof S3.NoSuchBucket) return;
+      if (isS3Code(err, 'BucketNotEmpty')) {
         throw new HmError('BUCKET_NOT_EMPTY', `bucket ${recorded.name} still holds objects`, 'user', {
           hint: 'Something uploaded while teardown ran, or teardown ran without --force. Re-run with --force to delete every object version, or keep the bucket.',
         });
@@ -130,7 +132,7 @@ async function objectVersions(s3: S3Client, bucket: string, max: number): Promis
       .slice(0, max)
       .map((v) => ({ Key: v.Key as string, ...(v.VersionId !== undefined ? { VersionId: v.VersionId } : {}) }));
   } catch (err) {
-    if (isAwsError(err, 'NoSuchBucket')) return undefined;
+    if (err instanceof S3.NoSuchBucket) return undefined;
     throw toHmError(err, `list the objects in bucket ${bucket}`);
   }
 }
@@ -149,7 +151,7 @@ async function emptyBucket(ctx: StepContext, bucket: string): Promise<void> {
     try {
       ({ Errors: errors } = await s3.send(new S3.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })));
     } catch (err) {
-      if (isAwsError(err, 'NoSuchBucket')) return;
+      if (err instanceof S3.NoSuchBucket) return;
       throw toHmError(err, `delete objects in bucket ${bucket}`);
     }
     if (errors && errors.length > 0) {

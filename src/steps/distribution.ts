@@ -1,7 +1,7 @@
 import { CloudFront } from '../aws/sdk.js';
 import type { CloudFrontClient, Distribution, DistributionConfig, Tag } from '@aws-sdk/client-cloudfront';
 import type { AwsContext } from '../aws/context.js';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { ExitCode, HmError } from '../errors.js';
 import { bucketOutputs } from './bucket.js';
@@ -81,7 +81,7 @@ async function getById(cf: CloudFrontClient, id: string, knownTags?: Tag[]): Pro
   try {
     res = await cf.send(new CloudFront.GetDistributionCommand({ Id: id }));
   } catch (err) {
-    if (isAwsError(err, 'NoSuchDistribution')) return undefined;
+    if (err instanceof CloudFront.NoSuchDistribution) return undefined;
     throw toHmError(err, `read distribution ${id}`);
   }
   const observed = observedOf(res.Distribution, res.ETag, []);
@@ -126,19 +126,19 @@ async function find(ctx: StepContext): Promise<DistributionObserved | undefined>
 }
 
 function createError(err: unknown, config: Config): HmError {
-  if (isAwsError(err, 'CNAMEAlreadyExists')) {
+  if (err instanceof CloudFront.CNAMEAlreadyExists) {
     return new HmError('CDN_DOMAIN_IN_USE', `${config.cdnDomain ?? 'the CDN domain'} is already an alternate domain of another CloudFront distribution`, 'user', {
       hint: 'Remove it from the other distribution, or choose another --cdn-domain.',
       cause: err,
     });
   }
-  if (isAwsError(err, 'InvalidViewerCertificate')) {
+  if (err instanceof CloudFront.InvalidViewerCertificate) {
     return new HmError('CERTIFICATE_REJECTED', `CloudFront rejected certificate ${config.certificateArn ?? ''} for ${config.cdnDomain ?? ''}: ${(err as Error).message}`, 'user', {
       hint: `Use an issued ACM certificate in us-east-1 whose names cover ${config.cdnDomain ?? 'the CDN domain'} (aws acm describe-certificate --region us-east-1).`,
       cause: err,
     });
   }
-  if (isAwsError(err, 'TooManyDistributions')) {
+  if (err instanceof CloudFront.TooManyDistributions) {
     return new HmError('TOO_MANY_DISTRIBUTIONS', 'this AWS account has reached its limit of CloudFront distributions', 'aws', {
       hint: 'Delete unused distributions or request a higher quota in Service Quotas, then re-run.',
       cause: err,
@@ -159,7 +159,7 @@ async function create(ctx: StepContext): Promise<DistributionObserved> {
     const res = await cf.send(new CloudFront.CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig: config, Tags: { Items: distributionTags(ctx.config) } } }));
     return observedOf(res.Distribution, res.ETag, distributionTags(ctx.config));
   } catch (err) {
-    if (isAwsError(err, 'DistributionAlreadyExists')) {
+    if (err instanceof CloudFront.DistributionAlreadyExists) {
       // Our reference with a different configuration: the earlier create went through.
       const found = await find(ctx);
       if (found) return found;
@@ -182,7 +182,7 @@ async function update(ctx: StepContext, observed: DistributionObserved, retry = 
     const res = await cf.send(new CloudFront.UpdateDistributionCommand({ Id: observed.id, IfMatch: observed.etag, DistributionConfig: desired }));
     return observedOf(res.Distribution, res.ETag, observed.tags);
   } catch (err) {
-    if (retry && isAwsError(err, 'PreconditionFailed')) {
+    if (retry && err instanceof CloudFront.PreconditionFailed) {
       ctx.debug('the distribution changed while we updated it; reading its configuration again');
       let fresh;
       try {
@@ -192,7 +192,7 @@ async function update(ctx: StepContext, observed: DistributionObserved, retry = 
       }
       if (fresh.DistributionConfig) return update(ctx, { ...observed, config: fresh.DistributionConfig, etag: fresh.ETag }, false);
     }
-    if (isAwsError(err, 'CNAMEAlreadyExists', 'InvalidViewerCertificate')) throw createError(err, ctx.config);
+    if (err instanceof CloudFront.CNAMEAlreadyExists || err instanceof CloudFront.InvalidViewerCertificate) throw createError(err, ctx.config);
     throw toHmError(err, `update distribution ${observed.id}`);
   }
 }
@@ -297,7 +297,7 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
     try {
       await cf.send(new CloudFront.DeleteDistributionCommand({ Id: recorded.id, IfMatch: current.etag }));
     } catch (err) {
-      if (isAwsError(err, 'NoSuchDistribution')) return undefined;
+      if (err instanceof CloudFront.NoSuchDistribution) return undefined;
       throw toHmError(err, `delete distribution ${recorded.id}`);
     }
     return undefined;

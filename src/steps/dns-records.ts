@@ -1,6 +1,6 @@
 import { Route53 } from '../aws/sdk.js';
 import type { Change as Route53Change, ListResourceRecordSetsCommandOutput, ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import { DNS_TTL, type DnsRecord, type RecordType, bareName, emailDnsRecords, normalizeValue, route53Value } from './dns-values.js';
 
@@ -298,7 +298,7 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
       );
       changeId = res.ChangeInfo?.Id;
     } catch (err) {
-      if (isAwsError(err, 'InvalidChangeBatch')) {
+      if (err instanceof Route53.InvalidChangeBatch) {
         throw new HmError('DNS_CHANGE_REJECTED', `Route 53 rejected the record changes: ${(err as Error).message}`, 'aws', {
           hint: 'A record may have changed while this ran. Re-run: the records are read again first.',
           cause: err,
@@ -352,7 +352,7 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
       setsByName = new Map(await Promise.all(names.map(async (name) => [name, await setsAt(ctx, zoneId, name)] as const)));
     } catch (err) {
       // The whole zone is gone, and every record with it.
-      if (err instanceof HmError && isAwsError(err.cause, 'NoSuchHostedZone')) return undefined;
+      if (err instanceof HmError && err.cause instanceof Route53.NoSuchHostedZone) return undefined;
       throw err;
     }
     for (const { name, type } of groups.values()) {
@@ -383,7 +383,7 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
         const res = await ctx.aws.route53().send(new Route53.ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes } }));
         if (res.ChangeInfo?.Id) await waitInsync(ctx, res.ChangeInfo.Id);
       } catch (err) {
-        if (isAwsError(err, 'NoSuchHostedZone')) return kept.length > 0 ? { kept } : undefined;
+        if (err instanceof Route53.NoSuchHostedZone) return kept.length > 0 ? { kept } : undefined;
         throw toHmError(err, `remove DNS records from Route 53 zone ${zoneId}`);
       }
     }

@@ -1,5 +1,5 @@
 import { Route53 } from '../aws/sdk.js';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import type { Step, StepContext } from './types.js';
 
@@ -22,7 +22,7 @@ async function zoneById(ctx: StepContext, id: string): Promise<DnsZoneOutputs> {
   try {
     zone = (await ctx.aws.route53().send(new Route53.GetHostedZoneCommand({ Id: id }))).HostedZone;
   } catch (err) {
-    if (isAwsError(err, 'NoSuchHostedZone')) {
+    if (err instanceof Route53.NoSuchHostedZone) {
       throw new HmError('ROUTE53_NO_SUCH_ZONE', `Route 53 has no hosted zone ${id} in this account`, 'user', {
         hint: 'Check --hosted-zone-id (`aws route53 list-hosted-zones-by-name`), or leave it out to find the zone by name.',
       });

@@ -1,6 +1,6 @@
 import { SES } from '../aws/sdk.js';
 import type { GetConfigurationSetCommandOutput } from '@aws-sdk/client-sesv2';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
 import { missingTags, resourceTags } from './tags.js';
@@ -49,7 +49,7 @@ async function read(ctx: StepContext): Promise<ConfigSetObserved | undefined> {
   try {
     return observe(await ctx.aws.sesv2().send(new SES.GetConfigurationSetCommand({ ConfigurationSetName: configurationSetName(ctx.config) })));
   } catch (err) {
-    if (isAwsError(err, 'NotFoundException')) return undefined;
+    if (err instanceof SES.NotFoundException) return undefined;
     throw toHmError(err, `read SES configuration set ${configurationSetName(ctx.config)}`);
   }
 }
@@ -94,13 +94,13 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
         );
         return { type: 'created', outputs };
       } catch (err) {
-        if (isAwsError(err, 'AlreadyExistsException')) {
+        if (err instanceof SES.AlreadyExistsException) {
           // Created by a run whose answer was lost, or by someone else: compare it next run.
           ctx.debug(`configuration set ${name} already exists; using it`);
           const found = await read(ctx);
           if (found) return configSetStep.apply(ctx, found, configSetStep.plan(ctx, found));
         }
-        if (isAwsError(err, 'LimitExceededException')) {
+        if (err instanceof SES.LimitExceededException) {
           throw new HmError('SES_LIMIT', 'this AWS account has reached its limit of SES configuration sets in this region', 'aws', {
             hint: 'Delete unused configuration sets (`aws sesv2 list-configuration-sets`), then re-run.',
             cause: err,
@@ -131,7 +131,7 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
     try {
       await ctx.aws.sesv2().send(new SES.DeleteConfigurationSetCommand({ ConfigurationSetName: recorded.name }));
     } catch (err) {
-      if (isAwsError(err, 'NotFoundException')) return;
+      if (err instanceof SES.NotFoundException) return;
       throw toHmError(err, `delete SES configuration set ${recorded.name}`);
     }
   },

@@ -1,6 +1,6 @@
 import { SES } from '../aws/sdk.js';
 import type { DkimAttributes, GetEmailIdentityCommandOutput, SESv2Client } from '@aws-sdk/client-sesv2';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { toHmError } from '../aws/errors.js';
 import { emailSettings } from '../config/config.js';
 import { HmError } from '../errors.js';
 import { DEFAULT_SIGNING_ZONE } from './dns-values.js';
@@ -53,7 +53,7 @@ export async function getIdentity(ses: SESv2Client, domain: string): Promise<Ide
   try {
     return await ses.send(new SES.GetEmailIdentityCommand({ EmailIdentity: domain }));
   } catch (err) {
-    if (isAwsError(err, 'NotFoundException')) return undefined;
+    if (err instanceof SES.NotFoundException) return undefined;
     throw toHmError(err, `read SES identity ${domain}`);
   }
 }
@@ -180,7 +180,7 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
         outputs: identityOutputs(ctx, { ...res, ConfigurationSetName: configurationSetName(ctx.config), VerificationStatus: 'PENDING' }),
       };
     } catch (err) {
-      if (isAwsError(err, 'AlreadyExistsException')) {
+      if (err instanceof SES.AlreadyExistsException) {
         ctx.debug(`SES already has an identity for ${domain}; using it`);
         const found = await getIdentity(ctx.aws.sesv2(), domain);
         if (found) {
@@ -189,7 +189,7 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
           return identityStep.apply(ctx, found, drift);
         }
       }
-      if (isAwsError(err, 'LimitExceededException')) {
+      if (err instanceof SES.LimitExceededException) {
         throw new HmError('SES_LIMIT', 'this AWS account has reached its limit of SES identities in this region', 'aws', {
           hint: 'Delete unused identities (`aws sesv2 list-email-identities`), then re-run.',
           cause: err,
@@ -208,7 +208,7 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
     try {
       await ctx.aws.sesv2().send(new SES.DeleteEmailIdentityCommand({ EmailIdentity: recorded.domain }));
     } catch (err) {
-      if (isAwsError(err, 'NotFoundException')) return;
+      if (err instanceof SES.NotFoundException) return;
       throw toHmError(err, `delete SES identity ${recorded.domain}`);
     }
   },

@@ -1,5 +1,5 @@
 import { SES } from '../aws/sdk.js';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { toHmError } from '../aws/errors.js';
 import { emailSettings } from '../config/config.js';
 import { identityChanged, readIdentity } from './email-identity.js';
 import type { Change, Step, StepContext } from './types.js';
@@ -85,7 +85,7 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
       await ctx.aws.sesv2().send(new SES.PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain }));
     } catch (err) {
       // Deleting the identity removed its MAIL FROM setting too.
-      if (isAwsError(err, 'NotFoundException')) return;
+      if (err instanceof SES.NotFoundException) return;
       throw toHmError(err, `remove the SES MAIL FROM domain of ${ctx.config.domain}`);
     }
   },

@@ -1,6 +1,6 @@
 import { SES } from '../aws/sdk.js';
 import type { EmailTemplateContent } from '@aws-sdk/client-sesv2';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { toHmError } from '../aws/errors.js';
 import { type Config, emailSettings } from '../config/config.js';
 import type { Change, Step, StepContext } from './types.js';
 
@@ -111,7 +111,7 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
       const c = res.TemplateContent;
       return { Subject: c?.Subject ?? '', Html: c?.Html ?? '', Text: c?.Text ?? '' };
     } catch (err) {
-      if (isAwsError(err, 'NotFoundException')) return undefined;
+      if (err instanceof SES.NotFoundException) return undefined;
       throw toHmError(err, `read SES template ${definition.name}`);
     }
   };
@@ -148,7 +148,7 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
         await ses.send(new SES.CreateEmailTemplateCommand({ TemplateName: definition.name, TemplateContent }));
         return { type: 'created', outputs };
       } catch (err) {
-        if (isAwsError(err, 'AlreadyExistsException')) {
+        if (err instanceof SES.AlreadyExistsException) {
           const found = await read(ctx);
           if (found && this.plan(ctx, found).length > 0) return this.apply(ctx, found, []);
           return { type: 'unchanged', outputs };
@@ -163,7 +163,7 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
       try {
         await ctx.aws.sesv2().send(new SES.DeleteEmailTemplateCommand({ TemplateName: recorded.name }));
       } catch (err) {
-        if (isAwsError(err, 'NotFoundException')) return;
+        if (err instanceof SES.NotFoundException) return;
         throw toHmError(err, `delete SES template ${recorded.name}`);
       }
     },

@@ -1,5 +1,5 @@
 import { IAM } from '../aws/sdk.js';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { toHmError } from '../aws/errors.js';
 import { type Config, emailSettings } from '../config/config.js';
 import { HmError } from '../errors.js';
 import { sesArn } from './email-config-set.js';
@@ -49,7 +49,7 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
         const res = await ctx.aws.iam().send(new IAM.GetUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName }));
         return { document: parsePolicyDocument(res.PolicyDocument ?? '{}') };
       } catch (err) {
-        if (isAwsError(err, 'NoSuchEntity')) return undefined;
+        if (err instanceof IAM.NoSuchEntityException) return undefined;
         if (err instanceof SyntaxError || err instanceof URIError) return { document: null };
         throw toHmError(err, `read policy ${spec.policyName} of IAM user ${userName}`);
       }
@@ -70,7 +70,7 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
           ctx.aws.iam().send(new IAM.PutUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName, PolicyDocument: JSON.stringify(spec.document(ctx)) })),
         );
       } catch (err) {
-        if (isAwsError(err, 'MalformedPolicyDocument')) {
+        if (err instanceof IAM.MalformedPolicyDocumentException) {
           throw new HmError('IAM_POLICY_REJECTED', `IAM rejected policy ${spec.policyName}: ${(err as Error).message}`, 'internal', { cause: err });
         }
         throw toHmError(err, `write policy ${spec.policyName} of IAM user ${userName}`);
@@ -84,7 +84,7 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
       try {
         await ctx.aws.iam().send(new IAM.DeleteUserPolicyCommand({ UserName: recorded.userName, PolicyName: recorded.policyName }));
       } catch (err) {
-        if (isAwsError(err, 'NoSuchEntity')) return;
+        if (err instanceof IAM.NoSuchEntityException) return;
         throw toHmError(err, `delete policy ${recorded.policyName} of IAM user ${recorded.userName}`);
       }
     },

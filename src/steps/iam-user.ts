@@ -1,6 +1,6 @@
 import { IAM } from '../aws/sdk.js';
 import type { IAMClient, Tag } from '@aws-sdk/client-iam';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
 import { missingTags, resourceTags } from './tags.js';
@@ -44,7 +44,7 @@ async function read(ctx: StepContext): Promise<IamUserObserved | undefined> {
     if (!User?.Arn || !User.UserId) return undefined;
     return { name, arn: User.Arn, userId: User.UserId, tags: await listTags(iam, name) };
   } catch (err) {
-    if (isAwsError(err, 'NoSuchEntity')) return undefined;
+    if (err instanceof IAM.NoSuchEntityException) return undefined;
     throw toHmError(err, `read IAM user ${name}`);
   }
 }
@@ -84,7 +84,7 @@ export async function whileUserPropagates<T>(call: () => Promise<T>, options: { 
     try {
       return await call();
     } catch (err) {
-      if (!isAwsError(err, 'NoSuchEntity') || attempt >= attempts) throw err;
+      if (!(err instanceof IAM.NoSuchEntityException) || attempt >= attempts) throw err;
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay *= 2;
     }
@@ -126,7 +126,7 @@ export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
       if (!User?.Arn || !User.UserId) throw new HmError('IAM_USER_ANSWER', `IAM created user ${name} but did not return its ARN`, 'aws');
       return { type: 'created', outputs: outputsOf({ name, arn: User.Arn, userId: User.UserId }) };
     } catch (err) {
-      if (isAwsError(err, 'EntityAlreadyExists')) {
+      if (err instanceof IAM.EntityAlreadyExistsException) {
         // Created by a run whose answer was lost (its intent is in state), or by someone else.
         const found = await read(ctx);
         if (found) {
@@ -134,7 +134,7 @@ export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
           return changes.length === 0 ? { type: 'unchanged', outputs: outputsOf(found) } : iamUserStep.apply(ctx, found, changes);
         }
       }
-      if (isAwsError(err, 'LimitExceeded')) {
+      if (err instanceof IAM.LimitExceededException) {
         throw new HmError('IAM_LIMIT', 'this AWS account has reached its limit of IAM users', 'aws', { hint: 'Delete unused IAM users, or ask AWS for a higher quota, then re-run.', cause: err });
       }
       throw toHmError(err, `create IAM user ${name}`);
@@ -148,8 +148,8 @@ export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
     try {
       await ctx.aws.iam().send(new IAM.DeleteUserCommand({ UserName: recorded.name }));
     } catch (err) {
-      if (isAwsError(err, 'NoSuchEntity')) return;
-      if (isAwsError(err, 'DeleteConflict')) {
+      if (err instanceof IAM.NoSuchEntityException) return;
+      if (err instanceof IAM.DeleteConflictException) {
         throw new HmError('IAM_USER_IN_USE', `IAM user ${recorded.name} still has access keys, policies or other attachments`, 'aws', {
           hint: `Remove what is still attached (\`aws iam list-access-keys --user-name ${recorded.name}\`, \`aws iam list-user-policies\`, \`list-attached-user-policies\`, \`list-groups-for-user\`), then re-run.`,
           cause: err,

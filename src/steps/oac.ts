@@ -1,6 +1,6 @@
 import { CloudFront } from '../aws/sdk.js';
 import type { CloudFrontClient, OriginAccessControlConfig } from '@aws-sdk/client-cloudfront';
-import { isAwsError, toHmError } from '../aws/errors.js';
+import { toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
 import type { Change, Step, StepContext } from './types.js';
@@ -45,7 +45,7 @@ async function getById(cf: CloudFrontClient, id: string): Promise<OacObserved | 
     const config = res.OriginAccessControl?.OriginAccessControlConfig;
     return config ? { id, config, etag: res.ETag } : undefined;
   } catch (err) {
-    if (isAwsError(err, 'NoSuchOriginAccessControl')) return undefined;
+    if (err instanceof CloudFront.NoSuchOriginAccessControl) return undefined;
     throw toHmError(err, `read origin access control ${id}`);
   }
 }
@@ -79,7 +79,7 @@ async function update(ctx: StepContext, observed: OacObserved, retry = true): Pr
       }),
     );
   } catch (err) {
-    if (retry && isAwsError(err, 'PreconditionFailed')) {
+    if (retry && err instanceof CloudFront.PreconditionFailed) {
       ctx.debug('the origin access control changed while we updated it; reading it again');
       const fresh = await getById(cf, observed.id);
       if (fresh) return update(ctx, fresh, false);
@@ -129,12 +129,12 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
       if (!id) throw new HmError('NO_OAC_ID', 'CloudFront created the origin access control but returned no id', 'aws');
       return { type: 'created', outputs: { id, name: oacName(ctx.config) } };
     } catch (err) {
-      if (isAwsError(err, 'OriginAccessControlAlreadyExists')) {
+      if (err instanceof CloudFront.OriginAccessControlAlreadyExists) {
         // Created by a run whose answer was lost, or at the same moment by another tool.
         const found = await findByName(cf, oacName(ctx.config));
         if (found) return { type: 'unchanged', outputs: { id: found.id, name: oacName(ctx.config) } };
       }
-      if (isAwsError(err, 'TooManyOriginAccessControls')) {
+      if (err instanceof CloudFront.TooManyOriginAccessControls) {
         throw new HmError('TOO_MANY_OACS', 'this AWS account has reached its limit of CloudFront origin access controls', 'aws', {
           hint: 'Delete unused origin access controls in the CloudFront console, or request a higher quota, then re-run.',
         });
@@ -152,8 +152,8 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
     try {
       await cf.send(new CloudFront.DeleteOriginAccessControlCommand({ Id: recorded.id, IfMatch: current.etag }));
     } catch (err) {
-      if (isAwsError(err, 'NoSuchOriginAccessControl')) return;
-      if (isAwsError(err, 'OriginAccessControlInUse')) {
+      if (err instanceof CloudFront.NoSuchOriginAccessControl) return;
+      if (err instanceof CloudFront.OriginAccessControlInUse) {
         throw new HmError('OAC_IN_USE', `origin access control ${recorded.name} is still used by a distribution`, 'aws', {
           hint: 'Delete (or detach from) the distribution first; teardown does this in order. Then re-run.',
         });

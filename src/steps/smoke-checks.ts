@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AwsContext } from '../aws/context.js';
-import { DENIED, INVALID_KEYS, awsErrorName, httpStatus, isAwsError } from '../aws/errors.js';
+import { awsErrorName, httpStatus, isDenied, isInvalidKey, isThrottled } from '../aws/errors.js';
 import { CloudFront, IAM, S3, SES, STS } from '../aws/sdk.js';
 import { type Clock, nextDelay } from '../clock.js';
 
@@ -72,8 +72,8 @@ const CDN_RETRY_MS = 2000;
 const DEPLOYED_TRIES = 4;
 const HTTP_TIMEOUT_MS = 30_000;
 
-/** Refused for lack of permission (S3's HeadObject says only 403 Forbidden). */
-const isDenied = (err: unknown) => isAwsError(err, ...DENIED) || httpStatus(err) === 403;
+/** Refused for lack of permission (S3's HeadObject, a HEAD answer without a body, says only 403). */
+const isRefused = (err: unknown) => isDenied(err) || httpStatus(err) === 403;
 
 const ok = (id: CheckId, summary: string, details?: Record<string, unknown>): CheckResult => ({ id, status: 'ok', summary, ...(details ? { details } : {}) });
 const failed = (id: CheckId, summary: string, fix: string, details?: Record<string, unknown>): CheckResult => ({ id, status: 'failed', summary, fix, ...(details ? { details } : {}) });
@@ -114,7 +114,7 @@ async function checkAppKey(app: AwsContext, target: SmokeTarget): Promise<CheckR
     const who = await app.sts().send(new STS.GetCallerIdentityCommand({}));
     return ok('app-key', `AWS accepts the app user's key ${accessKeyId} (${who.Arn ?? 'no ARN given'})`, { accessKeyId, arn: who.Arn ?? null });
   } catch (err) {
-    if (isAwsError(err, ...INVALID_KEYS)) {
+    if (isInvalidKey(err)) {
       return failed('app-key', `AWS does not accept the app user's key ${accessKeyId} (${awsErrorName(err)}): it has been deleted or made inactive`, commands(target).rotate, { accessKeyId });
     }
     return failed('app-key', `could not check the app user's key ${accessKeyId}: ${describeError(err)}`, commands(target).network, { accessKeyId });
@@ -182,7 +182,7 @@ async function checkUpload(app: AwsContext, target: SmokeTarget, key: string, bo
       return { result: failed('upload', `S3 took the upload but holds ${found}, not ${details.bytes} bytes of ${TEST_CONTENT_TYPE}`, 'Something rewrites uploads in this bucket (an S3 event or Object Lambda?); check the bucket in the S3 console.', details), sent: true, stored: false };
     }
   } catch (err) {
-    const why = isDenied(err) ? 'the app user may not read it back (s3:GetObject)' : describeError(err);
+    const why = isRefused(err) ? 'the app user may not read it back (s3:GetObject)' : describeError(err);
     return { result: failed('upload', `S3 took the upload, but ${key} cannot be read back: ${why}`, commands(target).repair, details), sent: true, stored: false };
   }
   return { result: ok('upload', `presigned PUT (${TEST_CONTENT_TYPE}, valid ${UPLOAD_EXPIRY_SECONDS / 60} min) stored ${details.bytes} bytes at ${key}`, details), sent: true, stored: true };
@@ -358,10 +358,10 @@ async function probe(p: Probe): Promise<ProbeOutcome> {
     await p.run();
     return 'allowed';
   } catch (err) {
-    if (isDenied(err)) return 'refused';
+    if (isRefused(err)) return 'refused';
     const status = httpStatus(err);
     // Authorised, then not found (NoSuchBucketPolicy …): the action was allowed.
-    if (status !== undefined && status >= 400 && status < 500 && !isAwsError(err, ...INVALID_KEYS) && !/Throttl|TooMany|SlowDown/.test(awsErrorName(err) ?? '')) return 'allowed';
+    if (status !== undefined && status >= 400 && status < 500 && !isInvalidKey(err) && !isThrottled(err)) return 'allowed';
     return { error: describeError(err) };
   }
 }
@@ -397,7 +397,7 @@ function emailRefusal(target: SmokeTarget, err: unknown): CheckResult {
   const message = err instanceof Error ? err.message : String(err);
   const name = awsErrorName(err);
   const details = { error: name ?? null, message };
-  if (name === 'MessageRejected' && /not verified/i.test(message)) {
+  if (err instanceof SES.MessageRejected && /not verified/i.test(message)) {
     const failing = message.split(':').pop() ?? '';
     if (failing.toLowerCase().includes(email.from.toLowerCase()) || failing.toLowerCase().includes(email.domain.toLowerCase())) {
       return failed('email', `SES refused to send from ${email.from}: ${email.domain} is not verified yet (MessageRejected)`, `Publish the DNS records and let SES verify the domain: \`hm-infra verify-dns ${c.env}\` shows which record is missing and waits.`, details);
@@ -409,18 +409,18 @@ function emailRefusal(target: SmokeTarget, err: unknown): CheckResult {
       details,
     );
   }
-  if (name === 'MailFromDomainNotVerifiedException') {
+  if (err instanceof SES.MailFromDomainNotVerifiedException) {
     return failed('email', `SES refused to send: the MAIL FROM domain of ${email.domain} is not verified`, `\`hm-infra verify-dns ${c.env}\` shows the MX and SPF records it needs.`, details);
   }
-  if (isAwsError(err, ...DENIED)) {
+  if (isDenied(err)) {
     return failed('email', `the app user may not send from ${email.from} through ${email.configurationSet} with template ${email.template} (${name})`, `Its SES policy should allow ses:SendEmail on the identity, configuration set and templates. ${c.repair}`, details);
   }
-  if (isAwsError(err, ...INVALID_KEYS)) return failed('email', `SES does not accept the app user's key (${name})`, c.rotate, details);
-  if (name === 'NotFoundException') return failed('email', `SES: ${message}`, c.repair, details);
-  if (name === 'SendingPausedException' || name === 'AccountSuspendedException') {
+  if (isInvalidKey(err)) return failed('email', `SES does not accept the app user's key (${name})`, c.rotate, details);
+  if (err instanceof SES.NotFoundException) return failed('email', `SES: ${message}`, c.repair, details);
+  if (err instanceof SES.SendingPausedException || err instanceof SES.AccountSuspendedException) {
     return failed('email', `SES does not send for this account or configuration set (${name}: ${message})`, `Look at the account's reputation in the SES console (Account dashboard); \`hm-infra status ${c.env}\` shows whether the configuration set's sending is on.`, details);
   }
-  if (name === 'LimitExceededException' || name === 'TooManyRequestsException') return failed('email', `SES's sending quota or rate is used up (${name})`, 'Re-run later; `hm-infra verify-dns` shows the quota.', details);
+  if (err instanceof SES.LimitExceededException || err instanceof SES.TooManyRequestsException) return failed('email', `SES's sending quota or rate is used up (${name})`, 'Re-run later; `hm-infra verify-dns` shows the quota.', details);
   if (httpStatus(err) === 501 || /not (yet |been )?implemented/i.test(message)) {
     return failed('email', `the endpoint does not implement SES v2 SendEmail (${message})`, 'Check email against AWS itself, or set the environment up with --no-email for this emulator.', details);
   }

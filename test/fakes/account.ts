@@ -11,7 +11,7 @@ import { FakeRoute53 } from './route53.js';
 import { FakeSes } from './ses.js';
 import { type Caller, type Handler, awsError } from './errors.js';
 
-export { FakeAwsError, awsError } from './errors.js';
+export { awsError } from './errors.js';
 
 export interface Call {
   n: number;
@@ -30,7 +30,7 @@ export interface Call {
 interface Fault {
   /** 1-based index of the call (counted over all services) that fails. */
   at: number;
-  error: () => Error;
+  error: (service: string) => Error;
   /** 'before': AWS never saw the call; 'after': it took effect but the answer was lost. */
   when: 'before' | 'after';
 }
@@ -56,14 +56,31 @@ export interface FakeObjectVersion {
 }
 
 /** The error each service gives for an access key it does not know (or one made inactive). */
-const INVALID_KEY: Record<string, () => Error> = {
-  s3: () => awsError('InvalidAccessKeyId', 403, 'The AWS Access Key Id you provided does not exist in our records.'),
-  sesv2: () => awsError('UnrecognizedClientException', 403, 'The security token included in the request is invalid.'),
-};
-const invalidKey = (service: string) => (INVALID_KEY[service] ?? (() => awsError('InvalidClientTokenId', 403, 'The security token included in the request is invalid.')))();
+function invalidKey(service: string): Error {
+  const message = 'The security token included in the request is invalid.';
+  if (service === 's3') return awsError('s3', 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+  if (service === 'sesv2') return awsError('sesv2', 'UnrecognizedClientException', message);
+  return awsError(asService(service), 'InvalidClientTokenId', message);
+}
 
-/** The AccessDenied error code of each service. */
-const DENIED_CODE: Record<string, string> = { sesv2: 'AccessDeniedException' };
+/** Each service's answer when the caller's policies do not allow the call. */
+function accessDenied(service: string, message: string): Error {
+  if (service === 'sesv2') return awsError('sesv2', 'AccessDeniedException', message);
+  return service === 's3' ? awsError('s3', 'AccessDenied', message) : awsError(asService(service), 'AccessDenied', message);
+}
+
+/** Each service's throttling answer. */
+const throttled = (service: string) => (service === 's3' ? awsError('s3', 'SlowDown', 'Please reduce your request rate.') : service === 'sesv2' ? awsError('sesv2', 'TooManyRequestsException', 'Rate exceeded') : awsError(asService(service), 'Throttling', 'Rate exceeded'));
+
+/** Each service's answer to a failure on its side. */
+const internalError = (service: string) =>
+  service === 's3' ? awsError('s3', 'InternalError', 'We encountered an internal error. Please try again.') : service === 'iam' ? awsError('iam', 'ServiceFailure', 'Service failure') : awsError(asService(service) as 'sts', 'InternalFailure', 'An internal error occurred.');
+
+/** The services whose answers share the common error codes (InvalidClientTokenId, AccessDenied, Throttling). */
+function asService(service: string): 'cloudfront' | 'route53' | 'iam' | 'sts' {
+  if (service === 'cloudfront' || service === 'route53' || service === 'iam' || service === 'sts') return service;
+  throw new Error(`no common error codes for ${service}`);
+}
 
 const READ_PREFIXES = ['Get', 'Head', 'List', 'Describe'];
 
@@ -103,8 +120,8 @@ export class FakeAccount {
   private throttled = 0;
 
   /** The k-th call from now (1-based, all services) fails. */
-  failCall(k: number, options: { when?: 'before' | 'after'; error?: () => Error } = {}): void {
-    this.faults.push({ at: this.calls.length + k, when: options.when ?? 'before', error: options.error ?? (() => awsError('InternalError', 500, 'We encountered an internal error. Please try again.')) });
+  failCall(k: number, options: { when?: 'before' | 'after'; error?: (service: string) => Error } = {}): void {
+    this.faults.push({ at: this.calls.length + k, when: options.when ?? 'before', error: options.error ?? internalError });
   }
 
   /** The next call of `service:command` fails with `error`, whenever it comes. */
@@ -146,7 +163,7 @@ export class FakeAccount {
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.throttled > 0) {
       this.throttled -= 1;
-      throw service === 's3' ? awsError('SlowDown', 503, 'Please reduce your request rate.') : awsError('Throttling', 400, 'Rate exceeded');
+      throw throttled(service);
     }
     const commandFault = this.commandFaults.get(`${service}:${command}`);
     if (commandFault) {
@@ -154,7 +171,7 @@ export class FakeAccount {
       throw commandFault();
     }
     const fault = this.faults.find((f) => f.at === call.n);
-    if (fault?.when === 'before') throw fault.error();
+    if (fault?.when === 'before') throw fault.error(service);
     this.authorize(service, command, input, region, caller);
     const handler = this.handlers[`${service}:${command}`];
     if (!handler) throw new Error(`the fake account does not implement ${service}:${command}`);
@@ -162,7 +179,7 @@ export class FakeAccount {
     const outcome = await Promise.resolve()
       .then(() => handler(clone(input), region, caller))
       .then((value) => ({ value: clone(value) }), (error: unknown) => ({ error }));
-    if (fault?.when === 'after') throw fault.error();
+    if (fault?.when === 'after') throw fault.error(service);
     if ('error' in outcome) throw outcome.error;
     return outcome.value;
   }
@@ -188,7 +205,7 @@ export class FakeAccount {
     const principal = this.principalOf(service, caller.accessKeyId);
     if (principal === 'operator') return;
     const denied = deniedRequest(principal, requestsFor(service, command, input, region, this.accountId, principal.arn));
-    if (denied) throw awsError(DENIED_CODE[service] ?? 'AccessDenied', 403, deniedMessage(principal, denied));
+    if (denied) throw accessDenied(service, deniedMessage(principal, denied));
   }
 
   /** Puts an object as an upload would (a new version when versioning is on). */
@@ -234,7 +251,7 @@ export class FakeAccount {
   // ── S3 ────────────────────────────────────────────────────────────────────────────────
   private bucket(input: Record<string, unknown>): FakeBucket {
     const bucket = this.buckets.get(String(input['Bucket']));
-    if (!bucket) throw awsError('NoSuchBucket', 404, 'The specified bucket does not exist');
+    if (!bucket) throw awsError('s3', 'NoSuchBucket', 'The specified bucket does not exist');
     return bucket;
   }
 
@@ -255,15 +272,15 @@ export class FakeAccount {
     's3:CreateBucket': (input, region) => {
       const name = String(input['Bucket']);
       const location = (input['CreateBucketConfiguration'] as { LocationConstraint?: string } | undefined)?.LocationConstraint;
-      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw awsError('InvalidBucketName', 400, 'The specified bucket is not valid.');
-      if (region === 'us-east-1' && location !== undefined) throw awsError('InvalidLocationConstraint', 400, 'The specified location-constraint is not valid');
-      if (region !== 'us-east-1' && location !== region) throw awsError('IllegalLocationConstraintException', 400, `The ${location ?? 'unspecified'} location constraint is incompatible for the region specific endpoint this request was sent to.`);
-      if (this.foreignBuckets.has(name)) throw awsError('BucketAlreadyExists', 409, 'The requested bucket name is not available.');
+      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw awsError('s3', 'InvalidBucketName', 'The specified bucket is not valid.');
+      if (region === 'us-east-1' && location !== undefined) throw awsError('s3', 'InvalidLocationConstraint', 'The specified location-constraint is not valid');
+      if (region !== 'us-east-1' && location !== region) throw awsError('s3', 'IllegalLocationConstraintException', `The ${location ?? 'unspecified'} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+      if (this.foreignBuckets.has(name)) throw awsError('s3', 'BucketAlreadyExists', 'The requested bucket name is not available.');
       const existing = this.buckets.get(name);
       // us-east-1 answers 200 to re-creating a bucket you own (legacy behaviour); other regions 409.
       if (existing) {
         if (region === 'us-east-1') return { Location: `/${name}` };
-        throw awsError('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.');
+        throw awsError('s3', 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.');
       }
       this.buckets.set(name, {
         name,
@@ -277,15 +294,15 @@ export class FakeAccount {
     },
     's3:HeadBucket': (input, region) => {
       const name = String(input['Bucket']);
-      if (this.foreignBuckets.has(name)) throw awsError('Forbidden', 403, 'Forbidden');
+      if (this.foreignBuckets.has(name)) throw awsError('s3', 'Forbidden', 'Forbidden');
       const bucket = this.buckets.get(name);
-      if (!bucket) throw awsError('NotFound', 404, 'Not Found');
-      if (bucket.region !== region) throw awsError('PermanentRedirect', 301, 'Moved Permanently');
+      if (!bucket) throw awsError('s3', 'NotFound', 'Not Found');
+      if (bucket.region !== region) throw awsError('s3', 'MovedPermanently', 'Moved Permanently');
       return { BucketRegion: bucket.region };
     },
     's3:DeleteBucket': (input) => {
       const bucket = this.bucket(input);
-      if (bucket.objects.size > 0) throw awsError('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty');
+      if (bucket.objects.size > 0) throw awsError('s3', 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
       this.buckets.delete(bucket.name);
       return {};
     },
@@ -296,7 +313,7 @@ export class FakeAccount {
     's3:HeadObject': (input) => {
       const bucket = this.bucket(input);
       const object = this.currentObject(bucket.name, String(input['Key']));
-      if (!object) throw awsError('NotFound', 404, 'Not Found');
+      if (!object) throw awsError('s3', 'NotFound', 'Not Found');
       return { ContentLength: Buffer.byteLength(object.body), ContentType: object.contentType ?? 'binary/octet-stream', VersionId: object.versionId === 'null' ? undefined : object.versionId, ETag: '"fake"' };
     },
     's3:ListBuckets': () => ({ Buckets: [...this.buckets.values()].map((b) => ({ Name: b.name, BucketRegion: b.region })), Owner: { ID: 'fake-owner' } }),
@@ -320,7 +337,7 @@ export class FakeAccount {
       const bucket = this.bucket(input);
       const del = input['Delete'] as { Objects?: Array<{ Key: string; VersionId?: string }>; Quiet?: boolean };
       const objects = del.Objects ?? [];
-      if (objects.length === 0 || objects.length > 1000) throw awsError('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema');
+      if (objects.length === 0 || objects.length > 1000) throw awsError('s3', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
       for (const o of objects) this.deleteObject(bucket, o.Key, o.VersionId);
       return del.Quiet ? { Errors: [] } : { Deleted: objects.map((o) => ({ Key: o.Key, VersionId: o.VersionId })) };
     },
@@ -339,7 +356,7 @@ export class FakeAccount {
     },
     's3:GetBucketEncryption': (input) => {
       const bucket = this.bucket(input);
-      if (!bucket.encryption) throw awsError('ServerSideEncryptionConfigurationNotFoundError', 404, 'The server side encryption configuration was not found');
+      if (!bucket.encryption) throw awsError('s3', 'ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found');
       return { ServerSideEncryptionConfiguration: bucket.encryption };
     },
     's3:PutBucketEncryption': (input) => {
@@ -348,7 +365,7 @@ export class FakeAccount {
     },
     's3:GetPublicAccessBlock': (input) => {
       const bucket = this.bucket(input);
-      if (!bucket.publicAccessBlock) throw awsError('NoSuchPublicAccessBlockConfiguration', 404, 'The public access block configuration was not found');
+      if (!bucket.publicAccessBlock) throw awsError('s3', 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found');
       return { PublicAccessBlockConfiguration: bucket.publicAccessBlock };
     },
     's3:PutPublicAccessBlock': (input) => {
@@ -357,32 +374,32 @@ export class FakeAccount {
     },
     's3:GetBucketCors': (input) => {
       const bucket = this.bucket(input);
-      if (!bucket.cors) throw awsError('NoSuchCORSConfiguration', 404, 'The CORS configuration does not exist');
+      if (!bucket.cors) throw awsError('s3', 'NoSuchCORSConfiguration', 'The CORS configuration does not exist');
       return { CORSRules: bucket.cors };
     },
     's3:PutBucketCors': (input) => {
       const rules = (input['CORSConfiguration'] as { CORSRules?: unknown[] }).CORSRules ?? [];
-      if (rules.length === 0 || rules.length > 100) throw awsError('MalformedXML', 400, 'The XML you provided was not well-formed');
+      if (rules.length === 0 || rules.length > 100) throw awsError('s3', 'MalformedXML', 'The XML you provided was not well-formed');
       this.bucket(input).cors = rules;
       return {};
     },
     's3:GetBucketLifecycleConfiguration': (input) => {
       const bucket = this.bucket(input);
-      if (!bucket.lifecycle) throw awsError('NoSuchLifecycleConfiguration', 404, 'The lifecycle configuration does not exist');
+      if (!bucket.lifecycle) throw awsError('s3', 'NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist');
       return { Rules: bucket.lifecycle };
     },
     's3:PutBucketLifecycleConfiguration': (input) => {
       const rules = ((input['LifecycleConfiguration'] as { Rules?: Array<Record<string, unknown>> }).Rules ?? []);
       const ids = rules.map((r) => r['ID']);
       if (rules.some((r) => r['Filter'] === undefined && r['Prefix'] === undefined) || new Set(ids).size !== ids.length) {
-        throw awsError('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema');
+        throw awsError('s3', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
       }
       this.bucket(input).lifecycle = rules;
       return {};
     },
     's3:GetBucketPolicy': (input) => {
       const bucket = this.bucket(input);
-      if (!bucket.policy) throw awsError('NoSuchBucketPolicy', 404, 'The bucket policy does not exist');
+      if (!bucket.policy) throw awsError('s3', 'NoSuchBucketPolicy', 'The bucket policy does not exist');
       return { Policy: bucket.policy };
     },
     's3:PutBucketPolicy': (input) => {
@@ -391,12 +408,12 @@ export class FakeAccount {
       try {
         doc = JSON.parse(String(input['Policy']));
       } catch {
-        throw awsError('MalformedPolicy', 400, 'Policies must be valid JSON and the first byte must be \'{\'');
+        throw awsError('s3', 'MalformedPolicy', 'Policies must be valid JSON and the first byte must be \'{\'');
       }
-      if (!Array.isArray(doc.Statement) || doc.Statement.length === 0) throw awsError('MalformedPolicy', 400, 'Missing required field Statement');
+      if (!Array.isArray(doc.Statement) || doc.Statement.length === 0) throw awsError('s3', 'MalformedPolicy', 'Missing required field Statement');
       // With BlockPublicPolicy, an Allow to everyone without a condition is refused.
       const isPublic = doc.Statement.some((s) => s.Effect === 'Allow' && (s.Principal === '*' || JSON.stringify(s.Principal) === '{"AWS":"*"}') && s.Condition === undefined);
-      if (isPublic && bucket.publicAccessBlock?.['BlockPublicPolicy']) throw awsError('AccessDenied', 403, 'Access Denied');
+      if (isPublic && bucket.publicAccessBlock?.['BlockPublicPolicy']) throw awsError('s3', 'AccessDenied', 'Access Denied');
       bucket.policy = String(input['Policy']);
       return {};
     },
@@ -406,12 +423,12 @@ export class FakeAccount {
     },
     's3:GetBucketTagging': (input) => {
       const bucket = this.bucket(input);
-      if (!bucket.tags) throw awsError('NoSuchTagSet', 404, 'The TagSet does not exist');
+      if (!bucket.tags) throw awsError('s3', 'NoSuchTagSet', 'The TagSet does not exist');
       return { TagSet: bucket.tags };
     },
     's3:PutBucketTagging': (input) => {
       const tags = (input['Tagging'] as { TagSet: Array<{ Key: string; Value: string }> }).TagSet;
-      if (new Set(tags.map((t) => t.Key)).size !== tags.length) throw awsError('InvalidTag', 400, 'Cannot provide multiple Tags with the same key');
+      if (new Set(tags.map((t) => t.Key)).size !== tags.length) throw awsError('s3', 'InvalidTag', 'Cannot provide multiple Tags with the same key');
       this.bucket(input).tags = tags;
       return {};
     },

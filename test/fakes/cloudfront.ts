@@ -40,7 +40,7 @@ interface QuantityList {
 function checkQuantity(what: string, value: QuantityList | undefined): void {
   if (value === undefined) return;
   if (value.Quantity !== (value.Items ?? []).length) {
-    throw awsError('InconsistentQuantities', 400, `The value of Quantity and the size of Items don't match (${what}).`);
+    throw awsError('cloudfront', 'InconsistentQuantities', `The value of Quantity and the size of Items don't match (${what}).`);
   }
 }
 
@@ -85,28 +85,28 @@ export class FakeCloudFront {
 
   private oac(id: unknown): FakeOac {
     const oac = this.oacs.get(String(id));
-    if (!oac) throw awsError('NoSuchOriginAccessControl', 404, 'The origin access control does not exist.');
+    if (!oac) throw awsError('cloudfront', 'NoSuchOriginAccessControl', 'The origin access control does not exist.');
     return oac;
   }
 
   private distribution(id: unknown): FakeDistribution {
     const d = this.distributions.get(String(id));
-    if (!d) throw awsError('NoSuchDistribution', 404, 'The specified distribution does not exist.');
+    if (!d) throw awsError('cloudfront', 'NoSuchDistribution', 'The specified distribution does not exist.');
     return d;
   }
 
   private checkIfMatch(ifMatch: unknown, current: string): void {
-    if (ifMatch === undefined || ifMatch === '') throw awsError('InvalidIfMatchVersion', 400, 'The If-Match version is missing or not valid for the resource.');
-    if (ifMatch !== current) throw awsError('PreconditionFailed', 412, 'The precondition given in one or more of the request-header fields evaluated to false.');
+    if (ifMatch === undefined || ifMatch === '') throw awsError('cloudfront', 'InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
+    if (ifMatch !== current) throw awsError('cloudfront', 'PreconditionFailed', 'The precondition given in one or more of the request-header fields evaluated to false.');
   }
 
   /** What CloudFront checks in a DistributionConfig (the parts this tool uses). */
   private validate(config: Json, selfId?: string): void {
     for (const key of ['CallerReference', 'Origins', 'DefaultCacheBehavior', 'Comment', 'Enabled']) {
-      if (config[key] === undefined) throw awsError('InvalidArgument', 400, `DistributionConfig is missing ${key}.`);
+      if (config[key] === undefined) throw awsError('cloudfront', 'InvalidArgument', `DistributionConfig is missing ${key}.`);
     }
-    if (String(config['Comment']).length > 128) throw awsError('InvalidArgument', 400, 'The comment is longer than 128 characters.');
-    if (config['PriceClass'] !== undefined && !PRICE_CLASSES.includes(String(config['PriceClass']))) throw awsError('InvalidArgument', 400, 'Invalid PriceClass.');
+    if (String(config['Comment']).length > 128) throw awsError('cloudfront', 'InvalidArgument', 'The comment is longer than 128 characters.');
+    if (config['PriceClass'] !== undefined && !PRICE_CLASSES.includes(String(config['PriceClass']))) throw awsError('cloudfront', 'InvalidArgument', 'Invalid PriceClass.');
     const origins = config['Origins'] as { Quantity?: number; Items?: Json[] };
     checkQuantity('Origins', origins);
     const originIds = new Set((origins.Items ?? []).map((o) => o['Id']));
@@ -115,22 +115,22 @@ export class FakeCloudFront {
       if (oacId) {
         this.oac(oacId);
         const oai = (origin['S3OriginConfig'] as Json | undefined)?.['OriginAccessIdentity'];
-        if (oai) throw awsError('IllegalOriginAccessConfiguration', 400, 'An origin cannot use both an OAC and an OAI.');
+        if (oai) throw awsError('cloudfront', 'IllegalOriginAccessConfiguration', 'An origin cannot use both an OAC and an OAI.');
       }
     }
     const behaviours = [config['DefaultCacheBehavior'] as Json, ...(((config['CacheBehaviors'] as QuantityList | undefined)?.Items ?? []) as Json[])];
     checkQuantity('CacheBehaviors', config['CacheBehaviors'] as QuantityList | undefined);
     for (const b of behaviours) {
-      if (!originIds.has(b['TargetOriginId'])) throw awsError('NoSuchOrigin', 404, `No origin has the id ${String(b['TargetOriginId'])}.`);
+      if (!originIds.has(b['TargetOriginId'])) throw awsError('cloudfront', 'NoSuchOrigin', `No origin has the id ${String(b['TargetOriginId'])}.`);
       const methods = b['AllowedMethods'] as (QuantityList & { CachedMethods?: QuantityList }) | undefined;
       checkQuantity('AllowedMethods', methods);
       checkQuantity('CachedMethods', methods?.CachedMethods);
       if (b['CachePolicyId']) {
-        if (b['ForwardedValues'] !== undefined) throw awsError('InvalidArgument', 400, 'ForwardedValues cannot be combined with a cache policy.');
+        if (b['ForwardedValues'] !== undefined) throw awsError('cloudfront', 'InvalidArgument', 'ForwardedValues cannot be combined with a cache policy.');
       } else {
-        if (b['ForwardedValues'] === undefined || b['MinTTL'] === undefined) throw awsError('InvalidArgument', 400, 'The parameter ForwardedValues is required (or a CachePolicyId).');
+        if (b['ForwardedValues'] === undefined || b['MinTTL'] === undefined) throw awsError('cloudfront', 'InvalidArgument', 'The parameter ForwardedValues is required (or a CachePolicyId).');
         const [min, def, max] = [b['MinTTL'], b['DefaultTTL'] ?? 86400, b['MaxTTL'] ?? 31536000] as number[];
-        if (!(min! <= def! && def! <= max!)) throw awsError('InvalidTTLOrder', 400, 'The TTL order specified is not valid.');
+        if (!(min! <= def! && def! <= max!)) throw awsError('cloudfront', 'InvalidTTLOrder', 'The TTL order specified is not valid.');
       }
     }
     checkQuantity('GeoRestriction', (config['Restrictions'] as Json | undefined)?.['GeoRestriction'] as QuantityList | undefined);
@@ -140,11 +140,11 @@ export class FakeCloudFront {
       const cert = config['ViewerCertificate'] as Json | undefined;
       const arn = String(cert?.['ACMCertificateArn'] ?? '');
       if (!/^arn:aws:acm:us-east-1:/.test(arn)) {
-        throw awsError('InvalidViewerCertificate', 400, 'To add an alternate domain name (CNAME) you must attach a trusted certificate in us-east-1 that validates it.');
+        throw awsError('cloudfront', 'InvalidViewerCertificate', 'To add an alternate domain name (CNAME) you must attach a trusted certificate in us-east-1 that validates it.');
       }
       for (const alias of aliases?.Items ?? []) {
         const owner = [...this.distributions.values()].find((d) => d.id !== selfId && ((d.config['Aliases'] as QuantityList | undefined)?.Items ?? []).includes(alias));
-        if (owner) throw awsError('CNAMEAlreadyExists', 409, `One or more of the CNAMEs you provided are already associated with a different resource.`);
+        if (owner) throw awsError('cloudfront', 'CNAMEAlreadyExists', `One or more of the CNAMEs you provided are already associated with a different resource.`);
       }
     }
   }
@@ -155,7 +155,7 @@ export class FakeCloudFront {
     if (existing) {
       // Same reference: same answer if the config is identical, an error otherwise.
       if (JSON.stringify(existing.config) === JSON.stringify(config)) return existing;
-      throw awsError('DistributionAlreadyExists', 409, `The caller reference that you are using to create a distribution is associated with another distribution. Already exists: ${existing.id}`);
+      throw awsError('cloudfront', 'DistributionAlreadyExists', `The caller reference that you are using to create a distribution is associated with another distribution. Already exists: ${existing.id}`);
     }
     this.validate(config);
     const id = this.nextId('E');
@@ -187,7 +187,7 @@ export class FakeCloudFront {
 
   private resource(arn: unknown): FakeDistribution {
     const d = [...this.distributions.values()].find((x) => x.arn === arn);
-    if (!d) throw awsError('NoSuchResource', 404, 'The specified resource does not exist.');
+    if (!d) throw awsError('cloudfront', 'NoSuchResource', 'The specified resource does not exist.');
     return d;
   }
 
@@ -196,7 +196,7 @@ export class FakeCloudFront {
       'cloudfront:CreateOriginAccessControl': (input) => {
         const config = input['OriginAccessControlConfig'] as Json;
         if ([...this.oacs.values()].some((o) => o.config['Name'] === config['Name'])) {
-          throw awsError('OriginAccessControlAlreadyExists', 409, 'An origin access control with the same name already exists.');
+          throw awsError('cloudfront', 'OriginAccessControlAlreadyExists', 'An origin access control with the same name already exists.');
         }
         const oac: FakeOac = { id: this.nextId('EOAC'), config: clone(config), etag: this.etag() };
         this.oacs.set(oac.id, oac);
@@ -220,7 +220,7 @@ export class FakeCloudFront {
         const oac = this.oac(input['Id']);
         this.checkIfMatch(input['IfMatch'], oac.etag);
         const used = [...this.distributions.values()].some((d) => ((d.config['Origins'] as { Items?: Json[] }).Items ?? []).some((o) => o['OriginAccessControlId'] === oac.id));
-        if (used) throw awsError('OriginAccessControlInUse', 409, 'Cannot delete the origin access control because it is in use.');
+        if (used) throw awsError('cloudfront', 'OriginAccessControlInUse', 'Cannot delete the origin access control because it is in use.');
         this.oacs.delete(oac.id);
         return {};
       },
@@ -252,7 +252,7 @@ export class FakeCloudFront {
         const d = this.distribution(input['Id']);
         this.checkIfMatch(input['IfMatch'], d.etag);
         const config = input['DistributionConfig'] as Json;
-        if (config['CallerReference'] !== d.config['CallerReference']) throw awsError('IllegalUpdate', 400, 'The CallerReference of a distribution cannot be changed.');
+        if (config['CallerReference'] !== d.config['CallerReference']) throw awsError('cloudfront', 'IllegalUpdate', 'The CallerReference of a distribution cannot be changed.');
         this.validate(config, d.id);
         d.config = clone(config);
         d.etag = this.etag();
@@ -264,7 +264,7 @@ export class FakeCloudFront {
         const d = this.distribution(input['Id']);
         this.checkIfMatch(input['IfMatch'], d.etag);
         if (d.config['Enabled'] === true || d.status !== 'Deployed') {
-          throw awsError('DistributionNotDisabled', 409, 'The distribution you are trying to delete has not been disabled.');
+          throw awsError('cloudfront', 'DistributionNotDisabled', 'The distribution you are trying to delete has not been disabled.');
         }
         this.distributions.delete(d.id);
         return {};

@@ -1,16 +1,170 @@
-/** An SDK-shaped service error: `name` is the AWS error code. */
-export class FakeAwsError extends Error {
-  readonly $fault: 'client' | 'server';
-  readonly $metadata: { httpStatusCode: number; requestId: string };
-  constructor(name: string, status: number, message = name) {
-    super(message);
-    this.name = name;
-    this.$fault = status >= 500 ? 'server' : 'client';
-    this.$metadata = { httpStatusCode: status, requestId: 'fake-request' };
-  }
+/**
+ * The errors the fake account (and the unit tests' mocks) throw, as the SDK itself raises them.
+ *
+ * A fake that hand-builds errors with the names the code expects proves nothing: AWS's IAM
+ * answers `<Code>NoSuchEntity</Code>` and the SDK raises `NoSuchEntityException`. So each error
+ * here is named by the code AWS puts on the wire, with the HTTP status AWS documents for it,
+ * and is constructed from the client package: the SDK's own exception class where the SDK
+ * models one, else the service's base exception named by the code (what the SDK raises for
+ * codes it does not model). test/contract/fake-errors.test.ts feeds every entry, as a wire
+ * response, through a real client and proves the SDK raises exactly this.
+ */
+import * as CloudFront from '@aws-sdk/client-cloudfront';
+import * as IAM from '@aws-sdk/client-iam';
+import * as Route53 from '@aws-sdk/client-route-53';
+import * as S3 from '@aws-sdk/client-s3';
+import * as SESv2 from '@aws-sdk/client-sesv2';
+import * as STS from '@aws-sdk/client-sts';
+
+type ExceptionClass = new (options: { message: string; $metadata: object; name?: string; $fault?: 'client' | 'server' }) => Error;
+
+/** How AWS answers with one error code, and what the SDK makes of it. */
+export interface WireError {
+  status: number;
+  /**
+   * The SDK's class for the code, where the SDK models one (IAM's `NoSuchEntity` is
+   * `NoSuchEntityException`); absent, the SDK raises the service's base exception named by the code.
+   */
+  modeled?: abstract new (...args: never[]) => Error;
+  /**
+   * A HEAD answer has no body, so nothing names the error but its status: the SDK raises its
+   * class for the status where the API models one (HeadBucket 404: `NotFound`), else a base
+   * exception named `Unknown`.
+   */
+  head?: true;
 }
 
-export const awsError = (name: string, status: number, message?: string) => new FakeAwsError(name, status, message);
+/** Every error code the fakes may throw, per service, with AWS's status for it. */
+export const WIRE_ERRORS = {
+  s3: {
+    AccessDenied: { status: 403, modeled: S3.AccessDenied },
+    BucketAlreadyExists: { status: 409, modeled: S3.BucketAlreadyExists },
+    BucketAlreadyOwnedByYou: { status: 409, modeled: S3.BucketAlreadyOwnedByYou },
+    BucketNotEmpty: { status: 409 },
+    IllegalLocationConstraintException: { status: 400 },
+    InternalError: { status: 500 },
+    InvalidAccessKeyId: { status: 403 },
+    InvalidBucketName: { status: 400 },
+    InvalidLocationConstraint: { status: 400 },
+    InvalidTag: { status: 400 },
+    MalformedPolicy: { status: 400 },
+    MalformedXML: { status: 400 },
+    NoSuchBucket: { status: 404, modeled: S3.NoSuchBucket },
+    NoSuchBucketPolicy: { status: 404 },
+    NoSuchCORSConfiguration: { status: 404 },
+    NoSuchLifecycleConfiguration: { status: 404 },
+    NoSuchPublicAccessBlockConfiguration: { status: 404 },
+    NoSuchTagSet: { status: 404 },
+    ServerSideEncryptionConfigurationNotFoundError: { status: 404 },
+    SlowDown: { status: 503 },
+    TooManyBuckets: { status: 400 },
+    // HeadBucket: a missing bucket, someone else's, one in another region.
+    NotFound: { status: 404, modeled: S3.NotFound, head: true },
+    Forbidden: { status: 403, head: true },
+    MovedPermanently: { status: 301, head: true },
+  },
+  cloudfront: {
+    AccessDenied: { status: 403, modeled: CloudFront.AccessDenied },
+    CNAMEAlreadyExists: { status: 409, modeled: CloudFront.CNAMEAlreadyExists },
+    DistributionAlreadyExists: { status: 409, modeled: CloudFront.DistributionAlreadyExists },
+    DistributionNotDisabled: { status: 409, modeled: CloudFront.DistributionNotDisabled },
+    IllegalOriginAccessConfiguration: { status: 400, modeled: CloudFront.IllegalOriginAccessConfiguration },
+    IllegalUpdate: { status: 400, modeled: CloudFront.IllegalUpdate },
+    InconsistentQuantities: { status: 400, modeled: CloudFront.InconsistentQuantities },
+    InvalidArgument: { status: 400, modeled: CloudFront.InvalidArgument },
+    InvalidClientTokenId: { status: 403 },
+    InvalidIfMatchVersion: { status: 400, modeled: CloudFront.InvalidIfMatchVersion },
+    InvalidTTLOrder: { status: 400, modeled: CloudFront.InvalidTTLOrder },
+    InvalidViewerCertificate: { status: 400, modeled: CloudFront.InvalidViewerCertificate },
+    NoSuchDistribution: { status: 404, modeled: CloudFront.NoSuchDistribution },
+    NoSuchOrigin: { status: 404, modeled: CloudFront.NoSuchOrigin },
+    NoSuchOriginAccessControl: { status: 404, modeled: CloudFront.NoSuchOriginAccessControl },
+    NoSuchResource: { status: 404, modeled: CloudFront.NoSuchResource },
+    OriginAccessControlAlreadyExists: { status: 409, modeled: CloudFront.OriginAccessControlAlreadyExists },
+    OriginAccessControlInUse: { status: 409, modeled: CloudFront.OriginAccessControlInUse },
+    PreconditionFailed: { status: 412, modeled: CloudFront.PreconditionFailed },
+    Throttling: { status: 400 },
+    TooManyDistributions: { status: 400, modeled: CloudFront.TooManyDistributions },
+    TooManyOriginAccessControls: { status: 400, modeled: CloudFront.TooManyOriginAccessControls },
+    InternalFailure: { status: 500 },
+  },
+  route53: {
+    AccessDenied: { status: 403 },
+    InvalidChangeBatch: { status: 400, modeled: Route53.InvalidChangeBatch },
+    InvalidClientTokenId: { status: 403 },
+    NoSuchChange: { status: 404, modeled: Route53.NoSuchChange },
+    NoSuchHostedZone: { status: 404, modeled: Route53.NoSuchHostedZone },
+    Throttling: { status: 400 },
+  },
+  sesv2: {
+    AccessDeniedException: { status: 403 },
+    AlreadyExistsException: { status: 400, modeled: SESv2.AlreadyExistsException },
+    BadRequestException: { status: 400, modeled: SESv2.BadRequestException },
+    LimitExceededException: { status: 400, modeled: SESv2.LimitExceededException },
+    MessageRejected: { status: 400, modeled: SESv2.MessageRejected },
+    NotFoundException: { status: 404, modeled: SESv2.NotFoundException },
+    SendingPausedException: { status: 400, modeled: SESv2.SendingPausedException },
+    TooManyRequestsException: { status: 429, modeled: SESv2.TooManyRequestsException },
+    UnrecognizedClientException: { status: 403 },
+    InternalFailure: { status: 500 },
+  },
+  iam: {
+    AccessDenied: { status: 403 },
+    DeleteConflict: { status: 409, modeled: IAM.DeleteConflictException },
+    EntityAlreadyExists: { status: 409, modeled: IAM.EntityAlreadyExistsException },
+    InvalidClientTokenId: { status: 403 },
+    LimitExceeded: { status: 409, modeled: IAM.LimitExceededException },
+    MalformedPolicyDocument: { status: 400, modeled: IAM.MalformedPolicyDocumentException },
+    NoSuchEntity: { status: 404, modeled: IAM.NoSuchEntityException },
+    ServiceFailure: { status: 500, modeled: IAM.ServiceFailureException },
+    Throttling: { status: 400 },
+    ValidationError: { status: 400 },
+  },
+  sts: {
+    AccessDenied: { status: 403 },
+    ExpiredToken: { status: 400 },
+    InvalidClientTokenId: { status: 403 },
+    SignatureDoesNotMatch: { status: 403 },
+    Throttling: { status: 400 },
+    InternalFailure: { status: 500 },
+  },
+} as const satisfies Record<string, Record<string, WireError>>;
+
+export type FakeService = keyof typeof WIRE_ERRORS;
+export type WireCode<S extends FakeService> = keyof (typeof WIRE_ERRORS)[S] & string;
+
+/** Each client package's base exception: what the SDK raises for a code it models no class for. */
+export const BASE_EXCEPTIONS = {
+  s3: S3.S3ServiceException,
+  cloudfront: CloudFront.CloudFrontServiceException,
+  route53: Route53.Route53ServiceException,
+  sesv2: SESv2.SESv2ServiceException,
+  iam: IAM.IAMServiceException,
+  sts: STS.STSServiceException,
+} satisfies Record<FakeService, unknown>;
+
+/** What the SDK names a HEAD answer it models no class for, and the message it gives any HEAD error. */
+const UNNAMED_HEAD = 'Unknown';
+const HEAD_MESSAGE = 'UnknownError';
+
+/**
+ * An error exactly as the SDK raises it when AWS answers `code` (with its documented status):
+ * the modeled class, or the service's base exception named by the code; `$fault` and
+ * `$metadata` as the SDK sets them. `status` only for what an emulator answers instead of AWS
+ * (LocalStack's `InternalFailure` with 501 for an API it lacks).
+ */
+export function awsError<S extends FakeService>(service: S, code: WireCode<S>, message: string = code, options: { status?: number } = {}): Error {
+  const wire = (WIRE_ERRORS[service] as Record<string, WireError>)[code];
+  if (!wire) throw new Error(`no wire error ${service}:${code}`);
+  const status = options.status ?? wire.status;
+  const $fault = status >= 500 ? 'server' : 'client';
+  const $metadata = { httpStatusCode: status, requestId: 'fake-request', extendedRequestId: undefined, cfId: undefined, attempts: 1, totalRetryDelay: 0 };
+  // A HEAD answer has no body: the SDK has only the status, and the message is its own.
+  const text = wire.head ? HEAD_MESSAGE : message;
+  if (wire.modeled) return new (wire.modeled as unknown as ExceptionClass)({ message: text, $metadata });
+  const base = BASE_EXCEPTIONS[service] as unknown as ExceptionClass;
+  return new base({ name: wire.head ? UNNAMED_HEAD : code, $fault, $metadata, message: text });
+}
 
 /** Who signed a call: the access key id of the client's credentials (resolved for STS only). */
 export interface Caller {

@@ -29,7 +29,7 @@ export interface FakeUser {
   keys: FakeAccessKey[];
 }
 
-const noUser = (name: string) => awsError('NoSuchEntity', 404, `The user with name ${name} cannot be found.`);
+const noUser = (name: string) => awsError('iam', 'NoSuchEntity', `The user with name ${name} cannot be found.`);
 
 export class FakeIam {
   readonly users = new Map<string, FakeUser>();
@@ -75,7 +75,7 @@ export class FakeIam {
   }
 
   private createKey(user: FakeUser): FakeAccessKey {
-    if (user.keys.length >= 2) throw awsError('LimitExceeded', 409, 'Cannot exceed quota for AccessKeysPerUser: 2');
+    if (user.keys.length >= 2) throw awsError('iam', 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2');
     const key: FakeAccessKey = { id: this.nextId('AKIA', 20), secret: randomBytes(30).toString('base64'), status: 'Active', createDate: new Date(), uses: 0 };
     user.keys.push(key);
     return key;
@@ -97,8 +97,8 @@ export class FakeIam {
     return {
       'iam:CreateUser': (input) => {
         const name = String(input['UserName']);
-        if (!/^[\w+=,.@-]{1,64}$/.test(name)) throw awsError('ValidationError', 400, `1 validation error detected: Value '${name}' at 'userName' failed to satisfy constraint`);
-        if (this.users.has(name)) throw awsError('EntityAlreadyExists', 409, `User with name ${name} already exists.`);
+        if (!/^[\w+=,.@-]{1,64}$/.test(name)) throw awsError('iam', 'ValidationError', `1 validation error detected: Value '${name}' at 'userName' failed to satisfy constraint`);
+        if (this.users.has(name)) throw awsError('iam', 'EntityAlreadyExists', `User with name ${name} already exists.`);
         const user = this.addUser(name, { tags: (input['Tags'] as Tag[] | undefined) ?? [] });
         return { User: { UserName: name, Arn: user.arn, UserId: user.userId, Path: '/', CreateDate: new Date(), Tags: user.tags } };
       },
@@ -116,8 +116,8 @@ export class FakeIam {
       },
       'iam:DeleteUser': (input) => {
         const user = this.mustUser(input);
-        if (user.keys.length > 0) throw awsError('DeleteConflict', 409, 'Cannot delete entity, must delete access keys first.');
-        if (user.policies.size > 0) throw awsError('DeleteConflict', 409, 'Cannot delete entity, must delete policies first.');
+        if (user.keys.length > 0) throw awsError('iam', 'DeleteConflict', 'Cannot delete entity, must delete access keys first.');
+        if (user.policies.size > 0) throw awsError('iam', 'DeleteConflict', 'Cannot delete entity, must delete policies first.');
         this.users.delete(user.name);
         return {};
       },
@@ -128,9 +128,9 @@ export class FakeIam {
         try {
           parsed = JSON.parse(doc) as { Statement?: unknown };
         } catch {
-          throw awsError('MalformedPolicyDocument', 400, 'Syntax errors in policy.');
+          throw awsError('iam', 'MalformedPolicyDocument', 'Syntax errors in policy.');
         }
-        if (!parsed.Statement) throw awsError('MalformedPolicyDocument', 400, 'Policy document should not be empty.');
+        if (!parsed.Statement) throw awsError('iam', 'MalformedPolicyDocument', 'Policy document should not be empty.');
         user.policies.set(String(input['PolicyName']), doc);
         return {};
       },
@@ -138,7 +138,7 @@ export class FakeIam {
         const user = this.mustUser(input);
         const name = String(input['PolicyName']);
         const doc = user.policies.get(name);
-        if (doc === undefined) throw awsError('NoSuchEntity', 404, `The user policy with name ${name} cannot be found.`);
+        if (doc === undefined) throw awsError('iam', 'NoSuchEntity', `The user policy with name ${name} cannot be found.`);
         // IAM returns the document URL-encoded (RFC 3986).
         return { UserName: user.name, PolicyName: name, PolicyDocument: encodeURIComponent(doc) };
       },
@@ -146,7 +146,7 @@ export class FakeIam {
       'iam:DeleteUserPolicy': (input) => {
         const user = this.mustUser(input);
         const name = String(input['PolicyName']);
-        if (!user.policies.delete(name)) throw awsError('NoSuchEntity', 404, `The user policy with name ${name} cannot be found.`);
+        if (!user.policies.delete(name)) throw awsError('iam', 'NoSuchEntity', `The user policy with name ${name} cannot be found.`);
         return {};
       },
       'iam:CreateAccessKey': (input) => {
@@ -161,7 +161,7 @@ export class FakeIam {
       'iam:UpdateAccessKey': (input) => {
         const user = this.mustUser(input);
         const key = user.keys.find((k) => k.id === input['AccessKeyId']);
-        if (!key) throw awsError('NoSuchEntity', 404, `The Access Key with id ${String(input['AccessKeyId'])} cannot be found.`);
+        if (!key) throw awsError('iam', 'NoSuchEntity', `The Access Key with id ${String(input['AccessKeyId'])} cannot be found.`);
         key.status = input['Status'] as 'Active' | 'Inactive';
         return {};
       },
@@ -170,7 +170,7 @@ export class FakeIam {
         const before = user.keys.length;
         user.keys = user.keys.filter((k) => k.id !== input['AccessKeyId']);
         if (user.keys.length < before) this.deletedKeyIds.add(String(input['AccessKeyId']));
-        if (user.keys.length === before) throw awsError('NoSuchEntity', 404, `The Access Key with id ${String(input['AccessKeyId'])} cannot be found.`);
+        if (user.keys.length === before) throw awsError('iam', 'NoSuchEntity', `The Access Key with id ${String(input['AccessKeyId'])} cannot be found.`);
         return {};
       },
     };
@@ -183,7 +183,7 @@ export class FakeIam {
     const { user, key } = found;
     key.uses += 1;
     if (key.status !== 'Active' || key.uses <= this.keyPropagationPolls) {
-      throw awsError('InvalidClientTokenId', 403, 'The security token included in the request is invalid.');
+      throw awsError('sts', 'InvalidClientTokenId', 'The security token included in the request is invalid.');
     }
     return { Account: this.accountId(), Arn: user.arn, UserId: user.userId };
   }

@@ -63,7 +63,7 @@ export class FakeRoute53 {
 
   private zone(id: unknown): FakeZone {
     const zone = this.zones.get(String(id).replace(/^\/hostedzone\//, ''));
-    if (!zone) throw awsError('NoSuchHostedZone', 404, `No hosted zone found with ID: ${String(id)}`);
+    if (!zone) throw awsError('route53', 'NoSuchHostedZone', `No hosted zone found with ID: ${String(id)}`);
     return zone;
   }
 
@@ -103,7 +103,7 @@ export class FakeRoute53 {
       }
       sets = [...sets.filter((s) => s !== existing), set];
     }
-    if (problems.length > 0) throw awsError('InvalidChangeBatch', 400, `[${problems.join(', ')}]`);
+    if (problems.length > 0) throw awsError('route53', 'InvalidChangeBatch', `[${problems.join(', ')}]`);
     return sets.sort(compareSets);
   }
 
@@ -143,7 +143,7 @@ export class FakeRoute53 {
       'route53:GetChange': (input) => {
         const id = String(input['Id']).replace(/^\/change\//, '');
         const change = this.changes.get(id);
-        if (!change) throw awsError('NoSuchChange', 404, `A change with the specified change ID does not exist: ${id}`);
+        if (!change) throw awsError('route53', 'NoSuchChange', `A change with the specified change ID does not exist: ${id}`);
         if (change.polls >= this.insyncAfterPolls) change.status = 'INSYNC';
         change.polls += 1;
         return { ChangeInfo: { Id: `/change/${id}`, Status: change.status, SubmittedAt: new Date(0) } };

@@ -48,7 +48,7 @@ interface RegionState {
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
-const notFound = (what: string) => awsError('NotFoundException', 404, `${what} does not exist.`);
+const notFound = (what: string) => awsError('sesv2', 'NotFoundException', `${what} does not exist.`);
 
 /** An email SES accepted. */
 export interface SentEmail {
@@ -158,7 +158,7 @@ export class FakeSes {
       'sesv2:CreateConfigurationSet': (input, region) => {
         const name = String(input['ConfigurationSetName']);
         const sets = this.region(region).configSets;
-        if (sets.has(name)) throw awsError('AlreadyExistsException', 400, `Configuration set <${name}> already exists.`);
+        if (sets.has(name)) throw awsError('sesv2', 'AlreadyExistsException', `Configuration set <${name}> already exists.`);
         const delivery = input['DeliveryOptions'] as { TlsPolicy?: string } | undefined;
         const reputation = input['ReputationOptions'] as { ReputationMetricsEnabled?: boolean } | undefined;
         sets.set(name, { name, tlsPolicy: delivery?.TlsPolicy, reputationMetrics: reputation?.ReputationMetricsEnabled === true, sendingEnabled: true, tags: clone((input['Tags'] as Tag[]) ?? []) });
@@ -190,7 +190,7 @@ export class FakeSes {
       'sesv2:CreateEmailIdentity': (input, region) => {
         const domain = String(input['EmailIdentity']);
         const state = this.region(region);
-        if (state.identities.has(domain)) throw awsError('AlreadyExistsException', 400, `Email identity ${domain} already exist.`);
+        if (state.identities.has(domain)) throw awsError('sesv2', 'AlreadyExistsException', `Email identity ${domain} already exist.`);
         const setName = input['ConfigurationSetName'] as string | undefined;
         if (setName !== undefined) this.getSet(region, setName);
         const signing = input['DkimSigningAttributes'] as { NextSigningKeyLength?: string } | undefined;
@@ -222,7 +222,7 @@ export class FakeSes {
         const domain = input['MailFromDomain'] as string | undefined;
         if (!domain) identity.mailFrom = undefined;
         else {
-          if (!domain.endsWith(`.${identity.domain}`)) throw awsError('BadRequestException', 400, `Invalid MAIL FROM domain ${domain}.`);
+          if (!domain.endsWith(`.${identity.domain}`)) throw awsError('sesv2', 'BadRequestException', `Invalid MAIL FROM domain ${domain}.`);
           const status = identity.mailFrom?.domain === domain ? identity.mailFrom.status : 'PENDING';
           identity.mailFrom = { domain, behavior: String(input['BehaviorOnMxFailure'] ?? 'USE_DEFAULT_VALUE'), status };
         }
@@ -257,7 +257,7 @@ export class FakeSes {
       'sesv2:CreateEmailTemplate': (input, region) => {
         const name = String(input['TemplateName']);
         const templates = this.region(region).templates;
-        if (templates.has(name)) throw awsError('AlreadyExistsException', 400, `Template ${name} already exists.`);
+        if (templates.has(name)) throw awsError('sesv2', 'AlreadyExistsException', `Template ${name} already exists.`);
         templates.set(name, clone(input['TemplateContent'] as { Subject: string; Html: string; Text: string }));
         return {};
       },
@@ -286,8 +286,8 @@ export class FakeSes {
         const domain = from.split('@')[1] ?? '';
         const destination = input['Destination'] as { ToAddresses?: string[] } | undefined;
         const to = destination?.ToAddresses ?? [];
-        const failed = (identities: string[]) => awsError('MessageRejected', 400, `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${identities.join(', ')}`);
-        if (!state.account.sendingEnabled) throw awsError('SendingPausedException', 400, 'Sending is paused for this account.');
+        const failed = (identities: string[]) => awsError('sesv2', 'MessageRejected', `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${identities.join(', ')}`);
+        if (!state.account.sendingEnabled) throw awsError('sesv2', 'SendingPausedException', 'Sending is paused for this account.');
         if (!state.identities.get(domain)?.verifiedForSending) throw failed([from]);
         if (!state.account.productionAccess) {
           const unverified = to.filter((address) => !SIMULATOR.test(address) && !state.identities.get(address.split('@')[1] ?? '')?.verifiedForSending);

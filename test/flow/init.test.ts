@@ -248,7 +248,7 @@ describe('init interrupted at any call', () => {
 
   it('finishes when only the SES account status (read for the closing advice) cannot be read', async () => {
     const fake = givenFreshAccount();
-    fake.failNext('sesv2', 'GetAccount', () => awsError('AccessDenied', 403, 'User is not authorized to perform: ses:GetAccount'));
+    fake.failNext('sesv2', 'GetAccount', () => awsError('sesv2', 'AccessDeniedException', 'User is not authorized to perform: ses:GetAccount'));
     // WHEN
     const run = await init();
     // THEN
@@ -276,7 +276,7 @@ describe('init interrupted at any call', () => {
   it('stops at a failed write and names the step and the reason', async () => {
     const fake = givenFreshAccount();
     const k = 1 + fake.calls.length;
-    fake.failCall(k, { error: () => awsError('AccessDenied', 403, 'User is not authorized to perform: sts:GetCallerIdentity') });
+    fake.failCall(k, { error: () => awsError('sts', 'AccessDenied', 'User is not authorized to perform: sts:GetCallerIdentity') });
     // WHEN
     const run = await init();
     // THEN

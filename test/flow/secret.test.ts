@@ -59,7 +59,7 @@ describe('the secret access key', () => {
       expectNoSecret(run, [secret], args.join(' '));
     }
     // WHEN: a failing AWS call, shown with its stack under --verbose
-    installed.fake.failNext('iam', 'ListAccessKeys', () => awsError('AccessDenied', 403, 'User is not authorized to perform: iam:ListAccessKeys'));
+    installed.fake.failNext('iam', 'ListAccessKeys', () => awsError('iam', 'AccessDenied', 'User is not authorized to perform: iam:ListAccessKeys'));
     const failed = await runCli([...INIT, '--verbose'], { cwd });
     // THEN
     expect(failed.code).not.toBe(0);

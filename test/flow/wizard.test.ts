@@ -143,7 +143,7 @@ describe('init as a wizard', () => {
   });
 
   it('lets the domain be typed when the zones cannot be listed', async () => {
-    installed.fake.failNext('route53', 'ListHostedZonesByName', () => awsError('AccessDenied', 403, 'User is not authorized to perform: route53:ListHostedZonesByName'));
+    installed.fake.failNext('route53', 'ListHostedZonesByName', () => awsError('route53', 'AccessDenied', 'User is not authorized to perform: route53:ListHostedZonesByName'));
     const prompter = givenAnswers({ ...NEWCOMER, 'domain-zone': [], domain: ['example.com'] });
     // WHEN
     const run = await wizard();

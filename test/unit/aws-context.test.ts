@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AwsContext, DEFAULT_MAX_ATTEMPTS } from '../../src/aws/context.js';
 import { toHmError } from '../../src/aws/errors.js';
+import { CredentialsProviderError } from '@smithy/core/config';
 import { awsError } from '../fakes/account.js';
 
 describe('AwsContext', () => {
@@ -62,34 +63,36 @@ describe('AwsContext', () => {
 
 describe('toHmError', () => {
   it.each([
-    ['CredentialsProviderError', 'NO_CREDENTIALS', 'aws sso login'],
-    ['ExpiredToken', 'CREDENTIALS_EXPIRED', 'Log in again'],
-    ['InvalidClientTokenId', 'CREDENTIALS_INVALID', '--profile'],
-    ['AccessDenied', 'ACCESS_DENIED', 'permission'],
-    ['SlowDown', 'THROTTLED', 're-run'],
-  ])('explains %s and says what to do', (name, code, hint) => {
-    const error = toHmError(awsError(name, 400, 'details'), 'create bucket x');
+    ['no credentials', new CredentialsProviderError('Could not load credentials from any providers'), 'NO_CREDENTIALS', 'aws sso login'],
+    ['STS ExpiredToken', awsError('sts', 'ExpiredToken', 'details'), 'CREDENTIALS_EXPIRED', 'Log in again'],
+    ['IAM InvalidClientTokenId', awsError('iam', 'InvalidClientTokenId', 'details'), 'CREDENTIALS_INVALID', '--profile'],
+    ['S3 AccessDenied', awsError('s3', 'AccessDenied', 'details'), 'ACCESS_DENIED', 'permission'],
+    ['SES AccessDeniedException', awsError('sesv2', 'AccessDeniedException', 'details'), 'ACCESS_DENIED', 'permission'],
+    ['S3 SlowDown', awsError('s3', 'SlowDown', 'details'), 'THROTTLED', 're-run'],
+    ['SES TooManyRequestsException', awsError('sesv2', 'TooManyRequestsException', 'details'), 'THROTTLED', 're-run'],
+  ])('explains %s and says what to do', (_what, err, code, hint) => {
+    const error = toHmError(err, 'create bucket x');
     expect(error.code).toBe(code);
     expect(error.hint).toContain(hint);
   });
 
   it('says when an emulator does not implement an API', () => {
-    const error = toHmError(awsError('InternalFailure', 501, "API for service 'cloudfront' not yet implemented or pro feature"), 'create the CloudFront distribution');
+    const error = toHmError(awsError('cloudfront', 'InternalFailure', "API for service 'cloudfront' not yet implemented or pro feature", { status: 501 }), 'create the CloudFront distribution');
     expect(error.code).toBe('NOT_IMPLEMENTED');
     expect(error.hint).toContain('moto');
     expect(error.hint).toContain('--no-cdn');
-    expect(toHmError(awsError('InternalFailure', 501, 'not implemented'), 'create bucket x').hint).not.toContain('--no-cdn');
+    expect(toHmError(awsError('s3', 'InternalError', 'not implemented', { status: 501 }), 'create bucket x').hint).not.toContain('--no-cdn');
   });
 
   it('suggests --no-email when an emulator lacks an SES call', () => {
-    const error = toHmError(awsError('InternalFailure', 501, "API action 'CreateConfigurationSet' for service 'sesv2' not yet implemented"), 'create SES configuration set hm-dev');
+    const error = toHmError(awsError('sesv2', 'InternalFailure', "API action 'CreateConfigurationSet' for service 'sesv2' not yet implemented", { status: 501 }), 'create SES configuration set hm-dev');
     expect(error.code).toBe('NOT_IMPLEMENTED');
     expect(error.hint).toContain('--no-email');
     expect(error.hint).not.toContain('--no-cdn');
   });
 
   it('names the action and the AWS error code of anything else', () => {
-    const error = toHmError(awsError('InternalError', 500, 'oops'), 'create bucket x');
+    const error = toHmError(awsError('s3', 'InternalError', 'oops'), 'create bucket x');
     expect(error.message).toBe('could not create bucket x: InternalError: oops');
     expect(error.exitCode).toBe(1);
   });

@@ -21,7 +21,7 @@ function givenContext(distributionArn = DIST_ARN) {
 
 function givenPolicy(doc: PolicyDocument | undefined) {
   if (doc) s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(doc) });
-  else s3.on(GetBucketPolicyCommand).rejects(awsError('NoSuchBucketPolicy', 404));
+  else s3.on(GetBucketPolicyCommand).rejects(awsError('s3', 'NoSuchBucketPolicy'));
   s3.on(PutBucketPolicyCommand).resolves({});
   s3.on(DeleteBucketPolicyCommand).resolves({});
 }

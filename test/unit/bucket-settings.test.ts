@@ -62,7 +62,7 @@ const settings: SettingCase[] = [
   {
     name: 'encryption',
     get: GetBucketEncryptionCommand,
-    absent: () => s3.on(GetBucketEncryptionCommand).rejects(awsError('ServerSideEncryptionConfigurationNotFoundError', 404)),
+    absent: () => s3.on(GetBucketEncryptionCommand).rejects(awsError('s3', 'ServerSideEncryptionConfigurationNotFoundError')),
     equal: () =>
       s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }] } }),
     different: () =>
@@ -73,7 +73,7 @@ const settings: SettingCase[] = [
   {
     name: 'public-access-block',
     get: GetPublicAccessBlockCommand,
-    absent: () => s3.on(GetPublicAccessBlockCommand).rejects(awsError('NoSuchPublicAccessBlockConfiguration', 404)),
+    absent: () => s3.on(GetPublicAccessBlockCommand).rejects(awsError('s3', 'NoSuchPublicAccessBlockConfiguration')),
     equal: () =>
       s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }),
     different: () =>
@@ -84,7 +84,7 @@ const settings: SettingCase[] = [
   {
     name: 'cors',
     get: GetBucketCorsCommand,
-    absent: () => s3.on(GetBucketCorsCommand).rejects(awsError('NoSuchCORSConfiguration', 404)),
+    absent: () => s3.on(GetBucketCorsCommand).rejects(awsError('s3', 'NoSuchCORSConfiguration')),
     // Order of list values does not matter to S3, so it does not count as drift.
     equal: () => s3.on(GetBucketCorsCommand).resolves({ CORSRules: [{ ...ourCors, AllowedMethods: ['HEAD', 'POST', 'PUT', 'GET'] }] }),
     different: () => s3.on(GetBucketCorsCommand).resolves({ CORSRules: [{ ...ourCors, MaxAgeSeconds: 60 }] }),
@@ -94,7 +94,7 @@ const settings: SettingCase[] = [
   {
     name: 'lifecycle',
     get: GetBucketLifecycleConfigurationCommand,
-    absent: () => s3.on(GetBucketLifecycleConfigurationCommand).rejects(awsError('NoSuchLifecycleConfiguration', 404)),
+    absent: () => s3.on(GetBucketLifecycleConfigurationCommand).rejects(awsError('s3', 'NoSuchLifecycleConfiguration')),
     // AWS returns `Filter: {}` for "whole bucket" where we sent `Prefix: ''`: not drift.
     equal: () => s3.on(GetBucketLifecycleConfigurationCommand).resolves({ Rules: lifecycleRules().map((r) => ({ ...r, Filter: {} })) }),
     different: () =>
@@ -107,7 +107,7 @@ const settings: SettingCase[] = [
   {
     name: 'tags',
     get: GetBucketTaggingCommand,
-    absent: () => s3.on(GetBucketTaggingCommand).rejects(awsError('NoSuchTagSet', 404)),
+    absent: () => s3.on(GetBucketTaggingCommand).rejects(awsError('s3', 'NoSuchTagSet')),
     equal: () => s3.on(GetBucketTaggingCommand).resolves({ TagSet: [...bucketTags(config)].reverse() }),
     different: () => s3.on(GetBucketTaggingCommand).resolves({ TagSet: bucketTags(config).map((t) => (t.Key === 'ManagedBy' ? { ...t, Value: 'terraform' } : t)) }),
     put: PutBucketTaggingCommand,
@@ -178,7 +178,7 @@ describe('bucket settings', () => {
 
   it('configures CORS with exactly the configured origins', async () => {
     const custom = givenConfig({ corsOrigins: ['https://app.example.com', 'http://localhost:3003'] });
-    s3.on(GetBucketCorsCommand).rejects(awsError('NoSuchCORSConfiguration', 404));
+    s3.on(GetBucketCorsCommand).rejects(awsError('s3', 'NoSuchCORSConfiguration'));
     // WHEN
     await converge(bucketSettingsStep, givenStepContext({ config: custom, outputs: { bucket: bucketOutputs(Bucket, 'us-east-1') } }));
     // THEN
@@ -194,7 +194,7 @@ describe('bucket settings', () => {
         peak = Math.max(peak, inFlight);
         await new Promise((r) => setTimeout(r, 5));
         inFlight -= 1;
-        throw awsError('AccessDenied', 403);
+        throw awsError('s3', 'AccessDenied');
       });
     }
     // WHEN
@@ -204,7 +204,7 @@ describe('bucket settings', () => {
   });
 
   it('reports a read it may not do as an error instead of treating it as absent', async () => {
-    s3.on(GetBucketCorsCommand).rejects(awsError('AccessDenied', 403, 'Access Denied'));
+    s3.on(GetBucketCorsCommand).rejects(awsError('s3', 'AccessDenied', 'Access Denied'));
     // WHEN
     const error = await bucketSettingsStep.read(ctx()).catch((e: unknown) => e);
     // THEN

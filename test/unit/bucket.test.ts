@@ -9,7 +9,7 @@ import { converge, givenConfig, givenStepContext } from '../support/context.js';
 const s3 = mockClient(S3Client);
 
 function givenNoBucket() {
-  s3.on(HeadBucketCommand).rejects(awsError('NotFound', 404, 'Not Found'));
+  s3.on(HeadBucketCommand).rejects(awsError('s3', 'NotFound', 'Not Found'));
   s3.on(CreateBucketCommand).resolves({});
 }
 
@@ -68,8 +68,8 @@ describe('bucket step', () => {
   });
 
   it('adopts the bucket when CreateBucket answers BucketAlreadyOwnedByYou', async () => {
-    s3.on(HeadBucketCommand).rejects(awsError('NotFound', 404));
-    s3.on(CreateBucketCommand).rejects(awsError('BucketAlreadyOwnedByYou', 409));
+    s3.on(HeadBucketCommand).rejects(awsError('s3', 'NotFound'));
+    s3.on(CreateBucketCommand).rejects(awsError('s3', 'BucketAlreadyOwnedByYou'));
     // WHEN
     const { result } = await converge(bucketStep, givenStepContext());
     // THEN
@@ -77,8 +77,8 @@ describe('bucket step', () => {
   });
 
   it('suggests --bucket-name when another account owns the name', async () => {
-    s3.on(HeadBucketCommand).rejects(awsError('NotFound', 404));
-    s3.on(CreateBucketCommand).rejects(awsError('BucketAlreadyExists', 409));
+    s3.on(HeadBucketCommand).rejects(awsError('s3', 'NotFound'));
+    s3.on(CreateBucketCommand).rejects(awsError('s3', 'BucketAlreadyExists'));
     // WHEN
     const error = await failureOf(converge(bucketStep, givenStepContext()));
     // THEN
@@ -88,7 +88,7 @@ describe('bucket step', () => {
   });
 
   it('treats a 403 from HeadBucket as a name owned by someone else', async () => {
-    s3.on(HeadBucketCommand).rejects(awsError('Forbidden', 403));
+    s3.on(HeadBucketCommand).rejects(awsError('s3', 'Forbidden'));
     // WHEN
     const error = await failureOf(bucketStep.read(givenStepContext()));
     // THEN
@@ -106,7 +106,7 @@ describe('bucket step', () => {
   });
 
   it('does not mistake another HeadBucket failure for "absent"', async () => {
-    s3.on(HeadBucketCommand).rejects(awsError('InternalError', 500));
+    s3.on(HeadBucketCommand).rejects(awsError('s3', 'InternalError'));
     // WHEN
     const error = await failureOf(bucketStep.read(givenStepContext()));
     // THEN
@@ -116,14 +116,14 @@ describe('bucket step', () => {
 
   describe('destroy', () => {
     it('deletes the bucket, and counts one already gone as removed', async () => {
-      s3.on(DeleteBucketCommand).rejectsOnce(awsError('NoSuchBucket', 404));
+      s3.on(DeleteBucketCommand).rejectsOnce(awsError('s3', 'NoSuchBucket'));
       // WHEN / THEN
       await expect(bucketStep.destroy(givenStepContext(), bucketOutputs('b-uploads-dev', 'us-east-1'))).resolves.toBeUndefined();
       expect(s3).toHaveReceivedCommandWith(DeleteBucketCommand, { Bucket: 'b-uploads-dev' });
     });
 
     it('refuses a bucket that still holds objects', async () => {
-      s3.on(DeleteBucketCommand).rejects(awsError('BucketNotEmpty', 409));
+      s3.on(DeleteBucketCommand).rejects(awsError('s3', 'BucketNotEmpty'));
       // WHEN
       const error = await failureOf(bucketStep.destroy(givenStepContext(), bucketOutputs('b-uploads-dev', 'us-east-1')));
       // THEN

@@ -232,7 +232,7 @@ describe('distribution step', () => {
     givenLive(live, { etag: 'OLD' });
     cf.on(GetDistributionConfigCommand).resolves({ DistributionConfig: live, ETag: 'NEW' });
     cf.on(UpdateDistributionCommand)
-      .rejectsOnce(awsError('PreconditionFailed', 412))
+      .rejectsOnce(awsError('cloudfront', 'PreconditionFailed'))
       .callsFake((input) => ({ Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd111.cloudfront.net', DistributionConfig: input.DistributionConfig }, ETag: 'NEWER' }));
     // WHEN
     await converge(distributionStep, givenContext({ recordedId: 'EDIST' }));
@@ -245,7 +245,7 @@ describe('distribution step', () => {
     const live = { ...prd(), PriceClass: 'PriceClass_All' as const };
     givenLive(live);
     cf.on(GetDistributionConfigCommand).resolves({ DistributionConfig: live, ETag: 'NEW' });
-    cf.on(UpdateDistributionCommand).rejects(awsError('PreconditionFailed', 412));
+    cf.on(UpdateDistributionCommand).rejects(awsError('cloudfront', 'PreconditionFailed'));
     // WHEN
     const error = await converge(distributionStep, givenContext({ recordedId: 'EDIST' })).catch((e: unknown) => e);
     // THEN
@@ -266,7 +266,7 @@ describe('distribution step', () => {
 
   it('explains a custom domain already used by another distribution', async () => {
     cf.on(ListDistributionsCommand).resolves({ DistributionList: { Marker: '', MaxItems: 100, IsTruncated: false, Quantity: 0 } });
-    cf.on(CreateDistributionWithTagsCommand).rejects(awsError('CNAMEAlreadyExists', 409));
+    cf.on(CreateDistributionWithTagsCommand).rejects(awsError('cloudfront', 'CNAMEAlreadyExists'));
     // WHEN
     const error = (await converge(distributionStep, givenContext({ config: givenConfig({ cdnDomain: 'cdn.example.com', certificateArn: CERT }) })).catch((e: unknown) => e)) as HmError;
     // THEN

@@ -30,7 +30,7 @@ const ses = mockClient(SESv2Client);
 const r53 = mockClient(Route53Client);
 const account = { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/admin' };
 const givenContext = (config = givenConfig()) => givenStepContext({ config, outputs: { account } });
-const notFound = () => awsError('NotFoundException', 404, 'not found');
+const notFound = () => awsError('sesv2', 'NotFoundException', 'not found');
 const OURS = resourceTags(givenConfig(), 'healthmetrics-dev');
 
 describe('SES configuration set step', () => {
@@ -106,7 +106,7 @@ describe('SES identity step', () => {
   it('reads the identity when SES says it already exists, and only sets the missing default configuration set', async () => {
     const existing = { IdentityType: 'DOMAIN' as const, DkimAttributes: { Status: 'SUCCESS' as const, Tokens: ['t1'], SigningEnabled: true, NextSigningKeyLength: 'RSA_2048_BIT' as const }, Tags: resourceTags(givenConfig(), 'example.com') };
     ses.on(GetEmailIdentityCommand).rejectsOnce(notFound()).resolves(existing);
-    ses.on(CreateEmailIdentityCommand).rejects(awsError('AlreadyExistsException', 400, 'exists'));
+    ses.on(CreateEmailIdentityCommand).rejects(awsError('sesv2', 'AlreadyExistsException', 'exists'));
     // WHEN
     const { result } = await converge(identityStep, givenContext());
     // THEN

@@ -62,7 +62,7 @@ describe('origin access control step', () => {
   });
 
   it('reads the recorded OAC by id, and looks by name when it is gone', async () => {
-    cf.on(GetOriginAccessControlCommand).rejects(awsError('NoSuchOriginAccessControl', 404));
+    cf.on(GetOriginAccessControlCommand).rejects(awsError('cloudfront', 'NoSuchOriginAccessControl'));
     givenOacs([{ Id: 'EOURS', Name: NAME }]);
     const ctx = givenStepContext({ recorded: { status: 'created', owned: true, outputs: { id: 'EGONE', name: NAME }, updatedAt: '' } });
     // WHEN
@@ -88,7 +88,7 @@ describe('origin access control step', () => {
     cf.on(GetOriginAccessControlCommand)
       .resolvesOnce({ OriginAccessControl: { Id: 'EOURS', OriginAccessControlConfig: { ...oacConfig(givenConfig()), SigningProtocol: 'sigv4', SigningBehavior: 'never' } }, ETag: 'E1' })
       .resolves({ OriginAccessControl: { Id: 'EOURS', OriginAccessControlConfig: { ...oacConfig(givenConfig()), SigningBehavior: 'never' } }, ETag: 'E2' });
-    cf.on(UpdateOriginAccessControlCommand).rejectsOnce(awsError('PreconditionFailed', 412)).resolves({});
+    cf.on(UpdateOriginAccessControlCommand).rejectsOnce(awsError('cloudfront', 'PreconditionFailed')).resolves({});
     const ctx = givenStepContext({ recorded: { status: 'created', owned: true, outputs: { id: 'EOURS', name: NAME }, updatedAt: '' } });
     // WHEN
     await converge(oacStep, ctx);
@@ -98,7 +98,7 @@ describe('origin access control step', () => {
 
   it('adopts the OAC that appeared between the check and the create', async () => {
     givenOacs([], [{ Id: 'ERACE', Name: NAME }]);
-    cf.on(CreateOriginAccessControlCommand).rejects(awsError('OriginAccessControlAlreadyExists', 409));
+    cf.on(CreateOriginAccessControlCommand).rejects(awsError('cloudfront', 'OriginAccessControlAlreadyExists'));
     // WHEN
     const { result } = await converge(oacStep, givenStepContext());
     // THEN
@@ -107,7 +107,7 @@ describe('origin access control step', () => {
 
   it('refuses to delete an OAC a distribution still uses, and says what to do', async () => {
     cf.on(GetOriginAccessControlCommand).resolves({ OriginAccessControl: { Id: 'EOURS', OriginAccessControlConfig: oacConfig(givenConfig()) }, ETag: 'E3' });
-    cf.on(DeleteOriginAccessControlCommand).rejects(awsError('OriginAccessControlInUse', 409));
+    cf.on(DeleteOriginAccessControlCommand).rejects(awsError('cloudfront', 'OriginAccessControlInUse'));
     // WHEN
     const error = await oacStep.destroy(givenStepContext(), { id: 'EOURS', name: NAME }).catch((e: unknown) => e);
     // THEN

@@ -1,0 +1,144 @@
+/**
+ * Every error the fakes can throw is what the SDK raises for that wire answer: each entry of
+ * WIRE_ERRORS goes, as AWS sends it (status, headers, body in the service's protocol), through
+ * a real client of the locked SDK version, and the error it raises is compared with the fake's.
+ */
+import { Readable } from 'node:stream';
+import { CloudFrontClient, GetDistributionCommand } from '@aws-sdk/client-cloudfront';
+import { GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { GetBucketPolicyCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { describe, expect, it } from 'vitest';
+import '../../src/aws/context.js';
+import { S3_UNMODELED_CODES, isS3Code, toHmError } from '../../src/aws/errors.js';
+import { BASE_EXCEPTIONS, type FakeService, WIRE_ERRORS, type WireError, awsError } from '../fakes/errors.js';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const REASONS: Record<number, string> = { 301: 'Moved Permanently', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 412: 'Precondition Failed', 429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented', 503: 'Service Unavailable' };
+
+/** A request handler that answers every request with `answer`, as the wire would. */
+const answering = (answer: Answer) => ({
+  handle: async () => ({ response: { statusCode: answer.status, reason: REASONS[answer.status] ?? '', headers: answer.headers, body: Readable.from([Buffer.from(answer.body)]) } }),
+});
+
+const xml = { 'content-type': 'text/xml' };
+/** S3 answers HEAD without a body; the region header is all it says. */
+const headAnswer = (status: number): Answer => ({ status, headers: { 'x-amz-request-id': 'R', 'x-amz-bucket-region': 'eu-west-1' }, body: '' });
+const type = (status: number) => (status >= 500 ? 'Receiver' : 'Sender');
+/** awsQuery (IAM, STS) and CloudFront / Route 53's REST-XML: the same ErrorResponse document. */
+const errorResponse = (ns: string, code: string, status: number, message: string) =>
+  `<?xml version="1.0"?>\n<ErrorResponse xmlns="${ns}"><Error><Type>${type(status)}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>4b2d1e0f-request</RequestId></ErrorResponse>`;
+
+/** The wire answer of each service for an error code, per its protocol, and a call to send it to. */
+const WIRE: Record<FakeService, (code: string, wire: WireError, message: string) => { answer: Answer; send: (handler: ReturnType<typeof answering>) => Promise<unknown> }> = {
+  s3: (code, wire, message) => ({
+    answer: wire.head ? headAnswer(wire.status) : { status: wire.status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': 'R' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>R</RequestId><HostId>H</HostId></Error>` },
+    send: (requestHandler) => new S3Client({ ...common, requestHandler }).send(wire.head ? new HeadBucketCommand({ Bucket: 'b' }) : new GetBucketPolicyCommand({ Bucket: 'b' })),
+  }),
+  cloudfront: (code, wire, message) => ({
+    answer: { status: wire.status, headers: xml, body: errorResponse('http://cloudfront.amazonaws.com/doc/2020-05-31/', code, wire.status, message) },
+    send: (requestHandler) => new CloudFrontClient({ ...common, requestHandler }).send(new GetDistributionCommand({ Id: 'E1' })),
+  }),
+  // Route 53 answers a refused change batch with the same document (it once had one of its own), its problems in one bracketed Message.
+  route53: (code, wire, message) => ({
+    answer: { status: wire.status, headers: xml, body: errorResponse('https://route53.amazonaws.com/doc/2013-04-01/', code, wire.status, message) },
+    send: (requestHandler) =>
+      code === 'InvalidChangeBatch'
+        ? new Route53Client({ ...common, requestHandler }).send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z1', ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'a.example.com', Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: '"x"' }] } }] } }))
+        : new Route53Client({ ...common, requestHandler }).send(new GetHostedZoneCommand({ Id: 'Z1' })),
+  }),
+  sesv2: (code, wire, message) => ({
+    answer: { status: wire.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': 'R', 'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/com.amazonaws.sesv2/` }, body: JSON.stringify({ message }) },
+    send: (requestHandler) => new SESv2Client({ ...common, requestHandler }).send(new GetEmailIdentityCommand({ EmailIdentity: 'example.com' })),
+  }),
+  iam: (code, wire, message) => ({
+    answer: { status: wire.status, headers: xml, body: errorResponse('https://iam.amazonaws.com/doc/2010-05-08/', code, wire.status, message) },
+    send: (requestHandler) => new IAMClient({ ...common, requestHandler }).send(new GetUserCommand({ UserName: 'u' })),
+  }),
+  sts: (code, wire, message) => ({
+    answer: { status: wire.status, headers: xml, body: errorResponse('https://sts.amazonaws.com/doc/2011-06-15/', code, wire.status, message) },
+    send: (requestHandler) => new STSClient({ ...common, requestHandler }).send(new GetCallerIdentityCommand({})),
+  }),
+};
+
+const common = { region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wire-test' }, maxAttempts: 1 };
+
+async function whatTheSdkRaises(service: FakeService, code: string, wire: WireError, message: string): Promise<Error> {
+  const { answer, send } = WIRE[service](code, wire, message);
+  try {
+    await send(answering(answer));
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error(`the SDK accepted ${service}:${code} (${answer.status}) as a success`);
+}
+
+const shape = (err: Error) => {
+  const e = err as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
+  return { class: e.constructor.name, name: e.name, fault: e.$fault, status: e.$metadata?.httpStatusCode, message: e.message };
+};
+
+const entries = (Object.keys(WIRE_ERRORS) as FakeService[]).flatMap((service) => Object.entries(WIRE_ERRORS[service] as Record<string, WireError>).map(([code, wire]) => ({ service, code, wire })));
+
+describe('every error the fakes throw is what the SDK raises for that wire answer', () => {
+  it.each(entries)('$service $code', async ({ service, code, wire }) => {
+    // GIVEN the answer AWS sends for the code
+    const message = `the ${code} message`;
+    // WHEN a real client receives it
+    const raised = await whatTheSdkRaises(service, code, wire, message);
+    // THEN the fake's error is of the same class, name, fault, status and message
+    const fake = awsError(service, code as never, message);
+    expect(shape(fake)).toEqual(shape(raised));
+    expect(Object.getPrototypeOf(fake)).toBe(Object.getPrototypeOf(raised));
+    // AND the registry says rightly whether the SDK models the code
+    expect(raised.constructor === BASE_EXCEPTIONS[service]).toBe(wire.modeled === undefined);
+  });
+
+  it('IAM answers NoSuchEntity, and the SDK raises NoSuchEntityException (the class the code must match)', async () => {
+    const raised = await whatTheSdkRaises('iam', 'NoSuchEntity', WIRE_ERRORS.iam.NoSuchEntity, 'The user with name u cannot be found.');
+    expect(raised.name).toBe('NoSuchEntityException');
+    expect(raised).toBeInstanceOf(WIRE_ERRORS.iam.NoSuchEntity.modeled);
+  });
+
+  it('HeadBucket answers without a body, so a 403 or 301 arrives named "Unknown": only the status tells them apart', async () => {
+    const forbidden = await whatTheSdkRaises('s3', 'Forbidden', WIRE_ERRORS.s3.Forbidden, '');
+    const moved = await whatTheSdkRaises('s3', 'MovedPermanently', WIRE_ERRORS.s3.MovedPermanently, '');
+    expect([forbidden.name, moved.name]).toEqual(['Unknown', 'Unknown']);
+    expect(shape(awsError('s3', 'Forbidden')).status).toBe(403);
+  });
+});
+
+describe('the codes src/aws/errors.ts matches by name are what the SDK raises', () => {
+  it.each(S3_UNMODELED_CODES.map((code) => ({ code })))('S3 $code arrives as S3ServiceException named by the code, and isS3Code matches it', async ({ code }) => {
+    const wire = (WIRE_ERRORS.s3 as Record<string, WireError>)[code];
+    expect(wire, `${code} is not in WIRE_ERRORS.s3`).toBeDefined();
+    const raised = await whatTheSdkRaises('s3', code, wire as WireError, 'm');
+    expect(raised.constructor).toBe(BASE_EXCEPTIONS.s3);
+    expect(isS3Code(raised, code)).toBe(true);
+  });
+
+  const alike: Array<[string, FakeService, string]> = [
+    ...(['s3', 'cloudfront', 'route53', 'iam', 'sts'] as const).map((s): [string, FakeService, string] => ['ACCESS_DENIED', s, 'AccessDenied']),
+    ['ACCESS_DENIED', 'sesv2', 'AccessDeniedException'],
+    ['CREDENTIALS_INVALID', 's3', 'InvalidAccessKeyId'],
+    ...(['cloudfront', 'route53', 'iam', 'sts'] as const).map((s): [string, FakeService, string] => ['CREDENTIALS_INVALID', s, 'InvalidClientTokenId']),
+    ['CREDENTIALS_INVALID', 'sts', 'SignatureDoesNotMatch'],
+    ['CREDENTIALS_INVALID', 'sesv2', 'UnrecognizedClientException'],
+    ['CREDENTIALS_EXPIRED', 'sts', 'ExpiredToken'],
+    ['THROTTLED', 's3', 'SlowDown'],
+    ...(['cloudfront', 'route53', 'iam', 'sts'] as const).map((s): [string, FakeService, string] => ['THROTTLED', s, 'Throttling']),
+    ['THROTTLED', 'sesv2', 'TooManyRequestsException'],
+  ];
+  it.each(alike)('%s: %s answers %s', async (expected, service, code) => {
+    const wire = (WIRE_ERRORS[service] as Record<string, WireError>)[code] as WireError;
+    const raised = await whatTheSdkRaises(service, code, wire, 'm');
+    expect(toHmError(raised, 'do something').code).toBe(expected);
+  });
+});
