@@ -140,15 +140,49 @@ async function deleteKey(ctx: StepContext, userName: string, id: string, deactiv
   }
 }
 
-/** Creates a key and saves its secret before anything else; a key that cannot be saved is deleted again. */
-async function createKey(ctx: StepContext, userName: string): Promise<{ secret: Secret; createdAt: string | null }> {
-  let key;
+/**
+ * Deletes the user's keys that are not `known`: keys a create made whose answer never arrived
+ * (the SDK retried the call after a lost answer), so nobody has their secret. Returns how many.
+ */
+async function deleteLostKeys(ctx: StepContext, userName: string, known: string[]): Promise<number> {
+  let keys: KeyInfo[];
   try {
-    ({ AccessKey: key } = await whileUserPropagates(() => ctx.aws.iam().send(new IAM.CreateAccessKeyCommand({ UserName: userName }))));
+    keys = await listKeys(ctx.aws.iam(), userName);
   } catch (err) {
-    if (err instanceof IAM.LimitExceededException) throw noRoomForKey(userName, (await listKeys(ctx.aws.iam(), userName)).map((k) => k.id));
+    throw toHmError(err, `list the access keys of IAM user ${userName}`);
+  }
+  const lost = keys.map((k) => k.id).filter((id) => !known.includes(id));
+  for (const id of lost) {
+    ctx.debug(`deleting access key ${id}: a create whose answer was lost made it, and its secret never arrived`);
+    await deleteKey(ctx, userName, id, false);
+  }
+  return lost.length;
+}
+
+/**
+ * Creates a key and saves its secret before anything else; a key that cannot be saved is
+ * deleted again. `keysBefore` are the user's keys before the create (recorded as intent): when
+ * the SDK had to retry the create, an attempt whose answer was lost may have made another key,
+ * which is deleted (and when it took the last free slot, the create is tried once more).
+ */
+async function createKey(ctx: StepContext, userName: string, keysBefore: string[]): Promise<{ secret: Secret; createdAt: string | null }> {
+  const create = () => whileUserPropagates(() => ctx.aws.iam().send(new IAM.CreateAccessKeyCommand({ UserName: userName })));
+  const noRoom = async () => noRoomForKey(userName, (await listKeys(ctx.aws.iam(), userName)).map((k) => k.id));
+  let res;
+  try {
+    try {
+      res = await create();
+    } catch (err) {
+      if (!(err instanceof IAM.LimitExceededException)) throw err;
+      if ((await deleteLostKeys(ctx, userName, keysBefore)) === 0) throw await noRoom();
+      res = await create();
+    }
+  } catch (err) {
+    if (err instanceof HmError) throw err;
+    if (err instanceof IAM.LimitExceededException) throw await noRoom();
     throw toHmError(err, `create an access key for IAM user ${userName}`);
   }
+  const key = res.AccessKey;
   if (!key?.AccessKeyId || !key.SecretAccessKey) throw new HmError('IAM_KEY_ANSWER', `IAM did not return the new access key of ${userName}`, 'aws');
   const secret: Secret = { accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey };
   try {
@@ -159,6 +193,7 @@ async function createKey(ctx: StepContext, userName: string): Promise<{ secret: 
       hint: `Fix what kept the state file from being written (${err instanceof Error ? err.message : String(err)}), then re-run.`,
     });
   }
+  if ((res.$metadata?.attempts ?? 1) > 1) await deleteLostKeys(ctx, userName, [...keysBefore, secret.accessKeyId]);
   return { secret, createdAt: key.CreateDate ? new Date(key.CreateDate).toISOString() : null };
 }
 
@@ -214,7 +249,7 @@ export function makeAccessKeyStep(options: { dependsOn: StepId[]; timing?: KeyCh
         const replaced = ctx.flags.rotateKey ? [...(current ? [current.id] : []), ...obs.unknown] : [];
         const remaining = obs.keys.map((k) => k.id).filter((id) => !obs.orphans.includes(id) && (!verified || !obs.retiring.includes(id)));
         await ctx.intend({ keysBefore: remaining, retiring: [...retiring, ...replaced] });
-        const made = await createKey(ctx, userName);
+        const made = await createKey(ctx, userName, remaining);
         if (current === undefined) type = 'created';
         secret = made.secret;
         current = { id: made.secret.accessKeyId, status: 'Active', createdAt: made.createdAt };

@@ -360,6 +360,35 @@ describe('access key step', () => {
     expect(events).toEqual(['delete AKIALOST', 'create', 'save AKIANEW', 'check AKIANEW']);
   });
 
+  it('deletes the key of a create the SDK had to retry (its first answer lost), keeping the one it saved', async () => {
+    iam.on(ListAccessKeysCommand).resolvesOnce({ AccessKeyMetadata: [] }).resolves({ AccessKeyMetadata: [key('AKIALOST'), key('AKIANEW')] });
+    iam.on(CreateAccessKeyCommand).callsFake(() => {
+      events.push('create');
+      return { AccessKey: { UserName: USER, AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active' }, $metadata: { attempts: 2 } };
+    });
+    const ctx = withSaves(givenContext());
+    // WHEN
+    const { result } = await converge(step, ctx);
+    // THEN
+    expect(events).toEqual(['create', 'save AKIANEW', 'delete AKIALOST', 'check AKIANEW']);
+    expect(result.outputs).toMatchObject({ accessKeyId: 'AKIANEW', verified: true });
+  });
+
+  it('when such a lost create took the last free slot (LimitExceeded), deletes that key and creates once more', async () => {
+    iam.on(ListAccessKeysCommand).resolvesOnce({ AccessKeyMetadata: [key('AKIAOLD')] }).resolves({ AccessKeyMetadata: [key('AKIAOLD'), key('AKIALOST')] });
+    iam.on(CreateAccessKeyCommand).rejectsOnce(awsError('iam', 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2')).callsFake(() => {
+      events.push('create');
+      return { AccessKey: { UserName: USER, AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active' } };
+    });
+    const recorded = record({ outputs: { userName: USER, accessKeyId: 'AKIAOLD', verified: true, retiring: [] }, secret: { accessKeyId: 'AKIAOLD', secretAccessKey: 'old-secret' } });
+    const ctx = withSaves(givenContext({ recorded, rotateKey: true }));
+    // WHEN
+    const { result } = await converge(step, ctx);
+    // THEN
+    expect(events).toEqual(['delete AKIALOST', 'create', 'save AKIANEW', 'check AKIANEW', 'inactive AKIAOLD', 'delete AKIAOLD']);
+    expect(result.outputs).toMatchObject({ accessKeyId: 'AKIANEW', retiring: [] });
+  });
+
   it('deletes the new key again when its secret cannot be saved, and keeps the secret out of the error', async () => {
     iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
     const ctx = givenContext();
