@@ -155,7 +155,8 @@ async function observeRoute53(ctx: StepContext, zoneId: string, records: DnsReco
   return { mode: 'route53', zoneId, records, plans: records.map((r) => planRecord(r, sets.get(r.name) ?? [])) };
 }
 
-const zoneReadKey = (zoneId: string, names: string[]) => `route53:ListResourceRecordSets:${zoneId}:${[...names].sort().join(',')}`;
+/** One key per set of names, however the records name them (MX and TXT share the MAIL FROM name). */
+const zoneReadKey = (zoneId: string, names: string[]) => `route53:ListResourceRecordSets:${zoneId}:${[...new Set(names)].sort().join(',')}`;
 
 const key = (v: { name: string; type: string; value?: string }) => `${v.name}|${v.type}|${v.value ?? ''}`;
 
@@ -299,6 +300,14 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
       changeId = res.ChangeInfo?.Id;
     } catch (err) {
       if (err instanceof Route53.InvalidChangeBatch) {
+        // A batch the SDK sent again after its first answer was lost is refused as "already
+        // exists": when the zone now holds everything, that first attempt applied it.
+        ctx.reads.forget(zoneReadKey(zone.zoneId, records.map((r) => r.name)));
+        const now = await observeRoute53(ctx, zone.zoneId, records);
+        if (changeBatch(now.plans).changes.length === 0) {
+          ctx.debug(`Route 53 refused the change batch (${(err as Error).message}), but the zone already holds every record: an earlier attempt applied it`);
+          return { type: observed ? 'updated' : 'created', outputs: outputsWith({ changeStatus: 'PENDING' }) };
+        }
         throw new HmError('DNS_CHANGE_REJECTED', `Route 53 rejected the record changes: ${(err as Error).message}`, 'aws', {
           hint: 'A record may have changed while this ran. Re-run: the records are read again first.',
           cause: err,

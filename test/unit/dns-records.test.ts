@@ -12,6 +12,7 @@ import { dnsRecordsStep } from '../../src/steps/dns-records.js';
 import { emailDnsRecords, quoteTxt, unquoteTxt } from '../../src/steps/dns-values.js';
 import type { IdentityOutputs } from '../../src/steps/email-identity.js';
 import type { ResourceRecord } from '../../src/state/schema.js';
+import { awsError } from '../fakes/errors.js';
 import { converge, givenConfig, givenStepContext } from '../support/context.js';
 
 const r53 = mockClient(Route53Client);
@@ -44,9 +45,10 @@ function givenContext(options: { overwriteDns?: boolean; recorded?: ResourceReco
 /** The zone holds these record sets; ListResourceRecordSets answers from StartRecordName on, as Route 53 does. */
 function givenZone(sets: ResourceRecordSet[]) {
   const key = (name: string) => name.replace(/\.$/, '').split('.').reverse().join('.');
-  const sorted = [...sets].sort((a, b) => (key(a.Name ?? '') < key(b.Name ?? '') ? -1 : 1));
+  // Sorted at each call: a test may change the zone while the step runs.
+  const sorted = () => [...sets].sort((a, b) => (key(a.Name ?? '') < key(b.Name ?? '') ? -1 : 1));
   r53.on(ListResourceRecordSetsCommand).callsFake((input: { StartRecordName?: string }) => ({
-    ResourceRecordSets: sorted.filter((s) => key(s.Name ?? '') >= key(input.StartRecordName ?? '')).slice(0, 20),
+    ResourceRecordSets: sorted().filter((s) => key(s.Name ?? '') >= key(input.StartRecordName ?? '')).slice(0, 20),
     IsTruncated: false,
   }));
   r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date(0) } });
@@ -117,6 +119,33 @@ describe('email DNS records', () => {
     expect(result.outputs.added).toHaveLength(6);
     expect(result.outputs.added.every((a: { createdSet: boolean }) => a.createdSet)).toBe(true);
     expect(ctx.intents[0]?.['added']).toEqual(result.outputs.added);
+  });
+
+  it('takes a batch refused as "already exists" for applied when the zone now holds every record (a retry after a lost answer)', async () => {
+    const zone: ResourceRecordSet[] = [];
+    givenZone(zone);
+    const records = emailDnsRecords(givenConfig(), { tokens: TOKENS, signingHostedZone: 'dkim.amazonses.com' });
+    const applied = records.map((r) => ({ Name: `${r.name}.`, Type: r.type, TTL: 600, ResourceRecords: [{ Value: r.type === 'TXT' ? quoteTxt(r.value) : `${r.value}.` }] }));
+    // The first attempt took effect; the SDK's retry of it is refused, and the zone is read again.
+    r53.on(ChangeResourceRecordSetsCommand).callsFake(() => {
+      zone.push(...applied);
+      throw awsError('route53', 'InvalidChangeBatch', "[Tried to create resource record set [name='aaaa1111._domainkey.example.com.', type='CNAME'] but it already exists]");
+    });
+    // WHEN
+    const { result } = await converge(dnsRecordsStep, givenContext());
+    // THEN
+    expect(result).toMatchObject({ type: 'created', outputs: { mode: 'route53', changeStatus: 'PENDING' } });
+    expect(result.outputs.added).toHaveLength(6);
+  });
+
+  it('stops on a refused batch when the zone still lacks records: something else changed it', async () => {
+    givenZone([]);
+    r53.on(ChangeResourceRecordSetsCommand).rejects(awsError('route53', 'InvalidChangeBatch', '[RRSet of type CNAME with DNS name x is not permitted]'));
+    // WHEN
+    const error = (await converge(dnsRecordsStep, givenContext()).catch((e: unknown) => e)) as HmError;
+    // THEN
+    expect(error.code).toBe('DNS_CHANGE_REJECTED');
+    expect(error.message).toContain('not permitted');
   });
 
   it('adds SPF to an existing TXT set and keeps the google-site-verification value in it', async () => {
