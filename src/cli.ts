@@ -102,7 +102,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .option('--timeout <minutes>', 'give up after this many minutes (exit 3; verification goes on)', '10')
     .option('--interval <seconds>', 'seconds between the first checks (later ones back off)', '15')
     .option('--once', 'check one time and report (exit 0 verified, 3 pending, 1 failed)')
-    .option('--resolver <ip>', 'DNS server to ask (for example your domain\'s name server, to skip caches); default: the system\'s')
+    .option('--resolver <ip[:port]>', 'DNS server to ask (for example your domain\'s name server, to skip caches); default: the system\'s')
     .addHelpText('after', '\nExample:\n  $ hm-infra verify-dns --env prod --timeout 30')
     .action(async (opts: VerifyDnsFlags, cmd: Command) => {
       const { runVerifyDns } = await import('./commands/verify-dns.js');

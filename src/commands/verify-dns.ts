@@ -31,13 +31,28 @@ interface Timing {
   intervalMs: number;
 }
 
+/**
+ * A DNS server as `IP`, `IPv4:port` or `[IPv6]:port` (the forms node:dns takes), or undefined
+ * when it is none of them.
+ */
+export function resolverAddress(text: string): string | undefined {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const v4 = /^([^:]+):(\d+)$/.exec(text);
+  const [host, port] = v6 ? [v6[1] ?? '', v6[2]] : v4 ? [v4[1] ?? '', v4[2]] : [text, undefined];
+  if (isIP(host) === 0 || (v6 !== null && isIP(host) !== 6)) return undefined;
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return undefined;
+  return text;
+}
+
 function timing(flags: VerifyDnsFlags): Timing {
   const minutes = Number(flags.timeout ?? '10');
   const seconds = Number(flags.interval ?? '15');
   const problems = [
     !Number.isFinite(minutes) || minutes <= 0 || minutes > 4320 ? `--timeout "${flags.timeout ?? ''}" is not valid: give the minutes to wait, more than 0 and at most 4320 (72 hours), for example --timeout 30` : undefined,
     !Number.isFinite(seconds) || seconds < 1 || seconds > 3600 ? `--interval "${flags.interval ?? ''}" is not valid: give the seconds between checks, from 1 to 3600, for example --interval 15` : undefined,
-    flags.resolver !== undefined && isIP(flags.resolver) === 0 ? `--resolver "${flags.resolver}" is not valid: give the IP address of a DNS server, for example 1.1.1.1` : undefined,
+    flags.resolver !== undefined && resolverAddress(flags.resolver) === undefined
+      ? `--resolver "${flags.resolver}" is not valid: give the IP address of a DNS server, optionally with a port, for example 1.1.1.1, 127.0.0.1:5353 or [2606:4700:4700::1111]:53`
+      : undefined,
   ].filter((p) => p !== undefined);
   if (problems.length > 0) throw inputError(problems.join('\n'));
   return { timeoutMs: minutes * 60_000, intervalMs: seconds * 1000 };
