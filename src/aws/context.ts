@@ -10,6 +10,7 @@ import * as sesv2Sdk from '@aws-sdk/client-sesv2';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import * as stsSdk from '@aws-sdk/client-sts';
 import { STSClient } from '@aws-sdk/client-sts';
+import { markPlainHttp } from './errors.js';
 import { provideSdk } from './sdk.js';
 
 // Steps reach the SDK's commands through src/aws/sdk.ts; they are usable from here on.
@@ -63,7 +64,25 @@ export class AwsContext {
 
   s3(): S3Client {
     const checksums = this.settings.s3ChecksumsWhenRequired ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const } : {};
-    return this.client('s3', () => new S3Client({ ...this.common(), ...checksums, forcePathStyle: this.settings.endpointUrl !== undefined }));
+    return this.client('s3', () => {
+      const client = new S3Client({ ...this.common(), ...checksums, forcePathStyle: this.settings.endpointUrl !== undefined });
+      const endpoint = this.settings.endpointUrl;
+      // The bucket policy refuses requests without TLS: a refusal over http:// says so (toHmError).
+      if (endpoint !== undefined && /^http:/i.test(endpoint)) {
+        client.middlewareStack.add(
+          (next) => async (args) => {
+            try {
+              return await next(args);
+            } catch (err) {
+              markPlainHttp(err, endpoint);
+              throw err;
+            }
+          },
+          { step: 'initialize', name: 'hmInfraPlainHttpRefusal' },
+        );
+      }
+      return client;
+    });
   }
 
   /** CloudFront is a global service whose API lives in us-east-1, whatever the stack's region. */

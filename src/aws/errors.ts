@@ -69,6 +69,19 @@ const THROTTLED = ['Throttling', 'ThrottlingException', 'TooManyRequestsExceptio
 /** Node's socket errors (`code`) and the SDK's request timeout (`name`). */
 const NETWORK = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'TimeoutError'];
 
+/**
+ * Marks an S3 refusal of a request sent over plain HTTP with the endpoint it went to (see
+ * AwsContext): the bucket policy refuses such requests, which an emulator endpoint such as
+ * http://localhost:4566 would meet.
+ */
+const PLAIN_HTTP = Symbol('hm-infra.plainHttpEndpoint');
+
+export function markPlainHttp(err: unknown, endpoint: string): void {
+  if (typeof err === 'object' && err !== null && isDenied(err)) Object.defineProperty(err, PLAIN_HTTP, { value: endpoint });
+}
+
+const overPlainHttp = (err: unknown): string | undefined => (typeof err === 'object' && err !== null ? (err as { [PLAIN_HTTP]?: string })[PLAIN_HTTP] : undefined);
+
 /** True when `err` is one of the answers every service gives alike to a bad, unknown or inactive key. */
 export const isInvalidKey = (err: unknown): boolean => INVALID_KEYS.includes(awsErrorName(err) ?? '');
 /** True when the caller's policies refused the call (any service). */
@@ -102,6 +115,12 @@ export function toHmError(err: unknown, action: string): HmError {
     return new HmError('CREDENTIALS_INVALID', `AWS rejected your credentials while trying to ${action} (${name})`, 'user', {
       ...base,
       hint: 'Check the access key and secret of the profile you use (--profile), or that the key is still active.',
+    });
+  }
+  if (DENIED.includes(name) && overPlainHttp(err)) {
+    return new HmError('ACCESS_DENIED_PLAIN_HTTP', `S3 refused to ${action} over plain HTTP: ${message}`, 'user', {
+      ...base,
+      hint: `The bucket policy hm-infra sets refuses every request that is not made over TLS (aws:SecureTransport), and the endpoint ${overPlainHttp(err) ?? ''} is http://. Use an https:// endpoint (--endpoint-url / AWS_ENDPOINT_URL).`,
     });
   }
   if (DENIED.includes(name)) {

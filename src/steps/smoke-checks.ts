@@ -137,6 +137,9 @@ function uploadRefusal(target: SmokeTarget, status: number, code: string, messag
   const details = { httpStatus: status, code, message };
   switch (code) {
     case 'AccessDenied':
+      if (target.endpointUrl !== undefined && /^http:/i.test(target.endpointUrl)) {
+        return failed('upload', `S3 refused the upload (403 AccessDenied) sent over plain HTTP to ${target.endpointUrl}`, `The bucket policy hm-infra sets refuses every request that is not made over TLS (aws:SecureTransport); use an https:// endpoint (--endpoint-url / AWS_ENDPOINT_URL).`, details);
+      }
       return failed('upload', `S3 refused the upload (403 AccessDenied): the app user may not put objects in ${target.bucket}`, `Its S3 policy should allow s3:PutObject on ${target.bucket}/*. ${c.repair}`, details);
     case 'InvalidAccessKeyId':
       return failed('upload', `S3 does not know the app user's key ${target.credentials.accessKeyId} (InvalidAccessKeyId)`, c.rotate, details);

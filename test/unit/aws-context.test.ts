@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { AwsContext, DEFAULT_MAX_ATTEMPTS } from '../../src/aws/context.js';
 import { toHmError } from '../../src/aws/errors.js';
@@ -95,5 +98,37 @@ describe('toHmError', () => {
     const error = toHmError(awsError('s3', 'InternalError', 'oops'), 'create bucket x');
     expect(error.message).toBe('could not create bucket x: InternalError: oops');
     expect(error.exitCode).toBe(1);
+  });
+});
+
+describe('an S3 refusal over plain HTTP', () => {
+  const refusing = async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R</RequestId><HostId>H</HostId></Error>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  };
+
+  it('names the TLS-only bucket policy and the http:// endpoint as the cause', async () => {
+    const { server, url } = await refusing();
+    const aws = new AwsContext({ region: 'us-east-1', endpointUrl: url, maxAttempts: 1 });
+    try {
+      // WHEN
+      const err = await aws.s3().send(new GetBucketVersioningCommand({ Bucket: 'b' })).catch((e: unknown) => e);
+      const error = toHmError(err, 'read the versioning of bucket b');
+      // THEN
+      expect(error.code).toBe('ACCESS_DENIED_PLAIN_HTTP');
+      expect(error.hint).toContain('aws:SecureTransport');
+      expect(error.hint).toContain(url);
+    } finally {
+      aws.destroy();
+      server.close();
+    }
+  });
+
+  it('is an ordinary refusal when it did not come over plain HTTP', () => {
+    expect(toHmError(awsError('s3', 'AccessDenied', 'Access Denied'), 'read bucket b').code).toBe('ACCESS_DENIED');
   });
 });
