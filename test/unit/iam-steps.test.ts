@@ -376,7 +376,9 @@ describe('access key step', () => {
 
   it('when such a lost create took the last free slot (LimitExceeded), deletes that key and creates once more', async () => {
     iam.on(ListAccessKeysCommand).resolvesOnce({ AccessKeyMetadata: [key('AKIAOLD')] }).resolves({ AccessKeyMetadata: [key('AKIAOLD'), key('AKIALOST')] });
-    iam.on(CreateAccessKeyCommand).rejectsOnce(awsError('iam', 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2')).callsFake(() => {
+    // The SDK sent the create twice: the first made AKIALOST (its answer lost), the second found no room.
+    const retried = Object.assign(awsError('iam', 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2'), { $metadata: { httpStatusCode: 409, attempts: 2 } });
+    iam.on(CreateAccessKeyCommand).rejectsOnce(retried).callsFake(() => {
       events.push('create');
       return { AccessKey: { UserName: USER, AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active' } };
     });
