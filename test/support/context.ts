@@ -18,10 +18,19 @@ export interface TestContext extends StepContext {
 
 /** A step context as the runner would build it, with the given dependency outputs. */
 export function givenStepContext(
-  options: { config?: Config; outputs?: Partial<StepOutputs>; recorded?: ResourceRecord; accountId?: string | null; flags?: Partial<RunFlags>; mode?: StepContext['mode'] } = {},
+  options: {
+    config?: Config;
+    outputs?: Partial<StepOutputs>;
+    recorded?: ResourceRecord;
+    accountId?: string | null;
+    flags?: Partial<RunFlags>;
+    mode?: StepContext['mode'];
+    /** The SDK clients (a context pointed at a loopback endpoint); one for the config's region otherwise. */
+    aws?: AwsContext;
+  } = {},
 ): TestContext {
   const config = options.config ?? givenConfig();
-  const aws = new AwsContext({ region: config.region });
+  const aws = options.aws ?? new AwsContext({ region: config.region });
   const reports: string[] = [];
   const intents: Array<Record<string, unknown>> = [];
   const secrets: Secret[] = [];
