@@ -18,6 +18,8 @@ export interface FakeIdentity {
   signingEnabled: boolean;
   origin: 'AWS_SES' | 'EXTERNAL';
   nextKeyLength: string;
+  /** When SES made the identity's current DKIM key (epoch seconds on the wire). */
+  keyGeneratedAt: Date;
   configurationSetName?: string | undefined;
   tags: Tag[];
   mailFrom?: { domain: string; behavior: string; status: Status } | undefined;
@@ -106,7 +108,8 @@ export class FakeSes {
     return clone(
       regions.map(([name, r]) => ({
         region: name,
-        identities: [...r.identities.values()].sort((a, b) => a.domain.localeCompare(b.domain)),
+        // When a key was made is the clock's, not the account's content.
+        identities: [...r.identities.values()].map(({ keyGeneratedAt: _made, ...identity }) => identity).sort((a, b) => a.domain.localeCompare(b.domain)),
         configSets: [...r.configSets.values()].sort((a, b) => a.name.localeCompare(b.name)),
         templates: [...r.templates.entries()].sort(([a], [b]) => a.localeCompare(b)),
       })),
@@ -144,6 +147,7 @@ export class FakeSes {
         SigningAttributesOrigin: i.origin,
         NextSigningKeyLength: i.nextKeyLength,
         CurrentSigningKeyLength: i.nextKeyLength,
+        LastKeyGenerationTimestamp: i.keyGeneratedAt,
       },
       MailFromAttributes: i.mailFrom
         ? { MailFromDomain: i.mailFrom.domain, MailFromDomainStatus: i.mailFrom.status, BehaviorOnMxFailure: i.mailFrom.behavior }
@@ -204,6 +208,7 @@ export class FakeSes {
           signingEnabled: true,
           origin: 'AWS_SES',
           nextKeyLength: signing?.NextSigningKeyLength ?? 'RSA_2048_BIT',
+          keyGeneratedAt: new Date(Math.floor(Date.now() / 1000) * 1000),
           configurationSetName: setName,
           tags: clone((input['Tags'] as Tag[]) ?? []),
         };
