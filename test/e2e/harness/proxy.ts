@@ -201,11 +201,15 @@ export class AwsHarness {
     return new Promise((resolve) => this.holds.push({ match, when, resolve }));
   }
 
-  /** Clears the log and the harness's errors, and starts the fault sequence again from its seed. */
+  /**
+   * Clears the log and the harness's errors, starts the fault sequence again from its seed, and
+   * drops the holds no request has met yet (one left over would catch the next test's request).
+   */
   reset(): void {
     this.requests.length = 0;
     this.errors.length = 0;
     this.injector?.restart();
+    this.holds = [];
   }
 
   /** Clears moto (`POST /moto-api/reset`), what the layers know, and SES (a new FakeSes). */
