@@ -518,12 +518,21 @@ describe('the harness', () => {
     expect(harness.errors).toEqual([]);
   });
 
-  it('resets moto, what it knows and its log (only a moto this test started)', async (context) => {
-    if (!moto) return context.skip();
-    const s3 = new S3Client({ ...config(), forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: `reset-${run}` }));
-    await harness.resetAll();
-    expect(harness.requests).toEqual([]);
-    expect((await failure(s3.send(new HeadBucketCommand({ Bucket: `reset-${run}` })))).$metadata?.httpStatusCode).toBe(404);
+  it('resets moto, what it knows and its log (a moto of its own: a shared one may hold what others need)', async () => {
+    const own = await startMoto();
+    const resettable = await startHarness({ motoUrl: own.url });
+    const ownAgent = new Agent({ ca: resettable.ca });
+    try {
+      const s3 = new S3Client({ ...config({ endpoint: resettable.url }), requestHandler: { httpsAgent: ownAgent }, forcePathStyle: true });
+      await s3.send(new CreateBucketCommand({ Bucket: `reset-${run}` }));
+      await resettable.resetAll();
+      expect(resettable.requests).toEqual([]);
+      expect((await failure(s3.send(new HeadBucketCommand({ Bucket: `reset-${run}` })))).$metadata?.httpStatusCode).toBe(404);
+      s3.destroy();
+    } finally {
+      ownAgent.destroy();
+      await resettable.stop();
+      await own.stop();
+    }
   });
 });
