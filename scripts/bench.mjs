@@ -17,13 +17,16 @@
 //   figures above) is not counted twice.
 // - Memory: peak resident set of a process that runs `init --yes` on the fake account. The fake
 //   and the mocking library live in the same process, so this is an upper bound.
-import { spawnSync } from 'node:child_process';
+// - Over the wire: the same two inits against moto behind the e2e harness, --delay ms per HTTP
+//   request, with the same figures; left out, saying why, when moto is not installed.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { motoProblem } from './moto.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: opts } = parseArgs({
@@ -193,8 +196,79 @@ const graph = [
   figure('init: peak resident memory', 'MB', rss, 150),
 ];
 
+// ── the graph over the wire: moto behind the e2e harness ────────────────────────────────────
+// The same two inits, against moto through the e2e harness (test/e2e/harness/), every HTTP
+// request delayed --delay ms there. The CLI runs in its own process (test/support/wire-cli.ts,
+// which logs each SDK call with its step, as the fake account does); moto and the harness run
+// in another (test/support/wire-harness.ts), so their work does not share the CLI's event loop.
+async function wireFigures() {
+  const problem = process.env.HM_INFRA_E2E_MOTO ? undefined : motoProblem();
+  if (problem) return { missing: problem };
+  const bundles = { harness: join(root, '.cache', 'wire-harness.mjs'), cli: join(root, '.cache', 'wire-cli.mjs') };
+  for (const [name, outfile] of Object.entries(bundles)) {
+    await build({ absWorkingDir: root, entryPoints: [`test/support/wire-${name}.ts`], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
+  }
+  const server = spawn(process.execPath, [bundles.harness], { cwd: root, env: { ...process.env, HM_WIRE_DELAY_MS: String(delayMs) }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  try {
+    const { url, caFile } = await new Promise((resolve, reject) => {
+      let buffered = '';
+      server.stdout.setEncoding('utf8').on('data', (chunk) => {
+        buffered += chunk;
+        const line = buffered.split('\n')[0];
+        if (buffered.includes('\n')) resolve(JSON.parse(line));
+      });
+      server.once('exit', (code) => reject(new Error(`the wire harness exited (${code}) before it answered`)));
+    });
+    const wire = { first: { ms: [], ratio: [], bound: [], calls: [], writes: [] }, again: { ms: [], ratio: [], bound: [], calls: [], writes: [], repeated: [] }, paths: undefined };
+    const stamp = Date.now().toString(36);
+    for (let i = 0; i < graphRuns; i += 1) {
+      const dir = mkdtempSync(join(tmpdir(), 'hm-bench-wire-'));
+      const app = `w${stamp}${i}`;
+      const domain = `${app}.example.com`;
+      const reportFile = join(dir, 'report.json');
+      const init = ['init', '--yes', '--app', app, '--domain', domain, '--region', 'us-east-1'];
+      const env = { ...cleanEnv, HOME: dir, AWS_ACCESS_KEY_ID: 'AKIDBENCHWIRE', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: url, NODE_EXTRA_CA_CERTS: caFile, HM_WIRE_ZONE: domain, HM_FAKE_REPORT: reportFile };
+      node([bundles.cli, ...init, '+++', ...init], env, dir);
+      const [one, two] = JSON.parse(readFileSync(reportFile, 'utf8')).commands;
+      if (one.exitCode !== 0 || two.exitCode !== 0) throw new Error(`init over the wire exited ${one.exitCode}, then ${two.exitCode}`);
+      for (const [into, run] of [[wire.first, one], [wire.again, two]]) {
+        into.ms.push(run.ms);
+        into.bound.push(run.criticalPath.length * delayMs);
+        into.ratio.push(run.ms / (run.criticalPath.length * delayMs));
+        into.calls.push(run.calls.length);
+        into.writes.push(run.calls.filter(isWrite).length);
+      }
+      wire.again.repeated.push(two.repeatedReads.length);
+      wire.paths = { first: one.criticalPath, again: two.criticalPath };
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return wire;
+  } finally {
+    server.stdin.end();
+    await exited;
+  }
+}
+
+const wire = await wireFigures();
+const wireRows = wire.missing
+  ? []
+  : [
+      figure(`init over the wire (moto), ${delayMs} ms per request: time`, 'ms', wire.first.ms, null),
+      figure('init over the wire: critical-path bound', 'ms', wire.first.bound, null),
+      figure('init over the wire: time ÷ bound', '×', wire.first.ratio, 1.5),
+      figure('init over the wire: AWS calls', 'calls', wire.first.calls, null),
+      figure('init over the wire: writes', 'calls', wire.first.writes, null),
+      figure(`no-op re-run over the wire, ${delayMs} ms per request: time`, 'ms', wire.again.ms, null),
+      figure('no-op re-run over the wire: critical-path bound', 'ms', wire.again.bound, null),
+      figure('no-op re-run over the wire: time ÷ bound', '×', wire.again.ratio, 1.5),
+      figure('no-op re-run over the wire: AWS calls', 'calls', wire.again.calls, null),
+      figure('no-op re-run over the wire: writes', 'calls', wire.again.writes, 0),
+      figure('no-op re-run over the wire: reads repeated', 'reads', wire.again.repeated, 0),
+    ];
+
 // ── report ──────────────────────────────────────────────────────────────────────────────────
-const results = [...startup, ...graph];
+const results = [...startup, ...graph, ...wireRows];
 const fmt = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1));
 const rows = [
   ['figure', 'median', 'min', 'max', 'target', 'result'],
@@ -206,8 +280,10 @@ console.log(`\ncritical path of init: ${lastPaths.first.path.join(' → ')} (${l
 console.log(`critical path of the no-op re-run: ${lastPaths.again.path.join(' → ')} (${lastPaths.again.length} calls)`);
 if (firstRepeated.length > 0) console.log(`reads repeated by init: ${firstRepeated.join('; ')}`);
 if (lastPaths.repeated.length > 0) console.log(`reads repeated by the re-run: ${lastPaths.repeated.join('; ')}`);
+if (wire.missing) console.log(`\nover the wire: not measured, moto is missing. ${wire.missing}`);
+else console.log(`critical path of init over the wire: ${wire.paths.first.path.join(' → ')} (${wire.paths.first.length} calls)`);
 mkdirSync(join(root, 'bench'), { recursive: true });
-const summary = { date: new Date().toISOString(), node: process.version, runs, graphRuns, delayMs, results, criticalPaths: lastPaths };
+const summary = { date: new Date().toISOString(), node: process.version, runs, graphRuns, delayMs, results, criticalPaths: lastPaths, ...(wire.missing ? { wire: { missing: wire.missing } } : { wireCriticalPaths: wire.paths }) };
 writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
 console.log(`\n(start-up: ${runs} runs each; graph: ${graphRuns} runs; written to bench/results.json)`);
 rmSync(cwd, { recursive: true, force: true });
