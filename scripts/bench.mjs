@@ -35,7 +35,11 @@ const { values: opts } = parseArgs({
 const runs = Number(opts.runs);
 const graphRuns = Number(opts['graph-runs']);
 const delayMs = Number(opts.delay);
-for (const [name, value] of [['--runs', runs], ['--graph-runs', graphRuns], ['--delay', delayMs]]) {
+for (const [name, value] of [
+  ['--runs', runs],
+  ['--graph-runs', graphRuns],
+  ['--delay', delayMs],
+]) {
   if (!Number.isFinite(value) || value < (name === '--delay' ? 1 : 1)) throw new Error(`${name} must be a positive number`);
 }
 
@@ -87,9 +91,19 @@ const state = {
   region: 'eu-west-1',
   accountId: '123456789012',
   config: {
-    app: 'bench', environment: 'dev', region: 'eu-west-1', domain: 'example.com', bucketName: 'bench-uploads-dev',
-    corsOrigins: ['https://example.com', 'https://www.example.com'], cdn: true, email: true, dns: 'auto',
-    mailFromDomain: 'mail.example.com', fromEmail: 'noreply@example.com', dmarcPolicy: 'quarantine', productName: 'Bench',
+    app: 'bench',
+    environment: 'dev',
+    region: 'eu-west-1',
+    domain: 'example.com',
+    bucketName: 'bench-uploads-dev',
+    corsOrigins: ['https://example.com', 'https://www.example.com'],
+    cdn: true,
+    email: true,
+    dns: 'auto',
+    mailFromDomain: 'mail.example.com',
+    fromEmail: 'noreply@example.com',
+    dmarcPolicy: 'quarantine',
+    productName: 'Bench',
   },
   resources: {
     account: record({ accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/admin' }),
@@ -97,7 +111,10 @@ const state = {
     distribution: record({ id: 'E2EXAMPLE', url: 'https://d111111abcdef8.cloudfront.net', env: { CLOUDFRONT_URL: 'https://d111111abcdef8.cloudfront.net' } }),
     'email-identity': record({ domain: 'example.com', env: { SES_FROM_EMAIL: 'noreply@example.com', SES_REGION: 'eu-west-1' } }),
     'email-config-set': record({ name: 'bench-dev' }),
-    'access-key': record({ userName: 'bench-app-dev', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', verified: true, retiring: [] }, { secret: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } }),
+    'access-key': record(
+      { userName: 'bench-app-dev', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', verified: true, retiring: [] },
+      { secret: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } },
+    ),
   },
   createdAt: at,
   updatedAt: at,
@@ -148,7 +165,11 @@ const INIT = ['init', '--yes', '--app', 'bench', '--domain', 'example.com', '--r
 function fakeRun(commands, dir) {
   const reportFile = join(dir, 'report.json');
   const args = commands.flatMap((c, i) => (i === 0 ? c : ['+++', ...c]));
-  node([fakeCli, ...args], { ...cleanEnv, HOME: dir, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', HM_FAKE_DELAY_MS: String(delayMs), HM_FAKE_ZONES: 'example.com', HM_FAKE_REPORT: reportFile }, dir);
+  node(
+    [fakeCli, ...args],
+    { ...cleanEnv, HOME: dir, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', HM_FAKE_DELAY_MS: String(delayMs), HM_FAKE_ZONES: 'example.com', HM_FAKE_REPORT: reportFile },
+    dir,
+  );
   return JSON.parse(readFileSync(reportFile, 'utf8'));
 }
 
@@ -206,7 +227,17 @@ async function wireFigures() {
   if (problem) return { missing: problem };
   const bundles = { harness: join(root, '.cache', 'wire-harness.mjs'), cli: join(root, '.cache', 'wire-cli.mjs') };
   for (const [name, outfile] of Object.entries(bundles)) {
-    await build({ absWorkingDir: root, entryPoints: [`test/support/wire-${name}.ts`], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
+    await build({
+      absWorkingDir: root,
+      entryPoints: [`test/support/wire-${name}.ts`],
+      outfile,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'warning',
+    });
   }
   const server = spawn(process.execPath, [bundles.harness], { cwd: root, env: { ...process.env, HM_WIRE_DELAY_MS: String(delayMs) }, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => server.once('exit', resolve));
@@ -228,11 +259,24 @@ async function wireFigures() {
       const domain = `${app}.example.com`;
       const reportFile = join(dir, 'report.json');
       const init = ['init', '--yes', '--app', app, '--domain', domain, '--region', 'us-east-1'];
-      const env = { ...cleanEnv, HOME: dir, AWS_ACCESS_KEY_ID: 'AKIDBENCHWIRE', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: url, NODE_EXTRA_CA_CERTS: caFile, HM_WIRE_ZONE: domain, HM_FAKE_REPORT: reportFile };
+      const env = {
+        ...cleanEnv,
+        HOME: dir,
+        AWS_ACCESS_KEY_ID: 'AKIDBENCHWIRE',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+        AWS_REGION: 'us-east-1',
+        AWS_ENDPOINT_URL: url,
+        NODE_EXTRA_CA_CERTS: caFile,
+        HM_WIRE_ZONE: domain,
+        HM_FAKE_REPORT: reportFile,
+      };
       node([bundles.cli, ...init, '+++', ...init], env, dir);
       const [one, two] = JSON.parse(readFileSync(reportFile, 'utf8')).commands;
       if (one.exitCode !== 0 || two.exitCode !== 0) throw new Error(`init over the wire exited ${one.exitCode}, then ${two.exitCode}`);
-      for (const [into, run] of [[wire.first, one], [wire.again, two]]) {
+      for (const [into, run] of [
+        [wire.first, one],
+        [wire.again, two],
+      ]) {
         into.ms.push(run.ms);
         into.bound.push(run.criticalPath.length * delayMs);
         into.ratio.push(run.ms / (run.criticalPath.length * delayMs));
@@ -275,7 +319,13 @@ const rows = [
   ...results.map((r) => [r.figure, `${fmt(r.median)} ${r.unit}`, fmt(r.min), fmt(r.max), r.target === null ? '—' : `≤ ${r.target}`, r.pass === null ? 'info' : r.pass ? 'pass' : 'FAIL']),
 ];
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+for (const row of rows)
+  console.log(
+    row
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 console.log(`\ncritical path of init: ${lastPaths.first.path.join(' → ')} (${lastPaths.first.length} calls)`);
 console.log(`critical path of the no-op re-run: ${lastPaths.again.path.join(' → ')} (${lastPaths.again.length} calls)`);
 if (firstRepeated.length > 0) console.log(`reads repeated by init: ${firstRepeated.join('; ')}`);
@@ -283,7 +333,16 @@ if (lastPaths.repeated.length > 0) console.log(`reads repeated by the re-run: ${
 if (wire.missing) console.log(`\nover the wire: not measured, moto is missing. ${wire.missing}`);
 else console.log(`critical path of init over the wire: ${wire.paths.first.path.join(' → ')} (${wire.paths.first.length} calls)`);
 mkdirSync(join(root, 'bench'), { recursive: true });
-const summary = { date: new Date().toISOString(), node: process.version, runs, graphRuns, delayMs, results, criticalPaths: lastPaths, ...(wire.missing ? { wire: { missing: wire.missing } } : { wireCriticalPaths: wire.paths }) };
+const summary = {
+  date: new Date().toISOString(),
+  node: process.version,
+  runs,
+  graphRuns,
+  delayMs,
+  results,
+  criticalPaths: lastPaths,
+  ...(wire.missing ? { wire: { missing: wire.missing } } : { wireCriticalPaths: wire.paths }),
+};
 writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
 console.log(`\n(start-up: ${runs} runs each; graph: ${graphRuns} runs; written to bench/results.json)`);
 rmSync(cwd, { recursive: true, force: true });

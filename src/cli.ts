@@ -28,7 +28,13 @@ function version(): string {
   return pkg.version;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+const collect = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
 
 function addConfigOptions(cmd: Command): Command {
   return cmd
@@ -43,7 +49,7 @@ function addConfigOptions(cmd: Command): Command {
     .option('--email', 'set up SES email and its DNS records (the default)')
     .option('--no-email', 'leave out SES email and its DNS records (for an emulator without SES v2)')
     .option('--dns <mode>', 'email DNS records: auto (Route 53 when a public zone matches the domain, else printed), route53, external')
-    .option('--hosted-zone-id <id>', 'the Route 53 zone to use when several public zones have the domain\'s name')
+    .option('--hosted-zone-id <id>', "the Route 53 zone to use when several public zones have the domain's name")
     .option('--mail-from <domain>', 'MAIL FROM domain for bounces and SPF (default mail.<domain>)')
     .option('--from-email <address>', 'sender address for SES_FROM_EMAIL (default noreply@<domain>)')
     .option('--dmarc-policy <policy>', 'DMARC policy: none, quarantine (default) or reject')
@@ -102,7 +108,7 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .option('--timeout <minutes>', 'give up after this many minutes (exit 3; verification goes on)', '10')
     .option('--interval <seconds>', 'seconds between the first checks (later ones back off)', '15')
     .option('--once', 'check one time and report (exit 0 verified, 3 pending, 1 failed)')
-    .option('--resolver <ip[:port]>', 'DNS server to ask (for example your domain\'s name server, to skip caches); default: the system\'s')
+    .option('--resolver <ip[:port]>', "DNS server to ask (for example your domain's name server, to skip caches); default: the system's")
     .addHelpText('after', '\nExample:\n  $ hm-infra verify-dns --env prod --timeout 30')
     .action(async (opts: VerifyDnsFlags, cmd: Command) => {
       const { runVerifyDns } = await import('./commands/verify-dns.js');
@@ -127,7 +133,10 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .description("use the stack as the app will, with the app user's key: presigned upload, CDN, private bucket, least privilege, a test email; then remove the test object")
     .option('--to <address>', "send the test email here instead of SES's mailbox simulator (in the SES sandbox, a verified address)")
     .option('--cdn-timeout <minutes>', 'keep trying the CDN this long while CloudFront deploys (0: one try); then report pending (exit 3)', '2')
-    .addHelpText('after', '\nExit codes: 0 every check passed, 3 something pending (CloudFront deploying), 1 a check failed.\n\nExamples:\n  $ hm-infra smoke-test --env prod\n  $ hm-infra smoke-test --env prod --to you@example.com --json')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every check passed, 3 something pending (CloudFront deploying), 1 a check failed.\n\nExamples:\n  $ hm-infra smoke-test --env prod\n  $ hm-infra smoke-test --env prod --to you@example.com --json',
+    )
     .action(async (opts: SmokeTestFlags, cmd: Command) => {
       const { runSmokeTest } = await import('./commands/smoke-test.js');
       setCode(await runSmokeTest(globalsOf(cmd), opts, io));

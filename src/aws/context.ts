@@ -119,7 +119,10 @@ export class AwsContext {
     const { accessKeyId, secretAccessKey } = credentials;
     const { region, endpointUrl } = this.settings;
     const maxAttempts = options.maxAttempts ?? this.settings.maxAttempts;
-    return this.client(`as:${accessKeyId}:${maxAttempts ?? ''}`, () => new AwsContext({ region, endpointUrl, ...(maxAttempts !== undefined ? { maxAttempts } : {}), credentials: { accessKeyId, secretAccessKey }, s3ChecksumsWhenRequired: true }));
+    return this.client(
+      `as:${accessKeyId}:${maxAttempts ?? ''}`,
+      () => new AwsContext({ region, endpointUrl, ...(maxAttempts !== undefined ? { maxAttempts } : {}), credentials: { accessKeyId, secretAccessKey }, s3ChecksumsWhenRequired: true }),
+    );
   }
 
   /** Closes every client's sockets, so the process can exit promptly. */

@@ -58,7 +58,22 @@ export interface ConfigFlags {
 }
 
 /** Names of the flags above that shape the configuration (not --config itself). */
-const CONFIG_FLAG_KEYS = ['app', 'domain', 'corsOrigin', 'bucketName', 'cdn', 'cdnDomain', 'certificateArn', 'email', 'dns', 'hostedZoneId', 'mailFrom', 'fromEmail', 'dmarcPolicy', 'productName'] as const;
+const CONFIG_FLAG_KEYS = [
+  'app',
+  'domain',
+  'corsOrigin',
+  'bucketName',
+  'cdn',
+  'cdnDomain',
+  'certificateArn',
+  'email',
+  'dns',
+  'hostedZoneId',
+  'mailFrom',
+  'fromEmail',
+  'dmarcPolicy',
+  'productName',
+] as const;
 
 /** True when no configuration flag was typed (a bare `hm-infra init`). */
 export function noConfigFlags(flags: ConfigFlags): boolean {
@@ -163,10 +178,16 @@ function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: St
     throw inputError(`environment "${globals.env}" lives in ${state.region}; moving it to ${globals.region} is not supported`, fresh);
   }
   if (flags.cdn === false && state.config.cdn && state.resources['distribution'] !== undefined) {
-    throw inputError(`environment "${globals.env}" has a CloudFront distribution; --no-cdn would leave it unmanaged`, 'Keep the CDN (drop --no-cdn), or remove the environment with `hm-infra teardown` and set it up again with --no-cdn.');
+    throw inputError(
+      `environment "${globals.env}" has a CloudFront distribution; --no-cdn would leave it unmanaged`,
+      'Keep the CDN (drop --no-cdn), or remove the environment with `hm-infra teardown` and set it up again with --no-cdn.',
+    );
   }
   if (flags.email === false && state.config.email && state.resources['email-identity'] !== undefined) {
-    throw inputError(`environment "${globals.env}" has an SES identity; --no-email would leave it unmanaged`, 'Keep email (drop --no-email), or remove the environment with `hm-infra teardown` and set it up again with --no-email.');
+    throw inputError(
+      `environment "${globals.env}" has an SES identity; --no-email would leave it unmanaged`,
+      'Keep email (drop --no-email), or remove the environment with `hm-infra teardown` and set it up again with --no-email.',
+    );
   }
   if (flags.bucketName !== undefined && flags.bucketName !== state.config.bucketName) {
     throw inputError(`environment "${globals.env}" uses bucket "${state.config.bucketName}"; renaming it is not supported`, fresh);
@@ -200,12 +221,7 @@ export interface Prepared {
  * Everything a command needs before its first AWS call: valid flags, the state file (loaded
  * and checked; locked when `lockFor` names the command), and the resolved configuration.
  */
-export async function prepare(
-  globals: GlobalOptions,
-  flags: ConfigFlags,
-  io: Io,
-  options: { offline?: boolean; lockFor?: string } = {},
-): Promise<Prepared> {
+export async function prepare(globals: GlobalOptions, flags: ConfigFlags, io: Io, options: { offline?: boolean; lockFor?: string } = {}): Promise<Prepared> {
   const typed = inputProblems({
     app: flags.app,
     domain: flags.domain,
@@ -276,7 +292,6 @@ export function exitCodeOf(errors: ReadonlyArray<HmError | undefined>): number {
   const first = errors.find((e) => e !== undefined);
   return first?.exitCode ?? 1;
 }
-
 
 /** --wait-timeout as typed (minutes), in seconds; checked with the other input, before any AWS call. */
 export function waitMinutes(typed: string | undefined): number {

@@ -16,7 +16,21 @@ import { waitForDeployment } from '../steps/distribution.js';
 import { type AccountStatus, accountStatus } from '../steps/email-verification.js';
 import { provisioningSteps } from '../steps/graph.js';
 import { type RunResult, orderSteps, runSteps } from '../steps/runner.js';
-import { type ConfigFlags, type GlobalOptions, type Io, createAws, globalProblems, interruptible, noConfigFlags, preloadAws, prepare, storeFor, styleFor, waitMinutes, withConfigFile } from './common.js';
+import {
+  type ConfigFlags,
+  type GlobalOptions,
+  type Io,
+  createAws,
+  globalProblems,
+  interruptible,
+  noConfigFlags,
+  preloadAws,
+  prepare,
+  storeFor,
+  styleFor,
+  waitMinutes,
+  withConfigFile,
+} from './common.js';
 import { computePlan, planMeta, reportFailure } from './plan.js';
 import { type Prompter, abortedAtPrompt, isPromptAbort, terminalPrompter } from './prompts.js';
 
@@ -94,7 +108,9 @@ function renderEmail(result: RunResult, style: Style): string[] {
     lines.push(`  ${pad('DNS', 14)}${dns.records.length} records in Route 53 zone ${dns.zoneId ?? ''}${insync}:`, '', renderRecordTable(dns.records, identity.domain, style), '');
     return lines;
   }
-  lines.push(`  ${pad('DNS', 14)}${style.yellow('add these records at your DNS host')} (${result.outputs['dns-zone']?.mode === 'external' ? (result.outputs['dns-zone'] as { reason: string }).reason : 'external DNS'}):`);
+  lines.push(
+    `  ${pad('DNS', 14)}${style.yellow('add these records at your DNS host')} (${result.outputs['dns-zone']?.mode === 'external' ? (result.outputs['dns-zone'] as { reason: string }).reason : 'external DNS'}):`,
+  );
   lines.push('', renderRecordTable(dns.records, identity.domain, style), '', style.dim('As a zone-file snippet (BIND):'), zoneFileSnippet(dns.records, identity.domain));
   return lines;
 }
@@ -144,7 +160,12 @@ async function waitForCdn(
   if (!cdn || cdn.status === 'Deployed') return undefined;
   const { io, style } = options;
   const wait = (report: (message: string) => void) =>
-    waitForDeployment(options.aws, cdn.id, { maxWaitSeconds: options.maxWaitSeconds, signal: options.signal, progressEverySeconds: options.live ? 1 : 15, onProgress: (elapsed) => report(`still deploying… ${elapsed}`) });
+    waitForDeployment(options.aws, cdn.id, {
+      maxWaitSeconds: options.maxWaitSeconds,
+      signal: options.signal,
+      progressEverySeconds: options.live ? 1 : 15,
+      onProgress: (elapsed) => report(`still deploying… ${elapsed}`),
+    });
   const title = `Waiting for CloudFront to deploy ${cdn.id} (usually 5–15 minutes; Ctrl-C stops waiting, nothing is lost)`;
   try {
     if (options.live && io.progressStream) await liveWait(title, io.progressStream, wait);
@@ -246,7 +267,10 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
   const { store, state, config } = await prepare(globals, flags, io, { lockFor: 'init' });
   if (!prompter && !globals.yes) {
     await store.unlock();
-    throw inputError('init changes AWS resources and needs a confirmation, but there is no terminal to ask in', 'Re-run with --yes to confirm (as in CI), or run `hm-infra plan` first to see what would change.');
+    throw inputError(
+      'init changes AWS resources and needs a confirmation, but there is no terminal to ask in',
+      'Re-run with --yes to confirm (as in CI), or run `hm-infra plan` first to see what would change.',
+    );
   }
   const aws = await createAws(globals, io, config.region);
   const steps = provisioningSteps(config);

@@ -79,7 +79,10 @@ export async function runPrintEnv(globals: GlobalOptions, flags: PrintEnvFlags, 
     const outcome = await writeEnvFile(path, text, flags.force === true, shownPath);
     const count = entries.filter((e) => e.value !== undefined).length;
     if (globals.json) io.out(JSON.stringify({ kind: 'env-file', path, format, variables: count, outcome }, null, 2));
-    else io.out(`${style.green('✔')} ${outcome === 'written' ? 'Wrote' : 'Already up to date:'} ${count} variables to ${shownPath} (${format}, mode 0600, secret included). Keep it out of version control.`);
+    else
+      io.out(
+        `${style.green('✔')} ${outcome === 'written' ? 'Wrote' : 'Already up to date:'} ${count} variables to ${shownPath} (${format}, mode 0600, secret included). Keep it out of version control.`,
+      );
     return ExitCode.ok;
   }
 

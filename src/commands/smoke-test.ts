@@ -28,7 +28,9 @@ function checkFlags(flags: SmokeTestFlags): { cdnTimeoutMs: number } {
   const minutes = Number(flags.cdnTimeout ?? '2');
   const problems = [
     flags.to !== undefined && !EMAIL.test(flags.to) ? `--to "${flags.to}" is not an email address: give one like you@example.com (or leave --to out to use SES's mailbox simulator)` : undefined,
-    !Number.isFinite(minutes) || minutes < 0 || minutes > 60 ? `--cdn-timeout "${flags.cdnTimeout ?? ''}" is not valid: give the minutes to wait for CloudFront, from 0 (one try) to 60, for example --cdn-timeout 15` : undefined,
+    !Number.isFinite(minutes) || minutes < 0 || minutes > 60
+      ? `--cdn-timeout "${flags.cdnTimeout ?? ''}" is not valid: give the minutes to wait for CloudFront, from 0 (one try) to 60, for example --cdn-timeout 15`
+      : undefined,
   ].filter((p) => p !== undefined);
   if (problems.length > 0) throw inputError(problems.join('\n'));
   return { cdnTimeoutMs: minutes * 60_000 };
@@ -54,7 +56,7 @@ export function smokeTarget(state: State, store: StateStore, flags: SmokeTestFla
   const template = out('template-email-verification');
   const templateName = text(template['name']);
   const missing = [
-    secret === undefined || userName === undefined ? 'the app user\'s access key' : undefined,
+    secret === undefined || userName === undefined ? "the app user's access key" : undefined,
     bucket === undefined ? 'the bucket' : undefined,
     state.config.cdn && (distributionId === undefined || cdnUrl === undefined) ? 'the CloudFront distribution' : undefined,
     state.config.email && from === undefined ? 'the SES identity' : undefined,
@@ -62,7 +64,10 @@ export function smokeTarget(state: State, store: StateStore, flags: SmokeTestFla
     state.config.email && templateName === undefined ? 'the email-verification template' : undefined,
   ].filter((m) => m !== undefined);
   if (missing.length > 0 || secret === undefined || userName === undefined || bucket === undefined) {
-    throw inputError(`environment "${env}" is not fully set up: ${store.displayPath} has no record of ${missing.join(', ')}`, `Run \`hm-infra init --env ${env}\` until it finishes, then smoke-test again.`);
+    throw inputError(
+      `environment "${env}" is not fully set up: ${store.displayPath} has no record of ${missing.join(', ')}`,
+      `Run \`hm-infra init --env ${env}\` until it finishes, then smoke-test again.`,
+    );
   }
   if (flags.to !== undefined && !state.config.email) {
     throw inputError(`--to: environment "${env}" has no email (it was set up with --no-email), so there is nothing to send`, 'Leave out --to.');
@@ -129,7 +134,13 @@ export async function runSmokeTest(globals: GlobalOptions, flags: SmokeTestFlags
     const code = controller.signal.aborted ? ExitCode.aborted : smokeExitCode(results);
     if (globals.json) {
       const outcome = code === ExitCode.ok ? 'passed' : code === ExitCode.pending ? 'pending' : code === ExitCode.aborted ? 'aborted' : 'failed';
-      io.out(JSON.stringify({ kind: 'smoke-test', outcome, environment: state.environment, region: state.region, accessKeyId: target.credentials.accessKeyId, counts: smokeCounts(results), checks: results }, null, 2));
+      io.out(
+        JSON.stringify(
+          { kind: 'smoke-test', outcome, environment: state.environment, region: state.region, accessKeyId: target.credentials.accessKeyId, counts: smokeCounts(results), checks: results },
+          null,
+          2,
+        ),
+      );
     } else {
       io.out(smokeSummary(results, style));
     }

@@ -27,7 +27,10 @@ export interface TeardownFlags {
 async function nothingRecorded(store: StateStore, globals: GlobalOptions, io: Io): Promise<number> {
   const [last] = await store.archives();
   if (last === undefined) {
-    throw inputError(`environment "${globals.env}" has no state file (${store.displayPath}), so there is nothing hm-infra knows it created`, 'Check --env (or pass the file with --state). Resources made without a state file are not removed by teardown: delete them in the AWS console.');
+    throw inputError(
+      `environment "${globals.env}" has no state file (${store.displayPath}), so there is nothing hm-infra knows it created`,
+      'Check --env (or pass the file with --state). Resources made without a state file are not removed by teardown: delete them in the AWS console.',
+    );
   }
   const message = `environment "${globals.env}" was already torn down (its state is in ${store.display(last)}); nothing to remove`;
   if (globals.json) io.out(JSON.stringify({ kind: 'teardown', ok: true, nothingToDo: true, environment: globals.env, archivedState: last }, null, 2));
@@ -44,7 +47,10 @@ async function checkAccount(state: State, options: Pick<DestroyOptions, 'aws' | 
 /** Asks for the environment's name, typed out (as a repository deletion does); anything else stops. */
 async function confirmByName(environment: string, globals: GlobalOptions, io: Io): Promise<boolean> {
   if (!io.interactive) {
-    throw inputError('teardown deletes AWS resources and needs a confirmation, but there is no terminal to ask in', `Re-run with --yes to confirm (as in CI), or with --dry-run to see what would be removed.`);
+    throw inputError(
+      'teardown deletes AWS resources and needs a confirmation, but there is no terminal to ask in',
+      `Re-run with --yes to confirm (as in CI), or with --dry-run to see what would be removed.`,
+    );
   }
   const prompter = terminalPrompter(globals.json ? process.stderr : process.stdout);
   try {
@@ -102,7 +108,13 @@ export async function runTeardown(globals: GlobalOptions, flags: TeardownFlags, 
         io.err('The name did not match. Nothing was removed.');
         return ExitCode.aborted;
       }
-      return await removeAll(steps, items.map((i) => i.step), waitsFor, options, { store, meta, globals, io });
+      return await removeAll(
+        steps,
+        items.map((i) => i.step),
+        waitsFor,
+        options,
+        { store, meta, globals, io },
+      );
     } finally {
       aws.destroy();
     }

@@ -48,8 +48,12 @@ function timing(flags: VerifyDnsFlags): Timing {
   const minutes = Number(flags.timeout ?? '10');
   const seconds = Number(flags.interval ?? '15');
   const problems = [
-    !Number.isFinite(minutes) || minutes <= 0 || minutes > 4320 ? `--timeout "${flags.timeout ?? ''}" is not valid: give the minutes to wait, more than 0 and at most 4320 (72 hours), for example --timeout 30` : undefined,
-    !Number.isFinite(seconds) || seconds < 1 || seconds > 3600 ? `--interval "${flags.interval ?? ''}" is not valid: give the seconds between checks, from 1 to 3600, for example --interval 15` : undefined,
+    !Number.isFinite(minutes) || minutes <= 0 || minutes > 4320
+      ? `--timeout "${flags.timeout ?? ''}" is not valid: give the minutes to wait, more than 0 and at most 4320 (72 hours), for example --timeout 30`
+      : undefined,
+    !Number.isFinite(seconds) || seconds < 1 || seconds > 3600
+      ? `--interval "${flags.interval ?? ''}" is not valid: give the seconds between checks, from 1 to 3600, for example --interval 15`
+      : undefined,
     flags.resolver !== undefined && resolverAddress(flags.resolver) === undefined
       ? `--resolver "${flags.resolver}" is not valid: give the IP address of a DNS server, optionally with a port, for example 1.1.1.1, 127.0.0.1:5353 or [2606:4700:4700::1111]:53`
       : undefined,
@@ -110,7 +114,6 @@ function changes(prev: EmailCheck, next: EmailCheck): string[] {
   });
   return lines;
 }
-
 
 function failureAdvice(check: EmailCheck): HmError {
   const failed = check.components.filter((c) => c.status === 'FAILED').map((c) => c.label);
@@ -211,7 +214,21 @@ export async function runVerifyDns(globals: GlobalOptions, flags: VerifyDnsFlags
     await recordStatus(store, check, globals.verbose === true, io);
     if (account) for (const line of sandboxAdvice(account, state.region, config.domain)) io.err(line);
     if (globals.json) {
-      io.out(JSON.stringify({ kind: 'verify-dns', outcome: check.outcome, domain: check.domain, verifiedForSending: check.verifiedForSending, components: check.components, records: check.records.map((r) => ({ ...r.record, found: r.found, ok: r.ok, error: r.error ?? null })), account: account ?? null }, null, 2));
+      io.out(
+        JSON.stringify(
+          {
+            kind: 'verify-dns',
+            outcome: check.outcome,
+            domain: check.domain,
+            verifiedForSending: check.verifiedForSending,
+            components: check.components,
+            records: check.records.map((r) => ({ ...r.record, found: r.found, ok: r.ok, error: r.error ?? null })),
+            account: account ?? null,
+          },
+          null,
+          2,
+        ),
+      );
     }
     if (check.outcome === 'verified') {
       io.err(`${style.green('✔')} ${config.domain} is verified for sending with DKIM and MAIL FROM.`);

@@ -1,19 +1,7 @@
 import { basename } from 'node:path';
 import type { ProfileInfo, PublicZone } from '../aws/discover.js';
 import { defaults } from '../config/config.js';
-import {
-  checkAppName,
-  checkCdnDomain,
-  checkCertificateArn,
-  checkCorsOrigin,
-  checkDomain,
-  checkEnvName,
-  checkFromEmail,
-  checkRegion,
-  LIMITS,
-  normalizeDomain,
-  slugify,
-} from '../config/validate.js';
+import { checkAppName, checkCdnDomain, checkCertificateArn, checkCorsOrigin, checkDomain, checkEnvName, checkFromEmail, checkRegion, LIMITS, normalizeDomain, slugify } from '../config/validate.js';
 import type { State } from '../state/schema.js';
 import { type ConfigFlags, type GlobalOptions, type Io, styleFor } from './common.js';
 import type { Prompter } from './prompts.js';
@@ -122,12 +110,16 @@ export async function runWizard(start: WizardStart, io: Io, deps: WizardDeps): P
 
   if ((flags.email ?? state?.config.email ?? true) && flags.fromEmail === undefined) {
     const current = (sameDomain ? state?.config.fromEmail : undefined) ?? `noreply@${domain}`;
-    flags.fromEmail = await ask.input({ id: 'from-email', message: 'Sender address of your app\'s emails', default: current, validate: (v) => checkFromEmail(v, domain) });
+    flags.fromEmail = await ask.input({ id: 'from-email', message: "Sender address of your app's emails", default: current, validate: (v) => checkFromEmail(v, domain) });
   }
 
   if ((flags.cdn ?? state?.config.cdn ?? true) && flags.cdnDomain === undefined) {
     const had = state?.config.cdnDomain;
-    const custom = await ask.confirm({ id: 'cdn-custom', message: 'Serve uploads from your own host name, such as cdn.example.com? (needs an ACM certificate in us-east-1)', default: had !== undefined });
+    const custom = await ask.confirm({
+      id: 'cdn-custom',
+      message: 'Serve uploads from your own host name, such as cdn.example.com? (needs an ACM certificate in us-east-1)',
+      default: had !== undefined,
+    });
     if (custom) {
       flags.cdnDomain = await ask.input({ id: 'cdn-domain', message: 'CDN host name', default: had ?? `cdn.${domain}`, validate: checkCdnDomain });
       if (flags.certificateArn === undefined) {
@@ -174,14 +166,7 @@ interface DomainChoice {
   hostedZoneId?: string;
 }
 
-async function askDomain(
-  region: string,
-  recorded: string | undefined,
-  globals: GlobalOptions,
-  flags: ConfigFlags,
-  deps: WizardDeps,
-  note: (text: string) => void,
-): Promise<DomainChoice> {
+async function askDomain(region: string, recorded: string | undefined, globals: GlobalOptions, flags: ConfigFlags, deps: WizardDeps, note: (text: string) => void): Promise<DomainChoice> {
   let zones: PublicZone[] = [];
   try {
     zones = await deps.zones(globals.profile, region);

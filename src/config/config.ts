@@ -98,10 +98,7 @@ export interface ConfigInput {
 function emailProblems(input: { domain?: string | undefined; mailFromDomain?: string | undefined; fromEmail?: string | undefined }): Array<string | undefined> {
   const domain = input.domain;
   if (domain === undefined || checkDomain(domain)) return [];
-  return [
-    input.mailFromDomain !== undefined ? checkMailFromDomain(input.mailFromDomain, domain) : undefined,
-    input.fromEmail !== undefined ? checkFromEmail(input.fromEmail, domain) : undefined,
-  ];
+  return [input.mailFromDomain !== undefined ? checkMailFromDomain(input.mailFromDomain, domain) : undefined, input.fromEmail !== undefined ? checkFromEmail(input.fromEmail, domain) : undefined];
 }
 
 /** `healthmetrics` → `Healthmetrics`, `my-app` → `My App`: a readable default for the templates. */

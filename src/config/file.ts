@@ -62,7 +62,10 @@ export async function loadConfigFile(path: string, cwd: string): Promise<ConfigF
     text = await readFile(full, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw inputError(`cannot read the config file ${path}: ${code === 'ENOENT' ? 'it does not exist' : (err as Error).message}`, 'Pass --config with the path of a JSON file (see "Config file" in the README).');
+    throw inputError(
+      `cannot read the config file ${path}: ${code === 'ENOENT' ? 'it does not exist' : (err as Error).message}`,
+      'Pass --config with the path of a JSON file (see "Config file" in the README).',
+    );
   }
   let data: unknown;
   try {

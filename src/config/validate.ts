@@ -107,10 +107,7 @@ export const checkCorsOrigin: Check = (v) => {
 };
 
 /** An AWS region code such as us-east-1, eu-west-2, ap-southeast-1 or us-gov-west-1. */
-export const checkRegion: Check = (v) =>
-  /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v)
-    ? undefined
-    : `region "${v}" is not valid: use an AWS region code such as us-east-1 or eu-west-1`;
+export const checkRegion: Check = (v) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : `region "${v}" is not valid: use an AWS region code such as us-east-1 or eu-west-1`);
 
 /** An endpoint for an AWS-compatible API (LocalStack, moto): an http(s) URL. */
 export const checkEndpointUrl: Check = (v) => {
@@ -156,24 +153,18 @@ export const DNS_MODES = ['auto', 'route53', 'external'] as const;
 export type DnsMode = (typeof DNS_MODES)[number];
 
 export const checkDnsMode: Check = (v) =>
-  (DNS_MODES as readonly string[]).includes(v)
-    ? undefined
-    : `DNS mode "${v}" is not valid: use auto (Route 53 when a hosted zone matches the domain, else printed), route53, or external`;
+  (DNS_MODES as readonly string[]).includes(v) ? undefined : `DNS mode "${v}" is not valid: use auto (Route 53 when a hosted zone matches the domain, else printed), route53, or external`;
 
 /** The DMARC policy published on _dmarc.<domain>. */
 export const DMARC_POLICIES = ['none', 'quarantine', 'reject'] as const;
 export type DmarcPolicy = (typeof DMARC_POLICIES)[number];
 
 export const checkDmarcPolicy: Check = (v) =>
-  (DMARC_POLICIES as readonly string[]).includes(v)
-    ? undefined
-    : `DMARC policy "${v}" is not valid: use none (monitor only), quarantine (the default: spam folder) or reject`;
+  (DMARC_POLICIES as readonly string[]).includes(v) ? undefined : `DMARC policy "${v}" is not valid: use none (monitor only), quarantine (the default: spam folder) or reject`;
 
 /** A Route 53 hosted zone id, with or without the `/hostedzone/` prefix the API returns. */
 export const checkHostedZoneId: Check = (v) =>
-  /^(\/hostedzone\/)?Z[A-Z0-9]{1,31}$/.test(v)
-    ? undefined
-    : `hosted zone id "${v}" is not valid: use the id Route 53 shows, such as Z0123456789ABCDEFGHIJ (\`aws route53 list-hosted-zones-by-name\`)`;
+  /^(\/hostedzone\/)?Z[A-Z0-9]{1,31}$/.test(v) ? undefined : `hosted zone id "${v}" is not valid: use the id Route 53 shows, such as Z0123456789ABCDEFGHIJ (\`aws route53 list-hosted-zones-by-name\`)`;
 
 /** The MAIL FROM domain: a subdomain of the email domain, used for bounces and SPF. */
 export function checkMailFromDomain(value: string, domain: string): string | undefined {

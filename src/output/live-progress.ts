@@ -78,7 +78,9 @@ export async function liveProgress(
   const ended = new Set<StepId>();
 
   const waitingTitle = (step: AnyStep) => {
-    const open = waitsFor(step).filter((d) => !ended.has(d)).map((d) => titleOf.get(d) ?? d);
+    const open = waitsFor(step)
+      .filter((d) => !ended.has(d))
+      .map((d) => titleOf.get(d) ?? d);
     return open.length > 0 ? `${step.title} ${style.dim(`· waits for ${open.join(', ')}`)}` : step.title;
   };
 

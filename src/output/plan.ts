@@ -37,7 +37,7 @@ export const SERVICES: ReadonlyArray<{ service: Service; heading: string; note: 
   { service: 'CloudFront', heading: 'CloudFront', note: 'a new distribution takes 5–15 minutes to deploy; about $0.085 per GB served (PriceClass_100)' },
   { service: 'SES', heading: 'SES email', note: '$0.10 per 1,000 emails; a new account sends only to verified addresses until AWS grants production access' },
   { service: 'DNS', heading: 'DNS', note: 'SES verifies the domain minutes after the records resolve; up to 72 hours at some DNS hosts' },
-  { service: 'IAM', heading: 'IAM', note: 'free; the access key\'s secret is kept only in the state file' },
+  { service: 'IAM', heading: 'IAM', note: "free; the access key's secret is kept only in the state file" },
 ];
 
 /**

@@ -3,7 +3,15 @@ import { type Style, pad } from './style.js';
 
 /** Wide enough for the longest step title ("CloudFront origin access"). */
 const TITLE_WIDTH = 30;
-const PAST: Record<string, string> = { create: 'created', update: 'updated', unchanged: 'unchanged', read: 'checked', delete: 'removed', keep: 'kept (not created by hm-infra)', pending: 'disabled; AWS is still removing it' };
+const PAST: Record<string, string> = {
+  create: 'created',
+  update: 'updated',
+  unchanged: 'unchanged',
+  read: 'checked',
+  delete: 'removed',
+  keep: 'kept (not created by hm-infra)',
+  pending: 'disabled; AWS is still removing it',
+};
 
 /** What a finished step did, in words: "created", "updated (cors, tags)", "unchanged". */
 export function doneText(outcome: StepOutcome, style: Style): string {

@@ -35,7 +35,12 @@ const drift = (c: Change): FieldDrift => ({
  * One resource's status from a read-only run (a plan) against what state recorded: a plan
  * with changes is drift, "to create" is missing, a read refused for what it found is drift too.
  */
-export function classify(outcome: StepOutcome, record: ResourceRecord | undefined, outputs: Record<string, unknown> | undefined, pendingReason?: (outputs: Record<string, unknown>) => string | undefined): StatusRow {
+export function classify(
+  outcome: StepOutcome,
+  record: ResourceRecord | undefined,
+  outputs: Record<string, unknown> | undefined,
+  pendingReason?: (outputs: Record<string, unknown>) => string | undefined,
+): StatusRow {
   const base = { id: outcome.id, title: outcome.title, service: outcome.service, changes: [] as FieldDrift[] };
   if (record?.status === 'disabling') return { ...base, status: 'pending', note: 'disabled by teardown --no-wait: run teardown again to delete it (init would enable it again)' };
   if (outcome.status === 'failed') {
@@ -51,7 +56,12 @@ export function classify(outcome: StepOutcome, record: ResourceRecord | undefine
   }
   if (outcome.action === 'update') return { ...base, status: 'drifted', changes: outcome.changes.map(drift) };
   if (outputs?.['inactive'] === true) {
-    return { ...base, status: 'drifted', changes: [{ field: 'status', live: 'Inactive', expected: 'Active', note: 'the app cannot use an inactive key' }], note: 'someone deactivated the key: `hm-infra init --rotate-key` replaces it' };
+    return {
+      ...base,
+      status: 'drifted',
+      changes: [{ field: 'status', live: 'Inactive', expected: 'Active', note: 'the app cannot use an inactive key' }],
+      note: 'someone deactivated the key: `hm-infra init --rotate-key` replaces it',
+    };
   }
   const pending = outputs && pendingReason ? pendingReason(outputs) : undefined;
   return pending ? { ...base, status: 'pending', note: pending } : { ...base, status: 'in-sync' };

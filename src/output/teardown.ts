@@ -51,7 +51,12 @@ export function renderRemovalPlan(items: readonly RemovalItem[], blockers: reado
     ...byService(rows, (item) => {
       const what = identify(item.step.id, item.record.outputs);
       if (item.removal === 'keep') return [`    ${style.dim('=')} ${pad(item.step.title, width)}${style.dim(`keep: existed before hm-infra (${what}); --include-adopted removes it`)}`];
-      const extra = item.removal === 'find' ? style.dim(' (an interrupted create: removed if it exists)') : item.record.status === 'disabling' ? style.dim(' (already disabled: deleted once CloudFront has deployed that)') : '';
+      const extra =
+        item.removal === 'find'
+          ? style.dim(' (an interrupted create: removed if it exists)')
+          : item.record.status === 'disabling'
+            ? style.dim(' (already disabled: deleted once CloudFront has deployed that)')
+            : '';
       const emptied = item.step.id === 'bucket' && options.force ? style.yellow(' — every object version is deleted first (--force)') : '';
       return [`    ${style.red('-')} ${pad(item.step.title, width)}${what}${extra}${emptied}`];
     }),
@@ -60,7 +65,11 @@ export function renderRemovalPlan(items: readonly RemovalItem[], blockers: reado
   const keep = items.length - remove;
   lines.push('', `${remove} to remove${keep > 0 ? `, ${keep} kept` : ''}.`);
   if (keep > 0) {
-    lines.push(style.dim('Kept: they existed before hm-infra found them — or this state file was made again after the first was lost, and init adopted what it found. If hm-infra made them, --include-adopted removes them too.'));
+    lines.push(
+      style.dim(
+        'Kept: they existed before hm-infra found them — or this state file was made again after the first was lost, and init adopted what it found. If hm-infra made them, --include-adopted removes them too.',
+      ),
+    );
   }
   for (const blocker of blockers) lines.push(style.red(`✖ ${blocker.title}: ${blocker.problem}`));
   return lines.join('\n');
@@ -70,7 +79,14 @@ export function removalPlanJson(items: readonly RemovalItem[], blockers: readonl
   return {
     kind: 'teardown-plan' as const,
     ...meta,
-    steps: items.map((i) => ({ id: i.step.id, title: i.step.title, service: i.step.service, action: i.removal === 'keep' ? 'keep' : 'delete', resource: identify(i.step.id, i.record.outputs), owned: i.record.owned })),
+    steps: items.map((i) => ({
+      id: i.step.id,
+      title: i.step.title,
+      service: i.step.service,
+      action: i.removal === 'keep' ? 'keep' : 'delete',
+      resource: identify(i.step.id, i.record.outputs),
+      owned: i.record.owned,
+    })),
     blockers,
   };
 }

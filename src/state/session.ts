@@ -29,9 +29,7 @@ export class StateSession {
   async intend(id: string, data: Record<string, unknown>): Promise<void> {
     const prev = this.record(id);
     const now = new Date().toISOString();
-    this.state.resources[id] = prev
-      ? { ...prev, intent: { ...prev.intent, ...data }, updatedAt: now }
-      : { status: 'pending', owned: false, outputs: {}, intent: data, updatedAt: now };
+    this.state.resources[id] = prev ? { ...prev, intent: { ...prev.intent, ...data }, updatedAt: now } : { status: 'pending', owned: false, outputs: {}, intent: data, updatedAt: now };
     await this.store.save(this.state);
   }
 
@@ -39,8 +37,7 @@ export class StateSession {
     const prev = this.record(id);
     const createdByUs = result.type === 'created' || prev?.owned === true || (prev?.status === 'pending' && prev.intent !== undefined);
     const firstSight = prev === undefined || prev.status === 'pending';
-    const status: ResourceRecord['status'] =
-      result.type === 'created' ? 'created' : firstSight ? (createdByUs ? 'created' : 'adopted') : result.type;
+    const status: ResourceRecord['status'] = result.type === 'created' ? 'created' : firstSight ? (createdByUs ? 'created' : 'adopted') : result.type;
     const record: ResourceRecord = { status, owned: createdByUs, outputs: result.outputs, ...(prev?.secret ? { secret: prev.secret } : {}), updatedAt: new Date().toISOString() };
     this.state.resources[id] = record;
     // The account step is the identity check of the whole state file.

@@ -233,7 +233,10 @@ export class StateStore {
     const prefix = `${basename(this.path, '.json')}.destroyed-`;
     try {
       const names = (await readdir(dirname(this.path))).filter((n) => n.startsWith(prefix) && n.endsWith('.json'));
-      return names.sort().reverse().map((n) => join(dirname(this.path), n));
+      return names
+        .sort()
+        .reverse()
+        .map((n) => join(dirname(this.path), n));
     } catch (err) {
       if (errno(err) === 'ENOENT') return [];
       throw err;
@@ -247,9 +250,7 @@ export class StateStore {
   }
 
   private locked(holder: LockHolder | undefined): HmError {
-    const who = holder
-      ? `\`hm-infra ${holder.command}\` (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})`
-      : 'another process';
+    const who = holder ? `\`hm-infra ${holder.command}\` (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})` : 'another process';
     return new HmError('STATE_LOCKED', `${this.displayPath} is locked by ${who}`, 'user', {
       exitCode: 1,
       hint: `Wait for that run to finish and re-run. A lock whose process has died expires after ${STALE_MS / 1000} s.`,

@@ -68,9 +68,14 @@ const list = (ids: string[]) => ids.join(', ');
 
 function unknownKeys(userName: string, ids: string[]): HmError {
   const them = ids.length === 1 ? 'an access key' : 'access keys';
-  return new HmError('IAM_KEY_UNKNOWN', `IAM user ${userName} already has ${them} (${list(ids)}) that this state file does not know; AWS shows a key's secret only once, so hm-infra cannot hand it to your app`, 'user', {
-    hint: 'Re-run with --rotate-key: a new key is created and saved, and the old one is deactivated and deleted once the new one works (update your app\'s environment with `hm-infra print-env`). Or restore the state file that holds the key.',
-  });
+  return new HmError(
+    'IAM_KEY_UNKNOWN',
+    `IAM user ${userName} already has ${them} (${list(ids)}) that this state file does not know; AWS shows a key's secret only once, so hm-infra cannot hand it to your app`,
+    'user',
+    {
+      hint: "Re-run with --rotate-key: a new key is created and saved, and the old one is deactivated and deleted once the new one works (update your app's environment with `hm-infra print-env`). Or restore the state file that holds the key.",
+    },
+  );
 }
 
 function noRoomForKey(userName: string, ids: string[]): HmError {
@@ -105,7 +110,11 @@ async function read(ctx: StepContext): Promise<AccessKeyObserved> {
   const creates = current === undefined || ctx.flags.rotateKey;
   if (current === undefined && unknown.length > 0 && !ctx.flags.rotateKey) throw unknownKeys(userName, unknown);
   const freed = orphans.length + (verified ? retiring.length : 0);
-  if (creates && keys.length - freed >= 2) throw noRoomForKey(userName, keys.map((k) => k.id).filter((id) => !orphans.includes(id)));
+  if (creates && keys.length - freed >= 2)
+    throw noRoomForKey(
+      userName,
+      keys.map((k) => k.id).filter((id) => !orphans.includes(id)),
+    );
   if (current?.status === 'Inactive') ctx.report(`access key ${current.id} is inactive: the app cannot use it; re-run with --rotate-key for a new one`);
   if (current && unknown.length > 0) ctx.debug(`user ${userName} also has key(s) ${list(unknown)} that hm-infra did not make; they are left alone`);
   return observed;
@@ -167,7 +176,11 @@ async function deleteLostKeys(ctx: StepContext, userName: string, known: string[
  */
 async function createKey(ctx: StepContext, userName: string, keysBefore: string[]): Promise<{ secret: Secret; createdAt: string | null }> {
   const create = () => whileUserPropagates(() => ctx.aws.iam().send(new IAM.CreateAccessKeyCommand({ UserName: userName })));
-  const noRoom = async () => noRoomForKey(userName, (await listKeys(ctx.aws.iam(), userName)).map((k) => k.id));
+  const noRoom = async () =>
+    noRoomForKey(
+      userName,
+      (await listKeys(ctx.aws.iam(), userName)).map((k) => k.id),
+    );
   let res;
   try {
     try {

@@ -71,7 +71,11 @@ const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v
 
 function canonicalPrincipal(p: unknown): unknown {
   if (p === undefined || typeof p === 'string') return p ?? null;
-  return Object.fromEntries(Object.entries(p as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, asList(v)]));
+  return Object.fromEntries(
+    Object.entries(p as Record<string, unknown>)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, asList(v)]),
+  );
 }
 
 /**
@@ -82,7 +86,14 @@ export function canonicalStatement(s: Statement): string {
   const condition = Object.fromEntries(
     Object.entries(s.Condition ?? {})
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([op, entries]) => [op, Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k.toLowerCase(), asList(v)]))]),
+      .map(([op, entries]) => [
+        op,
+        Object.fromEntries(
+          Object.entries(entries)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => [k.toLowerCase(), asList(v)]),
+        ),
+      ]),
   );
   return JSON.stringify({ sid: s.Sid ?? null, effect: s.Effect, principal: canonicalPrincipal(s.Principal), action: asList(s.Action), resource: asList(s.Resource), condition });
 }

@@ -75,8 +75,7 @@ const encryption: BucketSetting<Encryption> = {
 const PAB_FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
 const publicAccessBlock: BucketSetting<PublicAccessBlockConfiguration> = {
   name: 'public-access-block',
-  read: (s3, Bucket) =>
-    readOr(async () => (await s3.send(new S3.GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {}, 'NoSuchPublicAccessBlockConfiguration'),
+  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {}, 'NoSuchPublicAccessBlockConfiguration'),
   desired: () => ({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true }),
   satisfied: (cur) => PAB_FLAGS.every((flag) => cur?.[flag] === true),
   write: async (s3, Bucket, value) => {
@@ -104,8 +103,7 @@ const sameCorsRule = (a: CORSRule, b: CORSRule) =>
   sameSet(a.ExposeHeaders, b.ExposeHeaders) &&
   a.MaxAgeSeconds === b.MaxAgeSeconds;
 /** Our rule is the one with our ID, or (where an API drops IDs) one equal to it. */
-const findOurCors = (rules: CORSRule[], config: Config) =>
-  rules.find((r) => r.ID === CORS_RULE_ID) ?? rules.find((r) => sameCorsRule(r, corsRule(config)));
+const findOurCors = (rules: CORSRule[], config: Config) => rules.find((r) => r.ID === CORS_RULE_ID) ?? rules.find((r) => sameCorsRule(r, corsRule(config)));
 const cors: BucketSetting<CORSRule[]> = {
   name: 'cors',
   read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetBucketCorsCommand({ Bucket }))).CORSRules ?? [], 'NoSuchCORSConfiguration'),
@@ -159,8 +157,7 @@ function canonicalRule(rule: LifecycleRule): string {
 const OUR_RULE_IDS = new Set(lifecycleRules().map((r) => r.ID));
 const lifecycle: BucketSetting<LifecycleRule[]> = {
   name: 'lifecycle',
-  read: (s3, Bucket) =>
-    readOr(async () => (await s3.send(new S3.GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [], 'NoSuchLifecycleConfiguration'),
+  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [], 'NoSuchLifecycleConfiguration'),
   desired: (_config, cur = []) => [...lifecycleRules(), ...cur.filter((r) => !OUR_RULE_IDS.has(r.ID))],
   satisfied: (cur) => {
     const byId = new Map((cur ?? []).map((r) => [r.ID, r]));

@@ -36,7 +36,7 @@ function nameTaken(name: string): HmError {
 
 function otherRegion(name: string, region: string | undefined, config: Config): HmError {
   return new HmError('BUCKET_OTHER_REGION', `your bucket "${name}" exists in ${region ?? 'another region'}, not in ${config.region}`, 'user', {
-    hint: region ? `Re-run with --region ${region}, or choose another name with --bucket-name.` : 'Re-run with the bucket\'s region (--region), or choose another name with --bucket-name.',
+    hint: region ? `Re-run with --region ${region}, or choose another name with --bucket-name.` : "Re-run with the bucket's region (--region), or choose another name with --bucket-name.",
   });
 }
 
@@ -156,9 +156,14 @@ async function emptyBucket(ctx: StepContext, bucket: string): Promise<void> {
     }
     if (errors && errors.length > 0) {
       const first = errors[0];
-      throw new HmError('BUCKET_EMPTY_FAILED', `could not delete ${errors.length} object version(s) in bucket ${bucket}: ${first?.Key ?? '?'}: ${first?.Code ?? ''} ${first?.Message ?? ''}`.trim(), 'aws', {
-        hint: 'Check that your credentials may s3:DeleteObjectVersion (and that no object lock or legal hold applies), then re-run.',
-      });
+      throw new HmError(
+        'BUCKET_EMPTY_FAILED',
+        `could not delete ${errors.length} object version(s) in bucket ${bucket}: ${first?.Key ?? '?'}: ${first?.Code ?? ''} ${first?.Message ?? ''}`.trim(),
+        'aws',
+        {
+          hint: 'Check that your credentials may s3:DeleteObjectVersion (and that no object lock or legal hold applies), then re-run.',
+        },
+      );
     }
     deleted += batch.length;
     ctx.report(`deleted ${deleted.toLocaleString('en-US')} object version${deleted === 1 ? '' : 's'}…`);

@@ -107,7 +107,11 @@ function mergeList<T>(items: readonly T[], isOurs: (item: T) => boolean, ours: (
  */
 export function desiredDistributionConfig(inputs: DistributionInputs, live: DistributionConfig | undefined, callerReference: string): DistributionConfig {
   const { config } = inputs;
-  const origins = mergeList(live?.Origins?.Items ?? [], (o) => o.Id === originId(inputs.bucket), (o) => ourOrigin(inputs, o));
+  const origins = mergeList(
+    live?.Origins?.Items ?? [],
+    (o) => o.Id === originId(inputs.bucket),
+    (o) => ourOrigin(inputs, o),
+  );
   const behaviours = mergeList(
     live?.CacheBehaviors?.Items ?? [],
     (b) => b.PathPattern === AVATARS_PATTERN,

@@ -5,16 +5,7 @@ import { toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { ExitCode, HmError } from '../errors.js';
 import { bucketOutputs } from './bucket.js';
-import {
-  ASPECTS,
-  type DistributionInputs,
-  desiredDistributionConfig,
-  diffDistribution,
-  distributionComment,
-  distributionTags,
-  isOurs,
-  missingDistributionTags,
-} from './distribution-config.js';
+import { ASPECTS, type DistributionInputs, desiredDistributionConfig, diffDistribution, distributionComment, distributionTags, isOurs, missingDistributionTags } from './distribution-config.js';
 import { oacName } from './oac.js';
 import type { Change, Step, StepContext } from './types.js';
 

@@ -97,7 +97,14 @@ export function planRecord(record: DnsRecord, atName: RrSet[]): RecordPlan {
   const same = atName.find((s) => s.type === record.type);
   const cname = atName.find((s) => s.type === 'CNAME');
   if (record.type !== 'CNAME' && cname) {
-    return { record, kind: 'conflict', existing: cname, theirs: cname.values, blocking: true, reason: `${record.name} is a CNAME (to ${cname.values.join(', ')}), and no other record can exist next to one` };
+    return {
+      record,
+      kind: 'conflict',
+      existing: cname,
+      theirs: cname.values,
+      blocking: true,
+      reason: `${record.name} is a CNAME (to ${cname.values.join(', ')}), and no other record can exist next to one`,
+    };
   }
   if (record.type === 'CNAME') {
     const other = atName.find((s) => s.type !== 'CNAME');
@@ -134,9 +141,7 @@ function checkConflicts(plans: RecordPlan[], overwrite: boolean): void {
 
 // --- the step -------------------------------------------------------------------------------
 
-export type DnsObserved =
-  | { mode: 'external'; records: DnsRecord[] }
-  | { mode: 'route53'; zoneId: string; records: DnsRecord[]; plans: RecordPlan[] };
+export type DnsObserved = { mode: 'external'; records: DnsRecord[] } | { mode: 'route53'; zoneId: string; records: DnsRecord[]; plans: RecordPlan[] };
 
 function neededRecords(ctx: StepContext): DnsRecord[] {
   const identity = ctx.output('email-identity');
@@ -162,10 +167,7 @@ const key = (v: { name: string; type: string; value?: string }) => `${v.name}|${
 
 /** Values recorded as ours by earlier runs (or written before a crash), still present now. */
 function carriedAdded(ctx: StepContext, observed: DnsObserved | undefined): AddedValue[] {
-  const earlier = [
-    ...((ctx.recorded?.outputs['added'] as AddedValue[] | undefined) ?? []),
-    ...((ctx.recorded?.intent?.['added'] as AddedValue[] | undefined) ?? []),
-  ];
+  const earlier = [...((ctx.recorded?.outputs['added'] as AddedValue[] | undefined) ?? []), ...((ctx.recorded?.intent?.['added'] as AddedValue[] | undefined) ?? [])];
   const absent = (v: AddedValue) => {
     if (observed?.mode !== 'route53') return false;
     const plan = observed.plans.find((p) => p.record.name === v.name && p.record.type === v.type);
@@ -224,7 +226,8 @@ function changesOf(plans: RecordPlan[], overwrite: boolean): Change[] {
   return plans.flatMap((p): Change[] => {
     const field = `${p.record.type} ${p.record.name}`;
     if (p.kind === 'create') return [{ field, action: 'create', to: p.record.value, note: 'no such record yet' }];
-    if (p.kind === 'add') return [{ field, action: 'update', from: p.existing.values.join(' | '), to: `${p.existing.values.join(' | ')} | ${p.record.value}`, note: 'added next to the values already there' }];
+    if (p.kind === 'add')
+      return [{ field, action: 'update', from: p.existing.values.join(' | '), to: `${p.existing.values.join(' | ')} | ${p.record.value}`, note: 'added next to the values already there' }];
     if (p.kind === 'conflict' && overwrite) return [{ field, action: 'update', from: p.theirs.join(' | '), to: p.record.value, note: `${p.reason}; replaced (--overwrite-dns)` }];
     return [];
   });
@@ -261,7 +264,9 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     if (observed.mode === 'external') {
       const want = neededRecords(ctx);
       const same = want.length === observed.records.length && want.every((r, i) => key(r) === key(observed.records[i] ?? { name: '', type: '' }));
-      return same ? [] : [{ field: 'records', action: 'update', from: observed.records.map((r) => r.value).join(', '), to: want.map((r) => r.value).join(', '), note: 'the records to add at your DNS host changed' }];
+      return same
+        ? []
+        : [{ field: 'records', action: 'update', from: observed.records.map((r) => r.value).join(', '), to: want.map((r) => r.value).join(', '), note: 'the records to add at your DNS host changed' }];
     }
     checkConflicts(observed.plans, ctx.flags.overwriteDns);
     return changesOf(observed.plans, ctx.flags.overwriteDns);
@@ -288,7 +293,12 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     if (batch.changes.length === 0) return { type: 'unchanged', outputs: outputsWith({}) };
     // What is about to be added is saved first: a crash after the call still knows it is ours.
     await ctx.intend({ added: batch.added, replaced: batch.replaced });
-    ctx.reads.forget(zoneReadKey(zone.zoneId, records.map((r) => r.name)));
+    ctx.reads.forget(
+      zoneReadKey(
+        zone.zoneId,
+        records.map((r) => r.name),
+      ),
+    );
     let changeId: string | undefined;
     try {
       const res = await ctx.aws.route53().send(
@@ -302,7 +312,12 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
       if (err instanceof Route53.InvalidChangeBatch) {
         // A batch the SDK sent again after its first answer was lost is refused as "already
         // exists": when the zone now holds everything, that first attempt applied it.
-        ctx.reads.forget(zoneReadKey(zone.zoneId, records.map((r) => r.name)));
+        ctx.reads.forget(
+          zoneReadKey(
+            zone.zoneId,
+            records.map((r) => r.name),
+          ),
+        );
         const now = await observeRoute53(ctx, zone.zoneId, records);
         if (changeBatch(now.plans).changes.length === 0) {
           ctx.debug(`Route 53 refused the change batch (${(err as Error).message}), but the zone already holds every record: an earlier attempt applied it`);
@@ -389,7 +404,9 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     if (changes.length > 0) {
       ctx.report(`removing ${changes.filter((c) => c.Action === 'DELETE').length} record sets from Route 53 zone ${zoneId}`);
       try {
-        const res = await ctx.aws.route53().send(new Route53.ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes } }));
+        const res = await ctx.aws
+          .route53()
+          .send(new Route53.ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes } }));
         if (res.ChangeInfo?.Id) await waitInsync(ctx, res.ChangeInfo.Id);
       } catch (err) {
         if (err instanceof Route53.NoSuchHostedZone) return kept.length > 0 ? { kept } : undefined;

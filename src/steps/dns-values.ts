@@ -69,4 +69,3 @@ export function normalizeValue(type: string, raw: string): string {
 }
 
 export const route53Value = (record: { type: string; value: string }) => (record.type === 'TXT' ? quoteTxt(record.value) : record.value);
-

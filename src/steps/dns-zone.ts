@@ -3,9 +3,7 @@ import { toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import type { Step, StepContext } from './types.js';
 
-export type DnsZoneOutputs =
-  | { mode: 'route53'; zoneId: string; zoneName: string }
-  | { mode: 'external'; reason: string };
+export type DnsZoneOutputs = { mode: 'route53'; zoneId: string; zoneName: string } | { mode: 'external'; reason: string };
 
 declare module './types.js' {
   interface StepOutputs {

@@ -8,7 +8,6 @@ import { configurationSetName, sesArn } from './email-config-set.js';
 import { missingTags, resourceTags } from './tags.js';
 import type { Change, Step, StepContext } from './types.js';
 
-
 export interface DkimOutputs {
   /** NOT_STARTED | PENDING | SUCCESS | FAILED | TEMPORARY_FAILURE */
   status: string;
@@ -110,9 +109,7 @@ async function update(ctx: StepContext, observed: IdentityObserved, changes: Cha
       await ses.send(new SES.PutEmailIdentityConfigurationSetAttributesCommand({ EmailIdentity: domain, ConfigurationSetName: configurationSetName(ctx.config) }));
     }
     if (has('dkim-key-length')) {
-      await ses.send(
-        new SES.PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: domain, SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }),
-      );
+      await ses.send(new SES.PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: domain, SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }));
     }
     if (has('dkim-signing')) await ses.send(new SES.PutEmailIdentityDkimAttributesCommand({ EmailIdentity: domain, SigningEnabled: true }));
     const tags = tagsToAdd(ctx, observed);
@@ -138,12 +135,20 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
     const setName = configurationSetName(ctx.config);
     if (!observed) return [{ field: 'identity', action: 'create', to: `${ctx.config.domain} (Easy DKIM 2048-bit, configuration set ${setName})`, note: 'SES has no identity for the domain' }];
     if (observed.IdentityType !== undefined && observed.IdentityType !== 'DOMAIN') {
-      throw new HmError('SES_IDENTITY_TYPE', `SES identity ${ctx.config.domain} is a ${observed.IdentityType}, not a domain`, 'user', { hint: 'Check --domain: it must be a domain name such as example.com.' });
+      throw new HmError('SES_IDENTITY_TYPE', `SES identity ${ctx.config.domain} is a ${observed.IdentityType}, not a domain`, 'user', {
+        hint: 'Check --domain: it must be a domain name such as example.com.',
+      });
     }
     refuseOtherEnvironment(ctx, observed);
     const changes: Change[] = [];
     if (observed.ConfigurationSetName !== setName) {
-      changes.push({ field: 'configuration-set', action: 'update', from: observed.ConfigurationSetName ?? 'none', to: setName, note: 'the identity sends through this environment\'s configuration set by default' });
+      changes.push({
+        field: 'configuration-set',
+        action: 'update',
+        from: observed.ConfigurationSetName ?? 'none',
+        to: setName,
+        note: "the identity sends through this environment's configuration set by default",
+      });
     }
     const dkim = observed.DkimAttributes;
     if (!easyDkim(dkim)) {
@@ -201,8 +206,7 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
 
   outputs: identityOutputs,
 
-  pendingReason: (outputs) =>
-    outputs.verifiedForSending ? undefined : `SES has not verified the domain yet (${outputs.verificationStatus.toLowerCase()}): \`hm-infra verify-dns\` waits for it`,
+  pendingReason: (outputs) => (outputs.verifiedForSending ? undefined : `SES has not verified the domain yet (${outputs.verificationStatus.toLowerCase()}): \`hm-infra verify-dns\` waits for it`),
 
   async destroy(ctx, recorded) {
     try {

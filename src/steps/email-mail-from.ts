@@ -65,9 +65,7 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
     const mailFrom = emailSettings(ctx.config).mailFromDomain;
     identityChanged(ctx);
     try {
-      await ctx.aws.sesv2().send(
-        new SES.PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain, MailFromDomain: mailFrom, BehaviorOnMxFailure: BEHAVIOR }),
-      );
+      await ctx.aws.sesv2().send(new SES.PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain, MailFromDomain: mailFrom, BehaviorOnMxFailure: BEHAVIOR }));
     } catch (err) {
       throw toHmError(err, `set the SES MAIL FROM domain ${mailFrom}`);
     }

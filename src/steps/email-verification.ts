@@ -47,8 +47,7 @@ export interface AccountStatus {
   sentLast24Hours: number | undefined;
 }
 
-const asStatus = (value: string | undefined): VerificationStatus =>
-  value === 'SUCCESS' || value === 'FAILED' || value === 'TEMPORARY_FAILURE' || value === 'NOT_STARTED' ? value : 'PENDING';
+const asStatus = (value: string | undefined): VerificationStatus => (value === 'SUCCESS' || value === 'FAILED' || value === 'TEMPORARY_FAILURE' || value === 'NOT_STARTED' ? value : 'PENDING');
 
 const NOT_FOUND = ['ENODATA', 'ENOTFOUND', 'NXDOMAIN'];
 
@@ -94,11 +93,7 @@ export async function checkEmailSetup(aws: AwsContext, config: Config, resolver:
       : { id: 'mail-from', label: 'MAIL FROM', status: 'NOT_STARTED', detail: `no custom MAIL FROM domain is set: run \`hm-infra init --env ${config.environment}\`` },
   ];
   const checked = await Promise.all(records.map((record) => lookUp(resolver, record)));
-  const outcome = components.some((c) => c.status === 'FAILED')
-    ? 'failed'
-    : identity.VerifiedForSendingStatus === true && components.every((c) => c.status === 'SUCCESS')
-      ? 'verified'
-      : 'pending';
+  const outcome = components.some((c) => c.status === 'FAILED') ? 'failed' : identity.VerifiedForSendingStatus === true && components.every((c) => c.status === 'SUCCESS') ? 'verified' : 'pending';
   return { domain: config.domain, verifiedForSending: identity.VerifiedForSendingStatus === true, components, records: checked, outcome };
 }
 

@@ -59,16 +59,22 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
       if (!observed) return [{ field: 'policy', action: 'create', to: spec.summary(ctx.config), note: `user ${appUserName(ctx.config)} has no inline policy ${spec.policyName}` }];
       const wanted = spec.document(ctx);
       if (samePolicy(observed.document, wanted)) return [];
-      return [{ field: 'policy', action: 'update', from: describePolicy(observed.document) || 'unreadable', to: describePolicy(wanted), note: 'the policy was changed outside hm-infra; it is set back to the least-privilege one' }];
+      return [
+        {
+          field: 'policy',
+          action: 'update',
+          from: describePolicy(observed.document) || 'unreadable',
+          to: describePolicy(wanted),
+          note: 'the policy was changed outside hm-infra; it is set back to the least-privilege one',
+        },
+      ];
     },
 
     async apply(ctx, observed) {
       const userName = appUserName(ctx.config);
       if (!observed) await ctx.intend({ create: spec.policyName });
       try {
-        await whileUserPropagates(() =>
-          ctx.aws.iam().send(new IAM.PutUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName, PolicyDocument: JSON.stringify(spec.document(ctx)) })),
-        );
+        await whileUserPropagates(() => ctx.aws.iam().send(new IAM.PutUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName, PolicyDocument: JSON.stringify(spec.document(ctx)) })));
       } catch (err) {
         if (err instanceof IAM.MalformedPolicyDocumentException) {
           throw new HmError('IAM_POLICY_REJECTED', `IAM rejected policy ${spec.policyName}: ${(err as Error).message}`, 'internal', { cause: err });

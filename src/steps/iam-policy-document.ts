@@ -90,10 +90,16 @@ export function canonical(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const doc = value as Record<string, unknown>;
   if ('Statement' in doc) {
-    const statements = toList(doc['Statement']).map((s) => JSON.stringify(canonicalStatement(s))).sort();
+    const statements = toList(doc['Statement'])
+      .map((s) => JSON.stringify(canonicalStatement(s)))
+      .sort();
     return { Statement: statements.map((s) => JSON.parse(s) as unknown), Version: doc['Version'] ?? null };
   }
-  return Object.fromEntries(Object.entries(doc).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
+  return Object.fromEntries(
+    Object.entries(doc)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, canonical(v)]),
+  );
 }
 
 /** True when two policy documents grant the same. */

@@ -111,9 +111,13 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
   plan(ctx, observed) {
     if (!observed) return [{ field: 'origin-access-control', action: 'create', to: oacName(ctx.config), note: 'no origin access control of that name exists' }];
     const want = oacConfig(ctx.config);
-    return OWNED.filter((key) => observed.config[key] !== want[key]).map(
-      (key): Change => ({ field: key, action: 'update', from: observed.config[key], to: want[key], note: `is ${observed.config[key] ?? 'unset'}; should be ${want[key]}` }),
-    );
+    return OWNED.filter((key) => observed.config[key] !== want[key]).map((key): Change => ({
+      field: key,
+      action: 'update',
+      from: observed.config[key],
+      to: want[key],
+      note: `is ${observed.config[key] ?? 'unset'}; should be ${want[key]}`,
+    }));
   },
 
   async apply(ctx, observed) {

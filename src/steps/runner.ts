@@ -372,7 +372,10 @@ export function removalPlan(steps: readonly AnyStep[], records: Record<string, R
       }
     };
     visit(step.id);
-    waitsFor.set(step.id, [...seen].filter((id) => included.has(id)));
+    waitsFor.set(
+      step.id,
+      [...seen].filter((id) => included.has(id)),
+    );
   }
   return { items, waitsFor };
 }

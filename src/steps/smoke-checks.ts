@@ -138,9 +138,19 @@ function uploadRefusal(target: SmokeTarget, status: number, code: string, messag
   switch (code) {
     case 'AccessDenied':
       if (target.endpointUrl !== undefined && /^http:/i.test(target.endpointUrl)) {
-        return failed('upload', `S3 refused the upload (403 AccessDenied) sent over plain HTTP to ${target.endpointUrl}`, `The bucket policy hm-infra sets refuses every request that is not made over TLS (aws:SecureTransport); use an https:// endpoint (--endpoint-url / AWS_ENDPOINT_URL).`, details);
+        return failed(
+          'upload',
+          `S3 refused the upload (403 AccessDenied) sent over plain HTTP to ${target.endpointUrl}`,
+          `The bucket policy hm-infra sets refuses every request that is not made over TLS (aws:SecureTransport); use an https:// endpoint (--endpoint-url / AWS_ENDPOINT_URL).`,
+          details,
+        );
       }
-      return failed('upload', `S3 refused the upload (403 AccessDenied): the app user may not put objects in ${target.bucket}`, `Its S3 policy should allow s3:PutObject on ${target.bucket}/*. ${c.repair}`, details);
+      return failed(
+        'upload',
+        `S3 refused the upload (403 AccessDenied): the app user may not put objects in ${target.bucket}`,
+        `Its S3 policy should allow s3:PutObject on ${target.bucket}/*. ${c.repair}`,
+        details,
+      );
     case 'InvalidAccessKeyId':
       return failed('upload', `S3 does not know the app user's key ${target.credentials.accessKeyId} (InvalidAccessKeyId)`, c.rotate, details);
     case 'SignatureDoesNotMatch':
@@ -149,7 +159,12 @@ function uploadRefusal(target: SmokeTarget, status: number, code: string, messag
       return failed('upload', `bucket ${target.bucket} does not exist`, c.repair, details);
     case 'BadDigest':
     case 'XAmzContentChecksumMismatch':
-      return failed('upload', `S3 refused the upload's checksum (${code}): the URL was signed with the checksum of another body`, 'Presign PUT URLs with `requestChecksumCalculation: "WHEN_REQUIRED"` on the S3 client (see README, "Application integration").', details);
+      return failed(
+        'upload',
+        `S3 refused the upload's checksum (${code}): the URL was signed with the checksum of another body`,
+        'Presign PUT URLs with `requestChecksumCalculation: "WHEN_REQUIRED"` on the S3 client (see README, "Application integration").',
+        details,
+      );
     default:
       return failed('upload', `S3 refused the upload (${status} ${code}: ${message})`, status >= 500 ? 'S3 had a problem; re-run in a minute.' : c.repair, details);
   }
@@ -182,7 +197,16 @@ async function checkUpload(app: AwsContext, target: SmokeTarget, key: string, bo
     const head = await app.s3().send(new S3.HeadObjectCommand({ Bucket: target.bucket, Key: key }));
     if (head.ContentLength !== details.bytes || head.ContentType !== TEST_CONTENT_TYPE) {
       const found = `${head.ContentLength ?? '?'} bytes of ${head.ContentType ?? 'no type'}`;
-      return { result: failed('upload', `S3 took the upload but holds ${found}, not ${details.bytes} bytes of ${TEST_CONTENT_TYPE}`, 'Something rewrites uploads in this bucket (an S3 event or Object Lambda?); check the bucket in the S3 console.', details), sent: true, stored: false };
+      return {
+        result: failed(
+          'upload',
+          `S3 took the upload but holds ${found}, not ${details.bytes} bytes of ${TEST_CONTENT_TYPE}`,
+          'Something rewrites uploads in this bucket (an S3 event or Object Lambda?); check the bucket in the S3 console.',
+          details,
+        ),
+        sent: true,
+        stored: false,
+      };
     }
   } catch (err) {
     const why = isRefused(err) ? 'the app user may not read it back (s3:GetObject)' : describeError(err);
@@ -237,7 +261,12 @@ async function checkCdn(aws: AwsContext, target: SmokeTarget, key: string, body:
     if (!('error' in last) && last.status === 200) {
       const expected = Buffer.from(body, 'utf8');
       if (last.body?.equals(expected)) return ok('cdn', `${url} serves the uploaded ${expected.length} bytes`, { url, tries: attempt + 1 });
-      return failed('cdn', `${host} answers with ${last.body?.length ?? 0} bytes that are not the ones uploaded`, `Something between CloudFront and the bucket changes objects; check the distribution's origin and functions. ${c.repair}`, { url });
+      return failed(
+        'cdn',
+        `${host} answers with ${last.body?.length ?? 0} bytes that are not the ones uploaded`,
+        `Something between CloudFront and the bucket changes objects; check the distribution's origin and functions. ${c.repair}`,
+        { url },
+      );
     }
     if ('error' in last && target.endpointUrl !== undefined) {
       // An emulator records distributions but does not serve them on their cloudfront.net names.
@@ -267,9 +296,7 @@ async function checkCdn(aws: AwsContext, target: SmokeTarget, key: string, body:
   }
   const statusNote = deploy.error !== undefined ? ` (its deployment status could not be read: ${deploy.error})` : '';
   if ('error' in last) {
-    const fix = cdn.customDomain
-      ? `Check that ${host} has a CNAME to the distribution's cloudfront.net name (\`hm-infra status ${c.env}\` shows it), and that the certificate covers it.`
-      : c.network;
+    const fix = cdn.customDomain ? `Check that ${host} has a CNAME to the distribution's cloudfront.net name (\`hm-infra status ${c.env}\` shows it), and that the certificate covers it.` : c.network;
     return failed('cdn', `could not reach ${host}: ${last.error}${statusNote}`, fix, details);
   }
   if (last.status === 403) {
@@ -280,7 +307,12 @@ async function checkCdn(aws: AwsContext, target: SmokeTarget, key: string, body:
       details,
     );
   }
-  return failed('cdn', `${host} answers HTTP ${last.status}${last.code ? ` ${last.code}` : ''} for the uploaded object${statusNote}`, last.status >= 500 ? `CloudFront or its origin had a problem; re-run in a minute. ${c.repair}` : c.repair, details);
+  return failed(
+    'cdn',
+    `${host} answers HTTP ${last.status}${last.code ? ` ${last.code}` : ''} for the uploaded object${statusNote}`,
+    last.status >= 500 ? `CloudFront or its origin had a problem; re-run in a minute. ${c.repair}` : c.repair,
+    details,
+  );
 }
 
 // --- the bucket refuses anonymous reads ----------------------------------------------------
@@ -334,7 +366,10 @@ async function checkPrivate(app: AwsContext, target: SmokeTarget, key: string, d
       { url: plain, httpStatus: response.status },
     );
   }
-  return failed('private-bucket', `an unsigned GET of the object answers HTTP ${response.status}, so it is unclear whether the bucket is private`, 'Re-run in a minute.', { url: plain, httpStatus: response.status });
+  return failed('private-bucket', `an unsigned GET of the object answers HTTP ${response.status}, so it is unclear whether the bucket is private`, 'Re-run in a minute.', {
+    url: plain,
+    httpStatus: response.status,
+  });
 }
 
 // --- least privilege -------------------------------------------------------------------------
@@ -379,7 +414,11 @@ async function checkLeastPrivilege(app: AwsContext, target: SmokeTarget, anyKey:
   const details = { refused, allowed, errors };
   if (allowed.length > 0) {
     if (target.endpointUrl !== undefined && (await anyKey())) {
-      return skipped('least-privilege', `the endpoint ${target.endpointUrl} accepts any credentials and refuses nothing, so least privilege cannot be checked there (it allowed ${allowed.join(', ')})`, NO_IAM_FIX);
+      return skipped(
+        'least-privilege',
+        `the endpoint ${target.endpointUrl} accepts any credentials and refuses nothing, so least privilege cannot be checked there (it allowed ${allowed.join(', ')})`,
+        NO_IAM_FIX,
+      );
     }
     return failed(
       'least-privilege',
@@ -403,7 +442,12 @@ function emailRefusal(target: SmokeTarget, err: unknown): CheckResult {
   if (err instanceof SES.MessageRejected && /not verified/i.test(message)) {
     const failing = message.split(':').pop() ?? '';
     if (failing.toLowerCase().includes(email.from.toLowerCase()) || failing.toLowerCase().includes(email.domain.toLowerCase())) {
-      return failed('email', `SES refused to send from ${email.from}: ${email.domain} is not verified yet (MessageRejected)`, `Publish the DNS records and let SES verify the domain: \`hm-infra verify-dns ${c.env}\` shows which record is missing and waits.`, details);
+      return failed(
+        'email',
+        `SES refused to send from ${email.from}: ${email.domain} is not verified yet (MessageRejected)`,
+        `Publish the DNS records and let SES verify the domain: \`hm-infra verify-dns ${c.env}\` shows which record is missing and waits.`,
+        details,
+      );
     }
     return failed(
       'email',
@@ -416,14 +460,25 @@ function emailRefusal(target: SmokeTarget, err: unknown): CheckResult {
     return failed('email', `SES refused to send: the MAIL FROM domain of ${email.domain} is not verified`, `\`hm-infra verify-dns ${c.env}\` shows the MX and SPF records it needs.`, details);
   }
   if (isDenied(err)) {
-    return failed('email', `the app user may not send from ${email.from} through ${email.configurationSet} with template ${email.template} (${name})`, `Its SES policy should allow ses:SendEmail on the identity, configuration set and templates. ${c.repair}`, details);
+    return failed(
+      'email',
+      `the app user may not send from ${email.from} through ${email.configurationSet} with template ${email.template} (${name})`,
+      `Its SES policy should allow ses:SendEmail on the identity, configuration set and templates. ${c.repair}`,
+      details,
+    );
   }
   if (isInvalidKey(err)) return failed('email', `SES does not accept the app user's key (${name})`, c.rotate, details);
   if (err instanceof SES.NotFoundException) return failed('email', `SES: ${message}`, c.repair, details);
   if (err instanceof SES.SendingPausedException || err instanceof SES.AccountSuspendedException) {
-    return failed('email', `SES does not send for this account or configuration set (${name}: ${message})`, `Look at the account's reputation in the SES console (Account dashboard); \`hm-infra status ${c.env}\` shows whether the configuration set's sending is on.`, details);
+    return failed(
+      'email',
+      `SES does not send for this account or configuration set (${name}: ${message})`,
+      `Look at the account's reputation in the SES console (Account dashboard); \`hm-infra status ${c.env}\` shows whether the configuration set's sending is on.`,
+      details,
+    );
   }
-  if (err instanceof SES.LimitExceededException || err instanceof SES.TooManyRequestsException) return failed('email', `SES's sending quota or rate is used up (${name})`, 'Re-run later; `hm-infra verify-dns` shows the quota.', details);
+  if (err instanceof SES.LimitExceededException || err instanceof SES.TooManyRequestsException)
+    return failed('email', `SES's sending quota or rate is used up (${name})`, 'Re-run later; `hm-infra verify-dns` shows the quota.', details);
   if (httpStatus(err) === 501 || /not (yet |been )?implemented/i.test(message)) {
     return failed('email', `the endpoint does not implement SES v2 SendEmail (${message})`, 'Check email against AWS itself, or set the environment up with --no-email for this emulator.', details);
   }
@@ -445,7 +500,11 @@ async function checkEmail(app: AwsContext, target: SmokeTarget): Promise<CheckRe
       }),
     );
     const where = email.simulator ? " (SES's mailbox simulator: delivery is simulated)" : `; look for it in ${email.to}'s inbox`;
-    return ok('email', `sent template ${email.template} from ${email.from} through ${email.configurationSet} to ${email.to}${where}`, { messageId: sent.MessageId ?? null, to: email.to, template: email.template });
+    return ok('email', `sent template ${email.template} from ${email.from} through ${email.configurationSet} to ${email.to}${where}`, {
+      messageId: sent.MessageId ?? null,
+      to: email.to,
+      template: email.template,
+    });
   } catch (err) {
     return emailRefusal(target, err);
   }
@@ -458,15 +517,18 @@ async function cleanUp(aws: AwsContext, target: SmokeTarget, key: string): Promi
   try {
     // One key written once has a version or two: one page holds them all.
     const page = await aws.s3().send(new S3.ListObjectVersionsCommand({ Bucket: target.bucket, Prefix: key, MaxKeys: 1000 }));
-    const found = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
-      .filter((v) => v.Key === key)
-      .map((v) => ({ Key: key, ...(v.VersionId !== undefined ? { VersionId: v.VersionId } : {}) }));
+    const found = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key === key).map((v) => ({ Key: key, ...(v.VersionId !== undefined ? { VersionId: v.VersionId } : {}) }));
     if (found.length === 0) return ok('cleanup', `nothing to remove: ${key} was not stored`);
     const { Errors } = await aws.s3().send(new S3.DeleteObjectsCommand({ Bucket: target.bucket, Delete: { Objects: found, Quiet: true } }));
     if (Errors && Errors.length > 0) throw new Error(Errors.map((e) => `${e.VersionId ?? ''} ${e.Code ?? ''} ${e.Message ?? ''}`.trim()).join('; '));
     return ok('cleanup', `removed ${key} (${found.length} version${found.length === 1 ? '' : 's'})`, { key, versions: found.length });
   } catch (err) {
-    return failed('cleanup', `could not remove the test object ${key}: ${describeError(err)}`, `Delete every version of s3://${target.bucket}/${key} (S3 console, "Show versions"), with credentials that may; \`hm-infra teardown --force\` also removes it with the bucket.`, { key });
+    return failed(
+      'cleanup',
+      `could not remove the test object ${key}: ${describeError(err)}`,
+      `Delete every version of s3://${target.bucket}/${key} (S3 console, "Show versions"), with credentials that may; \`hm-infra teardown --force\` also removes it with the bucket.`,
+      { key },
+    );
   }
 }
 
@@ -490,7 +552,7 @@ export async function runSmokeChecks(aws: AwsContext, target: SmokeTarget, deps:
   const anyKey = acceptsAnyKey(aws);
   await guarded('app-key', () => checkAppKey(app, target));
   if (results.get('app-key')?.status !== 'ok') {
-    for (const id of CHECK_IDS.slice(1)) record(skipped(id, 'not run: the app user\'s key does not work'));
+    for (const id of CHECK_IDS.slice(1)) record(skipped(id, "not run: the app user's key does not work"));
     return CHECK_IDS.flatMap((id) => results.get(id) ?? []);
   }
   const key = `avatars/smoke-test/${deps.clock.now()}.txt`;

@@ -87,7 +87,21 @@ describe('hm-infra (spawned)', () => {
     [['plan', '--offline', '--app', 'hm'], 'missing required value: --domain <domain>'],
     [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--env', 'Prod!'], 'environment name "Prod!" is not valid'],
     [['init', '--app', 'hm', '--domain', 'example.com'], 'Re-run with --yes'],
-    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--cdn-domain', 'cdn.example.com', '--certificate-arn', 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789'], 'only uses ACM certificates from us-east-1'],
+    [
+      [
+        'plan',
+        '--offline',
+        '--app',
+        'hm',
+        '--domain',
+        'example.com',
+        '--cdn-domain',
+        'cdn.example.com',
+        '--certificate-arn',
+        'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+      ],
+      'only uses ACM certificates from us-east-1',
+    ],
     [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--mail-from', 'mail.example.org'], 'must be a subdomain of example.com'],
     [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--from-email', 'noreply@gmail.com'], 'is not at example.com'],
     [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--dmarc-policy', 'strict'], 'DMARC policy "strict" is not valid'],
@@ -114,7 +128,13 @@ describe('hm-infra (spawned)', () => {
     const state = newState(resolveConfig({ app: 'healthmetrics', domain: 'example.com', environment: 'dev', region: 'eu-west-1', cdn: false, email: false }));
     const at = new Date().toISOString();
     state.resources['bucket'] = { status: 'created', owned: true, outputs: { name: 'healthmetrics-uploads-dev' }, updatedAt: at };
-    state.resources['access-key'] = { status: 'created', owned: true, outputs: { accessKeyId: 'AKIAEXAMPLE' }, secret: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'known-secret-value' }, updatedAt: at };
+    state.resources['access-key'] = {
+      status: 'created',
+      owned: true,
+      outputs: { accessKeyId: 'AKIAEXAMPLE' },
+      secret: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'known-secret-value' },
+      updatedAt: at,
+    };
     await mkdir(join(dir, '.hm-infra'));
     await writeFile(join(dir, '.hm-infra', 'dev.json'), JSON.stringify(state), { mode: 0o600 });
     const log = join(dir, 'loaded.txt');

@@ -24,7 +24,11 @@ const bucket = bucketOutputs(config.bucketName, 'us-east-1');
 const recordOf = (id: string): ResourceRecord => ({ status: 'created', owned: true, outputs: { id }, updatedAt: '2026-11-01T00:00:00.000Z' });
 const givenContext = (options: { recorded?: ResourceRecord } = {}) =>
   givenStepContext({ aws: wire.aws(), outputs: { bucket, oac: { id: OAC_ID, name: 'healthmetrics-dev-uploads-oac' } }, ...options });
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as HmError);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e as HmError,
+  );
 
 // ── CloudFront's answers ──────────────────────────────────────────────────────────────────
 
@@ -100,7 +104,9 @@ const distributionConfig = (etag: string, options: { priceClass?: string } = {})
 const tagsOf = (tags: Array<{ Key: string; Value: string }>) => xml(`<Tags xmlns="${NS}"><Items>${tags.map((t) => `<Tag><Key>${t.Key}</Key><Value>${t.Value}</Value></Tag>`).join('')}</Items></Tags>`);
 const OUR_TAGS = resourceTags(config, 'Uploads CDN');
 const distributionList = (summaries: string[]) =>
-  xml(`<DistributionList xmlns="${NS}"><Marker></Marker><MaxItems>100</MaxItems><IsTruncated>false</IsTruncated><Quantity>${summaries.length}</Quantity>${summaries.length ? `<Items>${summaries.join('')}</Items>` : ''}</DistributionList>`);
+  xml(
+    `<DistributionList xmlns="${NS}"><Marker></Marker><MaxItems>100</MaxItems><IsTruncated>false</IsTruncated><Quantity>${summaries.length}</Quantity>${summaries.length ? `<Items>${summaries.join('')}</Items>` : ''}</DistributionList>`,
+  );
 const ourSummary = `<DistributionSummary><Id>${ID}</Id><ARN>${ARN}</ARN><ETag>E3ETAGLIST0001</ETag><Status>Deployed</Status><LastModifiedTime>2026-11-01T10:12:31.407Z</LastModifiedTime><DomainName>d111111abcdef8.cloudfront.net</DomainName><Aliases><Quantity>0</Quantity></Aliases><Origins><Quantity>1</Quantity><Items><Origin><Id>S3-${bucket.name}</Id><DomainName>${bucket.regionalDomainName}</DomainName><OriginPath></OriginPath><CustomHeaders><Quantity>0</Quantity></CustomHeaders><S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig><OriginAccessControlId>${OAC_ID}</OriginAccessControlId></Origin></Items></Origins><Comment>${distributionComment(config)}</Comment><PriceClass>PriceClass_100</PriceClass><Enabled>true</Enabled><Staging>false</Staging></DistributionSummary>`;
 
 const oacXml = (id: string) => {
@@ -108,7 +114,9 @@ const oacXml = (id: string) => {
   return `<Id>${id}</Id><OriginAccessControlConfig><Name>${c.Name}</Name><Description>${c.Description}</Description><SigningProtocol>sigv4</SigningProtocol><SigningBehavior>always</SigningBehavior><OriginAccessControlOriginType>s3</OriginAccessControlOriginType></OriginAccessControlConfig>`;
 };
 const oacList = (items: string[]) =>
-  xml(`<OriginAccessControlList xmlns="${NS}"><Marker></Marker><MaxItems>100</MaxItems><IsTruncated>false</IsTruncated><Quantity>${items.length}</Quantity>${items.length ? `<Items>${items.join('')}</Items>` : ''}</OriginAccessControlList>`);
+  xml(
+    `<OriginAccessControlList xmlns="${NS}"><Marker></Marker><MaxItems>100</MaxItems><IsTruncated>false</IsTruncated><Quantity>${items.length}</Quantity>${items.length ? `<Items>${items.join('')}</Items>` : ''}</OriginAccessControlList>`,
+  );
 const ourOacSummary = (id: string) => {
   const c = oacConfig(config);
   return `<OriginAccessControlSummary><Id>${id}</Id><Description>${c.Description}</Description><Name>${c.Name}</Name><SigningProtocol>sigv4</SigningProtocol><SigningBehavior>always</SigningBehavior><OriginAccessControlOriginType>s3</OriginAccessControlOriginType></OriginAccessControlSummary>`;
@@ -172,7 +180,11 @@ describe('CloudFront distribution', () => {
   });
 
   it('finds the distribution an earlier attempt made (DistributionAlreadyExists, 409) by its tags and uses it', async () => {
-    wire.on('cloudfront', 'CreateDistributionWithTags', restXmlError('cloudfront', 409, 'DistributionAlreadyExists', `The caller reference that you are using to create a distribution is associated with another distribution. Already exists: ${ID}`));
+    wire.on(
+      'cloudfront',
+      'CreateDistributionWithTags',
+      restXmlError('cloudfront', 409, 'DistributionAlreadyExists', `The caller reference that you are using to create a distribution is associated with another distribution. Already exists: ${ID}`),
+    );
     wire.on('cloudfront', 'ListDistributions', distributionList([ourSummary]));
     wire.on('cloudfront', 'ListTagsForResource', tagsOf(OUR_TAGS));
     wire.on('cloudfront', 'GetDistribution', distribution('E2QWRUHAPOMQZL'));
@@ -225,7 +237,11 @@ describe('CloudFront origin access control', () => {
 
   it('stops at an OAC a distribution still uses (OriginAccessControlInUse, 409): OAC_IN_USE, after sending its ETag', async () => {
     wire.on('cloudfront', 'GetOriginAccessControl', xml(`<OriginAccessControl xmlns="${NS}">${oacXml(OAC_ID)}</OriginAccessControl>`, { headers: { etag: 'E1OACETAG00001' } }));
-    wire.on('cloudfront', 'DeleteOriginAccessControl', restXmlError('cloudfront', 409, 'OriginAccessControlInUse', 'Cannot delete this origin access control because it\'s in use by one or more origins.'));
+    wire.on(
+      'cloudfront',
+      'DeleteOriginAccessControl',
+      restXmlError('cloudfront', 409, 'OriginAccessControlInUse', "Cannot delete this origin access control because it's in use by one or more origins."),
+    );
     // WHEN
     const error = await failure(oacStep.destroy(givenContext(), { id: OAC_ID, name: 'healthmetrics-dev-uploads-oac' }));
     // THEN
@@ -239,6 +255,8 @@ describe('CloudFront origin access control', () => {
     // WHEN
     await oacStep.destroy(givenContext(), { id: OAC_ID, name: 'healthmetrics-dev-uploads-oac' });
     // THEN
-    expect(wire.sent('cloudfront', 'DeleteOriginAccessControl').map((r) => `${r.method} ${r.url} ${r.headers['if-match']}`)).toEqual([`DELETE /2020-05-31/origin-access-control/${OAC_ID} E1OACETAG00001`]);
+    expect(wire.sent('cloudfront', 'DeleteOriginAccessControl').map((r) => `${r.method} ${r.url} ${r.headers['if-match']}`)).toEqual([
+      `DELETE /2020-05-31/origin-access-control/${OAC_ID} E1OACETAG00001`,
+    ]);
   });
 });

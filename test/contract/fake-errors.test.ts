@@ -21,7 +21,18 @@ interface Answer {
   body: string;
 }
 
-const REASONS: Record<number, string> = { 301: 'Moved Permanently', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 412: 'Precondition Failed', 429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented', 503: 'Service Unavailable' };
+const REASONS: Record<number, string> = {
+  301: 'Moved Permanently',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
 
 /** A request handler that answers every request with `answer`, as the wire would. */
 const answering = (answer: Answer) => ({
@@ -39,7 +50,13 @@ const errorResponse = (ns: string, code: string, status: number, message: string
 /** The wire answer of each service for an error code, per its protocol, and a call to send it to. */
 const WIRE: Record<FakeService, (code: string, wire: WireError, message: string) => { answer: Answer; send: (handler: ReturnType<typeof answering>) => Promise<unknown> }> = {
   s3: (code, wire, message) => ({
-    answer: wire.head ? headAnswer(wire.status) : { status: wire.status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': 'R' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>R</RequestId><HostId>H</HostId></Error>` },
+    answer: wire.head
+      ? headAnswer(wire.status)
+      : {
+          status: wire.status,
+          headers: { 'content-type': 'application/xml', 'x-amz-request-id': 'R' },
+          body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>R</RequestId><HostId>H</HostId></Error>`,
+        },
     send: (requestHandler) => new S3Client({ ...common, requestHandler }).send(wire.head ? new HeadBucketCommand({ Bucket: 'b' }) : new GetBucketPolicyCommand({ Bucket: 'b' })),
   }),
   cloudfront: (code, wire, message) => ({
@@ -51,11 +68,20 @@ const WIRE: Record<FakeService, (code: string, wire: WireError, message: string)
     answer: { status: wire.status, headers: xml, body: errorResponse('https://route53.amazonaws.com/doc/2013-04-01/', code, wire.status, message) },
     send: (requestHandler) =>
       code === 'InvalidChangeBatch'
-        ? new Route53Client({ ...common, requestHandler }).send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z1', ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'a.example.com', Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: '"x"' }] } }] } }))
+        ? new Route53Client({ ...common, requestHandler }).send(
+            new ChangeResourceRecordSetsCommand({
+              HostedZoneId: 'Z1',
+              ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'a.example.com', Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: '"x"' }] } }] },
+            }),
+          )
         : new Route53Client({ ...common, requestHandler }).send(new GetHostedZoneCommand({ Id: 'Z1' })),
   }),
   sesv2: (code, wire, message) => ({
-    answer: { status: wire.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': 'R', 'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/com.amazonaws.sesv2/` }, body: JSON.stringify({ message }) },
+    answer: {
+      status: wire.status,
+      headers: { 'content-type': 'application/json', 'x-amzn-requestid': 'R', 'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/com.amazonaws.sesv2/` },
+      body: JSON.stringify({ message }),
+    },
     send: (requestHandler) => new SESv2Client({ ...common, requestHandler }).send(new GetEmailIdentityCommand({ EmailIdentity: 'example.com' })),
   }),
   iam: (code, wire, message) => ({

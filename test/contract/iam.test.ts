@@ -28,8 +28,7 @@ const givenContext = () => givenStepContext({ aws: wire.aws(), outputs });
 
 const result = (action: string, xml: string) => queryResult(IAM_NS, action, xml);
 const noSuchUser = () => awsQueryError(404, 'NoSuchEntity', `The user with name ${USER} cannot be found.`);
-const userXml = (userId: string) =>
-  `<User><Path>/</Path><UserName>${USER}</UserName><UserId>${userId}</UserId><Arn>${USER_ARN}</Arn><CreateDate>2026-11-01T09:30:12Z</CreateDate></User>`;
+const userXml = (userId: string) => `<User><Path>/</Path><UserName>${USER}</UserName><UserId>${userId}</UserId><Arn>${USER_ARN}</Arn><CreateDate>2026-11-01T09:30:12Z</CreateDate></User>`;
 const tagsXml = (tags: Array<{ Key: string; Value: string }>) => tags.map((t) => `<member><Key>${t.Key}</Key><Value>${t.Value}</Value></member>`).join('');
 const keyXml = (id: string) => `<member><UserName>${USER}</UserName><AccessKeyId>${id}</AccessKeyId><Status>Active</Status><CreateDate>2026-11-01T09:31:00Z</CreateDate></member>`;
 const keysResult = (ids: string[]) => result('ListAccessKeys', `<UserName>${USER}</UserName><AccessKeyMetadata>${ids.map(keyXml).join('')}</AccessKeyMetadata><IsTruncated>false</IsTruncated>`);
@@ -74,7 +73,7 @@ describe('IAM user', () => {
     expect(wire.sent('iam', 'TagUser')).toEqual([]);
   });
 
-  it('turns the account\'s user quota (LimitExceeded on CreateUser, 409) into IAM_LIMIT', async () => {
+  it("turns the account's user quota (LimitExceeded on CreateUser, 409) into IAM_LIMIT", async () => {
     wire.on('iam', 'CreateUser', awsQueryError(409, 'LimitExceeded', 'Cannot exceed quota for UsersPerAccount: 5000'));
     // WHEN
     const error = (await iamUserStep.apply(givenContext(), undefined, []).catch((e: unknown) => e)) as HmError;
@@ -132,7 +131,7 @@ describe('IAM inline policy', () => {
     expect(changes).toEqual([expect.objectContaining({ field: 'policy', action: 'update', from: 's3:* on *' })]);
   });
 
-  it('turns a policy IAM rejects (MalformedPolicyDocument, 400) into IAM_POLICY_REJECTED, with IAM\'s reason', async () => {
+  it("turns a policy IAM rejects (MalformedPolicyDocument, 400) into IAM_POLICY_REJECTED, with IAM's reason", async () => {
     wire.on('iam', 'PutUserPolicy', awsQueryError(400, 'MalformedPolicyDocument', 'Policy document should not specify a principal.'));
     // WHEN
     const error = (await s3PolicyStep.apply(givenContext(), { document: {} }, []).catch((e: unknown) => e)) as HmError;

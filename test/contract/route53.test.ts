@@ -23,7 +23,11 @@ const givenContext = (options: { recorded?: DnsRecordsOutputs } = {}) =>
     outputs: { 'dns-zone': { mode: 'route53', zoneId: ZONE, zoneName: 'example.com' }, 'email-identity': identity },
     ...(options.recorded ? { recorded: { status: 'created', owned: true, outputs: options.recorded as never, updatedAt: '2026-11-01T00:00:00.000Z' } } : {}),
   });
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as HmError);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e as HmError,
+  );
 
 // ── Route 53's answers ────────────────────────────────────────────────────────────────────
 
@@ -61,7 +65,9 @@ function zone(sets: RecordSet[], pageSize = 2) {
     const more = next
       ? `<IsTruncated>true</IsTruncated><NextRecordName>${next.name}</NextRecordName><NextRecordType>${next.type}</NextRecordType>${next.weighted ? `<NextRecordIdentifier>${next.weighted.id}</NextRecordIdentifier>` : ''}`
       : '<IsTruncated>false</IsTruncated>';
-    return xml(`<ListResourceRecordSetsResponse xmlns="${NS}"><ResourceRecordSets>${page.map(setXml).join('')}</ResourceRecordSets>${more}<MaxItems>${query.get('maxitems') ?? 300}</MaxItems></ListResourceRecordSetsResponse>`);
+    return xml(
+      `<ListResourceRecordSetsResponse xmlns="${NS}"><ResourceRecordSets>${page.map(setXml).join('')}</ResourceRecordSets>${more}<MaxItems>${query.get('maxitems') ?? 300}</MaxItems></ListResourceRecordSetsResponse>`,
+    );
   };
 }
 
@@ -81,7 +87,8 @@ const DMARC: RecordSet = { name: '_dmarc.example.com.', type: 'TXT', ttl: 600, v
 /** The six records SES needs, as Route 53 returns them: names with the final dot, TXT values quoted. */
 const OURS: RecordSet[] = [...TOKENS.map((t) => ({ name: `${t}._domainkey.example.com.`, type: 'CNAME', ttl: 600, values: [`${t}.dkim.amazonses.com`] })), MX, SPF, DMARC];
 
-const changeInfo = (status: string) => `<ChangeInfo><Id>/change/C2682N5HXP0BZ4</Id><Status>${status}</Status><SubmittedAt>2026-11-01T10:12:31.407Z</SubmittedAt><Comment>hm-infra</Comment></ChangeInfo>`;
+const changeInfo = (status: string) =>
+  `<ChangeInfo><Id>/change/C2682N5HXP0BZ4</Id><Status>${status}</Status><SubmittedAt>2026-11-01T10:12:31.407Z</SubmittedAt><Comment>hm-infra</Comment></ChangeInfo>`;
 const REJECTED = "Tried to create resource record set [name='_dmarc.example.com.', type='TXT'] but it already exists";
 
 describe('Route 53 records for SES', () => {
@@ -157,7 +164,13 @@ describe('Route 53 records for SES', () => {
 
   it('counts the records of a zone that is gone (NoSuchHostedZone on ListResourceRecordSets) as removed', async () => {
     wire.on('route53', 'ListResourceRecordSets', restXmlError('route53', 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${ZONE}`));
-    const recorded: DnsRecordsOutputs = { mode: 'route53', zoneId: ZONE, records: [], added: [{ name: '_dmarc.example.com', type: 'TXT', value: 'v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com', createdSet: true }], replaced: [] };
+    const recorded: DnsRecordsOutputs = {
+      mode: 'route53',
+      zoneId: ZONE,
+      records: [],
+      added: [{ name: '_dmarc.example.com', type: 'TXT', value: 'v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com', createdSet: true }],
+      replaced: [],
+    };
     // WHEN
     const outcome = await dnsRecordsStep.destroy(givenContext({ recorded }), recorded);
     // THEN
@@ -183,7 +196,9 @@ describe('Route 53 zone', () => {
     wire.on(
       'route53',
       'ListHostedZonesByName',
-      xml(`<ListHostedZonesByNameResponse xmlns="${NS}"><HostedZones>${zoneXml('Z9PRIVATEEXAMPLE0001', 'example.com.', true)}${zoneXml(ZONE, 'example.com.', false)}${zoneXml('Z9OTHEREXAMPLE000001', 'example.net.', false)}</HostedZones><DNSName>example.com</DNSName><IsTruncated>false</IsTruncated><MaxItems>20</MaxItems></ListHostedZonesByNameResponse>`),
+      xml(
+        `<ListHostedZonesByNameResponse xmlns="${NS}"><HostedZones>${zoneXml('Z9PRIVATEEXAMPLE0001', 'example.com.', true)}${zoneXml(ZONE, 'example.com.', false)}${zoneXml('Z9OTHEREXAMPLE000001', 'example.net.', false)}</HostedZones><DNSName>example.com</DNSName><IsTruncated>false</IsTruncated><MaxItems>20</MaxItems></ListHostedZonesByNameResponse>`,
+      ),
     );
     // WHEN
     const observed = await dnsZoneStep.read(givenStepContext({ aws: wire.aws() }));

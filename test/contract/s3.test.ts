@@ -21,7 +21,11 @@ const givenContext = (options: { region?: string; outputs?: Partial<StepOutputs>
     aws: wire.aws(options.region),
     outputs: { bucket: bucketOutputs(BUCKET, options.region ?? 'us-east-1'), ...options.outputs },
   });
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as HmError);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e as HmError,
+  );
 
 // ── S3's answers ──────────────────────────────────────────────────────────────────────────
 

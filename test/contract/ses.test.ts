@@ -17,7 +17,11 @@ const wire = givenWireAws();
 const config = givenConfig();
 const account = { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/admin' };
 const givenContext = () => givenStepContext({ aws: wire.aws(), outputs: { account } as never });
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as HmError);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e as HmError,
+  );
 const [verification] = templateSteps;
 const verificationStep = verification as NonNullable<typeof verification>;
 
@@ -87,7 +91,10 @@ describe('SES domain identity', () => {
       dkim: { status: 'PENDING', tokens: TOKENS, signingHostedZone: 'dkim.amazonses.com' },
       configurationSet: 'healthmetrics-dev',
     });
-    const dns = givenStepContext({ config: givenConfig({ dns: 'external' }), outputs: { 'email-identity': result.outputs as IdentityOutputs, 'dns-zone': { mode: 'external', reason: '--dns external' } } });
+    const dns = givenStepContext({
+      config: givenConfig({ dns: 'external' }),
+      outputs: { 'email-identity': result.outputs as IdentityOutputs, 'dns-zone': { mode: 'external', reason: '--dns external' } },
+    });
     const records = dnsRecordsStep.plan(dns, undefined).filter((c) => c.field.startsWith('CNAME'));
     expect(records.map((c) => `${c.field} → ${String(c.to)}`)).toEqual(TOKENS.map((t) => `CNAME ${t}._domainkey.example.com → ${t}.dkim.amazonses.com`));
   });
@@ -102,7 +109,7 @@ describe('SES domain identity', () => {
     expect(JSON.parse(wire.sent('ses', 'CreateEmailIdentity')[0]?.body ?? '')).toMatchObject({ EmailIdentity: 'example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } });
   });
 
-  it('turns the account\'s identity quota (LimitExceededException, 400) into SES_LIMIT', async () => {
+  it("turns the account's identity quota (LimitExceededException, 400) into SES_LIMIT", async () => {
     wire.on('ses', 'CreateEmailIdentity', restJsonError(400, 'LimitExceededException', 'Maximum number of identities reached.'));
     // WHEN
     const error = await failure(identityStep.apply(givenContext(), undefined, []));
@@ -138,7 +145,7 @@ describe('SES configuration set', () => {
     expect(outcome).toEqual({ type: 'unchanged', outputs: { name: 'healthmetrics-dev', arn: 'arn:aws:ses:us-east-1:123456789012:configuration-set/healthmetrics-dev' } });
   });
 
-  it('turns the account\'s configuration set quota (LimitExceededException, 400) into SES_LIMIT', async () => {
+  it("turns the account's configuration set quota (LimitExceededException, 400) into SES_LIMIT", async () => {
     wire.on('ses', 'CreateConfigurationSet', restJsonError(400, 'LimitExceededException', 'Maximum number of configuration sets reached.'));
     // WHEN
     const error = await failure(configSetStep.apply(givenContext(), undefined, []));

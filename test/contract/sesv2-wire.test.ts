@@ -134,9 +134,21 @@ afterAll(async () => {
 describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
   it('creates a configuration set with delivery and reputation options, and reads them back as set', async () => {
     const sesv2 = client();
-    await sesv2.send(new CreateConfigurationSetCommand({ ConfigurationSetName: 'app-dev', DeliveryOptions: { TlsPolicy: 'REQUIRE' }, ReputationOptions: { ReputationMetricsEnabled: true }, Tags: [{ Key: 'app', Value: 'demo' }] }));
+    await sesv2.send(
+      new CreateConfigurationSetCommand({
+        ConfigurationSetName: 'app-dev',
+        DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+        ReputationOptions: { ReputationMetricsEnabled: true },
+        Tags: [{ Key: 'app', Value: 'demo' }],
+      }),
+    );
     const created = await sesv2.send(new GetConfigurationSetCommand({ ConfigurationSetName: 'app-dev' }));
-    expect(created).toMatchObject({ ConfigurationSetName: 'app-dev', DeliveryOptions: { TlsPolicy: 'REQUIRE' }, ReputationOptions: { ReputationMetricsEnabled: true }, Tags: [{ Key: 'app', Value: 'demo' }] });
+    expect(created).toMatchObject({
+      ConfigurationSetName: 'app-dev',
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+      ReputationOptions: { ReputationMetricsEnabled: true },
+      Tags: [{ Key: 'app', Value: 'demo' }],
+    });
 
     await sesv2.send(new PutConfigurationSetDeliveryOptionsCommand({ ConfigurationSetName: 'app-dev', TlsPolicy: 'OPTIONAL' }));
     await sesv2.send(new PutConfigurationSetReputationOptionsCommand({ ConfigurationSetName: 'app-dev', ReputationMetricsEnabled: false }));
@@ -186,7 +198,9 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
     await sesv2.send(new CreateConfigurationSetCommand({ ConfigurationSetName: 'app-prod' }));
     await sesv2.send(new PutEmailIdentityConfigurationSetAttributesCommand({ EmailIdentity: DOMAIN, ConfigurationSetName: 'app-prod' }));
     await sesv2.send(new PutEmailIdentityDkimAttributesCommand({ EmailIdentity: DOMAIN, SigningEnabled: false }));
-    const signing = await sesv2.send(new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: DOMAIN, SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }));
+    const signing = await sesv2.send(
+      new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: DOMAIN, SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }),
+    );
     expect(signing.DkimTokens).toHaveLength(3);
     const read = await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }));
     expect(read.ConfigurationSetName).toBe('app-prod');
@@ -196,7 +210,16 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
   it('tags the identity by its ARN, and untags it by query parameters (ResourceArn, TagKeys repeated)', async () => {
     const sesv2 = client();
     const arn = `arn:aws:ses:${REGION}:123456789012:identity/${DOMAIN}`;
-    await sesv2.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'app', Value: 'demo' }, { Key: 'env', Value: 'dev' }, { Key: 'owner', Value: 'ops' }] }));
+    await sesv2.send(
+      new TagResourceCommand({
+        ResourceArn: arn,
+        Tags: [
+          { Key: 'app', Value: 'demo' },
+          { Key: 'env', Value: 'dev' },
+          { Key: 'owner', Value: 'ops' },
+        ],
+      }),
+    );
     expect((await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }))).Tags?.map((t) => t.Key)).toEqual(['app', 'env', 'owner']);
     await sesv2.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['env', 'owner'] }));
     expect((await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }))).Tags).toEqual([{ Key: 'app', Value: 'demo' }]);
@@ -220,7 +243,12 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
   it('refuses to send from an unverified identity, then sends and records the email once it is verified', async () => {
     const sesv2 = client();
     await sesv2.send(new CreateEmailTemplateCommand({ TemplateName: 'smoke', TemplateContent: { Subject: 'Smoke {{run}}', Text: 'ok' } }));
-    const email = { FromEmailAddress: `App <noreply@${DOMAIN}>`, Destination: { ToAddresses: ['success@simulator.amazonses.com'] }, ConfigurationSetName: 'app-prod', Content: { Template: { TemplateName: 'smoke', TemplateData: '{"run":1}' } } };
+    const email = {
+      FromEmailAddress: `App <noreply@${DOMAIN}>`,
+      Destination: { ToAddresses: ['success@simulator.amazonses.com'] },
+      ConfigurationSetName: 'app-prod',
+      Content: { Template: { TemplateName: 'smoke', TemplateData: '{"run":1}' } },
+    };
     const refused = await rejection(sesv2.send(new SendEmailCommand(email)));
     expect(refused).toBeInstanceOf(MessageRejected);
     expect(ses.sent).toHaveLength(0);
@@ -228,7 +256,9 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
     ses.setStatus(REGION, DOMAIN, { dkim: 'SUCCESS' });
     const { MessageId } = await sesv2.send(new SendEmailCommand(email));
     expect(MessageId).toMatch(/\S/);
-    expect(ses.sent).toEqual([{ messageId: MessageId, region: REGION, from: `noreply@${DOMAIN}`, to: ['success@simulator.amazonses.com'], configurationSet: 'app-prod', template: 'smoke', templateData: { run: 1 } }]);
+    expect(ses.sent).toEqual([
+      { messageId: MessageId, region: REGION, from: `noreply@${DOMAIN}`, to: ['success@simulator.amazonses.com'], configurationSet: 'app-prod', template: 'smoke', templateData: { run: 1 } },
+    ]);
   });
 
   it('deletes the identity and a configuration set, which are then gone', async () => {

@@ -54,8 +54,16 @@ async function expectOneOfEverything(app: string, dir: string, zoneId: string) {
   expect(state.resources['distribution']?.outputs['id']).toBe(distributions[0]?.Id);
   const sets = (await world.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
   expect(sets.filter((s) => s.Type === 'CNAME' && s.Name?.includes('._domainkey.'))).toHaveLength(3);
-  expect(sets.filter((s) => s.Name?.startsWith('mail.')).map((s) => s.Type).sort()).toEqual(['MX', 'TXT']);
-  expect(Object.values(state.resources).every((r) => r.status !== 'pending'), 'every resource done').toBe(true);
+  expect(
+    sets
+      .filter((s) => s.Name?.startsWith('mail.'))
+      .map((s) => s.Type)
+      .sort(),
+  ).toEqual(['MX', 'TXT']);
+  expect(
+    Object.values(state.resources).every((r) => r.status !== 'pending'),
+    'every resource done',
+  ).toBe(true);
 }
 
 async function expectNoWriteOnAnotherRun(dir: string) {
@@ -67,11 +75,17 @@ async function expectNoWriteOnAnotherRun(dir: string) {
 
 /** Where to kill: the n-th write of the run (a first init makes 18), or a given operation. */
 type KillPoint = { name: string; when: 'before' | 'after'; match: () => (r: LoggedRequest) => boolean };
-const nthWrite = (n: number): KillPoint['match'] => () => {
-  let writes = 0;
-  return (r) => r.write && ++writes === n;
-};
-const operation = (name: string): KillPoint['match'] => () => (r) => r.operation === name;
+const nthWrite =
+  (n: number): KillPoint['match'] =>
+  () => {
+    let writes = 0;
+    return (r) => r.write && ++writes === n;
+  };
+const operation =
+  (name: string): KillPoint['match'] =>
+  () =>
+  (r) =>
+    r.operation === name;
 
 describe('init killed with SIGKILL, then run again', () => {
   it.each<KillPoint>([
@@ -140,7 +154,9 @@ describe('init while a fifth of all requests fail', () => {
     world.harness.faults = undefined;
     // THEN each create was made once and retried once: EntityAlreadyExists, DistributionAlreadyExists, a second key …
     const lost = world.harness.requests.filter((r) => r.fault?.kind === 'reset-after').map((r) => r.operation);
-    expect(lost).toEqual(expect.arrayContaining(['CreateUser', 'CreateAccessKey', 'CreateDistributionWithTags', 'CreateOriginAccessControl', 'ChangeResourceRecordSets', 'CreateEmailIdentity', 'CreateBucket']));
+    expect(lost).toEqual(
+      expect.arrayContaining(['CreateUser', 'CreateAccessKey', 'CreateDistributionWithTags', 'CreateOriginAccessControl', 'ChangeResourceRecordSets', 'CreateEmailIdentity', 'CreateBucket']),
+    );
     expect(run.code, printed(run)).toBe(0);
     await expectOneOfEverything(app, dir, zoneId);
     await expectNoWriteOnAnotherRun(dir);

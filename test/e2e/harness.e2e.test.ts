@@ -27,14 +27,7 @@ import {
   UpdateOriginAccessControlCommand,
 } from '@aws-sdk/client-cloudfront';
 import { CreateUserCommand, DeleteAccessKeyCommand, DeleteUserCommand, GetUserCommand, IAMClient, CreateAccessKeyCommand } from '@aws-sdk/client-iam';
-import {
-  ChangeResourceRecordSetsCommand,
-  type Change,
-  CreateHostedZoneCommand,
-  GetChangeCommand,
-  ListResourceRecordSetsCommand,
-  Route53Client,
-} from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, type Change, CreateHostedZoneCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
@@ -278,7 +271,9 @@ describe('CloudFront', () => {
     expect(config.OriginAccessControlConfig).toEqual(oacConfig(name));
     expect(config.ETag).toBe(oac.ETag);
     expect((await failure(client.send(new UpdateOriginAccessControlCommand({ Id: id, OriginAccessControlConfig: { ...oacConfig(name), Description: 'x' } })))).name).toBe('InvalidIfMatchVersion');
-    expect((await failure(client.send(new UpdateOriginAccessControlCommand({ Id: id, IfMatch: 'ESTALE', OriginAccessControlConfig: { ...oacConfig(name), Description: 'x' } })))).name).toBe('PreconditionFailed');
+    expect((await failure(client.send(new UpdateOriginAccessControlCommand({ Id: id, IfMatch: 'ESTALE', OriginAccessControlConfig: { ...oacConfig(name), Description: 'x' } })))).name).toBe(
+      'PreconditionFailed',
+    );
     const updated = await client.send(new UpdateOriginAccessControlCommand({ Id: id, IfMatch: oac.ETag, OriginAccessControlConfig: { ...oacConfig(name), Description: 'x' } }));
     expect(updated.ETag).not.toBe(oac.ETag);
     expect((await client.send(new GetOriginAccessControlCommand({ Id: id }))).ETag).toBe(updated.ETag);
@@ -288,20 +283,31 @@ describe('CloudFront', () => {
 
 describe('S3', () => {
   const bucket = `tls-${run}`;
-  const tlsOnly = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AllowCloudFrontServicePrincipal',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudfront.amazonaws.com' },
-        Action: 's3:GetObject',
-        Resource: `arn:aws:s3:::${bucket}/*`,
-        Condition: { StringEquals: { 'AWS:SourceArn': 'arn:aws:cloudfront::123456789012:distribution/EXAMPLE' } },
-      },
-      { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
-    ],
-  }, null, 2);
+  const tlsOnly = JSON.stringify(
+    {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'AllowCloudFrontServicePrincipal',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudfront.amazonaws.com' },
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${bucket}/*`,
+          Condition: { StringEquals: { 'AWS:SourceArn': 'arn:aws:cloudfront::123456789012:distribution/EXAMPLE' } },
+        },
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    },
+    null,
+    2,
+  );
 
   it('keeps a TLS-only policy as sent; it passes over https and refuses plain http', async () => {
     const tls = new S3Client({ ...config(), forcePathStyle: true });
@@ -328,7 +334,12 @@ describe('S3', () => {
     const s3 = new S3Client({ ...config(), forcePathStyle: true });
     const name = `defaults-${run}`;
     await s3.send(new CreateBucketCommand({ Bucket: name }));
-    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: name }))).PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: name }))).PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    });
     expect((await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: name }))).OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
     expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
 
@@ -352,7 +363,10 @@ describe('Route 53', () => {
     const change = (changes: Change[]) => r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: changes } }));
     const names = async () => ((await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? []).map((s) => `${s.Name} ${s.Type}`);
 
-    const first = await change([{ Action: 'CREATE', ResourceRecordSet: mx(`mail.${domain}`) }, { Action: 'CREATE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 ~all') }]);
+    const first = await change([
+      { Action: 'CREATE', ResourceRecordSet: mx(`mail.${domain}`) },
+      { Action: 'CREATE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 ~all') },
+    ]);
     expect(first.ChangeInfo?.Status).toBe('PENDING');
     expect(first.ChangeInfo?.Id).toMatch(/^\/change\/C[A-Z0-9]+$/);
     expect((await r53.send(new GetChangeCommand({ Id: first.ChangeInfo?.Id ?? '' }))).ChangeInfo?.Status).toBe('INSYNC');
@@ -376,10 +390,18 @@ describe('Route 53', () => {
     expect(cname.message).toContain(`RRSet of type CNAME with DNS name www.${domain}. is not permitted as it conflicts with other records`);
 
     // One bad change fails the batch: the good one is not applied either.
-    await failure(change([{ Action: 'CREATE', ResourceRecordSet: txt(`new.${domain}`, 'n') }, { Action: 'CREATE', ResourceRecordSet: mx(`mail.${domain}`) }]));
+    await failure(
+      change([
+        { Action: 'CREATE', ResourceRecordSet: txt(`new.${domain}`, 'n') },
+        { Action: 'CREATE', ResourceRecordSet: mx(`mail.${domain}`) },
+      ]),
+    );
     expect(await names()).not.toContain(`new.${domain}. TXT`);
     // DELETE + CREATE of the same set in one batch replaces it.
-    await change([{ Action: 'DELETE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 ~all') }, { Action: 'CREATE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 include:amazonses.com ~all') }]);
+    await change([
+      { Action: 'DELETE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 ~all') },
+      { Action: 'CREATE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 include:amazonses.com ~all') },
+    ]);
     const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
     expect(sets.find((s) => s.Name === `www.${domain}.`)?.ResourceRecords).toEqual([{ Value: '"v=spf1 include:amazonses.com ~all"' }]);
     expect(sets.find((s) => s.Type === 'SOA')?.ResourceRecords?.[0]?.Value).toMatch(/^\S+ \S+ \d+ \d+ \d+ \d+ \d+$/);
@@ -468,7 +490,7 @@ describe('faults', () => {
 });
 
 describe('holdAt', () => {
-  it("holds a request before moto sees it, or after moto answered it, and never answers", async () => {
+  it('holds a request before moto sees it, or after moto answered it, and never answers', async () => {
     const iam = new IAMClient(config());
     const before = `held-before-${run}`;
     const abort = new AbortController();
@@ -510,7 +532,6 @@ describe('holdAt', () => {
     expect((await iam.send(new GetUserCommand({ UserName: user }))).User?.Tags).toEqual([{ Key: 'k', Value: 'v' }]);
     expect(harness.requests.some((r) => r.operation === 'CreateAccessKey')).toBe(false);
   });
-
 });
 
 describe('the harness', () => {

@@ -81,7 +81,12 @@ describe('one environment, every command, over the wire', () => {
     const { s3, cloudfront, ses, iam } = world;
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe('Enabled');
     expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
-    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    });
     expect((await s3.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules?.[0]?.AllowedOrigins).toEqual([`https://${domain}`, `https://www.${domain}`]);
     const rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
     expect(rules.map((r) => r.ID).sort()).toEqual(['abort-incomplete-multipart', 'expire-delete-markers', 'transition-old-versions']);
@@ -90,7 +95,11 @@ describe('one environment, every command, over the wire', () => {
     const state = await readState(dir);
     const distribution = state.resources['distribution']?.outputs as { id: string; arn: string };
     const oac = state.resources['oac']?.outputs as { id: string };
-    expect((await cloudfront.send(new GetOriginAccessControlCommand({ Id: oac.id }))).OriginAccessControl?.OriginAccessControlConfig).toMatchObject({ SigningBehavior: 'always', SigningProtocol: 'sigv4', OriginAccessControlOriginType: 's3' });
+    expect((await cloudfront.send(new GetOriginAccessControlCommand({ Id: oac.id }))).OriginAccessControl?.OriginAccessControlConfig).toMatchObject({
+      SigningBehavior: 'always',
+      SigningProtocol: 'sigv4',
+      OriginAccessControlOriginType: 's3',
+    });
     const live = (await cloudfront.send(new GetDistributionCommand({ Id: distribution.id }))).Distribution?.DistributionConfig;
     expect(live?.Origins?.Items?.[0]?.OriginAccessControlId).toBe(oac.id);
     expect(live?.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', MinTTL: 0, DefaultTTL: 86400, MaxTTL: 31536000 });
@@ -106,11 +115,18 @@ describe('one environment, every command, over the wire', () => {
     expect((await ses.send(new GetEmailTemplateCommand({ TemplateName: 'email-verification' }))).TemplateContent?.Text).toContain('{{verification_url}}');
     const sets = await zoneSets();
     for (const token of tokens) expect(sets.find((s) => s.Name === `${token}._domainkey.${domain}.`)?.ResourceRecords).toEqual([{ Value: `${token}.dkim.amazonses.com` }]);
-    expect(sets.filter((s) => s.Name === `mail.${domain}.`).map((s) => s.Type).sort()).toEqual(['MX', 'TXT']);
+    expect(
+      sets
+        .filter((s) => s.Name === `mail.${domain}.`)
+        .map((s) => s.Type)
+        .sort(),
+    ).toEqual(['MX', 'TXT']);
     expect(sets.find((s) => s.Name === `_dmarc.${domain}.`)?.Type).toBe('TXT');
 
     expect((await iam.send(new ListUserTagsCommand({ UserName: user }))).Tags).toEqual(expect.arrayContaining([{ Key: 'ManagedBy', Value: 'hm-infra' }]));
-    const s3Policy = JSON.parse(decodeURIComponent((await iam.send(new GetUserPolicyCommand({ UserName: user, PolicyName: 's3-uploads' }))).PolicyDocument ?? '')) as { Statement: Array<{ Sid: string; Resource: unknown }> };
+    const s3Policy = JSON.parse(decodeURIComponent((await iam.send(new GetUserPolicyCommand({ UserName: user, PolicyName: 's3-uploads' }))).PolicyDocument ?? '')) as {
+      Statement: Array<{ Sid: string; Resource: unknown }>;
+    };
     expect(s3Policy.Statement.find((st) => st.Sid === 'ListUploads')?.Resource).toEqual([`arn:aws:s3:::${bucket}`]);
     const keys = (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata ?? [];
     expect(keys.map((k) => k.AccessKeyId)).toEqual([state.resources['access-key']?.secret?.accessKeyId]);
@@ -181,7 +197,13 @@ describe('one environment, every command, over the wire', () => {
     expect(shell.stdout).toContain(`export AWS_SECRET_ACCESS_KEY='${secret?.secretAccessKey}'`);
     const json = await cli('print-env', '--format', 'json', '--show-secret');
     const env = (JSON.parse(json.stdout) as { env: Record<string, string> }).env;
-    expect(env).toMatchObject({ AWS_ACCESS_KEY_ID: secret?.accessKeyId, AWS_SECRET_ACCESS_KEY: secret?.secretAccessKey, S3_BUCKET_NAME: bucket, SES_FROM_EMAIL: `noreply@${domain}`, AWS_REGION: REGION });
+    expect(env).toMatchObject({
+      AWS_ACCESS_KEY_ID: secret?.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secret?.secretAccessKey,
+      S3_BUCKET_NAME: bucket,
+      SES_FROM_EMAIL: `noreply@${domain}`,
+      AWS_REGION: REGION,
+    });
     expect(env['CLOUDFRONT_URL']).toMatch(/^https:\/\/.+\.cloudfront\.net$/);
   });
 

@@ -96,7 +96,10 @@ export async function writeConfig(dir: string, settings: Record<string, unknown>
   await writeFile(join(dir, 'hm-infra.json'), JSON.stringify(settings, null, 2));
 }
 
-export async function readState(dir: string, env = 'dev'): Promise<{ resources: Record<string, { status: string; outputs: Record<string, unknown>; owned?: boolean; secret?: { accessKeyId: string; secretAccessKey: string } }> }> {
+export async function readState(
+  dir: string,
+  env = 'dev',
+): Promise<{ resources: Record<string, { status: string; outputs: Record<string, unknown>; owned?: boolean; secret?: { accessKeyId: string; secretAccessKey: string } }> }> {
   return JSON.parse(await readFile(join(dir, '.hm-infra', `${env}.json`), 'utf8'));
 }
 

@@ -70,11 +70,20 @@ function accessDenied(service: string, message: string): Error {
 }
 
 /** Each service's throttling answer. */
-const throttled = (service: string) => (service === 's3' ? awsError('s3', 'SlowDown', 'Please reduce your request rate.') : service === 'sesv2' ? awsError('sesv2', 'TooManyRequestsException', 'Rate exceeded') : awsError(asService(service), 'Throttling', 'Rate exceeded'));
+const throttled = (service: string) =>
+  service === 's3'
+    ? awsError('s3', 'SlowDown', 'Please reduce your request rate.')
+    : service === 'sesv2'
+      ? awsError('sesv2', 'TooManyRequestsException', 'Rate exceeded')
+      : awsError(asService(service), 'Throttling', 'Rate exceeded');
 
 /** Each service's answer to a failure on its side. */
 const internalError = (service: string) =>
-  service === 's3' ? awsError('s3', 'InternalError', 'We encountered an internal error. Please try again.') : service === 'iam' ? awsError('iam', 'ServiceFailure', 'Service failure') : awsError(asService(service) as 'sts', 'InternalFailure', 'An internal error occurred.');
+  service === 's3'
+    ? awsError('s3', 'InternalError', 'We encountered an internal error. Please try again.')
+    : service === 'iam'
+      ? awsError('iam', 'ServiceFailure', 'Service failure')
+      : awsError(asService(service) as 'sts', 'InternalFailure', 'An internal error occurred.');
 
 /** The services whose answers share the common error codes (InvalidClientTokenId, AccessDenied, Throttling). */
 function asService(service: string): 'cloudfront' | 'route53' | 'iam' | 'sts' {
@@ -141,9 +150,7 @@ export class FakeAccount {
 
   /** Everything the account holds, in a form tests can compare. */
   snapshot(): unknown {
-    const buckets = [...this.buckets.values()]
-      .map((b) => ({ ...b, objects: [...b.objects.entries()] }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    const buckets = [...this.buckets.values()].map((b) => ({ ...b, objects: [...b.objects.entries()] })).sort((a, b) => a.name.localeCompare(b.name));
     return clone({ buckets, cloudfront: this.cloudfront.snapshot(), ses: this.ses.snapshot(), route53: this.route53.snapshot(), iam: this.iam.snapshot() });
   }
 
@@ -178,7 +185,10 @@ export class FakeAccount {
     // An 'after' fault lets the call take effect (or fail by itself), then loses the answer.
     const outcome = await Promise.resolve()
       .then(() => handler(clone(input), region, caller))
-      .then((value) => ({ value: clone(value) }), (error: unknown) => ({ error }));
+      .then(
+        (value) => ({ value: clone(value) }),
+        (error: unknown) => ({ error }),
+      );
     if (fault?.when === 'after') throw fault.error(service);
     if ('error' in outcome) throw outcome.error;
     return outcome.value;
@@ -274,7 +284,8 @@ export class FakeAccount {
       const location = (input['CreateBucketConfiguration'] as { LocationConstraint?: string } | undefined)?.LocationConstraint;
       if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw awsError('s3', 'InvalidBucketName', 'The specified bucket is not valid.');
       if (region === 'us-east-1' && location !== undefined) throw awsError('s3', 'InvalidLocationConstraint', 'The specified location-constraint is not valid');
-      if (region !== 'us-east-1' && location !== region) throw awsError('s3', 'IllegalLocationConstraintException', `The ${location ?? 'unspecified'} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+      if (region !== 'us-east-1' && location !== region)
+        throw awsError('s3', 'IllegalLocationConstraintException', `The ${location ?? 'unspecified'} location constraint is incompatible for the region specific endpoint this request was sent to.`);
       if (this.foreignBuckets.has(name)) throw awsError('s3', 'BucketAlreadyExists', 'The requested bucket name is not available.');
       const existing = this.buckets.get(name);
       // us-east-1 answers 200 to re-creating a bucket you own (legacy behaviour); other regions 409.
@@ -314,7 +325,12 @@ export class FakeAccount {
       const bucket = this.bucket(input);
       const object = this.currentObject(bucket.name, String(input['Key']));
       if (!object) throw awsError('s3', 'NotFound', 'Not Found');
-      return { ContentLength: Buffer.byteLength(object.body), ContentType: object.contentType ?? 'binary/octet-stream', VersionId: object.versionId === 'null' ? undefined : object.versionId, ETag: '"fake"' };
+      return {
+        ContentLength: Buffer.byteLength(object.body),
+        ContentType: object.contentType ?? 'binary/octet-stream',
+        VersionId: object.versionId === 'null' ? undefined : object.versionId,
+        ETag: '"fake"',
+      };
     },
     's3:ListBuckets': () => ({ Buckets: [...this.buckets.values()].map((b) => ({ Name: b.name, BucketRegion: b.region })), Owner: { ID: 'fake-owner' } }),
     // Keys in order, each key's versions newest first; MaxKeys counts versions and markers together.
@@ -322,7 +338,10 @@ export class FakeAccount {
       const bucket = this.bucket(input);
       const max = Number(input['MaxKeys'] ?? 1000);
       const prefix = String(input['Prefix'] ?? '');
-      const all = [...bucket.objects.keys()].filter((key) => key.startsWith(prefix)).sort().flatMap((key) => (bucket.objects.get(key) ?? []).map((v, i) => ({ key, v, latest: i === 0 })));
+      const all = [...bucket.objects.keys()]
+        .filter((key) => key.startsWith(prefix))
+        .sort()
+        .flatMap((key) => (bucket.objects.get(key) ?? []).map((v, i) => ({ key, v, latest: i === 0 })));
       const page = all.slice(0, max);
       const truncated = all.length > max;
       const last = page[page.length - 1];
@@ -389,7 +408,7 @@ export class FakeAccount {
       return { Rules: bucket.lifecycle };
     },
     's3:PutBucketLifecycleConfiguration': (input) => {
-      const rules = ((input['LifecycleConfiguration'] as { Rules?: Array<Record<string, unknown>> }).Rules ?? []);
+      const rules = (input['LifecycleConfiguration'] as { Rules?: Array<Record<string, unknown>> }).Rules ?? [];
       const ids = rules.map((r) => r['ID']);
       if (rules.some((r) => r['Filter'] === undefined && r['Prefix'] === undefined) || new Set(ids).size !== ids.length) {
         throw awsError('s3', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
@@ -408,7 +427,7 @@ export class FakeAccount {
       try {
         doc = JSON.parse(String(input['Policy']));
       } catch {
-        throw awsError('s3', 'MalformedPolicy', 'Policies must be valid JSON and the first byte must be \'{\'');
+        throw awsError('s3', 'MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'");
       }
       if (!Array.isArray(doc.Statement) || doc.Statement.length === 0) throw awsError('s3', 'MalformedPolicy', 'Missing required field Statement');
       // With BlockPublicPolicy, an Allow to everyone without a condition is refused.

@@ -155,7 +155,11 @@ export class FakeCloudFront {
     if (existing) {
       // Same reference: same answer if the config is identical, an error otherwise.
       if (JSON.stringify(existing.config) === JSON.stringify(config)) return existing;
-      throw awsError('cloudfront', 'DistributionAlreadyExists', `The caller reference that you are using to create a distribution is associated with another distribution. Already exists: ${existing.id}`);
+      throw awsError(
+        'cloudfront',
+        'DistributionAlreadyExists',
+        `The caller reference that you are using to create a distribution is associated with another distribution. Already exists: ${existing.id}`,
+      );
     }
     this.validate(config);
     const id = this.nextId('E');
@@ -207,7 +211,10 @@ export class FakeCloudFront {
         return { OriginAccessControl: { Id: oac.id, OriginAccessControlConfig: clone(oac.config) }, ETag: oac.etag };
       },
       'cloudfront:ListOriginAccessControls': (input) => ({
-        OriginAccessControlList: this.page([...this.oacs.values()].map((o) => ({ Id: o.id, ...o.config })), input),
+        OriginAccessControlList: this.page(
+          [...this.oacs.values()].map((o) => ({ Id: o.id, ...o.config })),
+          input,
+        ),
       }),
       'cloudfront:UpdateOriginAccessControl': (input) => {
         const oac = this.oac(input['Id']);
@@ -272,7 +279,16 @@ export class FakeCloudFront {
       'cloudfront:ListDistributions': (input) => {
         const summaries = [...this.distributions.values()].map((d) => {
           const c = d.config;
-          return { Id: d.id, ARN: d.arn, Status: d.status, DomainName: d.domainName, Comment: c['Comment'], Enabled: c['Enabled'], Origins: clone(c['Origins']), Aliases: clone(c['Aliases'] ?? { Quantity: 0 }) };
+          return {
+            Id: d.id,
+            ARN: d.arn,
+            Status: d.status,
+            DomainName: d.domainName,
+            Comment: c['Comment'],
+            Enabled: c['Enabled'],
+            Origins: clone(c['Origins']),
+            Aliases: clone(c['Aliases'] ?? { Quantity: 0 }),
+          };
         });
         return { DistributionList: this.page(summaries, input) };
       },

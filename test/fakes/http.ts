@@ -90,12 +90,17 @@ export class FakeHttp {
 
   private presigned(bucket: FakeBucket, key: string, method: string, url: URL, headers: Record<string, string>, body: string): Response {
     if (!this.fake.acceptsAnyCredentials) {
-      const check = checkPresigned({ method, url, headers }, (id) => {
-        const found = this.fake.iam.findKey(id);
-        return found?.key.status === 'Active' ? found.key.secret : undefined;
-      }, this.fake.now());
+      const check = checkPresigned(
+        { method, url, headers },
+        (id) => {
+          const found = this.fake.iam.findKey(id);
+          return found?.key.status === 'Active' ? found.key.secret : undefined;
+        },
+        this.fake.now(),
+      );
       if (!check.ok) return xmlError(check.status, check.code, check.message);
-      if (check.region !== bucket.region) return xmlError(400, 'AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; the region '${check.region}' is wrong; expecting '${bucket.region}'`);
+      if (check.region !== bucket.region)
+        return xmlError(400, 'AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; the region '${check.region}' is wrong; expecting '${bucket.region}'`);
       const principal = this.fake.principalOf('s3', check.accessKeyId);
       if (principal !== 'operator') {
         const action = method === 'PUT' ? 's3:PutObject' : 's3:GetObject';
@@ -146,7 +151,8 @@ export class FakeHttp {
     const key = url.pathname.split('/').slice(1).map(decodeURIComponent).join('/');
     const oac = this.fake.cloudfront.oacs.get(String(origin['OriginAccessControlId'] ?? ''));
     const signed = oac !== undefined && oac.config['SigningBehavior'] !== 'never' && oac.config['OriginAccessControlOriginType'] === 's3';
-    const allowed = signed && isAllowed([{ Statement: policyFor(bucket, isCloudFront) }], { action: 's3:GetObject', resource: `arn:aws:s3:::${bucket.name}/${key}`, context: { 'AWS:SourceArn': distribution.arn } });
+    const allowed =
+      signed && isAllowed([{ Statement: policyFor(bucket, isCloudFront) }], { action: 's3:GetObject', resource: `arn:aws:s3:::${bucket.name}/${key}`, context: { 'AWS:SourceArn': distribution.arn } });
     if (!allowed) return this.anonymous(bucket, key, method);
     return this.object(bucket, key, method, false);
   }

@@ -28,7 +28,14 @@ const sortKey = (name: string) => dotted(name).slice(0, -1).split('.').reverse()
 const compareSets = (a: { Name: string; Type: string }, b: { Name: string; Type: string }) =>
   sortKey(a.Name) === sortKey(b.Name) ? a.Type.localeCompare(b.Type) : sortKey(a.Name) < sortKey(b.Name) ? -1 : 1;
 const sameSet = (a: FakeRrSet, b: FakeRrSet) => JSON.stringify(normal(a)) === JSON.stringify(normal(b));
-const normal = (s: FakeRrSet) => ({ Name: dotted(s.Name), Type: s.Type, TTL: s.TTL, Values: (s.ResourceRecords ?? []).map((r) => r.Value).sort(), Alias: s.AliasTarget ?? null, Id: s.SetIdentifier ?? null });
+const normal = (s: FakeRrSet) => ({
+  Name: dotted(s.Name),
+  Type: s.Type,
+  TTL: s.TTL,
+  Values: (s.ResourceRecords ?? []).map((r) => r.Value).sort(),
+  Alias: s.AliasTarget ?? null,
+  Id: s.SetIdentifier ?? null,
+});
 
 export class FakeRoute53 {
   readonly zones = new Map<string, FakeZone>();
@@ -114,7 +121,12 @@ export class FakeRoute53 {
         const max = Number(input['MaxItems'] ?? 100);
         const zones = [...this.zones.values()].sort((a, b) => (sortKey(a.name) < sortKey(b.name) ? -1 : 1)).filter((z) => sortKey(z.name) >= start);
         const next = zones[max];
-        return { HostedZones: zones.slice(0, max).map((z) => this.zoneSummary(z)), IsTruncated: next !== undefined, MaxItems: max, ...(next ? { NextDNSName: next.name, NextHostedZoneId: next.id } : {}) };
+        return {
+          HostedZones: zones.slice(0, max).map((z) => this.zoneSummary(z)),
+          IsTruncated: next !== undefined,
+          MaxItems: max,
+          ...(next ? { NextDNSName: next.name, NextHostedZoneId: next.id } : {}),
+        };
       },
       'route53:GetHostedZone': (input) => ({ HostedZone: this.zoneSummary(this.zone(input['Id'])), DelegationSet: { NameServers: ['ns-1.awsdns-00.com'] } }),
       'route53:ListResourceRecordSets': (input) => {

@@ -291,7 +291,8 @@ export class FakeSes {
         const domain = from.split('@')[1] ?? '';
         const destination = input['Destination'] as { ToAddresses?: string[] } | undefined;
         const to = destination?.ToAddresses ?? [];
-        const failed = (identities: string[]) => awsError('sesv2', 'MessageRejected', `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${identities.join(', ')}`);
+        const failed = (identities: string[]) =>
+          awsError('sesv2', 'MessageRejected', `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${identities.join(', ')}`);
         if (!state.account.sendingEnabled) throw awsError('sesv2', 'SendingPausedException', 'Sending is paused for this account.');
         if (!state.identities.get(domain)?.verifiedForSending) throw failed([from]);
         if (!state.account.productionAccess) {
@@ -304,7 +305,15 @@ export class FakeSes {
         if (template?.TemplateName !== undefined && !state.templates.has(template.TemplateName)) throw notFound(`Template ${template.TemplateName}`);
         this.counter += 1;
         const messageId = `0100fake${String(this.counter).padStart(8, '0')}-smoke`;
-        this.sent.push({ messageId, region, from, to, configurationSet: setName, template: template?.TemplateName, templateData: template?.TemplateData === undefined ? undefined : JSON.parse(template.TemplateData) });
+        this.sent.push({
+          messageId,
+          region,
+          from,
+          to,
+          configurationSet: setName,
+          template: template?.TemplateName,
+          templateData: template?.TemplateData === undefined ? undefined : JSON.parse(template.TemplateData),
+        });
         return { MessageId: messageId };
       },
       'sesv2:GetAccount': (_input, region) => {

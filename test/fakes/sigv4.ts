@@ -44,7 +44,8 @@ export function checkPresigned(request: PresignedRequest, secretOf: (accessKeyId
   }
   const signedAt = amzDate(q.get('X-Amz-Date') ?? '');
   const expires = Number(q.get('X-Amz-Expires'));
-  if (Number.isNaN(signedAt) || (q.get('X-Amz-Date') ?? '').slice(0, 8) !== day) return refuse(400, 'AuthorizationQueryParametersError', 'X-Amz-Date must be in the ISO8601 Long Format and match the credential date');
+  if (Number.isNaN(signedAt) || (q.get('X-Amz-Date') ?? '').slice(0, 8) !== day)
+    return refuse(400, 'AuthorizationQueryParametersError', 'X-Amz-Date must be in the ISO8601 Long Format and match the credential date');
   if (!Number.isInteger(expires) || expires < 1 || expires > 604_800) return refuse(400, 'AuthorizationQueryParametersError', 'X-Amz-Expires must be between 1 and 604800 seconds');
   const secret = secretOf(accessKeyId);
   if (secret === undefined) return refuse(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', accessKeyId);
@@ -63,7 +64,10 @@ export function checkPresigned(request: PresignedRequest, secretOf: (accessKeyId
     .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const canonicalHeaders = [...signedHeaders].sort().map((h) => `${h}:${(headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const canonicalHeaders = [...signedHeaders]
+    .sort()
+    .map((h) => `${h}:${(headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .join('');
   const payload = q.get('X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD';
   const canonicalRequest = [request.method.toUpperCase(), request.url.pathname, query, canonicalHeaders, [...signedHeaders].sort().join(';'), payload].join('\n');
   const scope = `${day}/${region}/s3/aws4_request`;

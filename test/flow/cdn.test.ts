@@ -49,7 +49,12 @@ describe('the CDN on a fake account', () => {
     expect((d.config['Origins'] as { Items: Behaviour[] }).Items[0]).toMatchObject({ DomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com', OriginAccessControlId: oac?.id });
     expect(defaultBehaviour(d)).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', MinTTL: 0, DefaultTTL: 86400, MaxTTL: 31536000, Compress: true });
     expect((d.config['CacheBehaviors'] as { Items: Behaviour[] }).Items[0]).toMatchObject({ PathPattern: 'avatars/*', MinTTL: 86400, DefaultTTL: 604800, MaxTTL: 31536000 });
-    expect(d.tags).toEqual(expect.arrayContaining([{ Key: 'ManagedBy', Value: 'hm-infra' }, { Key: 'Environment', Value: 'dev' }]));
+    expect(d.tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'ManagedBy', Value: 'hm-infra' },
+        { Key: 'Environment', Value: 'dev' },
+      ]),
+    );
     const policy = JSON.parse(fake().buckets.get('healthmetrics-uploads-dev')?.policy ?? '{}');
     expect(policy.Statement).toEqual(ourStatements(BUCKET_ARN, d.arn));
     // The run does not wait for the deployment, and says so.
@@ -57,7 +62,15 @@ describe('the CDN on a fake account', () => {
     expect(run.stdout).toContain(`https://${d.domainName} (deploying`);
     const state = await stateFile();
     expect(state.resources.distribution).toMatchObject({ status: 'created', owned: true });
-    expect(state.resources.distribution.outputs).toEqual({ id: d.id, arn: d.arn, domainName: d.domainName, status: 'InProgress', url: `https://${d.domainName}`, aliases: [], env: { CLOUDFRONT_URL: `https://${d.domainName}` } });
+    expect(state.resources.distribution.outputs).toEqual({
+      id: d.id,
+      arn: d.arn,
+      domainName: d.domainName,
+      status: 'InProgress',
+      url: `https://${d.domainName}`,
+      aliases: [],
+      env: { CLOUDFRONT_URL: `https://${d.domainName}` },
+    });
   });
 
   it('changes nothing on a second run', async () => {
@@ -89,7 +102,11 @@ describe('the CDN on a fake account', () => {
     const run = await init();
     // THEN
     expect(run.code, run.stderr).toBe(0);
-    expect(fake().writes.slice(writes).map((c) => c.command)).toEqual(['UpdateDistribution']);
+    expect(
+      fake()
+        .writes.slice(writes)
+        .map((c) => c.command),
+    ).toEqual(['UpdateDistribution']);
     expect(defaultBehaviour(onlyDistribution()).DefaultTTL).toBe(86400);
   });
 

@@ -56,7 +56,15 @@ const ResultJson = z
     ),
     summary: Summary,
     outputs: z.record(z.string(), z.unknown()),
-    dns: z.object({ mode: z.enum(['route53', 'external']), zoneId: z.string().nullable(), records: z.array(z.object({ type: z.string(), name: z.string(), value: z.string(), ttl: z.number() }).passthrough()), zoneFile: z.string() }).strict().nullable(),
+    dns: z
+      .object({
+        mode: z.enum(['route53', 'external']),
+        zoneId: z.string().nullable(),
+        records: z.array(z.object({ type: z.string(), name: z.string(), value: z.string(), ttl: z.number() }).passthrough()),
+        zoneFile: z.string(),
+      })
+      .strict()
+      .nullable(),
     env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()),
     wait: z.object({ code: z.string(), message: z.string() }).strict().optional(),
   })
@@ -116,7 +124,7 @@ describe('init without a terminal (CI)', () => {
     expect(installed.fake.buckets.get('healthmetrics-uploads-staging')?.region).toBe('eu-west-1');
   });
 
-  it('a typed --env wins over the file\'s environment', async () => {
+  it("a typed --env wins over the file's environment", async () => {
     const file = await givenConfigFile({ app: 'healthmetrics', environment: 'staging', domain: 'example.com', cdn: false, email: false });
     // WHEN
     const run = await runCli(['init', '--yes', '--env', 'prod', '--config', file], { cwd });

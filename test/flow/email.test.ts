@@ -111,7 +111,12 @@ describe('email on a fake account', () => {
     expect(run.stdout).toContain('add these records at your DNS host (no public Route 53 hosted zone named example.com)');
     expect(run.stdout).toMatch(/ {2}MX\s+mail\s+10 feedback-smtp\.us-east-1\.amazonses\.com\s+600/);
     const snippet = run.stdout.slice(run.stdout.indexOf('; Email (SES) records'));
-    const parsed = zonefile.parse(snippet.split('\n').filter((l) => l.startsWith(';') || l.includes(' IN ')).join('\n'));
+    const parsed = zonefile.parse(
+      snippet
+        .split('\n')
+        .filter((l) => l.startsWith(';') || l.includes(' IN '))
+        .join('\n'),
+    );
     expect((parsed.cname ?? []).length + (parsed.mx ?? []).length + (parsed.txt ?? []).length).toBe(6);
     expect(fake.writes.filter((c) => c.service === 'route53')).toEqual([]);
     const doc = JSON.parse(json.stdout);

@@ -57,7 +57,12 @@ describe('the app user on a fake account', () => {
     const run = await init(['--json']);
     // THEN
     const doc = JSON.parse(run.stdout);
-    expect(doc.env).toMatchObject({ AWS_ACCESS_KEY_ID: user()?.keys[0]?.id, AWS_SECRET_ACCESS_KEY: '********', S3_BUCKET_NAME: 'healthmetrics-uploads-dev', SES_CONFIGURATION_SET: 'healthmetrics-dev' });
+    expect(doc.env).toMatchObject({
+      AWS_ACCESS_KEY_ID: user()?.keys[0]?.id,
+      AWS_SECRET_ACCESS_KEY: '********',
+      S3_BUCKET_NAME: 'healthmetrics-uploads-dev',
+      SES_CONFIGURATION_SET: 'healthmetrics-dev',
+    });
     expect(run.stdout).not.toContain(user()?.keys[0]?.secret);
   });
 
@@ -96,7 +101,11 @@ describe('the app user on a fake account', () => {
     const doc = JSON.parse(plan.stdout);
     expect(doc.steps.filter((s: { action: string }) => s.action === 'update').map((s: { id: string }) => s.id)).toEqual(['iam-policy-s3']);
     expect(run.code, run.stderr).toBe(0);
-    expect(fake().writes.slice(before).map((c) => c.command)).toEqual(['PutUserPolicy']);
+    expect(
+      fake()
+        .writes.slice(before)
+        .map((c) => c.command),
+    ).toEqual(['PutUserPolicy']);
     expect(isAllowed(policies(), { action: 's3:PutObject', resource: 'arn:aws:s3:::another-bucket/x' })).toBe(false);
   });
 
@@ -111,7 +120,9 @@ describe('the app user on a fake account', () => {
     expect(now.secret.accessKeyId).not.toBe(old.accessKeyId);
     expect(user()?.keys.map((k) => k.id)).toEqual([now.secret.accessKeyId]);
     expect(now.outputs).toMatchObject({ accessKeyId: now.secret.accessKeyId, verified: true, retiring: [] });
-    const keyCalls = fake().calls.filter((c) => /AccessKey/.test(c.command) && c.command !== 'ListAccessKeys').map((c) => `${c.command} ${String(c.input['AccessKeyId'] ?? '')}`.trim());
+    const keyCalls = fake()
+      .calls.filter((c) => /AccessKey/.test(c.command) && c.command !== 'ListAccessKeys')
+      .map((c) => `${c.command} ${String(c.input['AccessKeyId'] ?? '')}`.trim());
     expect(keyCalls.slice(-3)).toEqual(['CreateAccessKey', `UpdateAccessKey ${old.accessKeyId}`, `DeleteAccessKey ${old.accessKeyId}`]);
   });
 

@@ -43,10 +43,18 @@ describe('init on a fake account', () => {
       versioning: 'Enabled',
       encryption: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
-      cors: [{ AllowedHeaders: ['*'], AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'], AllowedOrigins: ['https://example.com', 'https://www.example.com'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3600 }],
+      cors: [
+        { AllowedHeaders: ['*'], AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'], AllowedOrigins: ['https://example.com', 'https://www.example.com'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3600 },
+      ],
       lifecycle: lifecycleRules(),
     });
-    expect(bucket?.tags).toEqual(expect.arrayContaining([{ Key: 'Project', Value: 'healthmetrics' }, { Key: 'Environment', Value: 'dev' }, { Key: 'ManagedBy', Value: 'hm-infra' }]));
+    expect(bucket?.tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'Project', Value: 'healthmetrics' },
+        { Key: 'Environment', Value: 'dev' },
+        { Key: 'ManagedBy', Value: 'hm-infra' },
+      ]),
+    );
     const state = await stateFile();
     expect(state.accountId).toBe(fake.accountId);
     expect(state.resources.bucket).toMatchObject({ status: 'created', owned: true, outputs: { name: 'healthmetrics-uploads-dev', arn: 'arn:aws:s3:::healthmetrics-uploads-dev' } });
@@ -80,7 +88,12 @@ describe('init on a fake account', () => {
     const run = await init();
     // THEN
     expect(run.code).toBe(0);
-    expect(installed.fake.calls.slice(before).filter((c) => c.command.startsWith('Put')).map((c) => c.command)).toEqual(['PutBucketVersioning']);
+    expect(
+      installed.fake.calls
+        .slice(before)
+        .filter((c) => c.command.startsWith('Put'))
+        .map((c) => c.command),
+    ).toEqual(['PutBucketVersioning']);
     expect(installed.fake.buckets.get('healthmetrics-uploads-dev')?.versioning).toBe('Enabled');
   });
 
@@ -221,30 +234,38 @@ describe('init interrupted at any call', () => {
     return { snapshot: fake.snapshot(), calls: fake.calls.length, adviceCall, state: await stateFile() };
   }
 
-  it.each(['before', 'after'] as const)('converges on a re-run when the k-th call fails %s it takes effect', async (when) => {
-    const clean = await reference();
-    for (let k = 1; k <= clean.calls; k += 1) {
-      if (k === clean.adviceCall) continue;
-      cwd = await mkdtemp(join(tmpdir(), 'hm-crash-'));
-      const fake = givenFreshAccount();
-      fake.failCall(k, { when });
-      // WHEN
-      const first = await init();
-      const second = await init();
-      // THEN
-      expect(first.code, `k=${k}: ${first.stderr}`).toBe(1);
-      expect(second.code, `k=${k}: ${second.stderr}`).toBe(0);
-      expect(fake.snapshot(), `k=${k}`).toEqual(clean.snapshot);
-      const state = await stateFile();
-      expect(state.resources.bucket, `k=${k}`).toMatchObject({ owned: true, outputs: clean.state.resources.bucket.outputs });
-      for (const id of ['oac', 'distribution', 'bucket-policy', 'iam-user', 'iam-policy-s3', 'iam-policy-ses', 'access-key']) expect(state.resources[id], `k=${k} ${id}`).toMatchObject({ owned: true });
-      // One key, the one whose secret state holds, and it works.
-      expect(fake.iam.user('healthmetrics-app-dev')?.keys.map((key) => key.id), `k=${k}`).toEqual([state.resources['access-key'].secret.accessKeyId]);
-      expect(state.resources['access-key'].outputs, `k=${k}`).toMatchObject({ verified: true, retiring: [] });
-      expect(state.resources.distribution.outputs.id, `k=${k}`).toBe(clean.state.resources.distribution.outputs.id);
-      expect(Object.keys(state.resources).sort()).toEqual(Object.keys(clean.state.resources).sort());
-    }
-  }, 120_000);
+  it.each(['before', 'after'] as const)(
+    'converges on a re-run when the k-th call fails %s it takes effect',
+    async (when) => {
+      const clean = await reference();
+      for (let k = 1; k <= clean.calls; k += 1) {
+        if (k === clean.adviceCall) continue;
+        cwd = await mkdtemp(join(tmpdir(), 'hm-crash-'));
+        const fake = givenFreshAccount();
+        fake.failCall(k, { when });
+        // WHEN
+        const first = await init();
+        const second = await init();
+        // THEN
+        expect(first.code, `k=${k}: ${first.stderr}`).toBe(1);
+        expect(second.code, `k=${k}: ${second.stderr}`).toBe(0);
+        expect(fake.snapshot(), `k=${k}`).toEqual(clean.snapshot);
+        const state = await stateFile();
+        expect(state.resources.bucket, `k=${k}`).toMatchObject({ owned: true, outputs: clean.state.resources.bucket.outputs });
+        for (const id of ['oac', 'distribution', 'bucket-policy', 'iam-user', 'iam-policy-s3', 'iam-policy-ses', 'access-key'])
+          expect(state.resources[id], `k=${k} ${id}`).toMatchObject({ owned: true });
+        // One key, the one whose secret state holds, and it works.
+        expect(
+          fake.iam.user('healthmetrics-app-dev')?.keys.map((key) => key.id),
+          `k=${k}`,
+        ).toEqual([state.resources['access-key'].secret.accessKeyId]);
+        expect(state.resources['access-key'].outputs, `k=${k}`).toMatchObject({ verified: true, retiring: [] });
+        expect(state.resources.distribution.outputs.id, `k=${k}`).toBe(clean.state.resources.distribution.outputs.id);
+        expect(Object.keys(state.resources).sort()).toEqual(Object.keys(clean.state.resources).sort());
+      }
+    },
+    120_000,
+  );
 
   it('finishes when only the SES account status (read for the closing advice) cannot be read', async () => {
     const fake = givenFreshAccount();

@@ -76,7 +76,12 @@ describe('the secret access key', () => {
     expect(await readFile(join(cwd, 'app.env'), 'utf8')).toContain(secret);
     // WHEN: status, and the teardown that deletes the key (the disabled distribution deploys at once)
     installed.fake.cloudfront.deployAfterPolls = 1;
-    for (const args of [['status', '--verbose'], ['status', '--verbose', '--json'], ['teardown', '--dry-run', '--verbose', '--json'], ['teardown', '--yes', '--verbose', '--json']]) {
+    for (const args of [
+      ['status', '--verbose'],
+      ['status', '--verbose', '--json'],
+      ['teardown', '--dry-run', '--verbose', '--json'],
+      ['teardown', '--yes', '--verbose', '--json'],
+    ]) {
       const run = await runCli(args, { cwd });
       // THEN
       expectNoSecret(run, [secret, next], args.join(' '));

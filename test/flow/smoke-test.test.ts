@@ -95,7 +95,7 @@ describe('smoke-test', () => {
   });
   afterEach(() => installed.restore());
 
-  it('passes every check on a set-up environment, with the app user\'s key, and leaves nothing behind', async () => {
+  it("passes every check on a set-up environment, with the app user's key, and leaves nothing behind", async () => {
     await givenSettledEnvironment();
     const callsBefore = fake().calls.length;
     // WHEN
@@ -129,7 +129,13 @@ describe('smoke-test', () => {
     expect(gets.find((e) => e.url.startsWith(`https://${BUCKET}.s3.`) && !e.url.includes('X-Amz-'))).toMatchObject({ status: 403, code: 'AccessDenied' });
     // The email: the template, through the configuration set, to the mailbox simulator.
     expect(fake().ses.sent).toEqual([
-      expect.objectContaining({ from: 'noreply@example.com', to: ['success@simulator.amazonses.com'], configurationSet: 'healthmetrics-dev', template: 'email-verification', templateData: { verification_url: expect.stringMatching(/^https:\/\/example\.com\//) } }),
+      expect.objectContaining({
+        from: 'noreply@example.com',
+        to: ['success@simulator.amazonses.com'],
+        configurationSet: 'healthmetrics-dev',
+        template: 'email-verification',
+        templateData: { verification_url: expect.stringMatching(/^https:\/\/example\.com\//) },
+      }),
     ]);
     // Every check but the CDN status and the clean-up was signed by the app key.
     const calls = fake().calls.slice(callsBefore);
@@ -193,7 +199,11 @@ describe('smoke-test', () => {
     expect(run.code).toBe(3);
     expect(json(run).outcome).toBe('pending');
     expect(check(run, 'cdn')).toMatchObject({ status: 'pending', summary: expect.stringContaining('still deploying'), fix: expect.stringContaining('hm-infra smoke-test --env dev') });
-    expect(json(run).checks.filter((c) => c.id !== 'cdn').every((c) => c.status === 'ok')).toBe(true);
+    expect(
+      json(run)
+        .checks.filter((c) => c.id !== 'cdn')
+        .every((c) => c.status === 'ok'),
+    ).toBe(true);
     // It kept trying, backing off, for the 2 minutes asked.
     expect(run.clock.sleeps.length).toBeGreaterThan(3);
     expect(run.clock.sleeps[1]).toBeGreaterThan(run.clock.sleeps[0] as number);
@@ -238,7 +248,11 @@ describe('smoke-test', () => {
     const run = await smoke({}, { globals: { json: true } });
     // THEN
     expect(run.code).toBe(1);
-    expect(check(run, 'cdn')).toMatchObject({ status: 'failed', summary: expect.stringContaining('refused the object by the bucket (403 AccessDenied)'), fix: expect.stringContaining('origin access control') });
+    expect(check(run, 'cdn')).toMatchObject({
+      status: 'failed',
+      summary: expect.stringContaining('refused the object by the bucket (403 AccessDenied)'),
+      fix: expect.stringContaining('origin access control'),
+    });
     expect(check(run, 'cdn')?.fix).toContain('hm-infra init --env dev');
     expect(fake().versionCount(BUCKET)).toBe(0);
   });
@@ -320,7 +334,11 @@ describe('smoke-test', () => {
     const run = await smoke({}, { globals: { json: true } });
     // THEN
     expect(run.code).toBe(1);
-    expect(check(run, 'private-bucket')).toMatchObject({ status: 'failed', summary: expect.stringContaining('anyone can read objects straight from the bucket'), fix: expect.stringContaining('Block Public Access') });
+    expect(check(run, 'private-bucket')).toMatchObject({
+      status: 'failed',
+      summary: expect.stringContaining('anyone can read objects straight from the bucket'),
+      fix: expect.stringContaining('Block Public Access'),
+    });
   });
 
   it('stops at the app key when AWS no longer accepts it, and says how to replace it', async () => {
@@ -331,8 +349,16 @@ describe('smoke-test', () => {
     const run = await smoke({}, { globals: { json: true } });
     // THEN
     expect(run.code).toBe(1);
-    expect(check(run, 'app-key')).toMatchObject({ status: 'failed', summary: expect.stringContaining(`AWS does not accept the app user's key ${key} (InvalidClientTokenId)`), fix: expect.stringContaining('hm-infra init --env dev --rotate-key') });
-    expect(json(run).checks.slice(1).every((c) => c.status === 'skipped')).toBe(true);
+    expect(check(run, 'app-key')).toMatchObject({
+      status: 'failed',
+      summary: expect.stringContaining(`AWS does not accept the app user's key ${key} (InvalidClientTokenId)`),
+      fix: expect.stringContaining('hm-infra init --env dev --rotate-key'),
+    });
+    expect(
+      json(run)
+        .checks.slice(1)
+        .every((c) => c.status === 'skipped'),
+    ).toBe(true);
     expect(fake().http.exchanges).toEqual([]);
   });
 
@@ -354,7 +380,9 @@ describe('smoke-test', () => {
   it('never shows the secret access key, nor the signed upload URL', async () => {
     await givenSettledEnvironment();
     const secret = (await stateFile()).resources['access-key'].secret.secretAccessKey as string;
-    fake().iam.user(USER)?.policies.set('added-by-hand', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }));
+    fake()
+      .iam.user(USER)
+      ?.policies.set('added-by-hand', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }));
     for (const globals of [{ verbose: true }, { verbose: true, json: true }]) {
       // WHEN
       const run = await smoke({}, { globals });
@@ -396,7 +424,7 @@ describe('smoke-test', () => {
       expect(run.code).toBe(0);
     });
 
-    it('uploads with Node\'s own fetch, over a socket, to an endpoint on this machine', async () => {
+    it("uploads with Node's own fetch, over a socket, to an endpoint on this machine", async () => {
       // An endpoint on the loopback address that hands each HTTP request to the fake account.
       const server: Server = createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -436,12 +464,18 @@ describe('smoke-test', () => {
     it('checks least privilege on an emulator that enforces IAM', async () => {
       await givenSettledEnvironment([...INIT, '--endpoint-url', ENDPOINT]);
       fake().rejectUnknownKeys = true;
-      fake().iam.user(USER)?.policies.set('added-by-hand', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }] }));
+      fake()
+        .iam.user(USER)
+        ?.policies.set('added-by-hand', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }] }));
       // WHEN
       const run = await smoke({}, { globals: { json: true, endpointUrl: ENDPOINT } });
       // THEN
       expect(check(run, 'least-privilege')).toMatchObject({ status: 'failed', details: { allowed: ['s3:ListAllMyBuckets'] } });
-      expect(json(run).checks.filter((c) => c.status !== 'ok').map((c) => c.id)).toEqual(['least-privilege']);
+      expect(
+        json(run)
+          .checks.filter((c) => c.status !== 'ok')
+          .map((c) => c.id),
+      ).toEqual(['least-privilege']);
     });
   });
 

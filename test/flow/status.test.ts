@@ -148,7 +148,11 @@ describe('status on a fake account', () => {
     const run = await status();
     // THEN
     expect(run.code).toBe(4);
-    expect(statusOf(run.doc, 'access-key')).toMatchObject({ status: 'drifted', changes: [{ field: 'status', live: 'Inactive', expected: 'Active', note: expect.any(String) }], note: expect.stringMatching(/--rotate-key/) });
+    expect(statusOf(run.doc, 'access-key')).toMatchObject({
+      status: 'drifted',
+      changes: [{ field: 'status', live: 'Inactive', expected: 'Active', note: expect.any(String) }],
+      note: expect.stringMatching(/--rotate-key/),
+    });
   });
 
   it('shows a distribution teardown --no-wait left disabling as pending', async () => {

@@ -55,7 +55,7 @@ describe('teardown on a fake account', () => {
   });
   afterEach(() => installed.restore());
 
-  it('removes everything init created, keeps the user\'s DNS value, and moves the state file aside', async () => {
+  it("removes everything init created, keeps the user's DNS value, and moves the state file aside", async () => {
     const fake = installed.fake;
     const before = fake.snapshot();
     expect((await init()).code).toBe(0);
@@ -294,7 +294,7 @@ describe('teardown on a fake account', () => {
     const doc = JSON.parse(json.stdout);
     expect(doc).toMatchObject({ kind: 'teardown-plan', dryRun: true, ok: true, blockers: [] });
     expect(doc.steps).toHaveLength(15);
-    expect((await stateDir())).toContain('dev.json');
+    expect(await stateDir()).toContain('dev.json');
   });
 
   it('needs --yes without a terminal, and removes nothing', async () => {
@@ -367,22 +367,26 @@ describe('an interrupted teardown', () => {
     return fake.calls.slice(start).flatMap((c, i) => (fake.writes.includes(c) ? [i + 1] : []));
   }
 
-  it.each(['before', 'after'] as const)('finishes on a re-run when the k-th removal fails %s it takes effect', async (when) => {
-    const positions = await teardownWrites();
-    expect(positions.length).toBeGreaterThanOrEqual(15);
-    for (const k of positions) {
-      cwd = await mkdtemp(join(tmpdir(), 'hm-teardown-crash-'));
-      const fake = givenAccount();
-      const before = fake.snapshot();
-      await init();
-      fake.failCall(k, { when });
-      // WHEN
-      const broken = await teardown();
-      const rerun = await teardown();
-      // THEN
-      expect(broken.code, `k=${k}`).not.toBe(0);
-      expect(rerun.code, `k=${k}: ${rerun.stderr}`).toBe(0);
-      expect(fake.snapshot(), `k=${k}`).toEqual(before);
-    }
-  }, 120_000);
+  it.each(['before', 'after'] as const)(
+    'finishes on a re-run when the k-th removal fails %s it takes effect',
+    async (when) => {
+      const positions = await teardownWrites();
+      expect(positions.length).toBeGreaterThanOrEqual(15);
+      for (const k of positions) {
+        cwd = await mkdtemp(join(tmpdir(), 'hm-teardown-crash-'));
+        const fake = givenAccount();
+        const before = fake.snapshot();
+        await init();
+        fake.failCall(k, { when });
+        // WHEN
+        const broken = await teardown();
+        const rerun = await teardown();
+        // THEN
+        expect(broken.code, `k=${k}`).not.toBe(0);
+        expect(rerun.code, `k=${k}: ${rerun.stderr}`).toBe(0);
+        expect(fake.snapshot(), `k=${k}`).toEqual(before);
+      }
+    },
+    120_000,
+  );
 });

@@ -55,7 +55,9 @@ describe('init as a wizard', () => {
     installed.fake.route53.addZone('example.com');
     installed.fake.route53.addZone('other.org');
     vi.stubEnv('AWS_REGION', undefined);
-    await givenProfiles('[default]\nregion = us-west-2\n\n[profile work]\nregion = eu-west-1\naws_access_key_id = AKIAWORKWORKWORKWORK\naws_secret_access_key = work-secret\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n');
+    await givenProfiles(
+      '[default]\nregion = us-west-2\n\n[profile work]\nregion = eu-west-1\naws_access_key_id = AKIAWORKWORKWORKWORK\naws_secret_access_key = work-secret\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n',
+    );
   });
   afterEach(() => {
     installed.restore();
@@ -84,9 +86,25 @@ describe('init as a wizard', () => {
   });
 
   it('on a re-run, defaults every answer to what the state holds and does not ask for the app or region again', async () => {
-    givenAnswers({ ...NEWCOMER, cors: ['https://app.example.com'], 'cdn-custom': [true], 'cdn-domain': ['cdn.example.com'], 'certificate-arn': ['arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789'] });
+    givenAnswers({
+      ...NEWCOMER,
+      cors: ['https://app.example.com'],
+      'cdn-custom': [true],
+      'cdn-domain': ['cdn.example.com'],
+      'certificate-arn': ['arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789'],
+    });
     expect((await wizard()).code).toBe(0);
-    const prompter = givenAnswers({ env: [ENTER], profile: ['work'], 'domain-zone': [ENTER], cors: [ENTER], 'from-email': [ENTER], 'cdn-custom': [ENTER], 'cdn-domain': [ENTER], 'certificate-arn': [ENTER], apply: [true] });
+    const prompter = givenAnswers({
+      env: [ENTER],
+      profile: ['work'],
+      'domain-zone': [ENTER],
+      cors: [ENTER],
+      'from-email': [ENTER],
+      'cdn-custom': [ENTER],
+      'cdn-domain': [ENTER],
+      'certificate-arn': [ENTER],
+      apply: [true],
+    });
     // WHEN
     const run = await wizard();
     // THEN
@@ -106,8 +124,13 @@ describe('init as a wizard', () => {
     expect(run.stdout).toContain('0 created, 0 updated');
   });
 
-  it('asks again, with the validator\'s message, until an answer is valid', async () => {
-    const prompter = givenAnswers({ ...NEWCOMER, app: ['My App', 'x', 'healthmetrics'], cors: ['http://example.com', 'https://example.com/', 'https://example.com'], 'from-email': ['noreply@elsewhere.com', ENTER] });
+  it("asks again, with the validator's message, until an answer is valid", async () => {
+    const prompter = givenAnswers({
+      ...NEWCOMER,
+      app: ['My App', 'x', 'healthmetrics'],
+      cors: ['http://example.com', 'https://example.com/', 'https://example.com'],
+      'from-email': ['noreply@elsewhere.com', ENTER],
+    });
     // WHEN
     const run = await wizard();
     // THEN

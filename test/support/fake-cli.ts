@@ -21,7 +21,11 @@ fake.stepOf = currentStepId;
 for (const zone of (process.env['HM_FAKE_ZONES'] ?? '').split(',').filter(Boolean)) fake.route53.addZone(zone);
 installFakeAccount(fake);
 // Several commands on one fake account: `init --yes … +++ teardown` (the last one's exit code).
-const commands = process.argv.slice(2).join('\u0000').split('\u0000+++\u0000').map((c) => c.split('\u0000').filter(Boolean));
+const commands = process.argv
+  .slice(2)
+  .join('\u0000')
+  .split('\u0000+++\u0000')
+  .map((c) => c.split('\u0000').filter(Boolean));
 const graph = provisioningSteps({ cdn: !process.argv.includes('--no-cdn'), email: !process.argv.includes('--no-email') }).map((s) => ({ id: s.id, dependsOn: s.dependsOn }));
 const report: Array<{ args: string[]; exitCode: number; ms: number; calls: TimedCall[]; criticalPath: CriticalPath; repeatedReads: string[] }> = [];
 for (const args of commands) {
@@ -30,7 +34,9 @@ for (const args of commands) {
   const exitCode = await main([process.argv[0] ?? 'node', 'hm-infra', ...args]);
   const ms = performance.now() - started;
   process.exitCode = exitCode;
-  const calls = fake.calls.slice(first).map(({ service, command, input, step, signedBy, startedAt, endedAt }) => ({ service, command, input, step, signedBy, startedAt: startedAt - started, endedAt: (endedAt ?? startedAt) - started }));
+  const calls = fake.calls
+    .slice(first)
+    .map(({ service, command, input, step, signedBy, startedAt, endedAt }) => ({ service, command, input, step, signedBy, startedAt: startedAt - started, endedAt: (endedAt ?? startedAt) - started }));
   report.push({ args, exitCode, ms, calls, criticalPath: criticalPath(graph, calls), repeatedReads: repeatedReads(calls) });
 }
 const reportFile = process.env['HM_FAKE_REPORT'];

@@ -14,7 +14,13 @@ type Statement = { Effect: string; Action?: string | string[]; Resource?: string
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const glob = (pattern: string, value: string, caseless = false) => {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, caseless ? 'i' : '');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    caseless ? 'i' : '',
+  );
   return re.test(value);
 };
 
@@ -30,8 +36,7 @@ function conditionsHold(condition: Statement['Condition'], context: Record<strin
   return true;
 }
 
-const matches = (s: Statement, r: Request) =>
-  list(s.Action).some((a) => glob(a, r.action, true)) && list(s.Resource).some((p) => glob(p, r.resource)) && conditionsHold(s.Condition, r.context ?? {});
+const matches = (s: Statement, r: Request) => list(s.Action).some((a) => glob(a, r.action, true)) && list(s.Resource).some((p) => glob(p, r.resource)) && conditionsHold(s.Condition, r.context ?? {});
 
 /** Allowed when some statement allows it and none denies it (the default is deny). */
 export function isAllowed(documents: unknown[], request: Request): boolean {

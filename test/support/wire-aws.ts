@@ -196,7 +196,9 @@ const S3_HOST_ID = 'f4ke+H0st1d/8a9bYxXq2vN0y3Kd5mPz7Yb6wQ1rT8uV4sE2cA3nL9oJ0kG5
 /** S3's error document: `<Error><Code>…</Code><Message>…</Message><RequestId>…</RequestId><HostId>…`. */
 export function s3Error(status: number, code: string, message: string, extra: Record<string, string> = {}): WireAnswer {
   const id = s3RequestId();
-  const fields = Object.entries(extra).map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`).join('');
+  const fields = Object.entries(extra)
+    .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
+    .join('');
   const body = `<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message>${fields}<RequestId>${id}</RequestId><HostId>${S3_HOST_ID}</HostId></Error>`;
   return { status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': id, 'x-amz-id-2': S3_HOST_ID }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` };
 }

@@ -26,7 +26,15 @@ for (const [service, Client] of Object.entries(CLIENTS)) {
   Object.defineProperty(Client.prototype, 'send', {
     configurable: true,
     value: async function timedSend(this: unknown, command: { constructor: { name: string }; input: Record<string, unknown> }) {
-      const call: TimedCall = { service, command: command.constructor.name.replace(/Command$/, ''), input: command.input, step: currentStepId(), signedBy: undefined, startedAt: performance.now(), endedAt: 0 };
+      const call: TimedCall = {
+        service,
+        command: command.constructor.name.replace(/Command$/, ''),
+        input: command.input,
+        step: currentStepId(),
+        signedBy: undefined,
+        startedAt: performance.now(),
+        endedAt: 0,
+      };
       try {
         return await send.call(this, command);
       } finally {
@@ -45,7 +53,11 @@ if (zone) {
   calls.length = 0;
 }
 
-const commands = process.argv.slice(2).join('\u0000').split('\u0000+++\u0000').map((c) => c.split('\u0000').filter(Boolean));
+const commands = process.argv
+  .slice(2)
+  .join('\u0000')
+  .split('\u0000+++\u0000')
+  .map((c) => c.split('\u0000').filter(Boolean));
 const graph = provisioningSteps({ cdn: !process.argv.includes('--no-cdn'), email: !process.argv.includes('--no-email') }).map((s) => ({ id: s.id, dependsOn: s.dependsOn }));
 const report: Array<{ args: string[]; exitCode: number; ms: number; calls: TimedCall[]; criticalPath: CriticalPath; repeatedReads: string[] }> = [];
 for (const args of commands) {

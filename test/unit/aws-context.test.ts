@@ -88,7 +88,10 @@ describe('toHmError', () => {
   });
 
   it('suggests --no-email when an emulator lacks an SES call', () => {
-    const error = toHmError(awsError('sesv2', 'InternalFailure', "API action 'CreateConfigurationSet' for service 'sesv2' not yet implemented", { status: 501 }), 'create SES configuration set hm-dev');
+    const error = toHmError(
+      awsError('sesv2', 'InternalFailure', "API action 'CreateConfigurationSet' for service 'sesv2' not yet implemented", { status: 501 }),
+      'create SES configuration set hm-dev',
+    );
     expect(error.code).toBe('NOT_IMPLEMENTED');
     expect(error.hint).toContain('--no-email');
     expect(error.hint).not.toContain('--no-cdn');
@@ -116,7 +119,10 @@ describe('an S3 refusal over plain HTTP', () => {
     const aws = new AwsContext({ region: 'us-east-1', endpointUrl: url, maxAttempts: 1 });
     try {
       // WHEN
-      const err = await aws.s3().send(new GetBucketVersioningCommand({ Bucket: 'b' })).catch((e: unknown) => e);
+      const err = await aws
+        .s3()
+        .send(new GetBucketVersioningCommand({ Bucket: 'b' }))
+        .catch((e: unknown) => e);
       const error = toHmError(err, 'read the versioning of bucket b');
       // THEN
       expect(error.code).toBe('ACCESS_DENIED_PLAIN_HTTP');

@@ -14,7 +14,15 @@ function givenContext(distributionArn = DIST_ARN) {
   return givenStepContext({
     outputs: {
       bucket: BUCKET,
-      distribution: { id: 'EDIST', arn: distributionArn, domainName: 'd1.cloudfront.net', status: 'Deployed', url: 'https://d1.cloudfront.net', aliases: [], env: { CLOUDFRONT_URL: 'https://d1.cloudfront.net' } },
+      distribution: {
+        id: 'EDIST',
+        arn: distributionArn,
+        domainName: 'd1.cloudfront.net',
+        status: 'Deployed',
+        url: 'https://d1.cloudfront.net',
+        aliases: [],
+        env: { CLOUDFRONT_URL: 'https://d1.cloudfront.net' },
+      },
     },
   });
 }
@@ -78,7 +86,7 @@ describe('bucket policy step', () => {
     expect(s3).not.toHaveReceivedCommand(PutBucketPolicyCommand);
   });
 
-  it('merges by Sid: keeps the user\'s statements and replaces ours when the distribution changed', async () => {
+  it("merges by Sid: keeps the user's statements and replaces ours when the distribution changed", async () => {
     givenPolicy({ Version: '2012-10-17', Statement: [userStatement, ...ourStatements(BUCKET.arn, 'arn:aws:cloudfront::123456789012:distribution/EOLD')] });
     // WHEN
     const { changes } = await converge(bucketPolicyStep, givenContext());
@@ -88,12 +96,15 @@ describe('bucket policy step', () => {
     expect(written().Statement[1]?.Condition).toEqual({ StringEquals: { 'AWS:SourceArn': DIST_ARN } });
   });
 
-  it('adds its statements to a policy that has only the user\'s', async () => {
+  it("adds its statements to a policy that has only the user's", async () => {
     givenPolicy({ Version: '2012-10-17', Statement: [userStatement] });
     // WHEN
     const { changes } = await converge(bucketPolicyStep, givenContext());
     // THEN
-    expect(changes.map((c) => [c.field, c.action])).toEqual([['AllowCloudFrontRead', 'create'], ['DenyInsecureTransport', 'create']]);
+    expect(changes.map((c) => [c.field, c.action])).toEqual([
+      ['AllowCloudFrontRead', 'create'],
+      ['DenyInsecureTransport', 'create'],
+    ]);
     expect(written().Statement).toEqual([userStatement, ...ourStatements(BUCKET.arn, DIST_ARN)]);
   });
 

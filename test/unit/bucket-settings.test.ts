@@ -159,7 +159,7 @@ describe('bucket settings', () => {
     });
   });
 
-  it('keeps the user\'s own tags, lifecycle rules and CORS rules when it writes its own', async () => {
+  it("keeps the user's own tags, lifecycle rules and CORS rules when it writes its own", async () => {
     const userRule = { ID: 'archive-logs', Status: 'Enabled' as const, Filter: { Prefix: 'logs/' }, Expiration: { Days: 365 } };
     const userCors = { AllowedMethods: ['GET'], AllowedOrigins: ['https://admin.example.org'] };
     s3.on(GetBucketTaggingCommand).resolves({ TagSet: [{ Key: 'CostCenter', Value: '42' }] });

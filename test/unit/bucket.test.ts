@@ -14,7 +14,10 @@ function givenNoBucket() {
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<HmError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(HmError);
   return error as HmError;
 }

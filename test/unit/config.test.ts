@@ -8,7 +8,12 @@ describe('validators', () => {
     ['app', checkAppName, ['healthmetrics', 'my-app2', 'ab'], ['A', 'Health_Metrics', '1app', 'app-', 'my--app', 'a'.repeat(33)]],
     ['env', checkEnvName, ['dev', 'prod', 'staging-2', 'x'], ['Prod', 'dev_1', '-dev', 'a'.repeat(17), '../etc']],
     ['region', checkRegion, ['us-east-1', 'eu-west-2', 'ap-southeast-1', 'us-gov-west-1'], ['useast1', 'US-EAST-1', 'us-east', 'east-1']],
-    ['domain', checkDomain, ['example.com', 'Example.COM.', 'mail.example.co.uk', 'xn--bcher-kva.example'], ['example', 'https://example.com', 'exa_mple.com', '-a.com', '1.2.3.4', 'example.com/path']],
+    [
+      'domain',
+      checkDomain,
+      ['example.com', 'Example.COM.', 'mail.example.co.uk', 'xn--bcher-kva.example'],
+      ['example', 'https://example.com', 'exa_mple.com', '-a.com', '1.2.3.4', 'example.com/path'],
+    ],
     [
       'cors origin',
       checkCorsOrigin,

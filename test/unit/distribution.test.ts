@@ -15,13 +15,7 @@ import { AwsContext } from '../../src/aws/context.js';
 import type { Config } from '../../src/config/config.js';
 import { HmError } from '../../src/errors.js';
 import { bucketOutputs } from '../../src/steps/bucket.js';
-import {
-  TTLS,
-  desiredDistributionConfig,
-  diffDistribution,
-  distributionComment,
-  distributionTags,
-} from '../../src/steps/distribution-config.js';
+import { TTLS, desiredDistributionConfig, diffDistribution, distributionComment, distributionTags } from '../../src/steps/distribution-config.js';
 import { distributionStep, waitForDeployment } from '../../src/steps/distribution.js';
 import { awsError } from '../fakes/account.js';
 import { converge, givenConfig, givenStepContext } from '../support/context.js';
@@ -40,7 +34,15 @@ function givenContext(options: { config?: Config; recordedId?: string; intent?: 
     config: inputs.config,
     outputs: { bucket: inputs.bucket, oac: { id: inputs.oacId, name: 'healthmetrics-dev-uploads-oac' } },
     ...(options.recordedId || options.intent
-      ? { recorded: { status: options.intent ? 'pending' : 'created', owned: true, outputs: options.recordedId ? { id: options.recordedId } : {}, ...(options.intent ? { intent: options.intent } : {}), updatedAt: '' } }
+      ? {
+          recorded: {
+            status: options.intent ? 'pending' : 'created',
+            owned: true,
+            outputs: options.recordedId ? { id: options.recordedId } : {},
+            ...(options.intent ? { intent: options.intent } : {}),
+            updatedAt: '',
+          },
+        }
       : {}),
   });
 }
@@ -70,7 +72,9 @@ describe('the distribution configuration', () => {
       Aliases: { Quantity: 0 },
       Origins: {
         Quantity: 1,
-        Items: [{ Id: 'S3-healthmetrics-uploads-dev', DomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com', OriginAccessControlId: 'EOAC', S3OriginConfig: { OriginAccessIdentity: '' } }],
+        Items: [
+          { Id: 'S3-healthmetrics-uploads-dev', DomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com', OriginAccessControlId: 'EOAC', S3OriginConfig: { OriginAccessIdentity: '' } },
+        ],
       },
       DefaultCacheBehavior: {
         TargetOriginId: 'S3-healthmetrics-uploads-dev',
@@ -84,7 +88,17 @@ describe('the distribution configuration', () => {
       },
       CacheBehaviors: {
         Quantity: 1,
-        Items: [{ PathPattern: 'avatars/*', AllowedMethods: { Quantity: 2, Items: ['GET', 'HEAD'] }, ViewerProtocolPolicy: 'redirect-to-https', Compress: true, MinTTL: 86400, DefaultTTL: 604800, MaxTTL: 31536000 }],
+        Items: [
+          {
+            PathPattern: 'avatars/*',
+            AllowedMethods: { Quantity: 2, Items: ['GET', 'HEAD'] },
+            ViewerProtocolPolicy: 'redirect-to-https',
+            Compress: true,
+            MinTTL: 86400,
+            DefaultTTL: 604800,
+            MaxTTL: 31536000,
+          },
+        ],
       },
     });
   });
@@ -97,14 +111,26 @@ describe('the distribution configuration', () => {
 
   it('keeps what it does not own: other origins, other behaviours, logging', () => {
     const live = prd();
-    live.Origins = { Quantity: 2, Items: [...(live.Origins?.Items ?? []), { Id: 'api', DomainName: 'api.example.com', CustomOriginConfig: { HTTPPort: 80, HTTPSPort: 443, OriginProtocolPolicy: 'https-only' } }] };
-    live.CacheBehaviors = { Quantity: 2, Items: [{ ...live.CacheBehaviors!.Items![0]!, MaxTTL: 5 }, { ...live.CacheBehaviors!.Items![0]!, PathPattern: 'api/*', TargetOriginId: 'api' }] };
+    live.Origins = {
+      Quantity: 2,
+      Items: [...(live.Origins?.Items ?? []), { Id: 'api', DomainName: 'api.example.com', CustomOriginConfig: { HTTPPort: 80, HTTPSPort: 443, OriginProtocolPolicy: 'https-only' } }],
+    };
+    live.CacheBehaviors = {
+      Quantity: 2,
+      Items: [
+        { ...live.CacheBehaviors!.Items![0]!, MaxTTL: 5 },
+        { ...live.CacheBehaviors!.Items![0]!, PathPattern: 'api/*', TargetOriginId: 'api' },
+      ],
+    };
     live.Logging = { Enabled: true, IncludeCookies: false, Bucket: 'logs.s3.amazonaws.com', Prefix: 'cdn/' };
     // WHEN
     const desired = desiredDistributionConfig(givenInputs(), live, 'ignored');
     // THEN
     expect(desired.Origins?.Items?.map((o) => o.Id)).toEqual(['S3-healthmetrics-uploads-dev', 'api']);
-    expect(desired.CacheBehaviors?.Items?.map((b) => [b.PathPattern, b.MaxTTL])).toEqual([['avatars/*', 31536000], ['api/*', 31536000]]);
+    expect(desired.CacheBehaviors?.Items?.map((b) => [b.PathPattern, b.MaxTTL])).toEqual([
+      ['avatars/*', 31536000],
+      ['api/*', 31536000],
+    ]);
     expect(desired.Logging).toEqual(live.Logging);
     expect(desired.CallerReference).toBe('ref-1');
   });
@@ -158,14 +184,25 @@ describe('distribution step', () => {
     expect(sent?.Tags?.Items).toEqual(distributionTags(givenConfig()));
     expect(result).toEqual({
       type: 'created',
-      outputs: { id: 'EDIST', arn: ARN, domainName: 'd111.cloudfront.net', status: 'InProgress', url: 'https://d111.cloudfront.net', aliases: [], env: { CLOUDFRONT_URL: 'https://d111.cloudfront.net' } },
+      outputs: {
+        id: 'EDIST',
+        arn: ARN,
+        domainName: 'd111.cloudfront.net',
+        status: 'InProgress',
+        url: 'https://d111.cloudfront.net',
+        aliases: [],
+        env: { CLOUDFRONT_URL: 'https://d111.cloudfront.net' },
+      },
     });
     expect(ctx.reports.join('\n')).toContain('deploying');
   });
 
   it('sends the CallerReference of an interrupted create again', async () => {
     cf.on(ListDistributionsCommand).resolves({ DistributionList: { Marker: '', MaxItems: 100, IsTruncated: false, Quantity: 0 } });
-    cf.on(CreateDistributionWithTagsCommand).callsFake((input) => ({ Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd1.cloudfront.net', DistributionConfig: input.DistributionConfigWithTags.DistributionConfig }, ETag: 'E1' }));
+    cf.on(CreateDistributionWithTagsCommand).callsFake((input) => ({
+      Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd1.cloudfront.net', DistributionConfig: input.DistributionConfigWithTags.DistributionConfig },
+      ETag: 'E1',
+    }));
     // WHEN
     await converge(distributionStep, givenContext({ intent: { callerReference: 'hm-infra-earlier' } }));
     // THEN
@@ -187,7 +224,10 @@ describe('distribution step', () => {
     });
     const live = { ...prd(), Comment: 'renamed by hand' };
     givenLive(live);
-    cf.on(UpdateDistributionCommand).callsFake((input) => ({ Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd111.cloudfront.net', DistributionConfig: input.DistributionConfig }, ETag: 'E2' }));
+    cf.on(UpdateDistributionCommand).callsFake((input) => ({
+      Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd111.cloudfront.net', DistributionConfig: input.DistributionConfig },
+      ETag: 'E2',
+    }));
     // WHEN
     const { observed, changes, result } = await converge(distributionStep, givenContext());
     // THEN
@@ -215,7 +255,10 @@ describe('distribution step', () => {
     const live = prd();
     live.CacheBehaviors = { Quantity: 1, Items: [{ ...live.CacheBehaviors!.Items![0]!, DefaultTTL: 60 }] };
     givenLive(live, { etag: 'ETAG9' });
-    cf.on(UpdateDistributionCommand).callsFake((input) => ({ Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd111.cloudfront.net', DistributionConfig: input.DistributionConfig }, ETag: 'ETAG10' }));
+    cf.on(UpdateDistributionCommand).callsFake((input) => ({
+      Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd111.cloudfront.net', DistributionConfig: input.DistributionConfig },
+      ETag: 'ETAG10',
+    }));
     // WHEN
     const { changes, result } = await converge(distributionStep, givenContext({ recordedId: 'EDIST' }));
     // THEN
@@ -288,7 +331,9 @@ describe('waiting for deployment', () => {
   beforeEach(() => cf.reset());
 
   it('returns once the distribution is Deployed', async () => {
-    cf.on(GetDistributionCommand).resolvesOnce({ Distribution: { Status: 'InProgress' } as never }).resolves({ Distribution: { Status: 'Deployed' } as never });
+    cf.on(GetDistributionCommand)
+      .resolvesOnce({ Distribution: { Status: 'InProgress' } as never })
+      .resolves({ Distribution: { Status: 'Deployed' } as never });
     // WHEN
     await waitForDeployment(new AwsContext({ region: 'us-east-1' }), 'EDIST', { maxWaitSeconds: 5, minDelaySeconds: 0.01, maxDelaySeconds: 0.02 });
     // THEN
@@ -318,7 +363,9 @@ describe('waiting for deployment', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     // WHEN
-    const error = (await waitForDeployment(new AwsContext({ region: 'us-east-1' }), 'EDIST', { maxWaitSeconds: 10, minDelaySeconds: 0.02, maxDelaySeconds: 0.05, signal: controller.signal }).catch((e: unknown) => e)) as HmError;
+    const error = (await waitForDeployment(new AwsContext({ region: 'us-east-1' }), 'EDIST', { maxWaitSeconds: 10, minDelaySeconds: 0.02, maxDelaySeconds: 0.05, signal: controller.signal }).catch(
+      (e: unknown) => e,
+    )) as HmError;
     // THEN
     expect(error.code).toBe('WAIT_ABORTED');
     expect(error.exitCode).toBe(130);

@@ -33,7 +33,7 @@ describe('DNS records for another DNS host', () => {
     expect(lines[0]).toMatch(/^ {2}Type\s+Host \(in example\.com\)\s+Value\s+TTL$/);
     expect(lines[1]).toMatch(/^ {2}CNAME\s+aaaa1111\._domainkey\s+aaaa1111\.dkim\.amazonses\.com\s+600$/);
     expect(lines[6]).toContain('"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"');
-    const valueColumn = lines.map((l) => l.indexOf(l.includes('Value') ? 'Value' : l.trim().split(/\s+/)[2] ?? ''));
+    const valueColumn = lines.map((l) => l.indexOf(l.includes('Value') ? 'Value' : (l.trim().split(/\s+/)[2] ?? '')));
     expect(new Set(valueColumn).size).toBe(1);
   });
 

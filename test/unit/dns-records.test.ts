@@ -1,10 +1,4 @@
-import {
-  ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
-  ListResourceRecordSetsCommand,
-  type ResourceRecordSet,
-  Route53Client,
-} from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HmError } from '../../src/errors.js';
@@ -48,7 +42,9 @@ function givenZone(sets: ResourceRecordSet[]) {
   // Sorted at each call: a test may change the zone while the step runs.
   const sorted = () => [...sets].sort((a, b) => (key(a.Name ?? '') < key(b.Name ?? '') ? -1 : 1));
   r53.on(ListResourceRecordSetsCommand).callsFake((input: { StartRecordName?: string }) => ({
-    ResourceRecordSets: sorted().filter((s) => key(s.Name ?? '') >= key(input.StartRecordName ?? '')).slice(0, 20),
+    ResourceRecordSets: sorted()
+      .filter((s) => key(s.Name ?? '') >= key(input.StartRecordName ?? ''))
+      .slice(0, 20),
     IsTruncated: false,
   }));
   r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date(0) } });
@@ -257,7 +253,9 @@ describe('email DNS records', () => {
       replaced: [{ name: '_dmarc.example.com', type: 'TXT', values: ['"v=DMARC1; p=none"'] }],
     });
     // THEN
-    const creates = batch().filter((c) => c.Action === 'CREATE').map((c) => [c.ResourceRecordSet?.Name, c.ResourceRecordSet?.ResourceRecords]);
+    const creates = batch()
+      .filter((c) => c.Action === 'CREATE')
+      .map((c) => [c.ResourceRecordSet?.Name, c.ResourceRecordSet?.ResourceRecords]);
     expect(creates).toEqual([
       ['mail.example.com.', [{ Value: '"google-site-verification=abc"' }]],
       ['_dmarc.example.com.', [{ Value: '"v=DMARC1; p=none"' }]],

@@ -80,7 +80,9 @@ describe('SES identity step', () => {
 
   it('creates the domain identity with 2048-bit Easy DKIM, the configuration set as default, and tags; records the DKIM tokens', async () => {
     ses.on(GetEmailIdentityCommand).rejects(notFound());
-    ses.on(CreateEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: { Status: 'PENDING', Tokens: ['t1', 't2', 't3'], SigningHostedZone: 'dkim.amazonses.com' } });
+    ses
+      .on(CreateEmailIdentityCommand)
+      .resolves({ IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: { Status: 'PENDING', Tokens: ['t1', 't2', 't3'], SigningHostedZone: 'dkim.amazonses.com' } });
     const ctx = givenContext();
     // WHEN
     const { result } = await converge(identityStep, ctx);
@@ -104,7 +106,11 @@ describe('SES identity step', () => {
   });
 
   it('reads the identity when SES says it already exists, and only sets the missing default configuration set', async () => {
-    const existing = { IdentityType: 'DOMAIN' as const, DkimAttributes: { Status: 'SUCCESS' as const, Tokens: ['t1'], SigningEnabled: true, NextSigningKeyLength: 'RSA_2048_BIT' as const }, Tags: resourceTags(givenConfig(), 'example.com') };
+    const existing = {
+      IdentityType: 'DOMAIN' as const,
+      DkimAttributes: { Status: 'SUCCESS' as const, Tokens: ['t1'], SigningEnabled: true, NextSigningKeyLength: 'RSA_2048_BIT' as const },
+      Tags: resourceTags(givenConfig(), 'example.com'),
+    };
     ses.on(GetEmailIdentityCommand).rejectsOnce(notFound()).resolves(existing);
     ses.on(CreateEmailIdentityCommand).rejects(awsError('sesv2', 'AlreadyExistsException', 'exists'));
     // WHEN
@@ -139,9 +145,12 @@ describe('SES MAIL FROM step', () => {
   beforeEach(() => ses.reset());
 
   it('sets mail.<domain> with USE_DEFAULT_VALUE on MX failure, and leaves it when already so', async () => {
-    ses.on(GetEmailIdentityCommand).resolvesOnce({ MailFromAttributes: undefined }).resolves({
-      MailFromAttributes: { MailFromDomain: 'mail.example.com', MailFromDomainStatus: 'PENDING', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
-    });
+    ses
+      .on(GetEmailIdentityCommand)
+      .resolvesOnce({ MailFromAttributes: undefined })
+      .resolves({
+        MailFromAttributes: { MailFromDomain: 'mail.example.com', MailFromDomainStatus: 'PENDING', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+      });
     ses.on(PutEmailIdentityMailFromAttributesCommand).resolves({});
     // WHEN
     const first = await converge(mailFromStep, givenContext());
@@ -180,7 +189,10 @@ describe('SES template steps', () => {
     const { result } = await converge(step, givenContext());
     // THEN
     expect(result.type).toBe('created');
-    expect(ses).toHaveReceivedCommandWith(CreateEmailTemplateCommand, { TemplateName: 'email-verification', TemplateContent: templateContent(verification as (typeof TEMPLATES)[number], givenConfig()) });
+    expect(ses).toHaveReceivedCommandWith(CreateEmailTemplateCommand, {
+      TemplateName: 'email-verification',
+      TemplateContent: templateContent(verification as (typeof TEMPLATES)[number], givenConfig()),
+    });
   });
 
   it('updates a template whose HTML was edited by hand with one UpdateEmailTemplate, and shows the differing line', async () => {
@@ -211,7 +223,9 @@ describe('DNS zone step', () => {
   const zone = (Id: string, Name: string, PrivateZone = false) => ({ Id: `/hostedzone/${Id}`, Name, CallerReference: Id, Config: { PrivateZone } });
 
   it('picks the public zone named exactly like the domain, ignoring private and longer-named ones', async () => {
-    r53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [zone('ZPRIV', 'example.com.', true), zone('ZPUB', 'example.com.'), zone('ZSUB', 'app.example.com.')], IsTruncated: false, MaxItems: 20 });
+    r53
+      .on(ListHostedZonesByNameCommand)
+      .resolves({ HostedZones: [zone('ZPRIV', 'example.com.', true), zone('ZPUB', 'example.com.'), zone('ZSUB', 'app.example.com.')], IsTruncated: false, MaxItems: 20 });
     // WHEN
     const observed = await dnsZoneStep.read(givenContext());
     // THEN

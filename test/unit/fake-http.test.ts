@@ -18,7 +18,10 @@ async function givenAccount() {
 }
 
 const presign = (credentials: { accessKeyId: string; secretAccessKey: string }, extra: Record<string, unknown> = {}) =>
-  getSignedUrl(new S3Client({ region: REGION, credentials, ...extra }), new PutObjectCommand({ Bucket: BUCKET, Key: 'a/b.txt', ContentType: 'text/plain' }), { expiresIn: 300, signableHeaders: new Set(['content-type']) });
+  getSignedUrl(new S3Client({ region: REGION, credentials, ...extra }), new PutObjectCommand({ Bucket: BUCKET, Key: 'a/b.txt', ContentType: 'text/plain' }), {
+    expiresIn: 300,
+    signableHeaders: new Set(['content-type']),
+  });
 
 const put = async (fake: FakeAccount, url: string, body = 'hello') => {
   const response = await fake.http.fetch(url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body });

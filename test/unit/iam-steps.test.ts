@@ -107,7 +107,10 @@ describe('IAM user step', () => {
   });
 
   it('uses the user a lost answer created (EntityAlreadyExists), without a second create', async () => {
-    iam.on(GetUserCommand).rejectsOnce(noEntity()).resolves({ User: { UserName: USER, Arn: 'arn:u', UserId: 'AIDALOST', Path: '/', CreateDate: new Date() } });
+    iam
+      .on(GetUserCommand)
+      .rejectsOnce(noEntity())
+      .resolves({ User: { UserName: USER, Arn: 'arn:u', UserId: 'AIDALOST', Path: '/', CreateDate: new Date() } });
     iam.on(ListUserTagsCommand).resolves({ Tags: OURS });
     iam.on(CreateUserCommand).rejects(awsError('iam', 'EntityAlreadyExists', 'exists'));
     // WHEN
@@ -361,7 +364,10 @@ describe('access key step', () => {
   });
 
   it('deletes the key of a create the SDK had to retry (its first answer lost), keeping the one it saved', async () => {
-    iam.on(ListAccessKeysCommand).resolvesOnce({ AccessKeyMetadata: [] }).resolves({ AccessKeyMetadata: [key('AKIALOST'), key('AKIANEW')] });
+    iam
+      .on(ListAccessKeysCommand)
+      .resolvesOnce({ AccessKeyMetadata: [] })
+      .resolves({ AccessKeyMetadata: [key('AKIALOST'), key('AKIANEW')] });
     iam.on(CreateAccessKeyCommand).callsFake(() => {
       events.push('create');
       return { AccessKey: { UserName: USER, AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active' }, $metadata: { attempts: 2 } };
@@ -375,13 +381,19 @@ describe('access key step', () => {
   });
 
   it('when such a lost create took the last free slot (LimitExceeded), deletes that key and creates once more', async () => {
-    iam.on(ListAccessKeysCommand).resolvesOnce({ AccessKeyMetadata: [key('AKIAOLD')] }).resolves({ AccessKeyMetadata: [key('AKIAOLD'), key('AKIALOST')] });
+    iam
+      .on(ListAccessKeysCommand)
+      .resolvesOnce({ AccessKeyMetadata: [key('AKIAOLD')] })
+      .resolves({ AccessKeyMetadata: [key('AKIAOLD'), key('AKIALOST')] });
     // The SDK sent the create twice: the first made AKIALOST (its answer lost), the second found no room.
     const retried = Object.assign(awsError('iam', 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2'), { $metadata: { httpStatusCode: 409, attempts: 2 } });
-    iam.on(CreateAccessKeyCommand).rejectsOnce(retried).callsFake(() => {
-      events.push('create');
-      return { AccessKey: { UserName: USER, AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active' } };
-    });
+    iam
+      .on(CreateAccessKeyCommand)
+      .rejectsOnce(retried)
+      .callsFake(() => {
+        events.push('create');
+        return { AccessKey: { UserName: USER, AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active' } };
+      });
     const recorded = record({ outputs: { userName: USER, accessKeyId: 'AKIAOLD', verified: true, retiring: [] }, secret: { accessKeyId: 'AKIAOLD', secretAccessKey: 'old-secret' } });
     const ctx = withSaves(givenContext({ recorded, rotateKey: true }));
     // WHEN

@@ -81,7 +81,11 @@ describe('origin access control step', () => {
     // THEN
     expect(changes.map((c) => [c.field, c.from, c.to])).toEqual([['SigningBehavior', 'no-override', 'always']]);
     expect(result.type).toBe('updated');
-    expect(cf).toHaveReceivedCommandWith(UpdateOriginAccessControlCommand, { Id: 'EOURS', IfMatch: 'E7', OriginAccessControlConfig: expect.objectContaining({ SigningBehavior: 'always', Name: NAME }) });
+    expect(cf).toHaveReceivedCommandWith(UpdateOriginAccessControlCommand, {
+      Id: 'EOURS',
+      IfMatch: 'E7',
+      OriginAccessControlConfig: expect.objectContaining({ SigningBehavior: 'always', Name: NAME }),
+    });
   });
 
   it('reads again and retries once when the ETag went stale', async () => {

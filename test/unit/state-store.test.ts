@@ -12,7 +12,10 @@ let cwd: string;
 const state = () => newState(givenConfig());
 
 async function errorOf(promise: Promise<unknown>): Promise<HmError> {
-  const e = await promise.then(() => undefined, (err: unknown) => err);
+  const e = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(HmError);
   return e as HmError;
 }

@@ -223,7 +223,7 @@ function matches(pattern: string, method: string, routeMethod: string, path: str
   const [patternPath = '', patternQuery] = pattern.split('?');
   const want = patternPath.split('/');
   const have = path.replace(/\/+$/, '').split('/');
-  if (want.length !== have.length || !want.every((segment, i) => segment === '*' ? (have[i] ?? '') !== '' : segment === have[i])) return false;
+  if (want.length !== have.length || !want.every((segment, i) => (segment === '*' ? (have[i] ?? '') !== '' : segment === have[i]))) return false;
   if (patternQuery === undefined) return true;
   const [key = '', value] = patternQuery.split('=');
   return value === undefined ? query.has(key) : query.get(key) === value;

@@ -39,7 +39,12 @@ interface DistributionState {
 }
 
 /** An ETag as CloudFront makes them (`E2QWRUHAPOMQZL`). */
-const newEtag = () => `E${randomBytes(16).toString('base64').replace(/[^A-Z0-9]/gi, '').toUpperCase().slice(0, 13)}`;
+const newEtag = () =>
+  `E${randomBytes(16)
+    .toString('base64')
+    .replace(/[^A-Z0-9]/gi, '')
+    .toUpperCase()
+    .slice(0, 13)}`;
 
 /** moto writes `arn:aws:cloudfront:ACCOUNT:…`; CloudFront's ARNs have an empty region field. */
 export const awsArn = (arn: string) => arn.replace(/^arn:(aws[\w-]*):cloudfront:(\d{12}):/, 'arn:$1:cloudfront::$2:');

@@ -26,7 +26,12 @@ const API = '/2013-04-01';
 const error = (status: number, code: string, message: string) => xmlServiceError('route53', status, code, message);
 
 /** A change id as Route 53 makes them (`C2682N5HXP0BZ4`). */
-const newChangeId = () => `C${randomBytes(16).toString('base64').replace(/[^A-Z0-9]/gi, '').toUpperCase().slice(0, 13)}`;
+const newChangeId = () =>
+  `C${randomBytes(16)
+    .toString('base64')
+    .replace(/[^A-Z0-9]/gi, '')
+    .toUpperCase()
+    .slice(0, 13)}`;
 
 const dotted = (name: string) => {
   const lower = name.replace(/\\052/g, '*').toLowerCase();
@@ -126,7 +131,12 @@ export class Route53Layer implements ServiceLayer {
   // ── changes ─────────────────────────────────────────────────────────────────────────
 
   private changeInfo(id: string, record: ChangeRecord, status: string): XmlElement {
-    return el('ChangeInfo', [leaf('Id', `/change/${id}`), leaf('Status', status), leaf('SubmittedAt', new Date(record.submittedAt).toISOString()), ...(record.comment !== undefined ? [leaf('Comment', record.comment)] : [])]);
+    return el('ChangeInfo', [
+      leaf('Id', `/change/${id}`),
+      leaf('Status', status),
+      leaf('SubmittedAt', new Date(record.submittedAt).toISOString()),
+      ...(record.comment !== undefined ? [leaf('Comment', record.comment)] : []),
+    ]);
   }
 
   /** A new change, PENDING as AWS answers it. */
@@ -157,7 +167,10 @@ export class Route53Layer implements ServiceLayer {
       const root = parseOrUndefined(res.body);
       sets.push(...children(find(root, 'ResourceRecordSets'), 'ResourceRecordSet'));
       const name = textAt(root, 'NextRecordName');
-      next = textAt(root, 'IsTruncated') === 'true' && name !== undefined ? new URLSearchParams({ name, type: textAt(root, 'NextRecordType') ?? '', ...(textAt(root, 'NextRecordIdentifier') ? { identifier: textAt(root, 'NextRecordIdentifier') ?? '' } : {}) }) : undefined;
+      next =
+        textAt(root, 'IsTruncated') === 'true' && name !== undefined
+          ? new URLSearchParams({ name, type: textAt(root, 'NextRecordType') ?? '', ...(textAt(root, 'NextRecordIdentifier') ? { identifier: textAt(root, 'NextRecordIdentifier') ?? '' } : {}) })
+          : undefined;
     }
     return sets;
   }
@@ -165,7 +178,12 @@ export class Route53Layer implements ServiceLayer {
   /** The problems AWS would find in the batch, and the zone as it would be after it. */
   private validate(current: XmlElement[], changes: Change[]): { problems: string[]; after: Map<string, XmlElement> } {
     const after = new Map(current.map((set) => [keyOf(set), set]));
-    const zoneName = dotted(textAt(current.find((set) => textAt(set, 'Type') === 'SOA'), 'Name') ?? '');
+    const zoneName = dotted(
+      textAt(
+        current.find((set) => textAt(set, 'Type') === 'SOA'),
+        'Name',
+      ) ?? '',
+    );
     const problems: string[] = [];
     for (const { action, set } of changes) {
       const key = keyOf(set);

@@ -61,7 +61,10 @@ const list = (value: string | string[] | undefined): string[] => (value === unde
 
 /** IAM wildcards: `*` any run of characters, `?` one character. */
 function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
 }
 
@@ -122,7 +125,20 @@ export function policyForMoto(policy: BucketPolicy): BucketPolicy {
 }
 
 /** Condition keys that make an Allow to everyone non-public (S3's "fixed values" rule). */
-const RESTRICTING_KEYS = new Set(['aws:sourcearn', 'aws:sourcevpc', 'aws:sourcevpce', 'aws:sourceowner', 'aws:sourceaccount', 'aws:sourceip', 'aws:principalorgid', 'aws:principalaccount', 'aws:userid', 's3:x-amz-server-side-encryption-aws-kms-key-id', 's3:dataaccesspointaccount', 's3:dataaccesspointarn']);
+const RESTRICTING_KEYS = new Set([
+  'aws:sourcearn',
+  'aws:sourcevpc',
+  'aws:sourcevpce',
+  'aws:sourceowner',
+  'aws:sourceaccount',
+  'aws:sourceip',
+  'aws:principalorgid',
+  'aws:principalaccount',
+  'aws:userid',
+  's3:x-amz-server-side-encryption-aws-kms-key-id',
+  's3:dataaccesspointaccount',
+  's3:dataaccesspointarn',
+]);
 
 /** True when the policy grants access to everyone without a restricting condition (simplified from S3's rules). */
 export function isPublicPolicy(policy: BucketPolicy): boolean {

@@ -159,7 +159,11 @@ export class S3Layer implements ServiceLayer {
     const policy = parsePolicy(text);
     if (typeof policy === 'string') return s3Error(400, 'MalformedPolicy', policy);
     if (isPublicPolicy(policy) && (await this.blocksPublicPolicy(x, moto, bucket))) {
-      return s3Error(403, 'AccessDenied', `User is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::${bucket}" because public policies are blocked by the BlockPublicPolicy block public access setting.`);
+      return s3Error(
+        403,
+        'AccessDenied',
+        `User is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::${bucket}" because public policies are blocked by the BlockPublicPolicy block public access setting.`,
+      );
     }
     const res = await moto.forward(withRequestBody(x, JSON.stringify(policyForMoto(policy))));
     if (res.status < 300) this.policies.set(bucket, { text, policy });

@@ -50,21 +50,18 @@ export class MotoUpstream implements Upstream {
     for (const [name, value] of Object.entries(req.headers)) if (!HOP_HEADERS.has(name)) headers[name] = value;
     if (req.body.length > 0 || !['GET', 'HEAD', 'DELETE'].includes(req.method)) headers['content-length'] = String(req.body.length);
     return new Promise((resolve, reject) => {
-      const out = request(
-        { host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers, agent: false },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => {
-            const responseHeaders: Record<string, string> = {};
-            for (const [name, value] of Object.entries(res.headers)) {
-              if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
-            }
-            resolve({ status: res.statusCode ?? 502, headers: responseHeaders, body: Buffer.concat(chunks) });
-          });
-        },
-      );
+      const out = request({ host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const responseHeaders: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+          }
+          resolve({ status: res.statusCode ?? 502, headers: responseHeaders, body: Buffer.concat(chunks) });
+        });
+      });
       out.on('error', reject);
       out.end(req.body);
     });
