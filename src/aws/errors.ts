@@ -70,17 +70,18 @@ const THROTTLED = ['Throttling', 'ThrottlingException', 'TooManyRequestsExceptio
 const NETWORK = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'TimeoutError'];
 
 /**
- * Marks an S3 refusal of a request sent over plain HTTP with the endpoint it went to (see
+ * Marks an S3 refusal (403) of a request sent over plain HTTP with the endpoint it went to (see
  * AwsContext): the bucket policy refuses such requests, which an emulator endpoint such as
- * http://localhost:4566 would meet.
+ * http://localhost:4566 meets. A HEAD answer (HeadBucket) has no body to say more than 403.
  */
 const PLAIN_HTTP = Symbol('hm-infra.plainHttpEndpoint');
 
 export function markPlainHttp(err: unknown, endpoint: string): void {
-  if (typeof err === 'object' && err !== null && isDenied(err)) Object.defineProperty(err, PLAIN_HTTP, { value: endpoint });
+  if (typeof err === 'object' && err !== null && (isDenied(err) || httpStatus(err) === 403)) Object.defineProperty(err, PLAIN_HTTP, { value: endpoint });
 }
 
-const overPlainHttp = (err: unknown): string | undefined => (typeof err === 'object' && err !== null ? (err as { [PLAIN_HTTP]?: string })[PLAIN_HTTP] : undefined);
+/** The plain-HTTP endpoint an S3 refusal came from, when it came from one. */
+export const refusedOverPlainHttp = (err: unknown): string | undefined => (typeof err === 'object' && err !== null ? (err as { [PLAIN_HTTP]?: string })[PLAIN_HTTP] : undefined);
 
 /** True when `err` is one of the answers every service gives alike to a bad, unknown or inactive key. */
 export const isInvalidKey = (err: unknown): boolean => INVALID_KEYS.includes(awsErrorName(err) ?? '');
@@ -117,10 +118,11 @@ export function toHmError(err: unknown, action: string): HmError {
       hint: 'Check the access key and secret of the profile you use (--profile), or that the key is still active.',
     });
   }
-  if (DENIED.includes(name) && overPlainHttp(err)) {
-    return new HmError('ACCESS_DENIED_PLAIN_HTTP', `S3 refused to ${action} over plain HTTP: ${message}`, 'user', {
+  const plainHttp = refusedOverPlainHttp(err);
+  if (plainHttp !== undefined) {
+    return new HmError('ACCESS_DENIED_PLAIN_HTTP', `S3 refused to ${action} over plain HTTP (403${name === 'Unknown' ? '' : ` ${name}`})`, 'user', {
       ...base,
-      hint: `The bucket policy hm-infra sets refuses every request that is not made over TLS (aws:SecureTransport), and the endpoint ${overPlainHttp(err) ?? ''} is http://. Use an https:// endpoint (--endpoint-url / AWS_ENDPOINT_URL).`,
+      hint: `The bucket policy hm-infra sets refuses every request that is not made over TLS (aws:SecureTransport), and the endpoint ${plainHttp} is http://. Use an https:// endpoint (--endpoint-url / AWS_ENDPOINT_URL).`,
     });
   }
   if (DENIED.includes(name)) {

@@ -1,6 +1,6 @@
 import { S3 } from '../aws/sdk.js';
 import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3';
-import { httpStatus, isS3Code, toHmError } from '../aws/errors.js';
+import { httpStatus, isS3Code, refusedOverPlainHttp, toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
 import type { Step, StepContext } from './types.js';
@@ -60,7 +60,8 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
       // and names every other answer "Unknown", so the status tells them apart: 403 is someone
       // else's bucket, 301 one in another region.
       if (err instanceof S3.NotFound) return undefined;
-      if (httpStatus(err) === 403) throw nameTaken(name);
+      // Over plain HTTP, the TLS-only bucket policy refuses even its owner (toHmError says so).
+      if (httpStatus(err) === 403) throw refusedOverPlainHttp(err) !== undefined ? toHmError(err, `check whether bucket ${name} exists`) : nameTaken(name);
       if (httpStatus(err) === 301) throw otherRegion(name, undefined, ctx.config);
       throw toHmError(err, `check whether bucket ${name} exists`);
     }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GetBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { GetBucketVersioningCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { AwsContext, DEFAULT_MAX_ATTEMPTS } from '../../src/aws/context.js';
 import { toHmError } from '../../src/aws/errors.js';
@@ -128,6 +128,12 @@ describe('an S3 refusal over plain HTTP', () => {
       expect(error.code).toBe('ACCESS_DENIED_PLAIN_HTTP');
       expect(error.hint).toContain('aws:SecureTransport');
       expect(error.hint).toContain(url);
+      // AND a HEAD answer, which has no body and so no error code, is told apart the same way
+      const head = await aws
+        .s3()
+        .send(new HeadBucketCommand({ Bucket: 'b' }))
+        .catch((e: unknown) => e);
+      expect(toHmError(head, 'check whether bucket b exists').code).toBe('ACCESS_DENIED_PLAIN_HTTP');
     } finally {
       aws.destroy();
       server.close();
