@@ -62,9 +62,9 @@ export function isS3Code(err: unknown, ...codes: S3UnmodeledCode[]): boolean {
 const CREDENTIAL_ERRORS = ['CredentialsProviderError', 'ProviderError'];
 const EXPIRED = ['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'];
 /** What each service answers to a key it does not know, or to a signature made with the wrong secret. */
-export const INVALID_KEYS = ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'UnrecognizedClientException'];
+const INVALID_KEYS = ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'UnrecognizedClientException'];
 /** What each service answers when the caller's policies do not allow the call. */
-export const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'];
+const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'];
 const THROTTLED = ['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded'];
 /** Node's socket errors (`code`) and the SDK's request timeout (`name`). */
 const NETWORK = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'TimeoutError'];

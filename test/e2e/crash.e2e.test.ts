@@ -12,7 +12,7 @@ import { ListAccessKeysCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedRequest } from './harness/proxy.js';
-import { type World, REGION, givenProjectDir, hmInfra, printed, type readState, startWorld, writeConfig } from './support.js';
+import { type World, REGION, givenProjectDir, hmInfra, printed, readState, startWorld, writeConfig } from './support.js';
 
 let world: World;
 let runs = 0;
@@ -160,6 +160,26 @@ describe('init while a fifth of all requests fail', () => {
     expect(run.code, printed(run)).toBe(0);
     await expectOneOfEverything(app, dir, zoneId);
     await expectNoWriteOnAnotherRun(dir);
+    const done = await hmInfra(world, dir, ['teardown', '--yes', '--force', '--wait-timeout', '5']);
+    expect(done.code, printed(done)).toBe(0);
+  });
+
+  it('succeeds when the connection resets during the check that the new access key works: that poll is retried like any call', async () => {
+    const { app, dir, zoneId } = await givenApp();
+    world.harness.reset();
+    // The account step asks STS first; the second GetCallerIdentity is the new key's check.
+    let asked = 0;
+    world.harness.faults = { rate: 1, kinds: ['reset-before'], only: (r) => r.operation === 'GetCallerIdentity' && ++asked === 2 };
+    // WHEN
+    const run = await init(dir);
+    world.harness.faults = undefined;
+    // THEN
+    const reset = world.harness.requests.filter((r) => r.fault !== undefined);
+    expect(reset.map((r) => r.operation)).toEqual(['GetCallerIdentity']);
+    expect(reset[0]?.accessKeyId).toBe((await readState(dir)).resources['access-key']?.secret?.accessKeyId);
+    expect(run.code, printed(run)).toBe(0);
+    expect((await readState(dir)).resources['access-key']?.outputs['verified']).toBe(true);
+    await expectOneOfEverything(app, dir, zoneId);
     const done = await hmInfra(world, dir, ['teardown', '--yes', '--force', '--wait-timeout', '5']);
     expect(done.code, printed(done)).toBe(0);
   });
