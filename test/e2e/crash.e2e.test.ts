@@ -7,8 +7,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ListDistributionsCommand, ListOriginAccessControlsCommand } from '@aws-sdk/client-cloudfront';
-import { ListAccessKeysCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import { paginateListDistributions, paginateListOriginAccessControls } from '@aws-sdk/client-cloudfront';
+import { ListAccessKeysCommand, paginateListUsers } from '@aws-sdk/client-iam';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedRequest } from './harness/proxy.js';
@@ -36,15 +36,22 @@ async function givenApp() {
   return { app, domain, dir, zoneId: (zone.HostedZone?.Id ?? '').replace('/hostedzone/', '') };
 }
 
+/** Every item of every page (an emulator that has served many runs holds more than one page). */
+async function all<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
+  const found: T[] = [];
+  for await (const page of pages) found.push(...(items(page) ?? []));
+  return found;
+}
+
 const init = (dir: string, options: { started?: (child: ChildProcess) => void } = {}) => hmInfra(world, dir, ['init', '--yes', '--config', 'hm-infra.json'], options);
 
 /** One of everything the app should have, and nothing twice. */
 async function expectOneOfEverything(app: string, dir: string, zoneId: string) {
-  const distributions = ((await world.cloudfront.send(new ListDistributionsCommand({}))).DistributionList?.Items ?? []).filter((d) => d.Comment?.includes(app));
+  const distributions = (await all(paginateListDistributions({ client: world.cloudfront }, {}), (p) => p.DistributionList?.Items)).filter((d) => d.Comment?.includes(app));
   expect(distributions, 'distributions').toHaveLength(1);
-  const oacs = ((await world.cloudfront.send(new ListOriginAccessControlsCommand({}))).OriginAccessControlList?.Items ?? []).filter((o) => o.Name?.startsWith(`${app}-`));
+  const oacs = (await all(paginateListOriginAccessControls({ client: world.cloudfront }, {}), (p) => p.OriginAccessControlList?.Items)).filter((o) => o.Name?.startsWith(`${app}-`));
   expect(oacs, 'origin access controls').toHaveLength(1);
-  const users = ((await world.iam.send(new ListUsersCommand({}))).Users ?? []).filter((u) => u.UserName?.startsWith(`${app}-`));
+  const users = (await all(paginateListUsers({ client: world.iam }, {}), (p) => p.Users)).filter((u) => u.UserName?.startsWith(`${app}-`));
   expect(users.map((u) => u.UserName)).toEqual([`${app}-app-dev`]);
   const keys = (await world.iam.send(new ListAccessKeysCommand({ UserName: `${app}-app-dev` }))).AccessKeyMetadata ?? [];
   // The state file is whole, and holds the one key there is.

@@ -6,7 +6,7 @@
  *
  *   npm run test:e2e      # starts moto itself; or HM_INFRA_E2E_MOTO=http://127.0.0.1:5000
  */
-import { GetDistributionCommand, GetOriginAccessControlCommand, ListDistributionsCommand, ListOriginAccessControlsCommand } from '@aws-sdk/client-cloudfront';
+import { GetDistributionCommand, GetOriginAccessControlCommand, NoSuchOriginAccessControl, paginateListDistributions } from '@aws-sdk/client-cloudfront';
 import { CreateUserCommand, GetUserCommand, GetUserPolicyCommand, ListAccessKeysCommand, ListUserTagsCommand } from '@aws-sdk/client-iam';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import {
@@ -45,8 +45,10 @@ async function zoneSets(): Promise<ResourceRecordSet[]> {
 
 /** The distributions whose comment names this app, as the console lists them. */
 async function distributionsOfApp(): Promise<string[]> {
-  const items = (await world.cloudfront.send(new ListDistributionsCommand({}))).DistributionList?.Items ?? [];
-  return items.filter((d) => d.Comment?.includes(app)).map((d) => d.Id ?? '');
+  const ids: string[] = [];
+  for await (const page of paginateListDistributions({ client: world.cloudfront }, {}))
+    ids.push(...(page.DistributionList?.Items ?? []).filter((d) => d.Comment?.includes(app)).map((d) => d.Id ?? ''));
+  return ids;
 }
 
 beforeAll(async () => {
@@ -269,8 +271,7 @@ describe('one environment, every command, over the wire', () => {
     const { s3, cloudfront, ses, iam } = world;
     await expect(s3.send(new HeadBucketCommand({ Bucket: bucket }))).rejects.toThrow();
     await expect(cloudfront.send(new GetDistributionCommand({ Id: distribution.id }))).rejects.toThrow();
-    const oacs = (await cloudfront.send(new ListOriginAccessControlsCommand({}))).OriginAccessControlList?.Items ?? [];
-    expect(oacs.map((o) => o.Id)).not.toContain(oac.id);
+    await expect(cloudfront.send(new GetOriginAccessControlCommand({ Id: oac.id }))).rejects.toBeInstanceOf(NoSuchOriginAccessControl);
     await expect(ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }))).rejects.toThrow();
     await expect(ses.send(new GetConfigurationSetCommand({ ConfigurationSetName: `${app}-dev` }))).rejects.toThrow();
     await expect(iam.send(new GetUserCommand({ UserName: user }))).rejects.toThrow();

@@ -29,7 +29,14 @@ export function txtStrings(value: string): string[] {
 
 async function allSets(route53: Route53Client): Promise<ResourceRecordSet[]> {
   const sets: ResourceRecordSet[] = [];
-  const zones = (await route53.send(new ListHostedZonesCommand({}))).HostedZones ?? [];
+  const zones = [];
+  // Route 53 lists at most 100 zones a page.
+  for (let marker: string | undefined; ;) {
+    const page = await route53.send(new ListHostedZonesCommand(marker ? { Marker: marker } : {}));
+    zones.push(...(page.HostedZones ?? []));
+    if (!page.IsTruncated || !page.NextMarker) break;
+    marker = page.NextMarker;
+  }
   for (const zone of zones) {
     let start: { StartRecordName?: string; StartRecordType?: ResourceRecordSet['Type'] } = {};
     for (;;) {
