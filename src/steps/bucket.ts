@@ -60,8 +60,8 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
       // and names every other answer "Unknown", so the status tells them apart: 403 is someone
       // else's bucket, 301 one in another region.
       if (err instanceof S3.NotFound) return undefined;
-      // Over plain HTTP, the TLS-only bucket policy refuses even its owner (toHmError says so).
-      if (httpStatus(err) === 403) throw refusedOverPlainHttp(err) !== undefined ? toHmError(err, `check whether bucket ${name} exists`) : nameTaken(name);
+      // Over plain HTTP, the TLS-only policy of a bucket this state knows refuses even its owner (toHmError says so).
+      if (httpStatus(err) === 403) throw ctx.recorded !== undefined && refusedOverPlainHttp(err) !== undefined ? toHmError(err, `check whether bucket ${name} exists`) : nameTaken(name);
       if (httpStatus(err) === 301) throw otherRegion(name, undefined, ctx.config);
       throw toHmError(err, `check whether bucket ${name} exists`);
     }
