@@ -11,7 +11,7 @@ import { paginateListDistributions, paginateListOriginAccessControls } from '@aw
 import { ListAccessKeysCommand, paginateListUsers } from '@aws-sdk/client-iam';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoggedRequest } from './harness/proxy.js';
+import type { FaultOptions, LoggedRequest } from './harness/proxy.js';
 import { type World, REGION, givenProjectDir, hmInfra, printed, readState, startWorld, writeConfig } from './support.js';
 
 let world: World;
@@ -80,6 +80,26 @@ async function expectNoWriteOnAnotherRun(dir: string) {
   expect(world.harness.writes().map((r) => `${r.service}:${r.operation}`)).toEqual([]);
 }
 
+/** After a run that was interrupted or disturbed: one of everything, a further run writes nothing, and teardown. */
+async function expectConvergedThenTearDown(app: string, dir: string, zoneId: string) {
+  await expectOneOfEverything(app, dir, zoneId);
+  await expectNoWriteOnAnotherRun(dir);
+  const done = await hmInfra(world, dir, ['teardown', '--yes', '--force', '--wait-timeout', '5']);
+  expect(done.code, printed(done)).toBe(0);
+}
+
+/** A first init of a new app while the harness injects these faults (the log holds only this run). */
+async function initWithFaults(faults: FaultOptions) {
+  const app = await givenApp();
+  world.harness.reset();
+  world.harness.faults = faults;
+  try {
+    return { ...app, run: await init(app.dir) };
+  } finally {
+    world.harness.faults = undefined;
+  }
+}
+
 /** Where to kill: the n-th write of the run (a first init makes 18), or a given operation. */
 type KillPoint = { name: string; when: 'before' | 'after'; match: () => (r: LoggedRequest) => boolean };
 const nthWrite =
@@ -123,10 +143,7 @@ describe('init killed with SIGKILL, then run again', () => {
     world.harness.reset();
     const again = await init(dir);
     expect(again.code, `killed at ${reached?.service}:${reached?.operation}\n${printed(again)}`).toBe(0);
-    await expectOneOfEverything(app, dir, zoneId);
-    await expectNoWriteOnAnotherRun(dir);
-    const done = await hmInfra(world, dir, ['teardown', '--yes', '--force', '--wait-timeout', '5']);
-    expect(done.code, printed(done)).toBe(0);
+    await expectConvergedThenTearDown(app, dir, zoneId);
   });
 });
 
@@ -134,61 +151,41 @@ describe('init while a fifth of all requests fail', () => {
   const kinds = new Set<string>();
 
   it.each([{ seed: 1 }, { seed: 2 }, { seed: 3 }, { seed: 4 }])('succeeds (seed $seed): the SDK retries 5xx, throttling and resets, and nothing is made twice', async ({ seed }) => {
-    const { app, dir, zoneId } = await givenApp();
-    world.harness.reset();
-    world.harness.faults = { rate: 0.2, seed };
     // WHEN
-    const run = await init(dir);
-    world.harness.faults = undefined;
+    const { app, dir, zoneId, run } = await initWithFaults({ rate: 0.2, seed });
     // THEN
     const injected = world.harness.requests.filter((r) => r.fault !== undefined);
     expect(run.code, `${injected.length} faults: ${injected.map((r) => `${r.operation}:${r.fault?.kind}`).join(', ')}\n${printed(run)}`).toBe(0);
     expect(injected.length / world.harness.requests.length).toBeGreaterThan(0.1);
     for (const r of injected) kinds.add(r.fault?.kind ?? '');
-    await expectOneOfEverything(app, dir, zoneId);
-    await expectNoWriteOnAnotherRun(dir);
-    const done = await hmInfra(world, dir, ['teardown', '--yes', '--force', '--wait-timeout', '5']);
-    expect(done.code, printed(done)).toBe(0);
+    await expectConvergedThenTearDown(app, dir, zoneId);
   });
 
   it('succeeds when the answer to the first attempt of every write is lost after AWS acted on it, and nothing is made twice', async () => {
-    const { app, dir, zoneId } = await givenApp();
-    world.harness.reset();
     const seen = new Set<string>();
-    world.harness.faults = { rate: 1, kinds: ['reset-after'], only: (r) => r.write && !seen.has(r.operation) && Boolean(seen.add(r.operation)) };
     // WHEN
-    const run = await init(dir);
-    world.harness.faults = undefined;
+    const { app, dir, zoneId, run } = await initWithFaults({ rate: 1, kinds: ['reset-after'], only: (r) => r.write && !seen.has(r.operation) && Boolean(seen.add(r.operation)) });
     // THEN each create was made once and retried once: EntityAlreadyExists, DistributionAlreadyExists, a second key …
     const lost = world.harness.requests.filter((r) => r.fault?.kind === 'reset-after').map((r) => r.operation);
     expect(lost).toEqual(
       expect.arrayContaining(['CreateUser', 'CreateAccessKey', 'CreateDistributionWithTags', 'CreateOriginAccessControl', 'ChangeResourceRecordSets', 'CreateEmailIdentity', 'CreateBucket']),
     );
     expect(run.code, printed(run)).toBe(0);
-    await expectOneOfEverything(app, dir, zoneId);
-    await expectNoWriteOnAnotherRun(dir);
-    const done = await hmInfra(world, dir, ['teardown', '--yes', '--force', '--wait-timeout', '5']);
-    expect(done.code, printed(done)).toBe(0);
+    await expectConvergedThenTearDown(app, dir, zoneId);
   });
 
   it('succeeds when the connection resets during the check that the new access key works: that poll is retried like any call', async () => {
-    const { app, dir, zoneId } = await givenApp();
-    world.harness.reset();
     // The account step asks STS first; the second GetCallerIdentity is the new key's check.
     let asked = 0;
-    world.harness.faults = { rate: 1, kinds: ['reset-before'], only: (r) => r.operation === 'GetCallerIdentity' && ++asked === 2 };
     // WHEN
-    const run = await init(dir);
-    world.harness.faults = undefined;
+    const { app, dir, zoneId, run } = await initWithFaults({ rate: 1, kinds: ['reset-before'], only: (r) => r.operation === 'GetCallerIdentity' && ++asked === 2 });
     // THEN
     const reset = world.harness.requests.filter((r) => r.fault !== undefined);
     expect(reset.map((r) => r.operation)).toEqual(['GetCallerIdentity']);
     expect(reset[0]?.accessKeyId).toBe((await readState(dir)).resources['access-key']?.secret?.accessKeyId);
     expect(run.code, printed(run)).toBe(0);
     expect((await readState(dir)).resources['access-key']?.outputs['verified']).toBe(true);
-    await expectOneOfEverything(app, dir, zoneId);
-    const done = await hmInfra(world, dir, ['teardown', '--yes', '--force', '--wait-timeout', '5']);
-    expect(done.code, printed(done)).toBe(0);
+    await expectConvergedThenTearDown(app, dir, zoneId);
   });
 
   it('between them, those runs met every kind of fault', () => {
