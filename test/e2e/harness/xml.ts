@@ -1,10 +1,11 @@
 /**
  * The XML of AWS's REST-XML and query protocols, as a small tree: elements with attributes and
  * children, text with the five predefined entities and numeric references, comments and the
- * declaration skipped, CDATA as text. Enough for the harness to read a request (a CloudFront
- * configuration, a Route 53 change batch) and to rewrite a moto answer element by element,
- * without a dependency the project does not have.
+ * declaration skipped, CDATA as text (parsed by fast-xml-parser). Enough for the harness to read
+ * a request (a CloudFront configuration, a Route 53 change batch) and to rewrite a moto answer
+ * element by element.
  */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 export interface XmlElement {
   name: string;
@@ -14,114 +15,41 @@ export interface XmlElement {
 
 export type XmlNode = XmlElement | string;
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (whole, ref: string) => {
-    if (ref.startsWith('#x')) return String.fromCodePoint(Number.parseInt(ref.slice(2), 16));
-    if (ref.startsWith('#')) return String.fromCodePoint(Number.parseInt(ref.slice(1), 10));
-    return ENTITIES[ref] ?? whole;
-  });
-}
-
 const escapeText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
 const escapeAttribute = (text: string) => escapeText(text).replace(/"/g, '&quot;');
 
-class Parser {
-  private pos = 0;
+/** fast-xml-parser in its order-keeping form: every node is `{ name: children, ':@': attributes }` or `{ '#text': … }`. */
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  // The five XML entities and numeric character references.
+  processEntities: true,
+  htmlEntities: true,
+});
 
-  constructor(private readonly text: string) {}
+type OrderedNode = Record<string, unknown>;
 
-  fail(message: string): never {
-    throw new Error(`XML: ${message} at offset ${this.pos}`);
-  }
-
-  /** Skips the declaration, processing instructions, comments, doctype and whitespace. */
-  private skipMisc(): void {
-    for (;;) {
-      while (this.pos < this.text.length && /\s/.test(this.text[this.pos] ?? '')) this.pos += 1;
-      if (this.text.startsWith('<?', this.pos)) this.pos = this.indexAfter('?>');
-      else if (this.text.startsWith('<!--', this.pos)) this.pos = this.indexAfter('-->');
-      else if (this.text.startsWith('<!DOCTYPE', this.pos)) this.pos = this.indexAfter('>');
-      else return;
-    }
-  }
-
-  private indexAfter(token: string): number {
-    const at = this.text.indexOf(token, this.pos);
-    if (at < 0) this.fail(`missing ${token}`);
-    return at + token.length;
-  }
-
-  document(): XmlElement {
-    this.skipMisc();
-    const root = this.element();
-    this.skipMisc();
-    if (this.pos < this.text.length) this.fail('content after the root element');
-    return root;
-  }
-
-  private element(): XmlElement {
-    if (this.text[this.pos] !== '<') this.fail('expected <');
-    const head = /^<([A-Za-z_][\w.:-]*)/.exec(this.text.slice(this.pos, this.pos + 200));
-    if (!head?.[1]) this.fail('expected an element name');
-    const name = head[1];
-    this.pos += head[0].length;
-    const attributes: Record<string, string> = {};
-    for (;;) {
-      const attr = /^\s+([A-Za-z_][\w.:-]*)\s*=\s*("([^"]*)"|'([^']*)')/.exec(this.text.slice(this.pos, this.pos + 4000));
-      if (!attr?.[1]) break;
-      attributes[attr[1]] = decodeEntities(attr[3] ?? attr[4] ?? '');
-      this.pos += attr[0].length;
-    }
-    const close = /^\s*(\/?)>/.exec(this.text.slice(this.pos, this.pos + 200));
-    if (!close) this.fail(`malformed start tag <${name}>`);
-    this.pos += close[0].length;
-    const element: XmlElement = { name, attributes, children: [] };
-    if (close[1] === '/') return element;
-    this.content(element);
-    return element;
-  }
-
-  private content(element: XmlElement): void {
-    let text = '';
-    const flush = () => {
-      if (text !== '') element.children.push(decodeEntities(text));
-      text = '';
-    };
-    while (this.pos < this.text.length) {
-      if (this.text.startsWith('</', this.pos)) {
-        flush();
-        const end = this.indexAfter('>');
-        const closing = this.text.slice(this.pos + 2, end - 1).trim();
-        if (closing !== element.name) this.fail(`</${closing}> closes <${element.name}>`);
-        this.pos = end;
-        return;
-      }
-      if (this.text.startsWith('<![CDATA[', this.pos)) {
-        const end = this.indexAfter(']]>');
-        flush();
-        element.children.push(this.text.slice(this.pos + 9, end - 3));
-        this.pos = end;
-      } else if (this.text.startsWith('<!--', this.pos)) {
-        this.pos = this.indexAfter('-->');
-      } else if (this.text[this.pos] === '<') {
-        flush();
-        element.children.push(this.element());
-      } else {
-        const next = this.text.indexOf('<', this.pos);
-        const end = next < 0 ? this.text.length : next;
-        text += this.text.slice(this.pos, end);
-        this.pos = end;
-      }
-    }
-    this.fail(`unclosed <${element.name}>`);
-  }
+function toNode(node: OrderedNode): XmlNode {
+  if ('#text' in node) return String(node['#text']);
+  const name = Object.keys(node).find((key) => key !== ':@') ?? '';
+  const attributes = Object.fromEntries(Object.entries((node[':@'] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]));
+  return { name, attributes, children: ((node[name] as OrderedNode[] | undefined) ?? []).map(toNode) };
 }
 
 /** Parses a document; throws on XML that is not well formed. */
 export function parseXml(text: string | Buffer): XmlElement {
-  return new Parser(typeof text === 'string' ? text : text.toString('utf8')).document();
+  const source = typeof text === 'string' ? text : text.toString('utf8');
+  const valid = XMLValidator.validate(source);
+  if (valid !== true) throw new Error(`XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+  const roots = (parser.parse(source) as OrderedNode[]).map(toNode).filter(isElement);
+  if (roots.length !== 1 || !roots[0]) throw new Error(`XML: expected one root element, found ${roots.length}`);
+  return roots[0];
 }
 
 /** Serializes an element (and, with `declaration`, the XML declaration AWS puts first). */
