@@ -194,8 +194,8 @@ export async function main(argv: string[] = process.argv, io: Io = processIo()):
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
       return ExitCode.usage;
     }
-    const { renderError, errorJson } = await import('./output/errors.js');
-    const { makeStyle } = await import('./output/style.js');
+    const { renderError, errorJson } = await import('./views/errors.js');
+    const { makeStyle } = await import('./views/style.js');
     if (argv.includes('--json')) io.out(JSON.stringify(errorJson(err), null, 2));
     io.err(renderError(err, makeStyle(io.color), verbose));
     return err instanceof HmError ? err.exitCode : ExitCode.failure;

@@ -2,7 +2,7 @@ import type { AwsContext } from '../aws/context.js';
 import { type Config, inputProblems, resolveConfig } from '../config/config.js';
 import { checkEndpointUrl, checkEnvName, checkRegion } from '../config/validate.js';
 import { type HmError, inputError } from '../errors.js';
-import { type Style, makeStyle } from '../output/style.js';
+import { type Style, makeStyle } from '../views/style.js';
 import type { State } from '../state/schema.js';
 import { StateStore, statePathFor } from '../state/store.js';
 

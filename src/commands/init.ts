@@ -1,21 +1,21 @@
 import type { AwsContext } from '../aws/context.js';
 import type { Config } from '../config/config.js';
 import { ExitCode, HmError, inputError } from '../errors.js';
-import { renderRecordTable, zoneFileSnippet } from '../output/dns.js';
-import { MASK, envEntries, renderEnv } from '../output/env.js';
-import { renderError } from '../output/errors.js';
-import { type LiveProgress, liveProgress, liveWait, progressMode } from '../output/live-progress.js';
-import { planJson, renderPlan, summarize } from '../output/plan.js';
-import { lineRenderer } from '../output/progress.js';
-import { sandboxAdvice } from '../output/ses.js';
-import { type Style, pad } from '../output/style.js';
+import { renderRecordTable, zoneFileSnippet } from '../views/dns.js';
+import { MASK, envEntries, renderEnv } from '../views/env.js';
+import { renderError } from '../views/errors.js';
+import { type LiveProgress, liveProgress, liveWait, progressMode } from '../views/live-progress.js';
+import { planJson, renderPlan, summarize } from '../views/plan.js';
+import { lineRenderer } from '../views/progress.js';
+import { sandboxAdvice } from '../views/ses.js';
+import { type Style, pad } from '../views/style.js';
 import { type State, newState } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
 import type { StateStore } from '../state/store.js';
-import { waitForDeployment } from '../steps/distribution.js';
-import { type AccountStatus, accountStatus } from '../steps/email-verification.js';
-import { provisioningSteps } from '../steps/graph.js';
-import { type RunResult, orderSteps, runSteps } from '../steps/runner.js';
+import { waitForDeployment } from '../resources/cloudfront/distribution.js';
+import { type AccountStatus, accountStatus } from '../checks/email-verification.js';
+import { provisioningSteps } from '../resources/index.js';
+import { type RunResult, orderSteps, runSteps } from '../engine/runner.js';
 import {
   type ConfigFlags,
   type GlobalOptions,

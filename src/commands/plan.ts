@@ -1,11 +1,11 @@
 import type { AwsContext } from '../aws/context.js';
 import type { Config } from '../config/config.js';
-import { renderError } from '../output/errors.js';
-import { type PlanMeta, planJson, renderPlan } from '../output/plan.js';
-import { lineRenderer } from '../output/progress.js';
+import { renderError } from '../views/errors.js';
+import { type PlanMeta, planJson, renderPlan } from '../views/plan.js';
+import { lineRenderer } from '../views/progress.js';
 import type { State } from '../state/schema.js';
-import { provisioningSteps } from '../steps/graph.js';
-import { type RunResult, runSteps } from '../steps/runner.js';
+import { provisioningSteps } from '../resources/index.js';
+import { type RunResult, runSteps } from '../engine/runner.js';
 import { type ConfigFlags, type GlobalOptions, type Io, createAws, exitCodeOf, prepare, styleFor, withConfigFile } from './common.js';
 
 export interface PlanFlags extends ConfigFlags {

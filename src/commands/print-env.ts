@@ -1,7 +1,7 @@
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { ExitCode, HmError, inputError } from '../errors.js';
-import { ENV_FORMATS, type EnvFormat, envEntries, missingEntries, renderEnv } from '../output/env.js';
+import { ENV_FORMATS, type EnvFormat, envEntries, missingEntries, renderEnv } from '../views/env.js';
 import { type GlobalOptions, type Io, globalProblems, loadSetUpState, styleFor } from './common.js';
 
 export interface PrintEnvFlags {

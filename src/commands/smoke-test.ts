@@ -1,9 +1,9 @@
 import { type Clock, systemClock } from '../clock.js';
 import { ExitCode, inputError } from '../errors.js';
-import { renderCheckResult, smokeCounts, smokeExitCode, smokeSummary } from '../output/smoke.js';
+import { renderCheckResult, smokeCounts, smokeExitCode, smokeSummary } from '../views/smoke-test.js';
 import type { State } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
-import type { SmokeTarget } from '../steps/smoke-checks.js';
+import type { SmokeTarget } from '../checks/smoke-test.js';
 import { type GlobalOptions, type Io, createAws, endpointFor, globalProblems, loadSetUpState, styleFor } from './common.js';
 
 export interface SmokeTestFlags {
@@ -111,7 +111,7 @@ export async function runSmokeTest(globals: GlobalOptions, flags: SmokeTestFlags
   const target = smokeTarget(state, store, flags, endpointUrl);
   const clock = deps.clock ?? systemClock;
   const aws = await createAws(globals, io, state.region);
-  const { runSmokeChecks } = await import('../steps/smoke-checks.js');
+  const { runSmokeChecks } = await import('../checks/smoke-test.js');
   const controller = new AbortController();
   const onSigint = () => {
     if (!controller.signal.aborted) io.err(style.yellow('Stopping: removing the test object first…'));

@@ -1,8 +1,8 @@
 import { ExitCode, inputError } from '../errors.js';
-import { lineRenderer } from '../output/progress.js';
-import { type StatusMeta, classify, renderStatus, statusSummary } from '../output/status.js';
-import { provisioningSteps } from '../steps/graph.js';
-import { runSteps } from '../steps/runner.js';
+import { lineRenderer } from '../views/progress.js';
+import { type StatusMeta, classify, renderStatus, statusSummary } from '../views/status.js';
+import { provisioningSteps } from '../resources/index.js';
+import { runSteps } from '../engine/runner.js';
 import { type GlobalOptions, type Io, createAws, globalProblems, loadSetUpState, styleFor } from './common.js';
 import { reportFailure } from './plan.js';
 

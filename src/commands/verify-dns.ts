@@ -2,12 +2,12 @@ import { isIP } from 'node:net';
 import type { AwsContext } from '../aws/context.js';
 import { type Clock, nextDelay, systemClock } from '../clock.js';
 import { ExitCode, HmError, inputError } from '../errors.js';
-import { renderError } from '../output/errors.js';
-import { sandboxAdvice } from '../output/ses.js';
-import { type Style, pad } from '../output/style.js';
+import { renderError } from '../views/errors.js';
+import { sandboxAdvice } from '../views/ses.js';
+import { type Style, pad } from '../views/style.js';
 import type { State } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
-import type { AccountStatus, ComponentCheck, DnsResolver, EmailCheck, RecordCheck } from '../steps/email-verification.js';
+import type { AccountStatus, ComponentCheck, DnsResolver, EmailCheck, RecordCheck } from '../checks/email-verification.js';
 import { type GlobalOptions, type Io, createAws, globalProblems, loadSetUpState, styleFor } from './common.js';
 
 export interface VerifyDnsFlags {
@@ -175,7 +175,7 @@ export async function runVerifyDns(globals: GlobalOptions, flags: VerifyDnsFlags
   const config = state.config;
   const resolver = deps.resolver ?? (await systemResolver(flags.resolver));
   const aws: AwsContext = await createAws(globals, io, state.region);
-  const { checkEmailSetup, accountStatus } = await import('../steps/email-verification.js');
+  const { checkEmailSetup, accountStatus } = await import('../checks/email-verification.js');
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.on('SIGINT', onSigint);

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dotenvValue, shellValue } from '../../src/output/env.js';
+import { dotenvValue, shellValue } from '../../src/views/env.js';
 import { FakeAccount } from '../fakes/account.js';
 import { type InstalledFake, installFakeAccount } from '../fakes/install.js';
 import { runCli } from '../support/cli.js';

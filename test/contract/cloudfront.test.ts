@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HmError } from '../../src/errors.js';
-import { bucketOutputs } from '../../src/steps/bucket.js';
-import { distributionStep } from '../../src/steps/distribution.js';
-import { distributionComment } from '../../src/steps/distribution-config.js';
-import { oacConfig, oacStep } from '../../src/steps/oac.js';
+import { bucketOutputs } from '../../src/resources/s3/bucket.js';
+import { distributionStep } from '../../src/resources/cloudfront/distribution.js';
+import { distributionComment } from '../../src/resources/cloudfront/distribution-config.js';
+import { oacConfig, oacStep } from '../../src/resources/cloudfront/oac.js';
 import type { ResourceRecord } from '../../src/state/schema.js';
-import { resourceTags } from '../../src/steps/tags.js';
+import { resourceTags } from '../../src/resources/tags.js';
 import { converge, givenConfig, givenStepContext } from '../support/context.js';
 import { empty, givenWireAws, restXmlError, xml } from '../support/wire-aws.js';
 

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HmError } from '../../src/errors.js';
-import { makeAccessKeyStep } from '../../src/steps/access-key.js';
-import { s3PolicyStep } from '../../src/steps/iam-policies.js';
-import { s3UploadsPolicy } from '../../src/steps/iam-policy-document.js';
-import { iamUserStep } from '../../src/steps/iam-user.js';
-import { resourceTags } from '../../src/steps/tags.js';
+import { makeAccessKeyStep } from '../../src/resources/iam/access-key.js';
+import { s3PolicyStep } from '../../src/resources/iam/policies.js';
+import { s3UploadsPolicy } from '../../src/resources/iam/policy-document.js';
+import { iamUserStep } from '../../src/resources/iam/user.js';
+import { resourceTags } from '../../src/resources/tags.js';
 import { converge, givenConfig, givenStepContext } from '../support/context.js';
 import { IAM_NS, awsQueryError, givenWireAws, queryResult } from '../support/wire-aws.js';
 

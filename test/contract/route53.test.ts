@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HmError } from '../../src/errors.js';
-import { type DnsRecordsOutputs, dnsRecordsStep } from '../../src/steps/dns-records.js';
-import { dnsZoneStep } from '../../src/steps/dns-zone.js';
-import type { IdentityOutputs } from '../../src/steps/email-identity.js';
+import { type DnsRecordsOutputs, dnsRecordsStep } from '../../src/resources/dns/records.js';
+import { dnsZoneStep } from '../../src/resources/dns/zone.js';
+import type { IdentityOutputs } from '../../src/resources/ses/identity.js';
 import { converge, givenConfig, givenStepContext } from '../support/context.js';
 import { type WireRequest, givenWireAws, restXmlError, xml } from '../support/wire-aws.js';
 

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HmError } from '../../src/errors.js';
-import { bucketPolicyStep, ourStatements } from '../../src/steps/bucket-policy.js';
-import { bucketSettingsStep } from '../../src/steps/bucket-settings.js';
-import { bucketOutputs, bucketStep } from '../../src/steps/bucket.js';
-import type { StepOutputs } from '../../src/steps/types.js';
+import { bucketPolicyStep, ourStatements } from '../../src/resources/s3/bucket-policy.js';
+import { bucketSettingsStep } from '../../src/resources/s3/bucket-settings.js';
+import { bucketOutputs, bucketStep } from '../../src/resources/s3/bucket.js';
+import type { StepOutputs } from '../../src/engine/types.js';
 import { givenConfig, givenStepContext } from '../support/context.js';
 import { empty, givenWireAws, s3Error, s3HeadError, xml } from '../support/wire-aws.js';
 

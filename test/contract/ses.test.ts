@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HmError } from '../../src/errors.js';
-import { dnsRecordsStep } from '../../src/steps/dns-records.js';
-import { configSetStep } from '../../src/steps/email-config-set.js';
-import { type IdentityOutputs, identityStep } from '../../src/steps/email-identity.js';
-import { TEMPLATES, templateContent, templateSteps } from '../../src/steps/email-templates.js';
-import { resourceTags } from '../../src/steps/tags.js';
+import { dnsRecordsStep } from '../../src/resources/dns/records.js';
+import { configSetStep } from '../../src/resources/ses/configuration-set.js';
+import { type IdentityOutputs, identityStep } from '../../src/resources/ses/identity.js';
+import { TEMPLATES, templateContent, templateSteps } from '../../src/resources/ses/templates.js';
+import { resourceTags } from '../../src/resources/tags.js';
 import { converge, givenConfig, givenStepContext } from '../support/context.js';
 import { givenWireAws, json, restJsonError } from '../support/wire-aws.js';
 

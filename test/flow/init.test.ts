@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lifecycleRules } from '../../src/steps/bucket-settings.js';
+import { lifecycleRules } from '../../src/resources/s3/bucket-settings.js';
 import { FakeAccount, awsError } from '../fakes/account.js';
 import { type InstalledFake, installFakeAccount } from '../fakes/install.js';
 import { runCli } from '../support/cli.js';

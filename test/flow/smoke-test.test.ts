@@ -62,7 +62,7 @@ async function smoke(flags: SmokeTestFlags = {}, options: { globals?: Partial<Gl
   try {
     code = await runSmokeTest({ env: 'dev', ...options.globals }, flags, io, { ...(options.realFetch ? {} : { fetch: fake().http.fetch }), clock });
   } catch (error) {
-    const { renderError } = await import('../../src/output/errors.js');
+    const { renderError } = await import('../../src/views/errors.js');
     const { isHmError } = await import('../../src/errors.js');
     err.push(renderError(error, { bold: String, dim: String, green: String, yellow: String, red: String, cyan: String }, false));
     code = isHmError(error) ? error.exitCode : 1;

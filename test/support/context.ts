@@ -1,8 +1,8 @@
 import { AwsContext } from '../../src/aws/context.js';
 import { type Config, resolveConfig } from '../../src/config/config.js';
 import type { ResourceRecord, Secret } from '../../src/state/schema.js';
-import { RunReads } from '../../src/steps/reads.js';
-import type { AnyStep, RunFlags, StepContext, StepOutputs } from '../../src/steps/types.js';
+import { RunReads } from '../../src/engine/reads.js';
+import type { AnyStep, RunFlags, StepContext, StepOutputs } from '../../src/engine/types.js';
 
 export function givenConfig(overrides: Partial<Config> = {}): Config {
   const base = resolveConfig({ app: 'healthmetrics', domain: 'example.com', environment: 'dev', region: overrides.region ?? 'us-east-1' });

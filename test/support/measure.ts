@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { main } from '../../src/cli.js';
-import { provisioningSteps } from '../../src/steps/graph.js';
+import { provisioningSteps } from '../../src/resources/index.js';
 import { type CriticalPath, type TimedCall, criticalPath, repeatedReads } from './critical-path.js';
 
 export interface CommandReport {

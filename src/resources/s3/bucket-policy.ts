@@ -1,0 +1,205 @@
+import { S3 } from '../../aws/sdk.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { isS3Code, toHmError } from '../../aws/errors.js';
+import { HmError } from '../../errors.js';
+import type { Change, Step, StepContext } from '../../engine/types.js';
+
+/** One statement of an IAM policy document, as loosely as AWS accepts it. */
+export interface Statement {
+  Sid?: string;
+  Effect: string;
+  Principal?: unknown;
+  Action?: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+  [key: string]: unknown;
+}
+
+export interface PolicyDocument {
+  Version?: string;
+  Id?: string;
+  Statement: Statement[];
+}
+
+export interface BucketPolicyOutputs {
+  /** The statements this tool owns in the bucket policy. */
+  sids: string[];
+}
+
+declare module '../../engine/types.js' {
+  interface StepOutputs {
+    'bucket-policy': BucketPolicyOutputs;
+  }
+}
+
+export const READ_SID = 'AllowCloudFrontRead';
+export const TLS_SID = 'DenyInsecureTransport';
+const sidsOf = (withCdn: boolean) => (withCdn ? [READ_SID, TLS_SID] : [TLS_SID]);
+
+/**
+ * The PRD's statement (CloudFront may read objects, only through this distribution), plus the
+ * standard deny of plain-HTTP access to the bucket. Without a CDN, only the deny.
+ */
+export function ourStatements(bucketArn: string, distributionArn: string | undefined): Statement[] {
+  const read: Statement[] =
+    distributionArn === undefined
+      ? []
+      : [
+          {
+            Sid: READ_SID,
+            Effect: 'Allow',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Action: 's3:GetObject',
+            Resource: `${bucketArn}/*`,
+            Condition: { StringEquals: { 'AWS:SourceArn': distributionArn } },
+          },
+        ];
+  return [
+    ...read,
+    {
+      Sid: TLS_SID,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  ];
+}
+
+const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]).sort();
+
+function canonicalPrincipal(p: unknown): unknown {
+  if (p === undefined || typeof p === 'string') return p ?? null;
+  return Object.fromEntries(
+    Object.entries(p as Record<string, unknown>)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, asList(v)]),
+  );
+}
+
+/**
+ * A statement in a form that ignores how AWS re-spells a policy it stores (a one-item list
+ * becomes a string, keys are reordered), so an unchanged statement compares equal.
+ */
+export function canonicalStatement(s: Statement): string {
+  const condition = Object.fromEntries(
+    Object.entries(s.Condition ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([op, entries]) => [
+        op,
+        Object.fromEntries(
+          Object.entries(entries)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => [k.toLowerCase(), asList(v)]),
+        ),
+      ]),
+  );
+  return JSON.stringify({ sid: s.Sid ?? null, effect: s.Effect, principal: canonicalPrincipal(s.Principal), action: asList(s.Action), resource: asList(s.Resource), condition });
+}
+
+/** A statement in one line, for the plan. */
+export function describeStatement(s: Statement): string {
+  const conditions = Object.values(s.Condition ?? {}).flatMap((entries) => Object.entries(entries).map(([k, v]) => `${k}=${asList(v).join('|')}`));
+  return `${s.Effect} ${asList(s.Action).join(',')}${conditions.length ? ` if ${conditions.join(' and ')}` : ''}`;
+}
+
+/** The document to write: the current statements with ours replaced by Sid (or added). */
+export function mergePolicy(current: PolicyDocument | undefined, ours: Statement[]): PolicyDocument {
+  const statements = [...(current?.Statement ?? [])];
+  for (const statement of ours) {
+    const index = statements.findIndex((s) => s.Sid === statement.Sid);
+    if (index >= 0) statements[index] = statement;
+    else statements.push(statement);
+  }
+  return { ...current, Version: current?.Version ?? '2012-10-17', Statement: statements };
+}
+
+function parsePolicy(text: string, bucket: string): PolicyDocument {
+  try {
+    const doc = JSON.parse(text) as PolicyDocument;
+    // A single statement may be stored as an object rather than a list.
+    const statements = doc.Statement as Statement[] | Statement | undefined;
+    return { ...doc, Statement: Array.isArray(statements) ? statements : statements ? [statements] : [] };
+  } catch {
+    throw new HmError('BUCKET_POLICY_UNREADABLE', `the policy of bucket ${bucket} is not valid JSON`, 'aws');
+  }
+}
+
+async function readPolicy(s3: S3Client, bucket: string): Promise<PolicyDocument | undefined> {
+  try {
+    const res = await s3.send(new S3.GetBucketPolicyCommand({ Bucket: bucket }));
+    return res.Policy ? parsePolicy(res.Policy, bucket) : undefined;
+  } catch (err) {
+    if (isS3Code(err, 'NoSuchBucketPolicy')) return undefined;
+    throw toHmError(err, `read the policy of bucket ${bucket}`);
+  }
+}
+
+/**
+ * Bucket policy: CloudFront (this distribution only) may read; plain HTTP is refused. Without
+ * the CDN (--no-cdn) only the refusal, and the step does not wait for a distribution.
+ */
+export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, BucketPolicyOutputs> {
+  const sids = sidsOf(withCdn);
+  const statements = (ctx: StepContext) => ourStatements(ctx.output('bucket').arn, withCdn ? ctx.output('distribution').arn : undefined);
+  return {
+    id: 'bucket-policy',
+    title: 'S3 bucket policy',
+    service: 'S3',
+    // After the distribution, whose ARN the policy names (so there is no cycle to break), and
+    // after the other bucket settings: S3 may refuse concurrent configuration writes to a bucket.
+    dependsOn: withCdn ? ['bucket', 'bucket-settings', 'distribution'] : ['bucket', 'bucket-settings'],
+
+    read: (ctx) => readPolicy(ctx.aws.s3(), ctx.output('bucket').name),
+
+    plan(ctx, observed) {
+      if (!observed) return [{ field: 'policy', action: 'create', to: sids.join(', '), note: 'the bucket has no policy' }];
+      return statements(ctx).flatMap((want): Change[] => {
+        const have = observed.Statement.find((s) => s.Sid === want.Sid);
+        if (!have) return [{ field: want.Sid ?? '', action: 'create', to: describeStatement(want), note: 'statement missing from the bucket policy' }];
+        if (canonicalStatement(have) === canonicalStatement(want)) return [];
+        return [{ field: want.Sid ?? '', action: 'update', from: describeStatement(have), to: describeStatement(want), note: 'statement differs from what the CDN needs' }];
+      });
+    },
+
+    async apply(ctx, observed) {
+      const bucket = ctx.output('bucket');
+      const document = mergePolicy(observed, statements(ctx));
+      // Our statements are ours to remove later, even if the answer to this write is lost.
+      if (!ctx.recorded?.owned) await ctx.intend({ sids });
+      try {
+        await ctx.aws.s3().send(new S3.PutBucketPolicyCommand({ Bucket: bucket.name, Policy: JSON.stringify(document) }));
+      } catch (err) {
+        throw toHmError(err, `set the policy of bucket ${bucket.name}`);
+      }
+      return { type: observed ? 'updated' : 'created', outputs: { sids } };
+    },
+
+    outputs: () => ({ sids }),
+
+    /** Removes our statements only; a policy left empty is deleted. */
+    async destroy(ctx, recorded) {
+      const bucket = ctx.output('bucket').name;
+      const s3 = ctx.aws.s3();
+      let current;
+      try {
+        current = await readPolicy(s3, bucket);
+      } catch (err) {
+        if (err instanceof HmError && err.cause instanceof S3.NoSuchBucket) return;
+        throw err;
+      }
+      if (!current) return;
+      const rest = current.Statement.filter((s) => !recorded.sids.includes(s.Sid ?? ''));
+      try {
+        if (rest.length === 0) await s3.send(new S3.DeleteBucketPolicyCommand({ Bucket: bucket }));
+        else if (rest.length < current.Statement.length) await s3.send(new S3.PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ ...current, Statement: rest }) }));
+      } catch (err) {
+        if (err instanceof S3.NoSuchBucket) return;
+        throw toHmError(err, `remove the CDN statements from the policy of bucket ${bucket}`);
+      }
+    },
+  };
+}
+
+export const bucketPolicyStep = makeBucketPolicyStep(true);

@@ -1,0 +1,265 @@
+import { S3 } from '../../aws/sdk.js';
+import type { CORSRule, LifecycleRule, PublicAccessBlockConfiguration, S3Client, ServerSideEncryptionRule, Tag } from '@aws-sdk/client-s3';
+import { type S3UnmodeledCode, isS3Code, toHmError } from '../../aws/errors.js';
+import type { Config } from '../../config/config.js';
+import { resourceTags } from '../tags.js';
+import type { Change, Step } from '../../engine/types.js';
+
+/**
+ * One bucket setting: how to read it (undefined = not set), what it should be (which may keep
+ * parts this tool does not own, such as the user's own tags or lifecycle rules), whether the
+ * current value already satisfies it, and how to write it.
+ */
+export interface BucketSetting<T> {
+  name: string;
+  read(s3: S3Client, bucket: string): Promise<T | undefined>;
+  desired(config: Config, current: T | undefined): T;
+  satisfied(current: T | undefined, config: Config): boolean;
+  write(s3: S3Client, bucket: string, value: T): Promise<void>;
+  summary(value: T | undefined): string;
+}
+
+/** Reads a setting, treating exactly S3's answer for "this setting is not set" as undefined. */
+async function readOr<T>(read: () => Promise<T>, absent: S3UnmodeledCode): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (isS3Code(err, absent)) return undefined;
+    throw err;
+  }
+}
+
+const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefined) => {
+  const x = [...new Set(a ?? [])].sort();
+  const y = [...new Set(b ?? [])].sort();
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+};
+
+// ── versioning ──────────────────────────────────────────────────────────────────────────
+type Versioning = { Status?: string };
+const versioning: BucketSetting<Versioning> = {
+  name: 'versioning',
+  read: async (s3, Bucket) => {
+    const res = await s3.send(new S3.GetBucketVersioningCommand({ Bucket }));
+    return res.Status ? { Status: res.Status } : undefined;
+  },
+  desired: () => ({ Status: 'Enabled' }),
+  satisfied: (cur) => cur?.Status === 'Enabled',
+  write: async (s3, Bucket) => {
+    await s3.send(new S3.PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  },
+  summary: (v) => v?.Status ?? 'never enabled',
+};
+
+// ── default encryption ──────────────────────────────────────────────────────────────────
+type Encryption = { Rules: ServerSideEncryptionRule[] };
+const encryption: BucketSetting<Encryption> = {
+  name: 'encryption',
+  read: (s3, Bucket) =>
+    readOr(async () => {
+      const res = await s3.send(new S3.GetBucketEncryptionCommand({ Bucket }));
+      return { Rules: res.ServerSideEncryptionConfiguration?.Rules ?? [] };
+    }, 'ServerSideEncryptionConfigurationNotFoundError'),
+  desired: () => ({ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] }),
+  satisfied: (cur) => {
+    const rule = cur?.Rules[0]?.ApplyServerSideEncryptionByDefault;
+    return cur?.Rules.length === 1 && rule?.SSEAlgorithm === 'AES256' && !rule.KMSMasterKeyID;
+  },
+  write: async (s3, Bucket, value) => {
+    await s3.send(new S3.PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: value }));
+  },
+  summary: (v) => v?.Rules.map((r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? '?').join(', ') || 'none',
+};
+
+// ── public access block ─────────────────────────────────────────────────────────────────
+const PAB_FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+const publicAccessBlock: BucketSetting<PublicAccessBlockConfiguration> = {
+  name: 'public-access-block',
+  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {}, 'NoSuchPublicAccessBlockConfiguration'),
+  desired: () => ({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true }),
+  satisfied: (cur) => PAB_FLAGS.every((flag) => cur?.[flag] === true),
+  write: async (s3, Bucket, value) => {
+    await s3.send(new S3.PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: value }));
+  },
+  summary: (v) => (v ? PAB_FLAGS.map((f) => `${f}=${v[f] === true}`).join(' ') : 'not set'),
+};
+
+// ── CORS ────────────────────────────────────────────────────────────────────────────────
+export const CORS_RULE_ID = 'hm-infra-uploads';
+function corsRule(config: Config): CORSRule {
+  return {
+    ID: CORS_RULE_ID,
+    AllowedHeaders: ['*'],
+    AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'],
+    AllowedOrigins: config.corsOrigins,
+    ExposeHeaders: ['ETag'],
+    MaxAgeSeconds: 3600,
+  };
+}
+const sameCorsRule = (a: CORSRule, b: CORSRule) =>
+  sameSet(a.AllowedHeaders, b.AllowedHeaders) &&
+  sameSet(a.AllowedMethods, b.AllowedMethods) &&
+  sameSet(a.AllowedOrigins, b.AllowedOrigins) &&
+  sameSet(a.ExposeHeaders, b.ExposeHeaders) &&
+  a.MaxAgeSeconds === b.MaxAgeSeconds;
+/** Our rule is the one with our ID, or (where an API drops IDs) one equal to it. */
+const findOurCors = (rules: CORSRule[], config: Config) => rules.find((r) => r.ID === CORS_RULE_ID) ?? rules.find((r) => sameCorsRule(r, corsRule(config)));
+const cors: BucketSetting<CORSRule[]> = {
+  name: 'cors',
+  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetBucketCorsCommand({ Bucket }))).CORSRules ?? [], 'NoSuchCORSConfiguration'),
+  desired: (config, cur = []) => {
+    const ours = findOurCors(cur, config);
+    return [corsRule(config), ...cur.filter((r) => r !== ours)];
+  },
+  satisfied: (cur, config) => {
+    const ours = findOurCors(cur ?? [], config);
+    return ours !== undefined && sameCorsRule(ours, corsRule(config));
+  },
+  write: async (s3, Bucket, CORSRules) => {
+    await s3.send(new S3.PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules } }));
+  },
+  summary: (v) => (v?.length ? v.map((r) => `${(r.AllowedMethods ?? []).join('/')} from ${(r.AllowedOrigins ?? []).join(', ')}`).join('; ') : 'none'),
+};
+
+// ── lifecycle ───────────────────────────────────────────────────────────────────────────
+/**
+ * The PRD's two rules, plus the companion a versioned bucket needs: once every noncurrent
+ * version has expired (90 days), the delete marker left behind is removed too.
+ */
+export function lifecycleRules(): LifecycleRule[] {
+  return [
+    { ID: 'abort-incomplete-multipart', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+    {
+      ID: 'transition-old-versions',
+      Status: 'Enabled',
+      Filter: { Prefix: '' },
+      NoncurrentVersionTransitions: [{ NoncurrentDays: 30, StorageClass: 'STANDARD_IA' }],
+      NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+    },
+    { ID: 'expire-delete-markers', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { ExpiredObjectDeleteMarker: true } },
+  ];
+}
+/** A rule in a form that ignores how an API spells "whole bucket" (`Filter: {}`, `Prefix: ''` …). */
+function canonicalRule(rule: LifecycleRule): string {
+  const filter = rule.Filter ?? {};
+  const scope = filter.And || filter.Tag || filter.ObjectSizeGreaterThan !== undefined || filter.ObjectSizeLessThan !== undefined ? JSON.stringify(filter) : (filter.Prefix ?? rule.Prefix ?? '');
+  return JSON.stringify({
+    id: rule.ID,
+    status: rule.Status,
+    scope,
+    abort: rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation ?? null,
+    expiration: rule.Expiration ? { days: rule.Expiration.Days ?? null, marker: rule.Expiration.ExpiredObjectDeleteMarker ?? null } : null,
+    transitions: (rule.Transitions ?? []).map((t) => [t.Days ?? null, t.StorageClass]),
+    noncurrentTransitions: (rule.NoncurrentVersionTransitions ?? []).map((t) => [t.NoncurrentDays ?? null, t.StorageClass]),
+    noncurrentExpiration: rule.NoncurrentVersionExpiration?.NoncurrentDays ?? null,
+  });
+}
+const OUR_RULE_IDS = new Set(lifecycleRules().map((r) => r.ID));
+const lifecycle: BucketSetting<LifecycleRule[]> = {
+  name: 'lifecycle',
+  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [], 'NoSuchLifecycleConfiguration'),
+  desired: (_config, cur = []) => [...lifecycleRules(), ...cur.filter((r) => !OUR_RULE_IDS.has(r.ID))],
+  satisfied: (cur) => {
+    const byId = new Map((cur ?? []).map((r) => [r.ID, r]));
+    return lifecycleRules().every((want) => {
+      const have = byId.get(want.ID);
+      return have !== undefined && canonicalRule(have) === canonicalRule(want);
+    });
+  },
+  write: async (s3, Bucket, Rules) => {
+    await s3.send(new S3.PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } }));
+  },
+  summary: (v) => (v?.length ? v.map((r) => r.ID ?? '(no id)').join(', ') : 'none'),
+};
+
+// ── tags ────────────────────────────────────────────────────────────────────────────────
+export const bucketTags = (config: Config): Tag[] => resourceTags(config, 'User uploads bucket');
+const tags: BucketSetting<Tag[]> = {
+  name: 'tags',
+  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetBucketTaggingCommand({ Bucket }))).TagSet ?? [], 'NoSuchTagSet'),
+  desired: (config, cur = []) => {
+    const ours = bucketTags(config);
+    const keys = new Set(ours.map((t) => t.Key));
+    return [...ours, ...cur.filter((t) => !keys.has(t.Key))];
+  },
+  satisfied: (cur, config) => bucketTags(config).every((want) => cur?.some((t) => t.Key === want.Key && t.Value === want.Value)),
+  write: async (s3, Bucket, TagSet) => {
+    await s3.send(new S3.PutBucketTaggingCommand({ Bucket, Tagging: { TagSet } }));
+  },
+  summary: (v) => (v?.length ? v.map((t) => `${t.Key}=${t.Value}`).join(', ') : 'none'),
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const BUCKET_SETTINGS: ReadonlyArray<BucketSetting<any>> = [versioning, encryption, publicAccessBlock, cors, lifecycle, tags];
+
+/** Each setting's current value; a missing key means "not set". */
+export type BucketSettingsObserved = Record<string, unknown>;
+
+export interface BucketSettingsOutputs {
+  settings: string[];
+}
+
+declare module '../../engine/types.js' {
+  interface StepOutputs {
+    'bucket-settings': BucketSettingsOutputs;
+  }
+}
+
+/** Versioning, encryption, public access block, CORS, lifecycle and tags of the bucket. */
+export const bucketSettingsStep: Step<BucketSettingsObserved, BucketSettingsOutputs> = {
+  id: 'bucket-settings',
+  title: 'S3 bucket settings',
+  service: 'S3',
+  dependsOn: ['bucket'],
+
+  async read(ctx) {
+    const bucket = ctx.output('bucket').name;
+    const s3 = ctx.aws.s3();
+    // Independent reads: all at once.
+    const values = await Promise.all(
+      BUCKET_SETTINGS.map((setting) =>
+        setting.read(s3, bucket).catch((err: unknown) => {
+          throw toHmError(err, `read the ${setting.name} of bucket ${bucket}`);
+        }),
+      ),
+    );
+    return Object.fromEntries(BUCKET_SETTINGS.map((s, i) => [s.name, values[i]]));
+  },
+
+  plan(ctx, observed) {
+    const changes: Change[] = [];
+    for (const setting of BUCKET_SETTINGS) {
+      const current = observed?.[setting.name];
+      if (setting.satisfied(current, ctx.config)) continue;
+      const desired = setting.desired(ctx.config, current);
+      changes.push({
+        field: setting.name,
+        action: current === undefined ? 'create' : 'update',
+        from: setting.summary(current),
+        to: setting.summary(desired),
+        note: `is ${setting.summary(current)}; should be ${setting.summary(desired)}`,
+      });
+    }
+    return changes;
+  },
+
+  async apply(ctx, observed, changes) {
+    const bucket = ctx.output('bucket').name;
+    const s3 = ctx.aws.s3();
+    // One at a time: S3 answers concurrent configuration writes to one bucket with OperationAborted.
+    for (const change of changes) {
+      const setting = BUCKET_SETTINGS.find((s) => s.name === change.field);
+      if (!setting) continue;
+      try {
+        await setting.write(s3, bucket, setting.desired(ctx.config, observed?.[setting.name]));
+      } catch (err) {
+        throw toHmError(err, `set the ${setting.name} of bucket ${bucket}`);
+      }
+    }
+    return { type: ctx.recorded ? 'updated' : 'created', outputs: { settings: BUCKET_SETTINGS.map((s) => s.name) } };
+  },
+
+  outputs: () => ({ settings: BUCKET_SETTINGS.map((s) => s.name) }),
+  // The settings go with the bucket.
+  destroy: async () => undefined,
+};

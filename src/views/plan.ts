@@ -1,0 +1,86 @@
+import type { StepOutcome } from '../engine/runner.js';
+import type { Change, Service } from '../engine/types.js';
+import { type Style, pad } from './style.js';
+
+export interface PlanMeta {
+  app: string;
+  environment: string;
+  region: string;
+  offline: boolean;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  unchanged: number;
+}
+
+export function summarize(outcomes: readonly StepOutcome[]): PlanSummary {
+  const count = (action: string) => outcomes.filter((o) => o.action === action).length;
+  return { create: count('create'), update: count('update'), unchanged: count('unchanged') };
+}
+
+const describeValue = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+function changeLine(change: Change, style: Style): string {
+  const sign = change.action === 'create' ? style.green('+') : change.action === 'delete' ? style.red('-') : style.yellow('~');
+  if (change.action === 'update' && change.from !== undefined) {
+    return `        ${sign} ${change.field}: ${describeValue(change.from)} → ${describeValue(change.to)}`;
+  }
+  return `        ${sign} ${change.field}${change.to !== undefined ? `: ${describeValue(change.to)}` : ''}`;
+}
+
+/** Services in the order a plan lists them, with what creating or changing them costs or takes. */
+export const SERVICES: ReadonlyArray<{ service: Service; heading: string; note: string }> = [
+  { service: 'Account', heading: 'AWS account', note: '' },
+  { service: 'S3', heading: 'S3', note: 'storage about $0.023 per GB-month plus requests; old versions move to Standard-IA after 30 days and go after 90' },
+  { service: 'CloudFront', heading: 'CloudFront', note: 'a new distribution takes 5–15 minutes to deploy; about $0.085 per GB served (PriceClass_100)' },
+  { service: 'SES', heading: 'SES email', note: '$0.10 per 1,000 emails; a new account sends only to verified addresses until AWS grants production access' },
+  { service: 'DNS', heading: 'DNS', note: 'SES verifies the domain minutes after the records resolve; up to 72 hours at some DNS hosts' },
+  { service: 'IAM', heading: 'IAM', note: "free; the access key's secret is kept only in the state file" },
+];
+
+/**
+ * The plan as the user reads it: steps grouped by service, one line each with what would
+ * happen, the differing fields under it, and a note on cost or time where something changes.
+ */
+export function renderPlan(outcomes: readonly StepOutcome[], meta: PlanMeta, style: Style): string {
+  const lines: string[] = [];
+  lines.push(style.bold(`Plan for ${meta.app} (${meta.environment}) in ${meta.region}`));
+  if (meta.offline) lines.push(style.dim('offline: nothing was read from AWS, so everything is shown as to create'));
+  const width = Math.max(...outcomes.map((o) => o.title.length)) + 2;
+  const label: Record<string, (s: string) => string> = {
+    create: style.green,
+    update: style.yellow,
+    unchanged: style.dim,
+    read: style.cyan,
+  };
+  for (const { service, heading, note } of SERVICES) {
+    const group = outcomes.filter((o) => o.service === service);
+    if (group.length === 0) continue;
+    const changing = group.some((o) => o.action === 'create' || o.action === 'update');
+    lines.push('', `  ${style.bold(heading)}${changing && note ? style.dim(` — ${note}`) : ''}`);
+    for (const o of group) {
+      const action = o.action ?? o.status;
+      const paint = label[action] ?? ((s: string) => s);
+      lines.push(`    ${pad(o.title, width)}${paint(pad(action, 10))}${style.dim(o.id)}`);
+      if (o.action === 'update' || o.action === 'create') {
+        for (const change of o.changes) lines.push(changeLine(change, style));
+      }
+    }
+  }
+  const s = summarize(outcomes);
+  lines.push('');
+  lines.push(`${s.create} to create, ${s.update} to update, ${s.unchanged} unchanged`);
+  return lines.join('\n');
+}
+
+/** The plan as one JSON document (`--json`). */
+export function planJson(outcomes: readonly StepOutcome[], meta: PlanMeta) {
+  return {
+    kind: 'plan' as const,
+    ...meta,
+    steps: outcomes.map((o) => ({ id: o.id, title: o.title, service: o.service, action: o.action ?? o.status, changes: o.changes })),
+    summary: summarize(outcomes),
+  };
+}
