@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 /** A layer of src/ and the layers above it, which it must never import. */
 function layer(files, above) {
   const group = above.map((name) => (name === 'cli' ? '**/cli.js' : `**/${name}/*`));
-  return [{ files: [files], rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message: 'A lower layer never imports an upper one (docs/architecture.md).' }] }] } }];
+  return [
+    {
+      files: [files],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          { patterns: [{ group, message: 'A lower layer never imports an upper one (docs/architecture.md).' }] },
+        ],
+      },
+    },
+  ];
 }
 
 export default tseslint.config(
@@ -23,10 +33,20 @@ export default tseslint.config(
   },
   {
     // Nothing below bin/ prints or ends the process on its own: only commands and views write, only bin/ exits.
-    files: ['src/engine/**/*.ts', 'src/resources/**/*.ts', 'src/checks/**/*.ts', 'src/state/**/*.ts', 'src/aws/**/*.ts', 'src/config/**/*.ts'],
+    files: [
+      'src/engine/**/*.ts',
+      'src/resources/**/*.ts',
+      'src/checks/**/*.ts',
+      'src/state/**/*.ts',
+      'src/aws/**/*.ts',
+      'src/config/**/*.ts',
+    ],
     rules: {
       'no-console': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Only bin/ ends the process.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Only bin/ ends the process.' },
+      ],
     },
   },
   // Layers (docs/architecture.md): cli → commands → views, checks, resources, engine → state, aws, config. Never an import upwards.

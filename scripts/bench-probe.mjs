@@ -14,7 +14,9 @@ net.Socket.prototype.connect = function probedConnect(...args) {
   return connect.apply(this, args);
 };
 process.on('exit', () => {
-  const esm = existsSync(process.env.HM_LOAD_LOG) ? readFileSync(process.env.HM_LOAD_LOG, 'utf8').split('\n').filter(Boolean) : [];
+  const esm = existsSync(process.env.HM_LOAD_LOG)
+    ? readFileSync(process.env.HM_LOAD_LOG, 'utf8').split('\n').filter(Boolean)
+    : [];
   const cjs = Object.keys(createRequire(import.meta.url).cache);
   writeFileSync(process.env.HM_PROBE_FILE, JSON.stringify({ modules: [...new Set([...esm, ...cjs])], connections }));
 });

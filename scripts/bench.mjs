@@ -30,7 +30,11 @@ import { motoProblem } from './moto.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: opts } = parseArgs({
-  options: { runs: { type: 'string', default: process.env.BENCH_RUNS ?? '15' }, 'graph-runs': { type: 'string', default: '5' }, delay: { type: 'string', default: '50' } },
+  options: {
+    runs: { type: 'string', default: process.env.BENCH_RUNS ?? '15' },
+    'graph-runs': { type: 'string', default: '5' },
+    delay: { type: 'string', default: '50' },
+  },
 });
 const runs = Number(opts.runs);
 const graphRuns = Number(opts['graph-runs']);
@@ -40,7 +44,8 @@ for (const [name, value] of [
   ['--graph-runs', graphRuns],
   ['--delay', delayMs],
 ]) {
-  if (!Number.isFinite(value) || value < (name === '--delay' ? 1 : 1)) throw new Error(`${name} must be a positive number`);
+  if (!Number.isFinite(value) || value < (name === '--delay' ? 1 : 1))
+    throw new Error(`${name} must be a positive number`);
 }
 
 const bin = join(root, 'bin', 'hm-infra.js');
@@ -53,7 +58,16 @@ function figure(name, unit, samples, target, better = 'lower') {
   const sorted = [...samples].sort((a, b) => a - b);
   const med = median(sorted);
   const pass = target === null ? null : better === 'lower' ? med <= target : med >= target;
-  return { figure: name, unit, median: med, min: sorted[0], max: sorted[sorted.length - 1], target, pass, runs: samples.length };
+  return {
+    figure: name,
+    unit,
+    median: med,
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+    target,
+    pass,
+    runs: samples.length,
+  };
 }
 
 function node(args, env = cleanEnv, dir = cwd) {
@@ -108,8 +122,15 @@ const state = {
   resources: {
     account: record({ accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/admin' }),
     bucket: record({ name: 'bench-uploads-dev', arn: 'arn:aws:s3:::bench-uploads-dev', region: 'eu-west-1' }),
-    distribution: record({ id: 'E2EXAMPLE', url: 'https://d111111abcdef8.cloudfront.net', env: { CLOUDFRONT_URL: 'https://d111111abcdef8.cloudfront.net' } }),
-    'email-identity': record({ domain: 'example.com', env: { SES_FROM_EMAIL: 'noreply@example.com', SES_REGION: 'eu-west-1' } }),
+    distribution: record({
+      id: 'E2EXAMPLE',
+      url: 'https://d111111abcdef8.cloudfront.net',
+      env: { CLOUDFRONT_URL: 'https://d111111abcdef8.cloudfront.net' },
+    }),
+    'email-identity': record({
+      domain: 'example.com',
+      env: { SES_FROM_EMAIL: 'noreply@example.com', SES_REGION: 'eu-west-1' },
+    }),
     'email-config-set': record({ name: 'bench-dev' }),
     'access-key': record(
       { userName: 'bench-app-dev', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', verified: true, retiring: [] },
@@ -126,18 +147,29 @@ writeFileSync(join(cwd, '.hm-infra', 'dev.json'), JSON.stringify(state), { mode:
 function probe(args) {
   const out = join(cwd, 'probe.json');
   const log = join(cwd, 'probe.log');
-  node(['--import', join(root, 'scripts', 'bench-probe.mjs'), ...args], { ...cleanEnv, HM_PROBE_FILE: out, HM_LOAD_LOG: log });
+  node(['--import', join(root, 'scripts', 'bench-probe.mjs'), ...args], {
+    ...cleanEnv,
+    HM_PROBE_FILE: out,
+    HM_LOAD_LOG: log,
+  });
   rmSync(log, { force: true });
   const seen = JSON.parse(readFileSync(out, 'utf8'));
   rmSync(out);
-  return { sdkModules: seen.modules.filter((url) => /node_modules\/@(aws-sdk|smithy|aws-crypto)\//.test(url)).length, connections: seen.connections.length };
+  return {
+    sdkModules: seen.modules.filter((url) => /node_modules\/@(aws-sdk|smithy|aws-crypto)\//.test(url)).length,
+    connections: seen.connections.length,
+  };
 }
 
 const startup = walls([
   { name: 'node -e 0 (baseline, not a target)', args: ['-e', '0'], target: null },
   { name: 'hm-infra --help', args: [bin, '--help'], target: 70 },
   { name: 'hm-infra --version', args: [bin, '--version'], target: 70 },
-  { name: 'hm-infra plan --offline', args: [bin, 'plan', '--offline', '--app', 'bench', '--domain', 'example.com'], target: null },
+  {
+    name: 'hm-infra plan --offline',
+    args: [bin, 'plan', '--offline', '--app', 'bench', '--domain', 'example.com'],
+    target: null,
+  },
   { name: 'hm-infra print-env', args: [bin, 'print-env'], target: 80 },
   { name: 'hm-infra print-env --format json', args: [bin, 'print-env', '--format', 'json'], target: 80 },
 ]);
@@ -149,7 +181,17 @@ startup.push(figure('print-env: network connections', 'connections', [printEnvPr
 /** A test-support entry point bundled (by esbuild) into .cache/, its packages left external. */
 async function bundled(entry) {
   const outfile = join(root, '.cache', `${entry.split('/').pop().replace(/\.ts$/, '')}.mjs`);
-  await build({ absWorkingDir: root, entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
+  await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
@@ -163,7 +205,15 @@ function fakeRun(commands, dir) {
   const args = commands.flatMap((c, i) => (i === 0 ? c : ['+++', ...c]));
   node(
     [fakeCli, ...args],
-    { ...cleanEnv, HOME: dir, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', HM_FAKE_DELAY_MS: String(delayMs), HM_FAKE_ZONES: 'example.com', HM_FAKE_REPORT: reportFile },
+    {
+      ...cleanEnv,
+      HOME: dir,
+      AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      HM_FAKE_DELAY_MS: String(delayMs),
+      HM_FAKE_ZONES: 'example.com',
+      HM_FAKE_REPORT: reportFile,
+    },
     dir,
   );
   return JSON.parse(readFileSync(reportFile, 'utf8'));
@@ -177,7 +227,8 @@ for (let i = 0; i < graphRuns; i += 1) {
   const dir = mkdtempSync(join(tmpdir(), 'hm-bench-graph-'));
   const report = fakeRun([INIT, INIT], dir);
   const [one, two] = report.commands;
-  if (one.exitCode !== 0 || two.exitCode !== 0) throw new Error(`init on the fake account exited ${one.exitCode}, then ${two.exitCode}`);
+  if (one.exitCode !== 0 || two.exitCode !== 0)
+    throw new Error(`init on the fake account exited ${one.exitCode}, then ${two.exitCode}`);
   const p1 = one.criticalPath;
   const p2 = two.criticalPath;
   first.ms.push(one.ms);
@@ -221,8 +272,15 @@ const graph = [
 async function wireFigures() {
   const problem = process.env.HM_INFRA_E2E_MOTO ? undefined : motoProblem();
   if (problem) return { missing: problem };
-  const bundles = { harness: await bundled('test/support/wire-harness.ts'), cli: await bundled('test/support/wire-cli.ts') };
-  const server = spawn(process.execPath, [bundles.harness], { cwd: root, env: { ...process.env, HM_WIRE_DELAY_MS: String(delayMs) }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const bundles = {
+    harness: await bundled('test/support/wire-harness.ts'),
+    cli: await bundled('test/support/wire-cli.ts'),
+  };
+  const server = spawn(process.execPath, [bundles.harness], {
+    cwd: root,
+    env: { ...process.env, HM_WIRE_DELAY_MS: String(delayMs) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const exited = new Promise((resolve) => server.once('exit', resolve));
   try {
     const { url, caFile } = await new Promise((resolve, reject) => {
@@ -234,7 +292,11 @@ async function wireFigures() {
       });
       server.once('exit', (code) => reject(new Error(`the wire harness exited (${code}) before it answered`)));
     });
-    const wire = { first: { ms: [], ratio: [], bound: [], calls: [], writes: [] }, again: { ms: [], ratio: [], bound: [], calls: [], writes: [], repeated: [] }, paths: undefined };
+    const wire = {
+      first: { ms: [], ratio: [], bound: [], calls: [], writes: [] },
+      again: { ms: [], ratio: [], bound: [], calls: [], writes: [], repeated: [] },
+      paths: undefined,
+    };
     const stamp = Date.now().toString(36);
     for (let i = 0; i < graphRuns; i += 1) {
       const dir = mkdtempSync(join(tmpdir(), 'hm-bench-wire-'));
@@ -255,7 +317,8 @@ async function wireFigures() {
       };
       node([bundles.cli, ...init, '+++', ...init], env, dir);
       const [one, two] = JSON.parse(readFileSync(reportFile, 'utf8')).commands;
-      if (one.exitCode !== 0 || two.exitCode !== 0) throw new Error(`init over the wire exited ${one.exitCode}, then ${two.exitCode}`);
+      if (one.exitCode !== 0 || two.exitCode !== 0)
+        throw new Error(`init over the wire exited ${one.exitCode}, then ${two.exitCode}`);
       for (const [into, run] of [
         [wire.first, one],
         [wire.again, two],
@@ -299,7 +362,14 @@ const results = [...startup, ...graph, ...wireRows];
 const fmt = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1));
 const rows = [
   ['figure', 'median', 'min', 'max', 'target', 'result'],
-  ...results.map((r) => [r.figure, `${fmt(r.median)} ${r.unit}`, fmt(r.min), fmt(r.max), r.target === null ? '—' : `≤ ${r.target}`, r.pass === null ? 'info' : r.pass ? 'pass' : 'FAIL']),
+  ...results.map((r) => [
+    r.figure,
+    `${fmt(r.median)} ${r.unit}`,
+    fmt(r.min),
+    fmt(r.max),
+    r.target === null ? '—' : `≤ ${r.target}`,
+    r.pass === null ? 'info' : r.pass ? 'pass' : 'FAIL',
+  ]),
 ];
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
 for (const row of rows)
@@ -314,7 +384,10 @@ console.log(`critical path of the no-op re-run: ${lastPaths.again.path.join(' �
 if (firstRepeated.length > 0) console.log(`reads repeated by init: ${firstRepeated.join('; ')}`);
 if (lastPaths.repeated.length > 0) console.log(`reads repeated by the re-run: ${lastPaths.repeated.join('; ')}`);
 if (wire.missing) console.log(`\nover the wire: not measured, moto is missing. ${wire.missing}`);
-else console.log(`critical path of init over the wire: ${wire.paths.first.path.join(' → ')} (${wire.paths.first.length} calls)`);
+else
+  console.log(
+    `critical path of init over the wire: ${wire.paths.first.path.join(' → ')} (${wire.paths.first.length} calls)`,
+  );
 mkdirSync(join(root, 'bench'), { recursive: true });
 const summary = {
   date: new Date().toISOString(),

@@ -20,7 +20,9 @@ const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(nam
 const noExecutableSubcommands = {
   name: 'no-executable-subcommands',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (args.importer.includes('/node_modules/commander/') ? { path: 'child_process', namespace: 'hm-stub' } : undefined));
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes('/node_modules/commander/') ? { path: 'child_process', namespace: 'hm-stub' } : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'hm-stub' }, () => ({
       contents: "module.exports = { spawn() { throw new Error('hm-infra has no executable subcommands'); } };",
       loader: 'js',
@@ -45,5 +47,7 @@ await build({
   minify: true,
   plugins: [noExecutableSubcommands],
   // Bundled CommonJS (commander) requires Node's built-ins; ESM output has no `require` of its own.
-  banner: { js: "import { createRequire as __hmCreateRequire } from 'node:module'; const require = __hmCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __hmCreateRequire } from 'node:module'; const require = __hmCreateRequire(import.meta.url);",
+  },
 });

@@ -31,7 +31,9 @@ export function freePort() {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -64,7 +66,9 @@ export async function startMoto(options = {}) {
   if (problem) throw new Error(problem);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk) => {
@@ -85,7 +89,8 @@ export async function startMoto(options = {}) {
 
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (!(await answers(url))) {
-    if (child.exitCode !== null) throw new Error(`moto server exited with ${child.exitCode} before it answered:\n${stderr}`);
+    if (child.exitCode !== null)
+      throw new Error(`moto server exited with ${child.exitCode} before it answered:\n${stderr}`);
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`moto server on ${url} did not answer within ${options.timeoutMs ?? 30_000} ms:\n${stderr}`);

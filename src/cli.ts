@@ -40,21 +40,34 @@ function addConfigOptions(cmd: Command): Command {
   return cmd
     .option('--app <name>', 'application name, part of every resource name (e.g. healthmetrics)')
     .option('--domain <domain>', 'your domain (e.g. example.com): the SES email identity and the CORS defaults')
-    .option('--cors-origin <url>', 'browser origin allowed to upload (repeatable; default https://<domain> and https://www.<domain>)', collect)
+    .option(
+      '--cors-origin <url>',
+      'browser origin allowed to upload (repeatable; default https://<domain> and https://www.<domain>)',
+      collect,
+    )
     .option('--bucket-name <name>', 'S3 bucket name (default <app>-uploads-<env>)')
     .option('--cdn', 'put the CloudFront CDN in front of the bucket (the default)')
-    .option('--no-cdn', 'leave out the CloudFront CDN (for an emulator without CloudFront, or uploads served by presigned URLs)')
+    .option(
+      '--no-cdn',
+      'leave out the CloudFront CDN (for an emulator without CloudFront, or uploads served by presigned URLs)',
+    )
     .option('--cdn-domain <host>', 'custom CDN host name such as cdn.example.com (needs --certificate-arn)')
     .option('--certificate-arn <arn>', 'ACM certificate in us-east-1 covering --cdn-domain')
     .option('--email', 'set up SES email and its DNS records (the default)')
     .option('--no-email', 'leave out SES email and its DNS records (for an emulator without SES v2)')
-    .option('--dns <mode>', 'email DNS records: auto (Route 53 when a public zone matches the domain, else printed), route53, external')
+    .option(
+      '--dns <mode>',
+      'email DNS records: auto (Route 53 when a public zone matches the domain, else printed), route53, external',
+    )
     .option('--hosted-zone-id <id>', "the Route 53 zone to use when several public zones have the domain's name")
     .option('--mail-from <domain>', 'MAIL FROM domain for bounces and SPF (default mail.<domain>)')
     .option('--from-email <address>', 'sender address for SES_FROM_EMAIL (default noreply@<domain>)')
     .option('--dmarc-policy <policy>', 'DMARC policy: none, quarantine (default) or reject')
     .option('--product-name <name>', 'product name in the email templates (default: the app name, capitalised)')
-    .option('--config <file>', 'read these settings from a JSON file (keys as in the state file: app, domain, corsOrigins …); typed flags win');
+    .option(
+      '--config <file>',
+      'read these settings from a JSON file (keys as in the state file: app, domain, corsOrigins …); typed flags win',
+    );
 }
 
 /** The global options of a command, noting whether --env was typed or is the default. */
@@ -64,7 +77,10 @@ function globalsOf(cmd: Command): GlobalOptions {
 
 /** Builds the program; each command's module is imported only when that command runs. */
 function program(io: Io, setCode: (code: number) => void): Command {
-  const output = { writeOut: (s: string) => io.out(s.replace(/\n$/, '')), writeErr: (s: string) => io.err(s.replace(/\n$/, '')) };
+  const output = {
+    writeOut: (s: string) => io.out(s.replace(/\n$/, '')),
+    writeErr: (s: string) => io.err(s.replace(/\n$/, '')),
+  };
   const root = new Command('hm-infra')
     .description('Set up S3 + CloudFront uploads, SES email, DNS and a least-privilege IAM user on AWS, in one run.')
     .version(version(), '-V, --version', 'print the version')
@@ -94,7 +110,10 @@ function program(io: Io, setCode: (code: number) => void): Command {
   addConfigOptions(root.command('init').description('provision everything (asks to confirm unless --yes)'))
     .option('--wait', 'wait until CloudFront has deployed the distribution (usually 5–15 minutes)')
     .option('--wait-timeout <minutes>', 'give up waiting after this many minutes (exit 3; deployment goes on)', '30')
-    .option('--overwrite-dns', 'replace DNS records that conflict with the ones SES needs (the old values are kept in state)')
+    .option(
+      '--overwrite-dns',
+      'replace DNS records that conflict with the ones SES needs (the old values are kept in state)',
+    )
     .option('--rotate-key', 'give the app user a new access key; the old one is deleted once the new one works')
     .addHelpText('after', '\nExample:\n  $ hm-infra init --yes --app healthmetrics --domain example.com --env prod')
     .action(async (opts: InitFlags, cmd: Command) => {
@@ -104,11 +123,16 @@ function program(io: Io, setCode: (code: number) => void): Command {
 
   root
     .command('verify-dns')
-    .description('wait until SES has verified the domain, DKIM and MAIL FROM; show each DNS record, expected against found')
+    .description(
+      'wait until SES has verified the domain, DKIM and MAIL FROM; show each DNS record, expected against found',
+    )
     .option('--timeout <minutes>', 'give up after this many minutes (exit 3; verification goes on)', '10')
     .option('--interval <seconds>', 'seconds between the first checks (later ones back off)', '15')
     .option('--once', 'check one time and report (exit 0 verified, 3 pending, 1 failed)')
-    .option('--resolver <ip[:port]>', "DNS server to ask (for example your domain's name server, to skip caches); default: the system's")
+    .option(
+      '--resolver <ip[:port]>',
+      "DNS server to ask (for example your domain's name server, to skip caches); default: the system's",
+    )
     .addHelpText('after', '\nExample:\n  $ hm-infra verify-dns --env prod --timeout 30')
     .action(async (opts: VerifyDnsFlags, cmd: Command) => {
       const { runVerifyDns } = await import('./commands/verify-dns.js');
@@ -117,12 +141,17 @@ function program(io: Io, setCode: (code: number) => void): Command {
 
   root
     .command('print-env')
-    .description('print the environment variables your app needs, from the state file (no AWS call); the secret is masked unless asked for')
+    .description(
+      'print the environment variables your app needs, from the state file (no AWS call); the secret is masked unless asked for',
+    )
     .option('--format <format>', 'dotenv (default), shell (export lines) or json')
     .option('--show-secret', 'print AWS_SECRET_ACCESS_KEY instead of masking it')
     .option('--write <file>', 'write the whole block, secret included, to a file only you can read (mode 0600)')
     .option('--force', 'with --write: replace a file that has other content')
-    .addHelpText('after', '\nExamples:\n  $ hm-infra print-env --env prod\n  $ hm-infra print-env --env prod --write .env.production\n  $ eval "$(hm-infra print-env --format shell --show-secret)"')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ hm-infra print-env --env prod\n  $ hm-infra print-env --env prod --write .env.production\n  $ eval "$(hm-infra print-env --format shell --show-secret)"',
+    )
     .action(async (opts: PrintEnvFlags, cmd: Command) => {
       const { runPrintEnv } = await import('./commands/print-env.js');
       setCode(await runPrintEnv(globalsOf(cmd), opts, io));
@@ -130,9 +159,18 @@ function program(io: Io, setCode: (code: number) => void): Command {
 
   root
     .command('smoke-test')
-    .description("use the stack as the app will, with the app user's key: presigned upload, CDN, private bucket, least privilege, a test email; then remove the test object")
-    .option('--to <address>', "send the test email here instead of SES's mailbox simulator (in the SES sandbox, a verified address)")
-    .option('--cdn-timeout <minutes>', 'keep trying the CDN this long while CloudFront deploys (0: one try); then report pending (exit 3)', '2')
+    .description(
+      "use the stack as the app will, with the app user's key: presigned upload, CDN, private bucket, least privilege, a test email; then remove the test object",
+    )
+    .option(
+      '--to <address>',
+      "send the test email here instead of SES's mailbox simulator (in the SES sandbox, a verified address)",
+    )
+    .option(
+      '--cdn-timeout <minutes>',
+      'keep trying the CDN this long while CloudFront deploys (0: one try); then report pending (exit 3)',
+      '2',
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 every check passed, 3 something pending (CloudFront deploying), 1 a check failed.\n\nExamples:\n  $ hm-infra smoke-test --env prod\n  $ hm-infra smoke-test --env prod --to you@example.com --json',
@@ -144,7 +182,9 @@ function program(io: Io, setCode: (code: number) => void): Command {
 
   root
     .command('status')
-    .description('compare every recorded resource with what exists now: in sync, drifted, missing or pending (read-only; exit 4 on drift)')
+    .description(
+      'compare every recorded resource with what exists now: in sync, drifted, missing or pending (read-only; exit 4 on drift)',
+    )
     .addHelpText('after', '\nExamples:\n  $ hm-infra status --env prod\n  $ hm-infra status --env prod --json')
     .action(async (_opts: object, cmd: Command) => {
       const { runStatus } = await import('./commands/status.js');
@@ -158,8 +198,15 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .option('--force', 'delete every object version in the bucket first; remove DNS records changed by hand since')
     .option('--include-adopted', 'also remove resources that existed before hm-infra found them')
     .option('--no-wait', 'disable the CloudFront distribution and stop; the next teardown deletes it')
-    .option('--wait-timeout <minutes>', 'give up waiting for CloudFront after this many minutes (exit 3; re-run to finish)', '30')
-    .addHelpText('after', '\nExamples:\n  $ hm-infra teardown --env dev --dry-run\n  $ hm-infra teardown --env dev --yes --force')
+    .option(
+      '--wait-timeout <minutes>',
+      'give up waiting for CloudFront after this many minutes (exit 3; re-run to finish)',
+      '30',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ hm-infra teardown --env dev --dry-run\n  $ hm-infra teardown --env dev --yes --force',
+    )
     .action(async (opts: TeardownFlags, cmd: Command) => {
       const { runTeardown } = await import('./commands/teardown.js');
       setCode(await runTeardown(globalsOf(cmd), opts, io));
@@ -191,7 +238,8 @@ export async function main(argv: string[] = process.argv, io: Io = processIo()):
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return ExitCode.ok;
       return ExitCode.usage;
     }
     const { renderError, errorJson } = await import('./views/errors.js');

@@ -20,4 +20,5 @@ function abortable(ms: number, signal: AbortSignal): Promise<void> {
 export const systemClock: Clock = { now: () => Date.now(), sleep: abortable };
 
 /** Delays grow by half each time, up to a minute (or the interval, if longer). */
-export const nextDelay = (intervalMs: number, attempt: number) => Math.min(intervalMs * 1.5 ** attempt, Math.max(intervalMs, 60_000));
+export const nextDelay = (intervalMs: number, attempt: number) =>
+  Math.min(intervalMs * 1.5 ** attempt, Math.max(intervalMs, 60_000));

@@ -63,9 +63,15 @@ export class AwsContext {
   }
 
   s3(): S3Client {
-    const checksums = this.settings.s3ChecksumsWhenRequired ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const } : {};
+    const checksums = this.settings.s3ChecksumsWhenRequired
+      ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const }
+      : {};
     return this.client('s3', () => {
-      const client = new S3Client({ ...this.common(), ...checksums, forcePathStyle: this.settings.endpointUrl !== undefined });
+      const client = new S3Client({
+        ...this.common(),
+        ...checksums,
+        forcePathStyle: this.settings.endpointUrl !== undefined,
+      });
       const endpoint = this.settings.endpointUrl;
       // The bucket policy refuses requests without TLS: a refusal over http:// says so (toHmError).
       if (endpoint !== undefined && /^http:/i.test(endpoint)) {
@@ -114,14 +120,24 @@ export class AwsContext {
    * to check that it works and what it may do. No profile, so nothing else is mixed in; S3
    * presigns as an app should (see `s3ChecksumsWhenRequired`). Closed with this context.
    */
-  as(credentials: { accessKeyId: string; secretAccessKey: string }, options: { maxAttempts?: number } = {}): AwsContext {
+  as(
+    credentials: { accessKeyId: string; secretAccessKey: string },
+    options: { maxAttempts?: number } = {},
+  ): AwsContext {
     // A copy: the SDK marks the credentials object it is given (`$source`).
     const { accessKeyId, secretAccessKey } = credentials;
     const { region, endpointUrl } = this.settings;
     const maxAttempts = options.maxAttempts ?? this.settings.maxAttempts;
     return this.client(
       `as:${accessKeyId}:${maxAttempts ?? ''}`,
-      () => new AwsContext({ region, endpointUrl, ...(maxAttempts !== undefined ? { maxAttempts } : {}), credentials: { accessKeyId, secretAccessKey }, s3ChecksumsWhenRequired: true }),
+      () =>
+        new AwsContext({
+          region,
+          endpointUrl,
+          ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+          credentials: { accessKeyId, secretAccessKey },
+          s3ChecksumsWhenRequired: true,
+        }),
     );
   }
 

@@ -22,11 +22,21 @@ const NOT_PROFILES = /^(sso-session|services)\./;
 /** Every profile of ~/.aws/config and ~/.aws/credentials, sorted, `default` first. */
 export async function listProfiles(): Promise<ProfileInfo[]> {
   const { configFile, credentialsFile } = await loadSharedConfigFiles({ ignoreCache: true });
-  const names = new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)].filter((name) => !NOT_PROFILES.test(name)));
+  const names = new Set(
+    [...Object.keys(configFile), ...Object.keys(credentialsFile)].filter((name) => !NOT_PROFILES.test(name)),
+  );
   const profiles = [...names].map((name): ProfileInfo => {
     const settings = { ...credentialsFile[name], ...configFile[name] };
     const kind =
-      settings['sso_session'] || settings['sso_start_url'] ? 'sso' : settings['role_arn'] ? 'role' : settings['aws_access_key_id'] ? 'keys' : settings['credential_process'] ? 'process' : 'other';
+      settings['sso_session'] || settings['sso_start_url']
+        ? 'sso'
+        : settings['role_arn']
+          ? 'role'
+          : settings['aws_access_key_id']
+            ? 'keys'
+            : settings['credential_process']
+              ? 'process'
+              : 'other';
     return { name, region: settings['region'] || undefined, kind };
   });
   return profiles.sort((a, b) => (a.name === 'default' ? -1 : b.name === 'default' ? 1 : a.name.localeCompare(b.name)));

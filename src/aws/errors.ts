@@ -62,7 +62,12 @@ export function isS3Code(err: unknown, ...codes: S3UnmodeledCode[]): boolean {
 const CREDENTIAL_ERRORS = ['CredentialsProviderError', 'ProviderError'];
 const EXPIRED = ['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'];
 /** What each service answers to a key it does not know, or to a signature made with the wrong secret. */
-const INVALID_KEYS = ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'UnrecognizedClientException'];
+const INVALID_KEYS = [
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'UnrecognizedClientException',
+];
 /** What each service answers when the caller's policies do not allow the call. */
 const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'];
 const THROTTLED = ['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded'];
@@ -77,11 +82,13 @@ const NETWORK = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE'
 const PLAIN_HTTP = Symbol('hm-infra.plainHttpEndpoint');
 
 export function markPlainHttp(err: unknown, endpoint: string): void {
-  if (typeof err === 'object' && err !== null && (isDenied(err) || httpStatus(err) === 403)) Object.defineProperty(err, PLAIN_HTTP, { value: endpoint });
+  if (typeof err === 'object' && err !== null && (isDenied(err) || httpStatus(err) === 403))
+    Object.defineProperty(err, PLAIN_HTTP, { value: endpoint });
 }
 
 /** The plain-HTTP endpoint an S3 refusal came from, when it came from one. */
-export const refusedOverPlainHttp = (err: unknown): string | undefined => (typeof err === 'object' && err !== null ? (err as { [PLAIN_HTTP]?: string })[PLAIN_HTTP] : undefined);
+export const refusedOverPlainHttp = (err: unknown): string | undefined =>
+  typeof err === 'object' && err !== null ? (err as { [PLAIN_HTTP]?: string })[PLAIN_HTTP] : undefined;
 
 /** True when `err` is one of the answers every service gives alike to a bad, unknown or inactive key. */
 export const isInvalidKey = (err: unknown): boolean => INVALID_KEYS.includes(awsErrorName(err) ?? '');
@@ -113,17 +120,27 @@ export function toHmError(err: unknown, action: string): HmError {
     });
   }
   if (INVALID_KEYS.includes(name)) {
-    return new HmError('CREDENTIALS_INVALID', `AWS rejected your credentials while trying to ${action} (${name})`, 'user', {
-      ...base,
-      hint: 'Check the access key and secret of the profile you use (--profile), or that the key is still active.',
-    });
+    return new HmError(
+      'CREDENTIALS_INVALID',
+      `AWS rejected your credentials while trying to ${action} (${name})`,
+      'user',
+      {
+        ...base,
+        hint: 'Check the access key and secret of the profile you use (--profile), or that the key is still active.',
+      },
+    );
   }
   const plainHttp = refusedOverPlainHttp(err);
   if (plainHttp !== undefined) {
-    return new HmError('ACCESS_DENIED_PLAIN_HTTP', `S3 refused to ${action} over plain HTTP (403${name === 'Unknown' ? '' : ` ${name}`})`, 'user', {
-      ...base,
-      hint: `The bucket policy hm-infra sets refuses every request that is not made over TLS (aws:SecureTransport), and the endpoint ${plainHttp} is http://. Use an https:// endpoint (--endpoint-url / AWS_ENDPOINT_URL).`,
-    });
+    return new HmError(
+      'ACCESS_DENIED_PLAIN_HTTP',
+      `S3 refused to ${action} over plain HTTP (403${name === 'Unknown' ? '' : ` ${name}`})`,
+      'user',
+      {
+        ...base,
+        hint: `The bucket policy hm-infra sets refuses every request that is not made over TLS (aws:SecureTransport), and the endpoint ${plainHttp} is http://. Use an https:// endpoint (--endpoint-url / AWS_ENDPOINT_URL).`,
+      },
+    );
   }
   if (DENIED.includes(name)) {
     return new HmError('ACCESS_DENIED', `your AWS credentials may not ${action}: ${message}`, 'aws', {
@@ -138,19 +155,33 @@ export function toHmError(err: unknown, action: string): HmError {
     });
   }
   if ((code !== undefined && NETWORK.includes(code)) || NETWORK.includes(name)) {
-    return new HmError('NETWORK', `could not reach AWS while trying to ${action} (${code ?? name}: ${message})`, 'aws', {
-      ...base,
-      hint: 'Check your network connection and --endpoint-url / AWS_ENDPOINT_URL, then re-run.',
-    });
+    return new HmError(
+      'NETWORK',
+      `could not reach AWS while trying to ${action} (${code ?? name}: ${message})`,
+      'aws',
+      {
+        ...base,
+        hint: 'Check your network connection and --endpoint-url / AWS_ENDPOINT_URL, then re-run.',
+      },
+    );
   }
   if (httpStatus(err) === 501 || /not (yet |been )?implemented|pro feature/i.test(message)) {
-    return new HmError('NOT_IMPLEMENTED', `the AWS endpoint does not implement what is needed to ${action} (${message})`, 'aws', {
-      ...base,
-      hint:
-        'An emulator may lack this API (LocalStack offers CloudFront only in its paid edition and few SES v2 calls; moto implements CloudFront). Use an emulator that does, or real AWS.' +
-        (/cloudfront|distribution|origin access/i.test(action) ? ' To set up everything but the CDN, re-run with --no-cdn.' : '') +
-        (/\bSES\b|email|configuration set|MAIL FROM/i.test(action) ? ' To set up everything but email, re-run with --no-email.' : ''),
-    });
+    return new HmError(
+      'NOT_IMPLEMENTED',
+      `the AWS endpoint does not implement what is needed to ${action} (${message})`,
+      'aws',
+      {
+        ...base,
+        hint:
+          'An emulator may lack this API (LocalStack offers CloudFront only in its paid edition and few SES v2 calls; moto implements CloudFront). Use an emulator that does, or real AWS.' +
+          (/cloudfront|distribution|origin access/i.test(action)
+            ? ' To set up everything but the CDN, re-run with --no-cdn.'
+            : '') +
+          (/\bSES\b|email|configuration set|MAIL FROM/i.test(action)
+            ? ' To set up everything but email, re-run with --no-email.'
+            : ''),
+      },
+    );
   }
   return new HmError('AWS_ERROR', `could not ${action}: ${name}: ${message}`, 'aws', base);
 }

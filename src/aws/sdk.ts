@@ -32,7 +32,12 @@ function lazy<K extends keyof SdkModules>(key: K): SdkModules[K] {
   return new Proxy({} as SdkModules[K], {
     get(_target, name) {
       const module: object | undefined = loaded[key];
-      if (!module) throw new HmError('SDK_NOT_LOADED', `the AWS SDK for ${key} was used before any AWS client existed`, 'internal');
+      if (!module)
+        throw new HmError(
+          'SDK_NOT_LOADED',
+          `the AWS SDK for ${key} was used before any AWS client existed`,
+          'internal',
+        );
       return (module as Record<string | symbol, unknown>)[name];
     },
   });

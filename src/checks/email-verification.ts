@@ -47,7 +47,10 @@ export interface AccountStatus {
   sentLast24Hours: number | undefined;
 }
 
-const asStatus = (value: string | undefined): VerificationStatus => (value === 'SUCCESS' || value === 'FAILED' || value === 'TEMPORARY_FAILURE' || value === 'NOT_STARTED' ? value : 'PENDING');
+const asStatus = (value: string | undefined): VerificationStatus =>
+  value === 'SUCCESS' || value === 'FAILED' || value === 'TEMPORARY_FAILURE' || value === 'NOT_STARTED'
+    ? value
+    : 'PENDING';
 
 const NOT_FOUND = ['ENODATA', 'ENOTFOUND', 'NXDOMAIN'];
 
@@ -55,8 +58,12 @@ async function lookUp(resolver: DnsResolver, record: DnsRecord): Promise<RecordC
   const want = normalizeValue(record.type, route53Value(record));
   try {
     let found: string[];
-    if (record.type === 'CNAME') found = (await resolver.resolveCname(record.name)).map((v) => normalizeValue('CNAME', v));
-    else if (record.type === 'MX') found = (await resolver.resolveMx(record.name)).map((mx) => normalizeValue('MX', `${mx.priority} ${mx.exchange}`));
+    if (record.type === 'CNAME')
+      found = (await resolver.resolveCname(record.name)).map((v) => normalizeValue('CNAME', v));
+    else if (record.type === 'MX')
+      found = (await resolver.resolveMx(record.name)).map((mx) =>
+        normalizeValue('MX', `${mx.priority} ${mx.exchange}`),
+      );
     else found = (await resolver.resolveTxt(record.name)).map((chunks) => chunks.join(''));
     return { record, found, ok: found.includes(want) };
   } catch (err) {
@@ -84,17 +91,38 @@ export async function checkEmailSetup(aws: AwsContext, config: Config, resolver:
     {
       id: 'domain',
       label: 'Domain',
-      status: identity.VerifiedForSendingStatus ? 'SUCCESS' : asStatus(identity.VerificationStatus ?? identity.DkimAttributes?.Status),
+      status: identity.VerifiedForSendingStatus
+        ? 'SUCCESS'
+        : asStatus(identity.VerificationStatus ?? identity.DkimAttributes?.Status),
       detail: identity.VerificationInfo?.ErrorType,
     },
     { id: 'dkim', label: 'DKIM', status: asStatus(identity.DkimAttributes?.Status) },
     mailFrom?.MailFromDomain
-      ? { id: 'mail-from', label: `MAIL FROM (${mailFrom.MailFromDomain})`, status: asStatus(mailFrom.MailFromDomainStatus) }
-      : { id: 'mail-from', label: 'MAIL FROM', status: 'NOT_STARTED', detail: `no custom MAIL FROM domain is set: run \`hm-infra init --env ${config.environment}\`` },
+      ? {
+          id: 'mail-from',
+          label: `MAIL FROM (${mailFrom.MailFromDomain})`,
+          status: asStatus(mailFrom.MailFromDomainStatus),
+        }
+      : {
+          id: 'mail-from',
+          label: 'MAIL FROM',
+          status: 'NOT_STARTED',
+          detail: `no custom MAIL FROM domain is set: run \`hm-infra init --env ${config.environment}\``,
+        },
   ];
   const checked = await Promise.all(records.map((record) => lookUp(resolver, record)));
-  const outcome = components.some((c) => c.status === 'FAILED') ? 'failed' : identity.VerifiedForSendingStatus === true && components.every((c) => c.status === 'SUCCESS') ? 'verified' : 'pending';
-  return { domain: config.domain, verifiedForSending: identity.VerifiedForSendingStatus === true, components, records: checked, outcome };
+  const outcome = components.some((c) => c.status === 'FAILED')
+    ? 'failed'
+    : identity.VerifiedForSendingStatus === true && components.every((c) => c.status === 'SUCCESS')
+      ? 'verified'
+      : 'pending';
+  return {
+    domain: config.domain,
+    verifiedForSending: identity.VerifiedForSendingStatus === true,
+    components,
+    records: checked,
+    outcome,
+  };
 }
 
 /** The account's sending status in the region: sandbox or production, quota, enforcement. */

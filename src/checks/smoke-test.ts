@@ -15,7 +15,15 @@ export type CheckStatus = 'ok' | 'pending' | 'failed' | 'skipped';
 export type CheckId = 'app-key' | 'upload' | 'cdn' | 'private-bucket' | 'least-privilege' | 'email' | 'cleanup';
 
 /** The checks in the order they are reported. */
-export const CHECK_IDS: readonly CheckId[] = ['app-key', 'upload', 'cdn', 'private-bucket', 'least-privilege', 'email', 'cleanup'];
+export const CHECK_IDS: readonly CheckId[] = [
+  'app-key',
+  'upload',
+  'cdn',
+  'private-bucket',
+  'least-privilege',
+  'email',
+  'cleanup',
+];
 
 export interface CheckResult {
   id: CheckId;
@@ -75,25 +83,50 @@ const HTTP_TIMEOUT_MS = 30_000;
 /** Refused for lack of permission (S3's HeadObject, a HEAD answer without a body, says only 403). */
 const isRefused = (err: unknown) => isDenied(err) || httpStatus(err) === 403;
 
-const ok = (id: CheckId, summary: string, details?: Record<string, unknown>): CheckResult => ({ id, status: 'ok', summary, ...(details ? { details } : {}) });
-const failed = (id: CheckId, summary: string, fix: string, details?: Record<string, unknown>): CheckResult => ({ id, status: 'failed', summary, fix, ...(details ? { details } : {}) });
-const skipped = (id: CheckId, summary: string, fix?: string): CheckResult => ({ id, status: 'skipped', summary, ...(fix !== undefined ? { fix } : {}) });
+const ok = (id: CheckId, summary: string, details?: Record<string, unknown>): CheckResult => ({
+  id,
+  status: 'ok',
+  summary,
+  ...(details ? { details } : {}),
+});
+const failed = (id: CheckId, summary: string, fix: string, details?: Record<string, unknown>): CheckResult => ({
+  id,
+  status: 'failed',
+  summary,
+  fix,
+  ...(details ? { details } : {}),
+});
+const skipped = (id: CheckId, summary: string, fix?: string): CheckResult => ({
+  id,
+  status: 'skipped',
+  summary,
+  ...(fix !== undefined ? { fix } : {}),
+});
 
 /** `Name: message` of an SDK error, or the system code of a network failure. */
 export function describeError(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  if (err instanceof TypeError && cause?.code !== undefined) return cause.message?.includes(cause.code) ? cause.message : `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  if (err instanceof TypeError && cause?.code !== undefined)
+    return cause.message?.includes(cause.code)
+      ? cause.message
+      : `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
   const name = awsErrorName(err);
   const message = err instanceof Error ? err.message : String(err);
   return name !== undefined && name !== 'Error' && !message.startsWith(name) ? `${name}: ${message}` : message;
 }
 
-const isNetworkError = (err: unknown) => err instanceof TypeError || (err as { name?: string } | undefined)?.name === 'TimeoutError' || (err as { name?: string } | undefined)?.name === 'AbortError';
+const isNetworkError = (err: unknown) =>
+  err instanceof TypeError ||
+  (err as { name?: string } | undefined)?.name === 'TimeoutError' ||
+  (err as { name?: string } | undefined)?.name === 'AbortError';
 
 /** Code and message of an S3 error document (CloudFront passes S3's on); undefined code when the body is not one. */
 async function s3ErrorOf(response: Response): Promise<{ code: string | undefined; message: string }> {
   const text = await response.text().catch(() => '');
-  return { code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1], message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? response.statusText };
+  return {
+    code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1],
+    message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? response.statusText,
+  };
 }
 
 function commands(target: SmokeTarget) {
@@ -112,12 +145,25 @@ async function checkAppKey(app: AwsContext, target: SmokeTarget): Promise<CheckR
   const { accessKeyId } = target.credentials;
   try {
     const who = await app.sts().send(new STS.GetCallerIdentityCommand({}));
-    return ok('app-key', `AWS accepts the app user's key ${accessKeyId} (${who.Arn ?? 'no ARN given'})`, { accessKeyId, arn: who.Arn ?? null });
+    return ok('app-key', `AWS accepts the app user's key ${accessKeyId} (${who.Arn ?? 'no ARN given'})`, {
+      accessKeyId,
+      arn: who.Arn ?? null,
+    });
   } catch (err) {
     if (isInvalidKey(err)) {
-      return failed('app-key', `AWS does not accept the app user's key ${accessKeyId} (${awsErrorName(err)}): it has been deleted or made inactive`, commands(target).rotate, { accessKeyId });
+      return failed(
+        'app-key',
+        `AWS does not accept the app user's key ${accessKeyId} (${awsErrorName(err)}): it has been deleted or made inactive`,
+        commands(target).rotate,
+        { accessKeyId },
+      );
     }
-    return failed('app-key', `could not check the app user's key ${accessKeyId}: ${describeError(err)}`, commands(target).network, { accessKeyId });
+    return failed(
+      'app-key',
+      `could not check the app user's key ${accessKeyId}: ${describeError(err)}`,
+      commands(target).network,
+      { accessKeyId },
+    );
   }
 }
 
@@ -152,9 +198,19 @@ function uploadRefusal(target: SmokeTarget, status: number, code: string, messag
         details,
       );
     case 'InvalidAccessKeyId':
-      return failed('upload', `S3 does not know the app user's key ${target.credentials.accessKeyId} (InvalidAccessKeyId)`, c.rotate, details);
+      return failed(
+        'upload',
+        `S3 does not know the app user's key ${target.credentials.accessKeyId} (InvalidAccessKeyId)`,
+        c.rotate,
+        details,
+      );
     case 'SignatureDoesNotMatch':
-      return failed('upload', 'S3 did not accept the signature of the presigned URL (SignatureDoesNotMatch): the secret in the state file does not belong to its key', c.rotate, details);
+      return failed(
+        'upload',
+        'S3 did not accept the signature of the presigned URL (SignatureDoesNotMatch): the secret in the state file does not belong to its key',
+        c.rotate,
+        details,
+      );
     case 'NoSuchBucket':
       return failed('upload', `bucket ${target.bucket} does not exist`, c.repair, details);
     case 'BadDigest':
@@ -166,31 +222,78 @@ function uploadRefusal(target: SmokeTarget, status: number, code: string, messag
         details,
       );
     default:
-      return failed('upload', `S3 refused the upload (${status} ${code}: ${message})`, status >= 500 ? 'S3 had a problem; re-run in a minute.' : c.repair, details);
+      return failed(
+        'upload',
+        `S3 refused the upload (${status} ${code}: ${message})`,
+        status >= 500 ? 'S3 had a problem; re-run in a minute.' : c.repair,
+        details,
+      );
   }
 }
 
-async function checkUpload(app: AwsContext, target: SmokeTarget, key: string, body: string, deps: SmokeDeps): Promise<Upload> {
-  const details = { key, contentType: TEST_CONTENT_TYPE, expiresInSeconds: UPLOAD_EXPIRY_SECONDS, bytes: Buffer.byteLength(body) };
+async function checkUpload(
+  app: AwsContext,
+  target: SmokeTarget,
+  key: string,
+  body: string,
+  deps: SmokeDeps,
+): Promise<Upload> {
+  const details = {
+    key,
+    contentType: TEST_CONTENT_TYPE,
+    expiresInSeconds: UPLOAD_EXPIRY_SECONDS,
+    bytes: Buffer.byteLength(body),
+  };
   let url: string;
   try {
     // The content type is signed: S3 then takes the upload only with that Content-Type, as the app's own URLs should.
-    url = await getSignedUrl(app.s3(), new S3.PutObjectCommand({ Bucket: target.bucket, Key: key, ContentType: TEST_CONTENT_TYPE }), {
-      expiresIn: UPLOAD_EXPIRY_SECONDS,
-      signableHeaders: new Set(['content-type']),
-    });
+    url = await getSignedUrl(
+      app.s3(),
+      new S3.PutObjectCommand({ Bucket: target.bucket, Key: key, ContentType: TEST_CONTENT_TYPE }),
+      {
+        expiresIn: UPLOAD_EXPIRY_SECONDS,
+        signableHeaders: new Set(['content-type']),
+      },
+    );
   } catch (err) {
-    return { result: failed('upload', `could not make a presigned upload URL: ${describeError(err)}`, commands(target).rotate, details), sent: false, stored: false };
+    return {
+      result: failed(
+        'upload',
+        `could not make a presigned upload URL: ${describeError(err)}`,
+        commands(target).rotate,
+        details,
+      ),
+      sent: false,
+      stored: false,
+    };
   }
   let response: Response;
   try {
-    response = await deps.fetch(url, { method: 'PUT', headers: { 'content-type': TEST_CONTENT_TYPE }, body, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+    response = await deps.fetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': TEST_CONTENT_TYPE },
+      body,
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    });
   } catch (err) {
-    return { result: failed('upload', `could not reach S3 at ${new URL(url).host}: ${describeError(err)}`, commands(target).network, details), sent: true, stored: false };
+    return {
+      result: failed(
+        'upload',
+        `could not reach S3 at ${new URL(url).host}: ${describeError(err)}`,
+        commands(target).network,
+        details,
+      ),
+      sent: true,
+      stored: false,
+    };
   }
   if (!response.ok) {
     const { code, message } = await s3ErrorOf(response);
-    return { result: uploadRefusal(target, response.status, code ?? `HTTP ${response.status}`, message), sent: true, stored: false };
+    return {
+      result: uploadRefusal(target, response.status, code ?? `HTTP ${response.status}`, message),
+      sent: true,
+      stored: false,
+    };
   }
   // Read back as the app would before handing out the CDN link.
   try {
@@ -210,9 +313,26 @@ async function checkUpload(app: AwsContext, target: SmokeTarget, key: string, bo
     }
   } catch (err) {
     const why = isRefused(err) ? 'the app user may not read it back (s3:GetObject)' : describeError(err);
-    return { result: failed('upload', `S3 took the upload, but ${key} cannot be read back: ${why}`, commands(target).repair, details), sent: true, stored: false };
+    return {
+      result: failed(
+        'upload',
+        `S3 took the upload, but ${key} cannot be read back: ${why}`,
+        commands(target).repair,
+        details,
+      ),
+      sent: true,
+      stored: false,
+    };
   }
-  return { result: ok('upload', `presigned PUT (${TEST_CONTENT_TYPE}, valid ${UPLOAD_EXPIRY_SECONDS / 60} min) stored ${details.bytes} bytes at ${key}`, details), sent: true, stored: true };
+  return {
+    result: ok(
+      'upload',
+      `presigned PUT (${TEST_CONTENT_TYPE}, valid ${UPLOAD_EXPIRY_SECONDS / 60} min) stored ${details.bytes} bytes at ${key}`,
+      details,
+    ),
+    sent: true,
+    stored: true,
+  };
 }
 
 // --- the CDN ----------------------------------------------------------------------------------
@@ -223,7 +343,10 @@ const tryText = (t: CdnTry) => ('error' in t ? t.error : `HTTP ${t.status}${t.co
 
 async function fetchCdn(url: string, deps: SmokeDeps): Promise<CdnTry> {
   try {
-    const response = await deps.fetch(url, { method: 'GET', signal: AbortSignal.any([deps.signal, AbortSignal.timeout(HTTP_TIMEOUT_MS)]) });
+    const response = await deps.fetch(url, {
+      method: 'GET',
+      signal: AbortSignal.any([deps.signal, AbortSignal.timeout(HTTP_TIMEOUT_MS)]),
+    });
     if (response.status === 200) return { status: 200, body: Buffer.from(await response.arrayBuffer()) };
     const { code } = await s3ErrorOf(response);
     return { status: response.status, ...(code !== undefined ? { code } : {}) };
@@ -244,7 +367,13 @@ async function distributionStatus(aws: AwsContext, id: string): Promise<{ status
 
 const keyPath = (key: string) => key.split('/').map(encodeURIComponent).join('/');
 
-async function checkCdn(aws: AwsContext, target: SmokeTarget, key: string, body: string, deps: SmokeDeps): Promise<CheckResult> {
+async function checkCdn(
+  aws: AwsContext,
+  target: SmokeTarget,
+  key: string,
+  body: string,
+  deps: SmokeDeps,
+): Promise<CheckResult> {
   const cdn = target.cdn;
   if (!cdn) return skipped('cdn', 'this environment has no CDN (set up with --no-cdn)');
   const url = `${cdn.url.replace(/\/+$/, '')}/${keyPath(key)}`;
@@ -260,7 +389,8 @@ async function checkCdn(aws: AwsContext, target: SmokeTarget, key: string, body:
     last = await fetchCdn(url, deps);
     if (!('error' in last) && last.status === 200) {
       const expected = Buffer.from(body, 'utf8');
-      if (last.body?.equals(expected)) return ok('cdn', `${url} serves the uploaded ${expected.length} bytes`, { url, tries: attempt + 1 });
+      if (last.body?.equals(expected))
+        return ok('cdn', `${url} serves the uploaded ${expected.length} bytes`, { url, tries: attempt + 1 });
       return failed(
         'cdn',
         `${host} answers with ${last.body?.length ?? 0} bytes that are not the ones uploaded`,
@@ -270,14 +400,19 @@ async function checkCdn(aws: AwsContext, target: SmokeTarget, key: string, body:
     }
     if ('error' in last && target.endpointUrl !== undefined) {
       // An emulator records distributions but does not serve them on their cloudfront.net names.
-      return skipped('cdn', `${host} cannot be reached (${last.error}): the endpoint ${target.endpointUrl} does not serve its CloudFront distributions`, 'The CDN is checked against AWS itself.');
+      return skipped(
+        'cdn',
+        `${host} cannot be reached (${last.error}): the endpoint ${target.endpointUrl} does not serve its CloudFront distributions`,
+        'The CDN is checked against AWS itself.',
+      );
     }
     deploy = await distributionStatus(aws, cdn.distributionId);
     if (deploy.status !== 'InProgress') triesSinceDeployed += 1;
     const left = deadline - deps.clock.now();
     if (triesSinceDeployed >= DEPLOYED_TRIES || left <= 0 || deps.signal.aborted) break;
     const delay = Math.min(nextDelay(CDN_RETRY_MS, attempt), left);
-    const state = deploy.status === 'InProgress' ? 'CloudFront is still deploying' : `${host} does not serve the object yet`;
+    const state =
+      deploy.status === 'InProgress' ? 'CloudFront is still deploying' : `${host} does not serve the object yet`;
     deps.onWait?.(`${state} (${tryText(last)}); trying again in ${Math.ceil(delay / 1000)} s`);
     await deps.clock.sleep(delay, deps.signal);
     attempt += 1;
@@ -296,7 +431,9 @@ async function checkCdn(aws: AwsContext, target: SmokeTarget, key: string, body:
   }
   const statusNote = deploy.error !== undefined ? ` (its deployment status could not be read: ${deploy.error})` : '';
   if ('error' in last) {
-    const fix = cdn.customDomain ? `Check that ${host} has a CNAME to the distribution's cloudfront.net name (\`hm-infra status ${c.env}\` shows it), and that the certificate covers it.` : c.network;
+    const fix = cdn.customDomain
+      ? `Check that ${host} has a CNAME to the distribution's cloudfront.net name (\`hm-infra status ${c.env}\` shows it), and that the certificate covers it.`
+      : c.network;
     return failed('cdn', `could not reach ${host}: ${last.error}${statusNote}`, fix, details);
   }
   if (last.status === 403) {
@@ -326,7 +463,13 @@ function acceptsAnyKey(aws: AwsContext): () => Promise<boolean> {
   let answer: Promise<boolean> | undefined;
   return () => {
     answer ??= aws
-      .as({ accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') }, { maxAttempts: 1 })
+      .as(
+        {
+          accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+          secretAccessKey: randomBytes(30).toString('base64'),
+        },
+        { maxAttempts: 1 },
+      )
       .s3()
       .send(new S3.ListBucketsCommand({}))
       .then(
@@ -337,26 +480,46 @@ function acceptsAnyKey(aws: AwsContext): () => Promise<boolean> {
   };
 }
 
-const NO_IAM_FIX = 'LocalStack checks credentials and IAM policies with ENFORCE_IAM=1; moto does not check them. On AWS itself this check runs as it should.';
+const NO_IAM_FIX =
+  'LocalStack checks credentials and IAM policies with ENFORCE_IAM=1; moto does not check them. On AWS itself this check runs as it should.';
 
-async function checkPrivate(app: AwsContext, target: SmokeTarget, key: string, deps: SmokeDeps, anyKey: () => Promise<boolean>): Promise<CheckResult> {
+async function checkPrivate(
+  app: AwsContext,
+  target: SmokeTarget,
+  key: string,
+  deps: SmokeDeps,
+  anyKey: () => Promise<boolean>,
+): Promise<CheckResult> {
   // The object's plain address, as the SDK builds it for this region or endpoint, without a signature.
-  const url = new URL(await getSignedUrl(app.s3(), new S3.GetObjectCommand({ Bucket: target.bucket, Key: key }), { expiresIn: 60 }));
+  const url = new URL(
+    await getSignedUrl(app.s3(), new S3.GetObjectCommand({ Bucket: target.bucket, Key: key }), { expiresIn: 60 }),
+  );
   url.search = '';
   const plain = url.toString();
   let response: Response;
   try {
     response = await deps.fetch(plain, { method: 'GET', signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
   } catch (err) {
-    return failed('private-bucket', `could not reach S3 at ${url.host} to check: ${describeError(err)}`, commands(target).network, { url: plain });
+    return failed(
+      'private-bucket',
+      `could not reach S3 at ${url.host} to check: ${describeError(err)}`,
+      commands(target).network,
+      { url: plain },
+    );
   }
   if (response.status === 403) {
     const { code } = await s3ErrorOf(response);
-    return ok('private-bucket', `a direct, unsigned GET of the object is refused (403${code ? ` ${code}` : ''})`, { url: plain });
+    return ok('private-bucket', `a direct, unsigned GET of the object is refused (403${code ? ` ${code}` : ''})`, {
+      url: plain,
+    });
   }
   await response.body?.cancel();
   if (response.ok && target.endpointUrl !== undefined && (await anyKey())) {
-    return skipped('private-bucket', `the endpoint ${target.endpointUrl} answers unsigned requests, as it does not check credentials at all`, NO_IAM_FIX);
+    return skipped(
+      'private-bucket',
+      `the endpoint ${target.endpointUrl} answers unsigned requests, as it does not check credentials at all`,
+      NO_IAM_FIX,
+    );
   }
   if (response.ok || response.status === 404) {
     return failed(
@@ -366,10 +529,15 @@ async function checkPrivate(app: AwsContext, target: SmokeTarget, key: string, d
       { url: plain, httpStatus: response.status },
     );
   }
-  return failed('private-bucket', `an unsigned GET of the object answers HTTP ${response.status}, so it is unclear whether the bucket is private`, 'Re-run in a minute.', {
-    url: plain,
-    httpStatus: response.status,
-  });
+  return failed(
+    'private-bucket',
+    `an unsigned GET of the object answers HTTP ${response.status}, so it is unclear whether the bucket is private`,
+    'Re-run in a minute.',
+    {
+      url: plain,
+      httpStatus: response.status,
+    },
+  );
 }
 
 // --- least privilege -------------------------------------------------------------------------
@@ -382,9 +550,15 @@ interface Probe {
 /** Read-only calls the app must not be allowed: an over-broad policy shows without harm done. */
 function probesFor(app: AwsContext, target: SmokeTarget): Probe[] {
   return [
-    { action: 's3:GetBucketPolicy', run: () => app.s3().send(new S3.GetBucketPolicyCommand({ Bucket: target.bucket })) },
+    {
+      action: 's3:GetBucketPolicy',
+      run: () => app.s3().send(new S3.GetBucketPolicyCommand({ Bucket: target.bucket })),
+    },
     { action: 's3:ListAllMyBuckets', run: () => app.s3().send(new S3.ListBucketsCommand({})) },
-    { action: 'iam:ListAccessKeys', run: () => app.iam().send(new IAM.ListAccessKeysCommand({ UserName: target.userName })) },
+    {
+      action: 'iam:ListAccessKeys',
+      run: () => app.iam().send(new IAM.ListAccessKeysCommand({ UserName: target.userName })),
+    },
     ...(target.email ? [{ action: 'ses:GetAccount', run: () => app.sesv2().send(new SES.GetAccountCommand({})) }] : []),
   ];
 }
@@ -399,15 +573,21 @@ async function probe(p: Probe): Promise<ProbeOutcome> {
     if (isRefused(err)) return 'refused';
     const status = httpStatus(err);
     // Authorised, then not found (NoSuchBucketPolicy …): the action was allowed.
-    if (status !== undefined && status >= 400 && status < 500 && !isInvalidKey(err) && !isThrottled(err)) return 'allowed';
+    if (status !== undefined && status >= 400 && status < 500 && !isInvalidKey(err) && !isThrottled(err))
+      return 'allowed';
     return { error: describeError(err) };
   }
 }
 
-async function checkLeastPrivilege(app: AwsContext, target: SmokeTarget, anyKey: () => Promise<boolean>): Promise<CheckResult> {
+async function checkLeastPrivilege(
+  app: AwsContext,
+  target: SmokeTarget,
+  anyKey: () => Promise<boolean>,
+): Promise<CheckResult> {
   const probes = probesFor(app, target);
   const outcomes = await Promise.all(probes.map(probe));
-  const actions = (wanted: (o: ProbeOutcome) => boolean) => probes.filter((_, i) => wanted(outcomes[i] as ProbeOutcome)).map((p) => p.action);
+  const actions = (wanted: (o: ProbeOutcome) => boolean) =>
+    probes.filter((_, i) => wanted(outcomes[i] as ProbeOutcome)).map((p) => p.action);
   const refused = actions((o) => o === 'refused');
   const allowed = actions((o) => o === 'allowed');
   const errors = outcomes.flatMap((o, i) => (typeof o === 'object' ? [`${probes[i]?.action}: ${o.error}`] : []));
@@ -427,7 +607,13 @@ async function checkLeastPrivilege(app: AwsContext, target: SmokeTarget, anyKey:
       details,
     );
   }
-  if (errors.length > 0) return failed('least-privilege', `could not check every action: ${errors.join('; ')}`, commands(target).network, details);
+  if (errors.length > 0)
+    return failed(
+      'least-privilege',
+      `could not check every action: ${errors.join('; ')}`,
+      commands(target).network,
+      details,
+    );
   return ok('least-privilege', `the app key is refused ${refused.join(', ')}`, details);
 }
 
@@ -441,7 +627,10 @@ function emailRefusal(target: SmokeTarget, err: unknown): CheckResult {
   const details = { error: name ?? null, message };
   if (err instanceof SES.MessageRejected && /not verified/i.test(message)) {
     const failing = message.split(':').pop() ?? '';
-    if (failing.toLowerCase().includes(email.from.toLowerCase()) || failing.toLowerCase().includes(email.domain.toLowerCase())) {
+    if (
+      failing.toLowerCase().includes(email.from.toLowerCase()) ||
+      failing.toLowerCase().includes(email.domain.toLowerCase())
+    ) {
       return failed(
         'email',
         `SES refused to send from ${email.from}: ${email.domain} is not verified yet (MessageRejected)`,
@@ -457,7 +646,12 @@ function emailRefusal(target: SmokeTarget, err: unknown): CheckResult {
     );
   }
   if (err instanceof SES.MailFromDomainNotVerifiedException) {
-    return failed('email', `SES refused to send: the MAIL FROM domain of ${email.domain} is not verified`, `\`hm-infra verify-dns ${c.env}\` shows the MX and SPF records it needs.`, details);
+    return failed(
+      'email',
+      `SES refused to send: the MAIL FROM domain of ${email.domain} is not verified`,
+      `\`hm-infra verify-dns ${c.env}\` shows the MX and SPF records it needs.`,
+      details,
+    );
   }
   if (isDenied(err)) {
     return failed(
@@ -478,11 +672,26 @@ function emailRefusal(target: SmokeTarget, err: unknown): CheckResult {
     );
   }
   if (err instanceof SES.LimitExceededException || err instanceof SES.TooManyRequestsException)
-    return failed('email', `SES's sending quota or rate is used up (${name})`, 'Re-run later; `hm-infra verify-dns` shows the quota.', details);
+    return failed(
+      'email',
+      `SES's sending quota or rate is used up (${name})`,
+      'Re-run later; `hm-infra verify-dns` shows the quota.',
+      details,
+    );
   if (httpStatus(err) === 501 || /not (yet |been )?implemented/i.test(message)) {
-    return failed('email', `the endpoint does not implement SES v2 SendEmail (${message})`, 'Check email against AWS itself, or set the environment up with --no-email for this emulator.', details);
+    return failed(
+      'email',
+      `the endpoint does not implement SES v2 SendEmail (${message})`,
+      'Check email against AWS itself, or set the environment up with --no-email for this emulator.',
+      details,
+    );
   }
-  return failed('email', `SES did not send: ${describeError(err)}`, isNetworkError(err) ? c.network : 'Re-run in a minute.', details);
+  return failed(
+    'email',
+    `SES did not send: ${describeError(err)}`,
+    isNetworkError(err) ? c.network : 'Re-run in a minute.',
+    details,
+  );
 }
 
 async function checkEmail(app: AwsContext, target: SmokeTarget): Promise<CheckResult> {
@@ -499,12 +708,18 @@ async function checkEmail(app: AwsContext, target: SmokeTarget): Promise<CheckRe
         EmailTags: [{ Name: 'hm-infra', Value: 'smoke-test' }],
       }),
     );
-    const where = email.simulator ? " (SES's mailbox simulator: delivery is simulated)" : `; look for it in ${email.to}'s inbox`;
-    return ok('email', `sent template ${email.template} from ${email.from} through ${email.configurationSet} to ${email.to}${where}`, {
-      messageId: sent.MessageId ?? null,
-      to: email.to,
-      template: email.template,
-    });
+    const where = email.simulator
+      ? " (SES's mailbox simulator: delivery is simulated)"
+      : `; look for it in ${email.to}'s inbox`;
+    return ok(
+      'email',
+      `sent template ${email.template} from ${email.from} through ${email.configurationSet} to ${email.to}${where}`,
+      {
+        messageId: sent.MessageId ?? null,
+        to: email.to,
+        template: email.template,
+      },
+    );
   } catch (err) {
     return emailRefusal(target, err);
   }
@@ -516,12 +731,22 @@ async function checkEmail(app: AwsContext, target: SmokeTarget): Promise<CheckRe
 async function cleanUp(aws: AwsContext, target: SmokeTarget, key: string): Promise<CheckResult> {
   try {
     // One key written once has a version or two: one page holds them all.
-    const page = await aws.s3().send(new S3.ListObjectVersionsCommand({ Bucket: target.bucket, Prefix: key, MaxKeys: 1000 }));
-    const found = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key === key).map((v) => ({ Key: key, ...(v.VersionId !== undefined ? { VersionId: v.VersionId } : {}) }));
+    const page = await aws
+      .s3()
+      .send(new S3.ListObjectVersionsCommand({ Bucket: target.bucket, Prefix: key, MaxKeys: 1000 }));
+    const found = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
+      .filter((v) => v.Key === key)
+      .map((v) => ({ Key: key, ...(v.VersionId !== undefined ? { VersionId: v.VersionId } : {}) }));
     if (found.length === 0) return ok('cleanup', `nothing to remove: ${key} was not stored`);
-    const { Errors } = await aws.s3().send(new S3.DeleteObjectsCommand({ Bucket: target.bucket, Delete: { Objects: found, Quiet: true } }));
-    if (Errors && Errors.length > 0) throw new Error(Errors.map((e) => `${e.VersionId ?? ''} ${e.Code ?? ''} ${e.Message ?? ''}`.trim()).join('; '));
-    return ok('cleanup', `removed ${key} (${found.length} version${found.length === 1 ? '' : 's'})`, { key, versions: found.length });
+    const { Errors } = await aws
+      .s3()
+      .send(new S3.DeleteObjectsCommand({ Bucket: target.bucket, Delete: { Objects: found, Quiet: true } }));
+    if (Errors && Errors.length > 0)
+      throw new Error(Errors.map((e) => `${e.VersionId ?? ''} ${e.Code ?? ''} ${e.Message ?? ''}`.trim()).join('; '));
+    return ok('cleanup', `removed ${key} (${found.length} version${found.length === 1 ? '' : 's'})`, {
+      key,
+      versions: found.length,
+    });
   } catch (err) {
     return failed(
       'cleanup',
@@ -545,7 +770,13 @@ export async function runSmokeChecks(aws: AwsContext, target: SmokeTarget, deps:
     try {
       record(await check());
     } catch (err) {
-      record(failed(id, `the check itself failed: ${describeError(err)}`, 'Re-run with --verbose; if it happens again, report it with that output.'));
+      record(
+        failed(
+          id,
+          `the check itself failed: ${describeError(err)}`,
+          'Re-run with --verbose; if it happens again, report it with that output.',
+        ),
+      );
     }
   };
   const app = aws.as(target.credentials);
@@ -562,12 +793,23 @@ export async function runSmokeChecks(aws: AwsContext, target: SmokeTarget, deps:
     try {
       upload = await checkUpload(app, target, key, body, deps);
     } catch (err) {
-      upload = { result: failed('upload', `the check itself failed: ${describeError(err)}`, 'Re-run with --verbose; if it happens again, report it with that output.'), sent: true, stored: false };
+      upload = {
+        result: failed(
+          'upload',
+          `the check itself failed: ${describeError(err)}`,
+          'Re-run with --verbose; if it happens again, report it with that output.',
+        ),
+        sent: true,
+        stored: false,
+      };
     }
     record(upload.result);
     try {
       if (upload.stored) {
-        await Promise.all([guarded('cdn', () => checkCdn(aws, target, key, body, deps)), guarded('private-bucket', () => checkPrivate(app, target, key, deps, anyKey))]);
+        await Promise.all([
+          guarded('cdn', () => checkCdn(aws, target, key, body, deps)),
+          guarded('private-bucket', () => checkPrivate(app, target, key, deps, anyKey)),
+        ]);
       } else {
         record(skipped('cdn', 'not run: no test object to fetch'));
         record(skipped('private-bucket', 'not run: no test object to fetch'));
@@ -578,6 +820,10 @@ export async function runSmokeChecks(aws: AwsContext, target: SmokeTarget, deps:
       else record(skipped('cleanup', 'nothing was uploaded'));
     }
   };
-  await Promise.all([uploadAndServe(), guarded('least-privilege', () => checkLeastPrivilege(app, target, anyKey)), guarded('email', () => checkEmail(app, target))]);
+  await Promise.all([
+    uploadAndServe(),
+    guarded('least-privilege', () => checkLeastPrivilege(app, target, anyKey)),
+    guarded('email', () => checkEmail(app, target)),
+  ]);
   return CHECK_IDS.flatMap((id) => results.get(id) ?? []);
 }

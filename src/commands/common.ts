@@ -84,7 +84,11 @@ export function noConfigFlags(flags: ConfigFlags): boolean {
  * Merges a --config file under the typed flags: a typed flag wins over the file, the file over
  * the state and the defaults. Its environment, region and profile count as typed.
  */
-export async function withConfigFile<F extends ConfigFlags>(globals: GlobalOptions, flags: F, io: Io): Promise<{ globals: GlobalOptions; flags: F }> {
+export async function withConfigFile<F extends ConfigFlags>(
+  globals: GlobalOptions,
+  flags: F,
+  io: Io,
+): Promise<{ globals: GlobalOptions; flags: F }> {
   if (flags.config === undefined) return { globals, flags };
   const { loadConfigFile } = await import('../config/file.js');
   const file = await loadConfigFile(flags.config, io.cwd);
@@ -142,14 +146,19 @@ export function globalProblems(globals: GlobalOptions, io: Io): string[] {
   return [
     globals.region !== undefined ? checkRegion(globals.region) : undefined,
     endpoint !== undefined ? checkEndpointUrl(endpoint) : undefined,
-    globals.profile !== undefined && globals.profile.trim() === '' ? 'profile name is empty: pass --profile <name> as listed in ~/.aws/config' : undefined,
+    globals.profile !== undefined && globals.profile.trim() === ''
+      ? 'profile name is empty: pass --profile <name> as listed in ~/.aws/config'
+      : undefined,
   ].filter((p) => p !== undefined);
 }
 
 /** A state file passed with --state that belongs to another environment than --env. */
 export function checkEnvironment(globals: GlobalOptions, state: State, store: StateStore): void {
   if (state.environment !== globals.env) {
-    throw inputError(`the state file ${store.displayPath} is for environment "${state.environment}", not "${globals.env}"`, `Pass --env ${state.environment}, or another --state file.`);
+    throw inputError(
+      `the state file ${store.displayPath} is for environment "${state.environment}", not "${globals.env}"`,
+      `Pass --env ${state.environment}, or another --state file.`,
+    );
   }
 }
 
@@ -161,7 +170,10 @@ export async function loadSetUpState(globals: GlobalOptions, io: Io): Promise<{ 
   const store = storeFor(globals, io);
   const state = await store.load();
   if (!state) {
-    throw inputError(`environment "${globals.env}" has not been set up (no ${store.displayPath})`, `Run \`hm-infra init --env ${globals.env}\` first, or pass --state <file>.`);
+    throw inputError(
+      `environment "${globals.env}" has not been set up (no ${store.displayPath})`,
+      `Run \`hm-infra init --env ${globals.env}\` first, or pass --state <file>.`,
+    );
   }
   checkEnvironment(globals, state, store);
   return { store, state };
@@ -175,7 +187,10 @@ function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: St
     throw inputError(`environment "${globals.env}" was set up for app "${state.app}", not "${flags.app}"`, fresh);
   }
   if (globals.region !== undefined && globals.region !== state.region) {
-    throw inputError(`environment "${globals.env}" lives in ${state.region}; moving it to ${globals.region} is not supported`, fresh);
+    throw inputError(
+      `environment "${globals.env}" lives in ${state.region}; moving it to ${globals.region} is not supported`,
+      fresh,
+    );
   }
   if (flags.cdn === false && state.config.cdn && state.resources['distribution'] !== undefined) {
     throw inputError(
@@ -190,7 +205,10 @@ function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: St
     );
   }
   if (flags.bucketName !== undefined && flags.bucketName !== state.config.bucketName) {
-    throw inputError(`environment "${globals.env}" uses bucket "${state.config.bucketName}"; renaming it is not supported`, fresh);
+    throw inputError(
+      `environment "${globals.env}" uses bucket "${state.config.bucketName}"; renaming it is not supported`,
+      fresh,
+    );
   }
 }
 
@@ -198,7 +216,12 @@ function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: St
  * The region: --region, else the one recorded in state, else AWS_REGION / the profile's,
  * else us-east-1 (the PRD's default). Reading the profile touches local files only.
  */
-async function resolveRegion(globals: GlobalOptions, io: Io, state: State | undefined, offline: boolean): Promise<string> {
+async function resolveRegion(
+  globals: GlobalOptions,
+  io: Io,
+  state: State | undefined,
+  offline: boolean,
+): Promise<string> {
   if (globals.region !== undefined) return globals.region;
   if (state) return state.region;
   const fromEnv = io.env['AWS_REGION'] || io.env['AWS_DEFAULT_REGION'];
@@ -221,7 +244,12 @@ export interface Prepared {
  * Everything a command needs before its first AWS call: valid flags, the state file (loaded
  * and checked; locked when `lockFor` names the command), and the resolved configuration.
  */
-export async function prepare(globals: GlobalOptions, flags: ConfigFlags, io: Io, options: { offline?: boolean; lockFor?: string } = {}): Promise<Prepared> {
+export async function prepare(
+  globals: GlobalOptions,
+  flags: ConfigFlags,
+  io: Io,
+  options: { offline?: boolean; lockFor?: string } = {},
+): Promise<Prepared> {
   const typed = inputProblems({
     app: flags.app,
     domain: flags.domain,
@@ -297,7 +325,9 @@ export function exitCodeOf(errors: ReadonlyArray<HmError | undefined>): number {
 export function waitMinutes(typed: string | undefined): number {
   const minutes = Number(typed ?? '30');
   if (!Number.isFinite(minutes) || minutes < 1 || minutes > 180) {
-    throw inputError(`--wait-timeout "${typed ?? ''}" is not valid: give the minutes to wait, from 1 to 180 (for example --wait-timeout 30)`);
+    throw inputError(
+      `--wait-timeout "${typed ?? ''}" is not valid: give the minutes to wait, from 1 to 180 (for example --wait-timeout 30)`,
+    );
   }
   return minutes * 60;
 }

@@ -42,16 +42,29 @@ export interface InitFlags extends ConfigFlags {
   rotateKey?: boolean;
 }
 
-function renderResult(result: RunResult, store: StateStore, state: State, run: { seconds: string; ses: AccountStatus | undefined }, style: Style): string {
+function renderResult(
+  result: RunResult,
+  store: StateStore,
+  state: State,
+  run: { seconds: string; ses: AccountStatus | undefined },
+  style: Style,
+): string {
   const s = summarize(result.outcomes);
-  const lines = ['', style.bold(`Done in ${run.seconds}s: ${s.create} created, ${s.update} updated, ${s.unchanged} unchanged.`)];
+  const lines = [
+    '',
+    style.bold(`Done in ${run.seconds}s: ${s.create} created, ${s.update} updated, ${s.unchanged} unchanged.`),
+  ];
   const bucket = result.outputs.bucket;
   if (bucket) lines.push(`  ${pad('S3 bucket', 14)}${bucket.name} (${bucket.region})`);
   const cdn = result.outputs.distribution;
   if (cdn) {
-    const state = cdn.status === 'Deployed' ? 'deployed' : 'deploying: serves in about 5–15 minutes; --wait waits for it';
+    const state =
+      cdn.status === 'Deployed' ? 'deployed' : 'deploying: serves in about 5–15 minutes; --wait waits for it';
     lines.push(`  ${pad('CDN', 14)}${cdn.url} (${state})`);
-    if (cdn.aliases.length > 0) lines.push(`  ${pad('', 14)}DNS: point ${cdn.aliases.join(', ')} at ${cdn.domainName} (CNAME, or a Route 53 alias record)`);
+    if (cdn.aliases.length > 0)
+      lines.push(
+        `  ${pad('', 14)}DNS: point ${cdn.aliases.join(', ')} at ${cdn.domainName} (CNAME, or a Route 53 alias record)`,
+      );
   }
   lines.push(...renderEmail(result, style));
   const account = result.outputs.account;
@@ -68,14 +81,21 @@ function nextSteps(result: RunResult, state: State, ses: AccountStatus | undefin
   const commands: Array<[string, string]> = [];
   const identity = result.outputs['email-identity'];
   if (identity && !identity.verifiedForSending) {
-    commands.push([`hm-infra verify-dns ${env}`, 'wait until SES has verified the domain (minutes with Route 53; up to 72 hours elsewhere)']);
+    commands.push([
+      `hm-infra verify-dns ${env}`,
+      'wait until SES has verified the domain (minutes with Route 53; up to 72 hours elsewhere)',
+    ]);
   }
-  commands.push([`hm-infra print-env ${env} --write ${envFileFor(state.environment)}`, 'the block above with the secret, in a file only you can read']);
+  commands.push([
+    `hm-infra print-env ${env} --write ${envFileFor(state.environment)}`,
+    'the block above with the secret, in a file only you can read',
+  ]);
   commands.push([`hm-infra smoke-test ${env}`, 'upload, CDN and email, used as the app will use them, with its key']);
   commands.push([`hm-infra plan ${env}`, 'compare what exists with the configuration (says nothing to do now)']);
   const width = Math.max(...commands.map(([c]) => c.length)) + 3;
   const lines = commands.map(([command, why]) => `  ${pad(command, width)}${why}`);
-  if (identity && ses && !ses.productionAccess) lines.push('', ...sandboxAdvice(ses, state.region, identity.domain).map((line) => `  ${line}`));
+  if (identity && ses && !ses.productionAccess)
+    lines.push('', ...sandboxAdvice(ses, state.region, identity.domain).map((line) => `  ${line}`));
   return lines;
 }
 
@@ -86,9 +106,16 @@ function renderAppEnv(result: RunResult, state: State, style: Style): string[] {
   if (key) {
     const check = key.verified ? 'works' : style.yellow('not yet accepted by AWS; the next run checks again');
     lines.push(`  ${pad('Access key', 14)}${key.accessKeyId} of IAM user ${key.userName} (${check})`);
-    if (key.retiring.length > 0) lines.push(`  ${pad('', 14)}${style.yellow(`old key(s) ${key.retiring.join(', ')} are deleted once the new key works (re-run init)`)}`);
+    if (key.retiring.length > 0)
+      lines.push(
+        `  ${pad('', 14)}${style.yellow(`old key(s) ${key.retiring.join(', ')} are deleted once the new key works (re-run init)`)}`,
+      );
   }
-  lines.push('', style.bold('Environment variables for your app:'), renderEnv(envEntries(state), 'dotenv', { showSecret: false }));
+  lines.push(
+    '',
+    style.bold('Environment variables for your app:'),
+    renderEnv(envEntries(state), 'dotenv', { showSecret: false }),
+  );
   return lines;
 }
 
@@ -97,21 +124,41 @@ function renderEmail(result: RunResult, style: Style): string[] {
   const identity = result.outputs['email-identity'];
   if (!identity) return [];
   const lines: string[] = [];
-  const verified = identity.verifiedForSending ? 'verified' : `verification ${identity.verificationStatus.toLowerCase()}`;
-  lines.push(`  ${pad('SES identity', 14)}${identity.domain} (${verified}), configuration set ${identity.configurationSet}`);
-  const templates = [result.outputs['template-email-verification'], result.outputs['template-password-reset']].filter((t) => t !== undefined);
-  if (templates.length > 0) lines.push(`  ${pad('Templates', 14)}${templates.map((t) => `${t.name} ({{${t.variables.join('}}, {{')}}})`).join(', ')}`);
+  const verified = identity.verifiedForSending
+    ? 'verified'
+    : `verification ${identity.verificationStatus.toLowerCase()}`;
+  lines.push(
+    `  ${pad('SES identity', 14)}${identity.domain} (${verified}), configuration set ${identity.configurationSet}`,
+  );
+  const templates = [result.outputs['template-email-verification'], result.outputs['template-password-reset']].filter(
+    (t) => t !== undefined,
+  );
+  if (templates.length > 0)
+    lines.push(
+      `  ${pad('Templates', 14)}${templates.map((t) => `${t.name} ({{${t.variables.join('}}, {{')}}})`).join(', ')}`,
+    );
   const dns = result.outputs['dns-records'];
   if (!dns) return lines;
   if (dns.mode === 'route53') {
     const insync = dns.changeStatus === 'PENDING' ? ' (Route 53 still applying the change)' : '';
-    lines.push(`  ${pad('DNS', 14)}${dns.records.length} records in Route 53 zone ${dns.zoneId ?? ''}${insync}:`, '', renderRecordTable(dns.records, identity.domain, style), '');
+    lines.push(
+      `  ${pad('DNS', 14)}${dns.records.length} records in Route 53 zone ${dns.zoneId ?? ''}${insync}:`,
+      '',
+      renderRecordTable(dns.records, identity.domain, style),
+      '',
+    );
     return lines;
   }
   lines.push(
     `  ${pad('DNS', 14)}${style.yellow('add these records at your DNS host')} (${result.outputs['dns-zone']?.mode === 'external' ? (result.outputs['dns-zone'] as { reason: string }).reason : 'external DNS'}):`,
   );
-  lines.push('', renderRecordTable(dns.records, identity.domain, style), '', style.dim('As a zone-file snippet (BIND):'), zoneFileSnippet(dns.records, identity.domain));
+  lines.push(
+    '',
+    renderRecordTable(dns.records, identity.domain, style),
+    '',
+    style.dim('As a zone-file snippet (BIND):'),
+    zoneFileSnippet(dns.records, identity.domain),
+  );
   return lines;
 }
 
@@ -135,7 +182,9 @@ function resultJson(result: RunResult, store: StateStore, state: State) {
     outputs: result.outputs,
     dns: dnsJson(result),
     /** The app's environment variables, the secret masked (`print-env` shows it on request). */
-    env: Object.fromEntries(envEntries(state).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.secret ? MASK : e.value]]))),
+    env: Object.fromEntries(
+      envEntries(state).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.secret ? MASK : e.value]])),
+    ),
   };
 }
 
@@ -143,7 +192,12 @@ function resultJson(result: RunResult, store: StateStore, state: State) {
 function dnsJson(result: RunResult) {
   const dns = result.outputs['dns-records'];
   if (!dns) return null;
-  return { mode: dns.mode, zoneId: dns.zoneId ?? null, records: dns.records, zoneFile: zoneFileSnippet(dns.records, result.outputs['email-identity']?.domain ?? '') };
+  return {
+    mode: dns.mode,
+    zoneId: dns.zoneId ?? null,
+    records: dns.records,
+    zoneFile: zoneFileSnippet(dns.records, result.outputs['email-identity']?.domain ?? ''),
+  };
 }
 
 /**
@@ -185,7 +239,12 @@ async function waitForCdn(
 
 /** The name of the env file `print-env --write` suggests: the frameworks' names for prod and dev. */
 function envFileFor(environment: string): string {
-  const names: Record<string, string> = { prod: 'production', production: 'production', dev: 'development', development: 'development' };
+  const names: Record<string, string> = {
+    prod: 'production',
+    production: 'production',
+    dev: 'development',
+    development: 'development',
+  };
   return `.env.${names[environment] ?? environment}`;
 }
 
@@ -201,7 +260,13 @@ async function wizardScope(globals: GlobalOptions, flags: ConfigFlags, io: Io): 
 }
 
 /** Runs the wizard with the real prompts and lookups; Ctrl-C at a question is exit 130. */
-async function askWizard(scope: 'all' | 'missing', globals: GlobalOptions, flags: ConfigFlags, io: Io, prompter: Prompter) {
+async function askWizard(
+  scope: 'all' | 'missing',
+  globals: GlobalOptions,
+  flags: ConfigFlags,
+  io: Io,
+  prompter: Prompter,
+) {
   const { runWizard } = await import('./wizard.js');
   try {
     return await runWizard({ globals, flags, envGiven: globals.envGiven === true, askAll: scope === 'all' }, io, {
@@ -229,7 +294,15 @@ async function askWizard(scope: 'all' | 'missing', globals: GlobalOptions, flags
  * Shows the plan and asks to go ahead (Ctrl-C counts as no). Under --json the plan goes to
  * stderr, and stdout gets the plan as JSON if the answer is no.
  */
-async function confirmPlan(config: Config, state: State | undefined, aws: AwsContext, globals: GlobalOptions, flags: InitFlags, io: Io, prompter: Prompter): Promise<number | undefined> {
+async function confirmPlan(
+  config: Config,
+  state: State | undefined,
+  aws: AwsContext,
+  globals: GlobalOptions,
+  flags: InitFlags,
+  io: Io,
+  prompter: Prompter,
+): Promise<number | undefined> {
   const style = styleFor(io);
   const planned = await computePlan(config, state, aws, globals, io, flags);
   if (!planned.ok) return reportFailure(planned, globals, io);
@@ -246,7 +319,10 @@ async function confirmPlan(config: Config, state: State | undefined, aws: AwsCon
     go = false;
   }
   if (go) return undefined;
-  if (globals.json) io.out(JSON.stringify({ ...planJson(planned.outcomes, planMeta(config, false)), ok: true, applied: false }, null, 2));
+  if (globals.json)
+    io.out(
+      JSON.stringify({ ...planJson(planned.outcomes, planMeta(config, false)), ok: true, applied: false }, null, 2),
+    );
   io.err('Nothing was changed.');
   return ExitCode.aborted;
 }
@@ -258,7 +334,8 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
   let { globals, flags } = await withConfigFile(typedGlobals, typedFlags, io);
   const early = globalProblems(globals, io);
   if (early.length > 0) throw inputError(early.join('\n'));
-  const prompter = io.interactive && !globals.yes ? terminalPrompter(globals.json ? process.stderr : process.stdout) : undefined;
+  const prompter =
+    io.interactive && !globals.yes ? terminalPrompter(globals.json ? process.stderr : process.stdout) : undefined;
   const scope = await wizardScope(globals, flags, io);
   if (scope !== 'none' && prompter) {
     preloadAws(); // while the user answers
@@ -289,7 +366,10 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
     // The SES account status is only for the closing advice and needs nothing the steps make:
     // it is asked while they run, once the credentials have proved to work.
     let ses: Promise<AccountStatus | undefined> | undefined;
-    live = mode === 'live' && io.progressStream ? await liveProgress(orderSteps(steps), io.progressStream, style) : undefined;
+    live =
+      mode === 'live' && io.progressStream
+        ? await liveProgress(orderSteps(steps), io.progressStream, style)
+        : undefined;
     const render = live ? live.onEvent : lineRenderer(io.err, style, verbose);
     let result: RunResult;
     try {
@@ -301,29 +381,66 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
         session,
         signal: interrupt.signal,
         onEvent: (event) => {
-          if (event.type === 'done' && event.outcome.id === 'account' && config.email && !globals.json) ses = sendingStatus(aws);
+          if (event.type === 'done' && event.outcome.id === 'account' && config.email && !globals.json)
+            ses = sendingStatus(aws);
           render(event);
         },
       });
     } finally {
       await live?.close();
     }
-    const waited = result.ok && !result.aborted && flags.wait ? await waitForCdn(result, session, { aws, io, style, maxWaitSeconds, signal: interrupt.signal, live: mode === 'live' }) : undefined;
-    if (globals.json) io.out(JSON.stringify({ ...resultJson(result, store, session.state), ...(waited ? { wait: { code: waited.code, message: waited.message } } : {}) }, null, 2));
+    const waited =
+      result.ok && !result.aborted && flags.wait
+        ? await waitForCdn(result, session, {
+            aws,
+            io,
+            style,
+            maxWaitSeconds,
+            signal: interrupt.signal,
+            live: mode === 'live',
+          })
+        : undefined;
+    if (globals.json)
+      io.out(
+        JSON.stringify(
+          {
+            ...resultJson(result, store, session.state),
+            ...(waited ? { wait: { code: waited.code, message: waited.message } } : {}),
+          },
+          null,
+          2,
+        ),
+      );
     if (result.aborted || waited?.exitCode === ExitCode.aborted) {
-      io.err(style.yellow(`Interrupted. Every finished step is saved in ${store.displayPath}; re-run \`hm-infra init --env ${config.environment}\` to continue.`));
+      io.err(
+        style.yellow(
+          `Interrupted. Every finished step is saved in ${store.displayPath}; re-run \`hm-infra init --env ${config.environment}\` to continue.`,
+        ),
+      );
       return ExitCode.aborted;
     }
     if (!result.ok) {
       const code = reportFailure(result, globals, io);
       const saved = result.outcomes.some((o) => o.status === 'done');
       const rerun = `\`hm-infra init --env ${config.environment}\``;
-      io.err(saved ? `Finished steps are saved in ${store.displayPath}; fix the problem and re-run ${rerun} to continue.` : `Nothing was changed; fix the problem and re-run ${rerun}.`);
+      io.err(
+        saved
+          ? `Finished steps are saved in ${store.displayPath}; fix the problem and re-run ${rerun} to continue.`
+          : `Nothing was changed; fix the problem and re-run ${rerun}.`,
+      );
       return code;
     }
     if (!globals.json) {
       const sending = result.outputs['email-identity'] ? await ses : undefined;
-      io.out(renderResult(result, store, session.state, { seconds: ((Date.now() - started) / 1000).toFixed(1), ses: sending }, style));
+      io.out(
+        renderResult(
+          result,
+          store,
+          session.state,
+          { seconds: ((Date.now() - started) / 1000).toFixed(1), ses: sending },
+          style,
+        ),
+      );
     }
     if (waited) {
       io.err(renderError(waited, style, verbose));

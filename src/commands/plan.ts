@@ -6,7 +6,16 @@ import { lineRenderer } from '../views/progress.js';
 import type { State } from '../state/schema.js';
 import { provisioningSteps } from '../resources/index.js';
 import { type RunResult, runSteps } from '../engine/runner.js';
-import { type ConfigFlags, type GlobalOptions, type Io, createAws, exitCodeOf, prepare, styleFor, withConfigFile } from './common.js';
+import {
+  type ConfigFlags,
+  type GlobalOptions,
+  type Io,
+  createAws,
+  exitCodeOf,
+  prepare,
+  styleFor,
+  withConfigFile,
+} from './common.js';
 
 export interface PlanFlags extends ConfigFlags {
   offline?: boolean;
@@ -55,10 +64,12 @@ export async function runPlan(typedGlobals: GlobalOptions, typedFlags: PlanFlags
   try {
     const result = await computePlan(config, offline ? undefined : state, aws, globals, io, flags);
     if (!result.ok) {
-      if (globals.json) io.out(JSON.stringify({ ...planJson(result.outcomes, planMeta(config, offline)), ok: false }, null, 2));
+      if (globals.json)
+        io.out(JSON.stringify({ ...planJson(result.outcomes, planMeta(config, offline)), ok: false }, null, 2));
       return reportFailure(result, globals, io);
     }
-    if (globals.json) io.out(JSON.stringify({ ...planJson(result.outcomes, planMeta(config, offline)), ok: true }, null, 2));
+    if (globals.json)
+      io.out(JSON.stringify({ ...planJson(result.outcomes, planMeta(config, offline)), ok: true }, null, 2));
     else io.out(renderPlan(result.outcomes, planMeta(config, offline), styleFor(io)));
     return 0;
   } finally {

@@ -16,7 +16,8 @@ function formatOf(globals: GlobalOptions, flags: PrintEnvFlags): EnvFormat {
   if (!(ENV_FORMATS as readonly string[]).includes(format)) {
     throw inputError(`--format "${format}" is not valid: use ${ENV_FORMATS.join(', ')} (for example --format shell)`);
   }
-  if (globals.json && format !== 'json') throw inputError(`--json and --format ${format} disagree`, 'Pass one of them.');
+  if (globals.json && format !== 'json')
+    throw inputError(`--json and --format ${format} disagree`, 'Pass one of them.');
   return format as EnvFormat;
 }
 
@@ -24,18 +25,28 @@ function formatOf(globals: GlobalOptions, flags: PrintEnvFlags): EnvFormat {
  * Writes the block to a file only the user can read. A different file already there is kept
  * unless --force; the write is atomic, so the file is whole or untouched.
  */
-async function writeEnvFile(path: string, text: string, force: boolean, shownPath: string): Promise<'written' | 'unchanged'> {
+async function writeEnvFile(
+  path: string,
+  text: string,
+  force: boolean,
+  shownPath: string,
+): Promise<'written' | 'unchanged'> {
   let existing: string | undefined;
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw inputError(`--write ${shownPath} is a directory`, 'Name a file, for example --write .env');
+    if (info.isDirectory())
+      throw inputError(`--write ${shownPath} is a directory`, 'Name a file, for example --write .env');
     existing = await readFile(path, 'utf8');
   } catch (err) {
     if (err instanceof HmError) throw err;
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new HmError('ENV_FILE', `cannot read ${shownPath}: ${(err as Error).message}`, 'user');
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new HmError('ENV_FILE', `cannot read ${shownPath}: ${(err as Error).message}`, 'user');
   }
   if (existing !== undefined && existing !== text && !force) {
-    throw inputError(`${shownPath} already exists with other content; it was left untouched`, `Pass --force to replace it, or write to another file.`);
+    throw inputError(
+      `${shownPath} already exists with other content; it was left untouched`,
+      `Pass --force to replace it, or write to another file.`,
+    );
   }
   if (existing === text) {
     await chmod(path, 0o600);
@@ -46,7 +57,9 @@ async function writeEnvFile(path: string, text: string, force: boolean, shownPat
     await writeFileAtomic(path, text, { mode: 0o600, fsync: true });
     await chmod(path, 0o600);
   } catch (err) {
-    throw new HmError('ENV_FILE', `cannot write ${shownPath}: ${(err as Error).message}`, 'user', { hint: 'Check that the folder exists and is writable.' });
+    throw new HmError('ENV_FILE', `cannot write ${shownPath}: ${(err as Error).message}`, 'user', {
+      hint: 'Check that the folder exists and is writable.',
+    });
   }
   return 'written';
 }
@@ -59,19 +72,27 @@ export async function runPrintEnv(globals: GlobalOptions, flags: PrintEnvFlags, 
   const problems = globalProblems(globals, io);
   if (problems.length > 0) throw inputError(problems.join('\n'));
   const format = formatOf(globals, flags);
-  if (flags.write !== undefined && flags.write.trim() === '') throw inputError('--write needs a file name, for example --write .env');
+  if (flags.write !== undefined && flags.write.trim() === '')
+    throw inputError('--write needs a file name, for example --write .env');
   const { state, store } = await loadSetUpState(globals, io);
   const entries = envEntries(state);
   const missing = missingEntries(entries);
-  const header = [`${state.app} (${state.environment}) in ${state.region}: from ${store.displayPath} by hm-infra print-env`];
+  const header = [
+    `${state.app} (${state.environment}) in ${state.region}: from ${store.displayPath} by hm-infra print-env`,
+  ];
   const style = styleFor(io);
 
   if (flags.write !== undefined) {
     if (missing.length > 0) {
-      throw new HmError('ENV_INCOMPLETE', `the environment is not complete (${missing.map((e) => e.name).join(', ')}); nothing was written`, 'user', {
-        exitCode: ExitCode.failure,
-        hint: missing[0]?.missing ?? `Run \`hm-infra init --env ${state.environment}\`.`,
-      });
+      throw new HmError(
+        'ENV_INCOMPLETE',
+        `the environment is not complete (${missing.map((e) => e.name).join(', ')}); nothing was written`,
+        'user',
+        {
+          exitCode: ExitCode.failure,
+          hint: missing[0]?.missing ?? `Run \`hm-infra init --env ${state.environment}\`.`,
+        },
+      );
     }
     const path = resolve(io.cwd, flags.write);
     const shownPath = relative(io.cwd, path).startsWith('..') ? path : relative(io.cwd, path);
@@ -88,7 +109,11 @@ export async function runPrintEnv(globals: GlobalOptions, flags: PrintEnvFlags, 
 
   io.out(renderEnv(entries, format, { showSecret: flags.showSecret === true, header }));
   if (missing.length > 0) {
-    io.err(style.yellow(`${missing.length} of ${entries.length} variables are missing: ${missing.map((e) => e.name).join(', ')}.`));
+    io.err(
+      style.yellow(
+        `${missing.length} of ${entries.length} variables are missing: ${missing.map((e) => e.name).join(', ')}.`,
+      ),
+    );
     io.err(missing[0]?.missing ?? '');
     return ExitCode.failure;
   }

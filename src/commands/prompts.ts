@@ -54,7 +54,15 @@ export function terminalPrompter(output: NodeJS.WritableStream): Prompter {
     },
     async select<T>(q: Question & { choices: ReadonlyArray<Choice<T>>; default?: T }) {
       const { select } = await load();
-      return select<T>({ message: q.message, choices: q.choices.map((c) => ({ ...c })), ...(q.default !== undefined ? { default: q.default } : {}), loop: false }, context);
+      return select<T>(
+        {
+          message: q.message,
+          choices: q.choices.map((c) => ({ ...c })),
+          ...(q.default !== undefined ? { default: q.default } : {}),
+          loop: false,
+        },
+        context,
+      );
     },
     async confirm(q) {
       const { confirm } = await load();

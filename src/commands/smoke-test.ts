@@ -4,7 +4,15 @@ import { renderCheckResult, smokeCounts, smokeExitCode, smokeSummary } from '../
 import type { State } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { SmokeTarget } from '../checks/smoke-test.js';
-import { type GlobalOptions, type Io, createAws, endpointFor, globalProblems, loadSetUpState, styleFor } from './common.js';
+import {
+  type GlobalOptions,
+  type Io,
+  createAws,
+  endpointFor,
+  globalProblems,
+  loadSetUpState,
+  styleFor,
+} from './common.js';
 
 export interface SmokeTestFlags {
   /** Recipient of the test email (default: SES's mailbox simulator). */
@@ -27,7 +35,9 @@ const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
 function checkFlags(flags: SmokeTestFlags): { cdnTimeoutMs: number } {
   const minutes = Number(flags.cdnTimeout ?? '2');
   const problems = [
-    flags.to !== undefined && !EMAIL.test(flags.to) ? `--to "${flags.to}" is not an email address: give one like you@example.com (or leave --to out to use SES's mailbox simulator)` : undefined,
+    flags.to !== undefined && !EMAIL.test(flags.to)
+      ? `--to "${flags.to}" is not an email address: give one like you@example.com (or leave --to out to use SES's mailbox simulator)`
+      : undefined,
     !Number.isFinite(minutes) || minutes < 0 || minutes > 60
       ? `--cdn-timeout "${flags.cdnTimeout ?? ''}" is not valid: give the minutes to wait for CloudFront, from 0 (one try) to 60, for example --cdn-timeout 15`
       : undefined,
@@ -42,7 +52,12 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v !==
  * What the checks need, from the state file alone; a clear error naming what is missing
  * (before any AWS call) when init has not set it all up.
  */
-export function smokeTarget(state: State, store: StateStore, flags: SmokeTestFlags, endpointUrl: string | undefined): SmokeTarget {
+export function smokeTarget(
+  state: State,
+  store: StateStore,
+  flags: SmokeTestFlags,
+  endpointUrl: string | undefined,
+): SmokeTarget {
   const env = state.environment;
   const out = (id: string) => state.resources[id]?.outputs ?? {};
   const secret = state.resources['access-key']?.secret;
@@ -58,7 +73,9 @@ export function smokeTarget(state: State, store: StateStore, flags: SmokeTestFla
   const missing = [
     secret === undefined || userName === undefined ? "the app user's access key" : undefined,
     bucket === undefined ? 'the bucket' : undefined,
-    state.config.cdn && (distributionId === undefined || cdnUrl === undefined) ? 'the CloudFront distribution' : undefined,
+    state.config.cdn && (distributionId === undefined || cdnUrl === undefined)
+      ? 'the CloudFront distribution'
+      : undefined,
     state.config.email && from === undefined ? 'the SES identity' : undefined,
     state.config.email && configurationSet === undefined ? 'the SES configuration set' : undefined,
     state.config.email && templateName === undefined ? 'the email-verification template' : undefined,
@@ -70,7 +87,10 @@ export function smokeTarget(state: State, store: StateStore, flags: SmokeTestFla
     );
   }
   if (flags.to !== undefined && !state.config.email) {
-    throw inputError(`--to: environment "${env}" has no email (it was set up with --no-email), so there is nothing to send`, 'Leave out --to.');
+    throw inputError(
+      `--to: environment "${env}" has no email (it was set up with --no-email), so there is nothing to send`,
+      'Leave out --to.',
+    );
   }
   return {
     environment: env,
@@ -78,7 +98,9 @@ export function smokeTarget(state: State, store: StateStore, flags: SmokeTestFla
     bucket,
     userName,
     credentials: { accessKeyId: secret.accessKeyId, secretAccessKey: secret.secretAccessKey },
-    ...(state.config.cdn && distributionId !== undefined && cdnUrl !== undefined ? { cdn: { url: cdnUrl, distributionId, customDomain: state.config.cdnDomain !== undefined } } : {}),
+    ...(state.config.cdn && distributionId !== undefined && cdnUrl !== undefined
+      ? { cdn: { url: cdnUrl, distributionId, customDomain: state.config.cdnDomain !== undefined } }
+      : {}),
     ...(state.config.email && from !== undefined && configurationSet !== undefined && templateName !== undefined
       ? {
           email: {
@@ -86,7 +108,9 @@ export function smokeTarget(state: State, store: StateStore, flags: SmokeTestFla
             domain: from.split('@')[1] ?? state.config.domain,
             configurationSet,
             template: templateName,
-            variables: Array.isArray(template['variables']) ? (template['variables'] as unknown[]).filter((v): v is string => typeof v === 'string') : [],
+            variables: Array.isArray(template['variables'])
+              ? (template['variables'] as unknown[]).filter((v): v is string => typeof v === 'string')
+              : [],
             to: flags.to ?? SIMULATOR_ADDRESS,
             simulator: flags.to === undefined,
           },
@@ -101,7 +125,12 @@ export function smokeTarget(state: State, store: StateStore, flags: SmokeTestFla
  * key from state. Exit 0 when every check passed, 3 when something is still pending (CloudFront
  * deploying), 1 when a check failed.
  */
-export async function runSmokeTest(globals: GlobalOptions, flags: SmokeTestFlags, io: Io, deps: SmokeTestDeps = {}): Promise<number> {
+export async function runSmokeTest(
+  globals: GlobalOptions,
+  flags: SmokeTestFlags,
+  io: Io,
+  deps: SmokeTestDeps = {},
+): Promise<number> {
   const style = styleFor(io);
   const problems = globalProblems(globals, io);
   if (problems.length > 0) throw inputError(problems.join('\n'));
@@ -119,7 +148,12 @@ export async function runSmokeTest(globals: GlobalOptions, flags: SmokeTestFlags
   };
   process.on('SIGINT', onSigint);
   const started = clock.now();
-  if (!globals.json) io.out(style.bold(`Smoke test of ${state.app} (${state.environment}) in ${state.region}, as the app user ${target.userName} (key ${target.credentials.accessKeyId})`));
+  if (!globals.json)
+    io.out(
+      style.bold(
+        `Smoke test of ${state.app} (${state.environment}) in ${state.region}, as the app user ${target.userName} (key ${target.credentials.accessKeyId})`,
+      ),
+    );
   try {
     const results = await runSmokeChecks(aws, target, {
       fetch: deps.fetch ?? globalThis.fetch,
@@ -133,10 +167,25 @@ export async function runSmokeTest(globals: GlobalOptions, flags: SmokeTestFlags
     });
     const code = controller.signal.aborted ? ExitCode.aborted : smokeExitCode(results);
     if (globals.json) {
-      const outcome = code === ExitCode.ok ? 'passed' : code === ExitCode.pending ? 'pending' : code === ExitCode.aborted ? 'aborted' : 'failed';
+      const outcome =
+        code === ExitCode.ok
+          ? 'passed'
+          : code === ExitCode.pending
+            ? 'pending'
+            : code === ExitCode.aborted
+              ? 'aborted'
+              : 'failed';
       io.out(
         JSON.stringify(
-          { kind: 'smoke-test', outcome, environment: state.environment, region: state.region, accessKeyId: target.credentials.accessKeyId, counts: smokeCounts(results), checks: results },
+          {
+            kind: 'smoke-test',
+            outcome,
+            environment: state.environment,
+            region: state.region,
+            accessKeyId: target.credentials.accessKeyId,
+            counts: smokeCounts(results),
+            checks: results,
+          },
           null,
           2,
         ),

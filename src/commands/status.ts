@@ -17,7 +17,10 @@ export async function runStatus(globals: GlobalOptions, io: Io): Promise<number>
   if (problems.length > 0) throw inputError(problems.join('\n'));
   const { store, state } = await loadSetUpState(globals, io);
   if (globals.region !== undefined && globals.region !== state.region) {
-    throw inputError(`environment "${globals.env}" lives in ${state.region}, not ${globals.region}`, `Drop --region (status uses the state's region ${state.region}).`);
+    throw inputError(
+      `environment "${globals.env}" lives in ${state.region}, not ${globals.region}`,
+      `Drop --region (status uses the state's region ${state.region}).`,
+    );
   }
   const aws = await createAws(globals, io, state.region);
   try {
@@ -37,11 +40,26 @@ export async function runStatus(globals: GlobalOptions, io: Io): Promise<number>
     const stepOf = new Map(steps.map((s) => [s.id, s]));
     const rows = result.outcomes
       .filter((o) => !stepOf.get(o.id)?.readOnly || o.status !== 'done')
-      .map((o) => classify(o, state.resources[o.id], result.outputs[o.id as keyof typeof result.outputs] as Record<string, unknown> | undefined, stepOf.get(o.id)?.pendingReason));
+      .map((o) =>
+        classify(
+          o,
+          state.resources[o.id],
+          result.outputs[o.id as keyof typeof result.outputs] as Record<string, unknown> | undefined,
+          stepOf.get(o.id)?.pendingReason,
+        ),
+      );
     const summary = statusSummary(rows);
-    const meta: StatusMeta = { app: state.app, environment: state.environment, region: state.region, accountId: state.accountId, statePath: store.displayPath };
-    const code = summary.drifted + summary.missing > 0 ? ExitCode.drift : summary.unchecked > 0 ? ExitCode.failure : ExitCode.ok;
-    if (globals.json) io.out(JSON.stringify({ kind: 'status', ok: code === ExitCode.ok, ...meta, summary, resources: rows }, null, 2));
+    const meta: StatusMeta = {
+      app: state.app,
+      environment: state.environment,
+      region: state.region,
+      accountId: state.accountId,
+      statePath: store.displayPath,
+    };
+    const code =
+      summary.drifted + summary.missing > 0 ? ExitCode.drift : summary.unchecked > 0 ? ExitCode.failure : ExitCode.ok;
+    if (globals.json)
+      io.out(JSON.stringify({ kind: 'status', ok: code === ExitCode.ok, ...meta, summary, resources: rows }, null, 2));
     else io.out(renderStatus(rows, meta, style));
     return code;
   } finally {

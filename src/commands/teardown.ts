@@ -1,15 +1,38 @@
 import { ExitCode, inputError } from '../errors.js';
 import { type LiveProgress, liveProgress, progressMode } from '../views/live-progress.js';
 import { lineRenderer } from '../views/progress.js';
-import { type TeardownMeta, removalPlanJson, renderRemovalPlan, renderTeardownResult, teardownJson } from '../views/teardown.js';
+import {
+  type TeardownMeta,
+  removalPlanJson,
+  renderRemovalPlan,
+  renderTeardownResult,
+  teardownJson,
+} from '../views/teardown.js';
 import type { State } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
 import type { StateStore } from '../state/store.js';
 import { accountStep } from '../resources/account/account.js';
 import { provisioningSteps } from '../resources/index.js';
 import type { AnyStep } from '../engine/types.js';
-import { type DestroyOptions, type DestroyResult, removalBlockers, removalPlan, runDestroy, runSteps } from '../engine/runner.js';
-import { type GlobalOptions, type Io, checkEnvironment, createAws, globalProblems, interruptible, storeFor, styleFor, waitMinutes } from './common.js';
+import {
+  type DestroyOptions,
+  type DestroyResult,
+  removalBlockers,
+  removalPlan,
+  runDestroy,
+  runSteps,
+} from '../engine/runner.js';
+import {
+  type GlobalOptions,
+  type Io,
+  checkEnvironment,
+  createAws,
+  globalProblems,
+  interruptible,
+  storeFor,
+  styleFor,
+  waitMinutes,
+} from './common.js';
 import { reportFailure } from './plan.js';
 import { abortedAtPrompt, isPromptAbort, terminalPrompter } from './prompts.js';
 
@@ -33,14 +56,32 @@ async function nothingRecorded(store: StateStore, globals: GlobalOptions, io: Io
     );
   }
   const message = `environment "${globals.env}" was already torn down (its state is in ${store.display(last)}); nothing to remove`;
-  if (globals.json) io.out(JSON.stringify({ kind: 'teardown', ok: true, nothingToDo: true, environment: globals.env, archivedState: last }, null, 2));
+  if (globals.json)
+    io.out(
+      JSON.stringify(
+        { kind: 'teardown', ok: true, nothingToDo: true, environment: globals.env, archivedState: last },
+        null,
+        2,
+      ),
+    );
   else io.out(message);
   return ExitCode.ok;
 }
 
 /** The credentials must be for the account the state belongs to: nothing else is ever removed. */
-async function checkAccount(state: State, options: Pick<DestroyOptions, 'aws' | 'config'>, globals: GlobalOptions, io: Io): Promise<number | undefined> {
-  const result = await runSteps([accountStep], { mode: 'plan', config: options.config, aws: options.aws, records: state.resources, recordedAccountId: state.accountId });
+async function checkAccount(
+  state: State,
+  options: Pick<DestroyOptions, 'aws' | 'config'>,
+  globals: GlobalOptions,
+  io: Io,
+): Promise<number | undefined> {
+  const result = await runSteps([accountStep], {
+    mode: 'plan',
+    config: options.config,
+    aws: options.aws,
+    records: state.resources,
+    recordedAccountId: state.accountId,
+  });
   return result.ok ? undefined : reportFailure(result, globals, io);
 }
 
@@ -54,7 +95,10 @@ async function confirmByName(environment: string, globals: GlobalOptions, io: Io
   }
   const prompter = terminalPrompter(globals.json ? process.stderr : process.stdout);
   try {
-    const typed = await prompter.input({ id: 'confirm-env', message: `This deletes the resources above. Type the environment name (${environment}) to confirm:` });
+    const typed = await prompter.input({
+      id: 'confirm-env',
+      message: `This deletes the resources above. Type the environment name (${environment}) to confirm:`,
+    });
     return typed.trim() === environment;
   } catch (err) {
     if (isPromptAbort(err)) throw abortedAtPrompt('nothing was removed');
@@ -81,21 +125,38 @@ export async function runTeardown(globals: GlobalOptions, flags: TeardownFlags, 
     if (!state) return await nothingRecorded(store, globals, io);
     checkEnvironment(globals, state, store);
     if (globals.region !== undefined && globals.region !== state.region) {
-      throw inputError(`environment "${globals.env}" lives in ${state.region}, not ${globals.region}`, `Drop --region (teardown uses the state's region ${state.region}).`);
+      throw inputError(
+        `environment "${globals.env}" lives in ${state.region}, not ${globals.region}`,
+        `Drop --region (teardown uses the state's region ${state.region}).`,
+      );
     }
     const config = state.config;
-    const meta: TeardownMeta = { app: state.app, environment: state.environment, region: state.region, accountId: state.accountId };
+    const meta: TeardownMeta = {
+      app: state.app,
+      environment: state.environment,
+      region: state.region,
+      accountId: state.accountId,
+    };
     const aws = await createAws(globals, io, state.region);
     try {
       const session = new StateSession(store, state);
-      const options = { config, flags: { force: flags.force === true, removalWaitSeconds }, aws, session, includeAdopted: flags.includeAdopted === true };
+      const options = {
+        config,
+        flags: { force: flags.force === true, removalWaitSeconds },
+        aws,
+        session,
+        includeAdopted: flags.includeAdopted === true,
+      };
       const refused = await checkAccount(state, options, globals, io);
       if (refused !== undefined) return refused;
       const steps = provisioningSteps(config);
       const { items, waitsFor } = removalPlan(steps, state.resources, options.includeAdopted);
       const blockers = await removalBlockers(steps, options);
       const preview = renderRemovalPlan(items, blockers, meta, { force: options.flags.force }, style);
-      if (globals.json && (dryRun || blockers.length > 0)) io.out(JSON.stringify({ ...removalPlanJson(items, blockers, meta), ok: blockers.length === 0, dryRun }, null, 2));
+      if (globals.json && (dryRun || blockers.length > 0))
+        io.out(
+          JSON.stringify({ ...removalPlanJson(items, blockers, meta), ok: blockers.length === 0, dryRun }, null, 2),
+        );
       if (globals.json) io.err(preview);
       else io.out(preview);
       if (blockers.length > 0) {
@@ -139,9 +200,16 @@ async function removeAll(
   const started = Date.now();
   let result: DestroyResult;
   try {
-    live = mode === 'live' && io.progressStream && shown.length > 0 ? await liveProgress(shown, io.progressStream, style, (step) => waitsFor.get(step.id) ?? []) : undefined;
+    live =
+      mode === 'live' && io.progressStream && shown.length > 0
+        ? await liveProgress(shown, io.progressStream, style, (step) => waitsFor.get(step.id) ?? [])
+        : undefined;
     try {
-      result = await runDestroy(steps, { ...options, signal: interrupt.signal, onEvent: live ? live.onEvent : lineRenderer(io.err, style, verbose) });
+      result = await runDestroy(steps, {
+        ...options,
+        signal: interrupt.signal,
+        onEvent: live ? live.onEvent : lineRenderer(io.err, style, verbose),
+      });
     } finally {
       await live?.close();
     }
@@ -152,10 +220,13 @@ async function removeAll(
   const archived = complete ? await store.archive(options.session.state) : undefined;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (globals.json) io.out(JSON.stringify(teardownJson(result, meta, archived), null, 2));
-  else io.out(renderTeardownResult(result, { seconds, archived: archived ? store.display(archived) : undefined }, style));
+  else
+    io.out(renderTeardownResult(result, { seconds, archived: archived ? store.display(archived) : undefined }, style));
   const again = `\`hm-infra teardown --env ${meta.environment}\``;
   if (result.aborted) {
-    io.err(style.yellow(`Interrupted. Every removal so far is saved in ${store.displayPath}; re-run ${again} to continue.`));
+    io.err(
+      style.yellow(`Interrupted. Every removal so far is saved in ${store.displayPath}; re-run ${again} to continue.`),
+    );
     return ExitCode.aborted;
   }
   if (!result.ok) {
@@ -164,7 +235,11 @@ async function removeAll(
     return code;
   }
   if (result.pending) {
-    io.err(style.yellow(`Not finished: AWS is still removing something (see above). Re-run ${again} in a few minutes to finish.`));
+    io.err(
+      style.yellow(
+        `Not finished: AWS is still removing something (see above). Re-run ${again} in a few minutes to finish.`,
+      ),
+    );
     return ExitCode.pending;
   }
   return ExitCode.ok;

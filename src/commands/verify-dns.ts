@@ -7,7 +7,13 @@ import { sandboxAdvice } from '../views/ses.js';
 import { type Style, pad } from '../views/style.js';
 import type { State } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
-import type { AccountStatus, ComponentCheck, DnsResolver, EmailCheck, RecordCheck } from '../checks/email-verification.js';
+import type {
+  AccountStatus,
+  ComponentCheck,
+  DnsResolver,
+  EmailCheck,
+  RecordCheck,
+} from '../checks/email-verification.js';
 import { type GlobalOptions, type Io, createAws, globalProblems, loadSetUpState, styleFor } from './common.js';
 
 export interface VerifyDnsFlags {
@@ -71,7 +77,13 @@ async function systemResolver(server: string | undefined): Promise<DnsResolver> 
 
 // --- rendering ------------------------------------------------------------------------------
 
-const WORDS: Record<string, string> = { SUCCESS: 'verified', PENDING: 'pending', FAILED: 'failed', TEMPORARY_FAILURE: 'temporary failure (SES retries)', NOT_STARTED: 'not started' };
+const WORDS: Record<string, string> = {
+  SUCCESS: 'verified',
+  PENDING: 'pending',
+  FAILED: 'failed',
+  TEMPORARY_FAILURE: 'temporary failure (SES retries)',
+  NOT_STARTED: 'not started',
+};
 
 function mark(ok: boolean | 'failed', style: Style): string {
   if (ok === true) return style.green('✔');
@@ -88,7 +100,9 @@ function foundText(r: RecordCheck): string {
 
 function recordLine(r: RecordCheck, width: number, style: Style): string {
   const head = `  ${mark(r.ok, style)} ${pad(r.record.type, 6)}${pad(r.record.name, width)}`;
-  return r.ok ? `${head}${style.dim(r.record.value)}` : `${head}expected ${r.record.value}\n  ${' '.repeat(8 + width)}found    ${foundText(r)}`;
+  return r.ok
+    ? `${head}${style.dim(r.record.value)}`
+    : `${head}expected ${r.record.value}\n  ${' '.repeat(8 + width)}found    ${foundText(r)}`;
 }
 
 export function renderCheck(check: EmailCheck, style: Style): string[] {
@@ -106,21 +120,27 @@ function changes(prev: EmailCheck, next: EmailCheck): string[] {
   const lines: string[] = [];
   for (const c of next.components) {
     const before = prev.components.find((p) => p.id === c.id);
-    if (before && before.status !== c.status) lines.push(`${c.label}: ${WORDS[before.status] ?? before.status} → ${WORDS[c.status] ?? c.status}`);
+    if (before && before.status !== c.status)
+      lines.push(`${c.label}: ${WORDS[before.status] ?? before.status} → ${WORDS[c.status] ?? c.status}`);
   }
   next.records.forEach((r, i) => {
     const before = prev.records[i];
-    if (before && (before.ok !== r.ok || foundText(before) !== foundText(r))) lines.push(`${r.record.type} ${r.record.name}: ${r.ok ? 'found as expected' : `found ${foundText(r)}`}`);
+    if (before && (before.ok !== r.ok || foundText(before) !== foundText(r)))
+      lines.push(`${r.record.type} ${r.record.name}: ${r.ok ? 'found as expected' : `found ${foundText(r)}`}`);
   });
   return lines;
 }
 
 function failureAdvice(check: EmailCheck): HmError {
   const failed = check.components.filter((c) => c.status === 'FAILED').map((c) => c.label);
-  const wrong = check.records.filter((r) => !r.ok).map((r) => `${r.record.type} ${r.record.name} → ${r.record.value} (found ${foundText(r)})`);
+  const wrong = check.records
+    .filter((r) => !r.ok)
+    .map((r) => `${r.record.type} ${r.record.name} → ${r.record.value} (found ${foundText(r)})`);
   return new HmError('SES_VERIFICATION_FAILED', `SES could not verify ${failed.join(', ')} of ${check.domain}`, 'aws', {
     hint:
-      (wrong.length > 0 ? `Fix these records at your DNS host:\n  ${wrong.join('\n  ')}\n` : 'The records resolve now; SES checks again on its own within a few hours.\n') +
+      (wrong.length > 0
+        ? `Fix these records at your DNS host:\n  ${wrong.join('\n  ')}\n`
+        : 'The records resolve now; SES checks again on its own within a few hours.\n') +
       'SES retries for 72 hours after a change; re-run `hm-infra init` to restart a DKIM verification that has given up.',
   });
 }
@@ -130,7 +150,10 @@ function failureAdvice(check: EmailCheck): HmError {
 async function loadState(globals: GlobalOptions, io: Io): Promise<{ store: StateStore; state: State }> {
   const { store, state } = await loadSetUpState(globals, io);
   if (!state.config.email) {
-    throw inputError(`environment "${globals.env}" was set up without email (--no-email)`, `Run \`hm-infra init --env ${globals.env} --email\` to add it.`);
+    throw inputError(
+      `environment "${globals.env}" was set up without email (--no-email)`,
+      `Run \`hm-infra init --env ${globals.env} --email\` to add it.`,
+    );
   }
   return { store, state };
 }
@@ -157,7 +180,8 @@ async function recordStatus(store: StateStore, check: EmailCheck, verbose: boole
     };
     const mailFrom = state.resources['email-mail-from'];
     const mailFromStatus = check.components.find((c) => c.id === 'mail-from')?.status;
-    if (mailFrom && mailFromStatus !== 'NOT_STARTED') mailFrom.outputs = { ...mailFrom.outputs, status: mailFromStatus };
+    if (mailFrom && mailFromStatus !== 'NOT_STARTED')
+      mailFrom.outputs = { ...mailFrom.outputs, status: mailFromStatus };
     await store.save(state);
   } finally {
     await store.unlock();
@@ -165,7 +189,12 @@ async function recordStatus(store: StateStore, check: EmailCheck, verbose: boole
 }
 
 /** `hm-infra verify-dns`: poll SES (and DNS) until verified, failed, or out of time. */
-export async function runVerifyDns(globals: GlobalOptions, flags: VerifyDnsFlags, io: Io, deps: VerifyDnsDeps = {}): Promise<number> {
+export async function runVerifyDns(
+  globals: GlobalOptions,
+  flags: VerifyDnsFlags,
+  io: Io,
+  deps: VerifyDnsDeps = {},
+): Promise<number> {
   const style = styleFor(io);
   const problems = globalProblems(globals, io);
   if (problems.length > 0) throw inputError(problems.join('\n'));
@@ -243,7 +272,11 @@ export async function runVerifyDns(globals: GlobalOptions, flags: VerifyDnsFlags
       return ExitCode.aborted;
     }
     const waited = flags.once ? 'is' : `is still, after ${Math.round((clock.now() - started) / 60_000)} min,`;
-    io.err(style.yellow(`Verification of ${config.domain} ${waited} pending. DNS changes can take up to 72 hours to be seen; re-run \`hm-infra verify-dns\` later.`));
+    io.err(
+      style.yellow(
+        `Verification of ${config.domain} ${waited} pending. DNS changes can take up to 72 hours to be seen; re-run \`hm-infra verify-dns\` later.`,
+      ),
+    );
     return ExitCode.pending;
   } finally {
     process.removeListener('SIGINT', onSigint);

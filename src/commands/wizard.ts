@@ -1,7 +1,19 @@
 import { basename } from 'node:path';
 import type { ProfileInfo, PublicZone } from '../aws/discover.js';
 import { defaults } from '../config/config.js';
-import { checkAppName, checkCdnDomain, checkCertificateArn, checkCorsOrigin, checkDomain, checkEnvName, checkFromEmail, checkRegion, LIMITS, normalizeDomain, slugify } from '../config/validate.js';
+import {
+  checkAppName,
+  checkCdnDomain,
+  checkCertificateArn,
+  checkCorsOrigin,
+  checkDomain,
+  checkEnvName,
+  checkFromEmail,
+  checkRegion,
+  LIMITS,
+  normalizeDomain,
+  slugify,
+} from '../config/validate.js';
 import type { State } from '../state/schema.js';
 import { type ConfigFlags, type GlobalOptions, type Io, styleFor } from './common.js';
 import type { Prompter } from './prompts.js';
@@ -58,17 +70,32 @@ export async function runWizard(start: WizardStart, io: Io, deps: WizardDeps): P
   const globals = { ...start.globals };
   const flags = { ...start.flags };
   const note = (text: string) => io.err(style.dim(text));
-  io.err(`${style.bold('hm-infra: file uploads and email for your app on AWS.')} ${style.dim('Ctrl-C stops; nothing changes until you confirm the plan.')}`);
+  io.err(
+    `${style.bold('hm-infra: file uploads and email for your app on AWS.')} ${style.dim('Ctrl-C stops; nothing changes until you confirm the plan.')}`,
+  );
 
   if (!start.envGiven && start.askAll) {
-    globals.env = await ask.input({ id: 'env', message: 'Environment (one set of resources each, e.g. dev, staging, prod)', default: globals.env, validate: checkEnvName });
+    globals.env = await ask.input({
+      id: 'env',
+      message: 'Environment (one set of resources each, e.g. dev, staging, prod)',
+      default: globals.env,
+      validate: checkEnvName,
+    });
   }
   const state = await deps.loadState(globals.env);
-  if (state) note(`Environment "${globals.env}" was set up for ${state.app} in ${state.region}; answers default to what it holds.`);
+  if (state)
+    note(
+      `Environment "${globals.env}" was set up for ${state.app} in ${state.region}; answers default to what it holds.`,
+    );
 
   if (flags.app === undefined && !state) {
     const guess = slugify(basename(io.cwd), LIMITS.app);
-    flags.app = await ask.input({ id: 'app', message: 'App name (part of every resource name)', ...(checkAppName(guess) ? {} : { default: guess }), validate: checkAppName });
+    flags.app = await ask.input({
+      id: 'app',
+      message: 'App name (part of every resource name)',
+      ...(checkAppName(guess) ? {} : { default: guess }),
+      validate: checkAppName,
+    });
   }
 
   if (globals.profile === undefined && start.askAll) await askProfile(globals, io, deps, note);
@@ -76,7 +103,9 @@ export async function runWizard(start: WizardStart, io: Io, deps: WizardDeps): P
   let region = globals.region ?? state?.region;
   if (region === undefined) {
     const fallback = (await deps.regionOf(globals.profile)) ?? 'us-east-1';
-    region = start.askAll ? await ask.input({ id: 'region', message: 'AWS region', default: fallback, validate: checkRegion }) : fallback;
+    region = start.askAll
+      ? await ask.input({ id: 'region', message: 'AWS region', default: fallback, validate: checkRegion })
+      : fallback;
     if (start.askAll) globals.region = region;
   }
 
@@ -86,7 +115,8 @@ export async function runWizard(start: WizardStart, io: Io, deps: WizardDeps): P
     flags.domain = chosen.domain;
     if (chosen.domain !== recordedDomain && flags.email !== false) {
       if (flags.dns === undefined) flags.dns = chosen.dns;
-      if (chosen.hostedZoneId !== undefined && flags.hostedZoneId === undefined) flags.hostedZoneId = chosen.hostedZoneId;
+      if (chosen.hostedZoneId !== undefined && flags.hostedZoneId === undefined)
+        flags.hostedZoneId = chosen.hostedZoneId;
     }
   }
   const domain = normalizeDomain(flags.domain ?? recordedDomain ?? '');
@@ -110,18 +140,29 @@ export async function runWizard(start: WizardStart, io: Io, deps: WizardDeps): P
 
   if ((flags.email ?? state?.config.email ?? true) && flags.fromEmail === undefined) {
     const current = (sameDomain ? state?.config.fromEmail : undefined) ?? `noreply@${domain}`;
-    flags.fromEmail = await ask.input({ id: 'from-email', message: "Sender address of your app's emails", default: current, validate: (v) => checkFromEmail(v, domain) });
+    flags.fromEmail = await ask.input({
+      id: 'from-email',
+      message: "Sender address of your app's emails",
+      default: current,
+      validate: (v) => checkFromEmail(v, domain),
+    });
   }
 
   if ((flags.cdn ?? state?.config.cdn ?? true) && flags.cdnDomain === undefined) {
     const had = state?.config.cdnDomain;
     const custom = await ask.confirm({
       id: 'cdn-custom',
-      message: 'Serve uploads from your own host name, such as cdn.example.com? (needs an ACM certificate in us-east-1)',
+      message:
+        'Serve uploads from your own host name, such as cdn.example.com? (needs an ACM certificate in us-east-1)',
       default: had !== undefined,
     });
     if (custom) {
-      flags.cdnDomain = await ask.input({ id: 'cdn-domain', message: 'CDN host name', default: had ?? `cdn.${domain}`, validate: checkCdnDomain });
+      flags.cdnDomain = await ask.input({
+        id: 'cdn-domain',
+        message: 'CDN host name',
+        default: had ?? `cdn.${domain}`,
+        validate: checkCdnDomain,
+      });
       if (flags.certificateArn === undefined) {
         const recorded = state?.config.certificateArn;
         flags.certificateArn = await ask.input({
@@ -132,23 +173,50 @@ export async function runWizard(start: WizardStart, io: Io, deps: WizardDeps): P
         });
       }
     } else if (had !== undefined) {
-      note(`The CDN keeps its host name ${had}; init does not remove a custom domain (teardown and set up again to drop it).`);
+      note(
+        `The CDN keeps its host name ${had}; init does not remove a custom domain (teardown and set up again to drop it).`,
+      );
     }
   }
   return { globals, flags };
 }
 
-async function askProfile(globals: GlobalOptions, io: Io, deps: WizardDeps, note: (text: string) => void): Promise<void> {
+async function askProfile(
+  globals: GlobalOptions,
+  io: Io,
+  deps: WizardDeps,
+  note: (text: string) => void,
+): Promise<void> {
   const profiles = await deps.profiles().catch(() => [] as ProfileInfo[]);
   const fromEnvironment = Boolean(io.env['AWS_ACCESS_KEY_ID']);
   if (profiles.length === 0) {
-    note('No profiles in ~/.aws/config or ~/.aws/credentials: using the default credentials (environment variables, then the instance role).');
+    note(
+      'No profiles in ~/.aws/config or ~/.aws/credentials: using the default credentials (environment variables, then the instance role).',
+    );
     return;
   }
-  const kinds: Record<ProfileInfo['kind'], string> = { sso: 'IAM Identity Center (SSO)', role: 'assumes a role', keys: 'access keys', process: 'credential process', other: 'profile' };
+  const kinds: Record<ProfileInfo['kind'], string> = {
+    sso: 'IAM Identity Center (SSO)',
+    role: 'assumes a role',
+    keys: 'access keys',
+    process: 'credential process',
+    other: 'profile',
+  };
   const choices = [
-    ...(fromEnvironment ? [{ value: CHAIN, name: 'Credentials from the environment', description: 'AWS_ACCESS_KEY_ID and friends, as set in this shell' }] : []),
-    ...profiles.map((p) => ({ value: p.name, name: p.name, description: `${kinds[p.kind]}${p.region ? `, region ${p.region}` : ''}` })),
+    ...(fromEnvironment
+      ? [
+          {
+            value: CHAIN,
+            name: 'Credentials from the environment',
+            description: 'AWS_ACCESS_KEY_ID and friends, as set in this shell',
+          },
+        ]
+      : []),
+    ...profiles.map((p) => ({
+      value: p.name,
+      name: p.name,
+      description: `${kinds[p.kind]}${p.region ? `, region ${p.region}` : ''}`,
+    })),
   ];
   const preferred = io.env['AWS_PROFILE'] || (fromEnvironment ? CHAIN : 'default');
   const chosen = await deps.prompter.select({
@@ -166,7 +234,14 @@ interface DomainChoice {
   hostedZoneId?: string;
 }
 
-async function askDomain(region: string, recorded: string | undefined, globals: GlobalOptions, flags: ConfigFlags, deps: WizardDeps, note: (text: string) => void): Promise<DomainChoice> {
+async function askDomain(
+  region: string,
+  recorded: string | undefined,
+  globals: GlobalOptions,
+  flags: ConfigFlags,
+  deps: WizardDeps,
+  note: (text: string) => void,
+): Promise<DomainChoice> {
   let zones: PublicZone[] = [];
   try {
     zones = await deps.zones(globals.profile, region);
@@ -189,10 +264,19 @@ async function askDomain(region: string, recorded: string | undefined, globals: 
   const emailNote = flags.email === false ? '' : ': its email DNS records are written there';
   const choices = [
     ...zones.map((z) => ({ value: z.id, name: z.name, description: `Route 53 zone ${z.id}${emailNote}` })),
-    { value: OTHER, name: 'Another domain', description: 'type it; the DNS records are printed for you to add at your DNS host' },
+    {
+      value: OTHER,
+      name: 'Another domain',
+      description: 'type it; the DNS records are printed for you to add at your DNS host',
+    },
   ];
   const recordedZone = zones.find((z) => z.name === recorded);
-  const chosen = await deps.prompter.select({ id: 'domain-zone', message: 'Domain of your app', choices, ...(recordedZone ? { default: recordedZone.id } : {}) });
+  const chosen = await deps.prompter.select({
+    id: 'domain-zone',
+    message: 'Domain of your app',
+    choices,
+    ...(recordedZone ? { default: recordedZone.id } : {}),
+  });
   if (chosen === OTHER) return typeIt();
   const zone = zones.find((z) => z.id === chosen) as PublicZone;
   const sameName = zones.filter((z) => z.name === zone.name).length > 1;

@@ -95,10 +95,17 @@ export interface ConfigInput {
 }
 
 /** Email settings that depend on the domain, checked against it. */
-function emailProblems(input: { domain?: string | undefined; mailFromDomain?: string | undefined; fromEmail?: string | undefined }): Array<string | undefined> {
+function emailProblems(input: {
+  domain?: string | undefined;
+  mailFromDomain?: string | undefined;
+  fromEmail?: string | undefined;
+}): Array<string | undefined> {
   const domain = input.domain;
   if (domain === undefined || checkDomain(domain)) return [];
-  return [input.mailFromDomain !== undefined ? checkMailFromDomain(input.mailFromDomain, domain) : undefined, input.fromEmail !== undefined ? checkFromEmail(input.fromEmail, domain) : undefined];
+  return [
+    input.mailFromDomain !== undefined ? checkMailFromDomain(input.mailFromDomain, domain) : undefined,
+    input.fromEmail !== undefined ? checkFromEmail(input.fromEmail, domain) : undefined,
+  ];
 }
 
 /** `healthmetrics` → `Healthmetrics`, `my-app` → `My App`: a readable default for the templates. */
@@ -134,7 +141,10 @@ function pairProblem(input: {
   if (input.cdnDomain !== undefined && input.certificateArn === undefined) {
     return `--cdn-domain ${input.cdnDomain} needs --certificate-arn: the ARN of an ACM certificate in us-east-1 that covers ${input.cdnDomain}`;
   }
-  if (input.email === false && (input.mailFromDomain !== undefined || input.fromEmail !== undefined || input.hostedZoneId !== undefined)) {
+  if (
+    input.email === false &&
+    (input.mailFromDomain !== undefined || input.fromEmail !== undefined || input.hostedZoneId !== undefined)
+  ) {
     return '--mail-from, --from-email and --hosted-zone-id configure email, which --no-email leaves out: drop one or the other';
   }
   if (input.certificateArn !== undefined && input.cdnDomain === undefined) {
@@ -174,7 +184,10 @@ export function inputProblems(input: Partial<ConfigInput>): string[] {
     [checkDmarcPolicy, input.dmarcPolicy],
     [checkProductName, input.productName],
   ];
-  const problems = [...checks.flatMap(([check, value]) => (value === undefined ? [] : [check(value)])), ...emailProblems(input)];
+  const problems = [
+    ...checks.flatMap(([check, value]) => (value === undefined ? [] : [check(value)])),
+    ...emailProblems(input),
+  ];
   return [...new Set(problems.filter((p) => p !== undefined))];
 }
 
@@ -201,13 +214,23 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
   };
   // Addresses at the domain are carried over only while the domain stays the same.
   const sameDomain = recorded !== undefined && recorded.domain === merged.domain;
-  merged.mailFromDomain = input.mailFromDomain !== undefined ? normalizeDomain(input.mailFromDomain) : sameDomain ? recorded.mailFromDomain : undefined;
+  merged.mailFromDomain =
+    input.mailFromDomain !== undefined
+      ? normalizeDomain(input.mailFromDomain)
+      : sameDomain
+        ? recorded.mailFromDomain
+        : undefined;
   merged.fromEmail = input.fromEmail ?? (sameDomain ? recorded.fromEmail : undefined);
   const missing = REQUIRED.filter(([key]) => merged[key] === undefined || merged[key] === '').map(([, flag]) => flag);
   if (missing.length > 0) {
-    throw new HmError('MISSING_INPUT', `missing required value${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, 'user', {
-      hint: `Pass ${missing.join(' and ')} (or put them in a --config <file.json>), for example: hm-infra init --app healthmetrics --domain example.com`,
-    });
+    throw new HmError(
+      'MISSING_INPUT',
+      `missing required value${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
+      'user',
+      {
+        hint: `Pass ${missing.join(' and ')} (or put them in a --config <file.json>), for example: hm-infra init --app healthmetrics --domain example.com`,
+      },
+    );
   }
   const app = merged.app as string;
   const domain = merged.domain as string;
@@ -229,13 +252,22 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
     dns: merged.dns ?? 'auto',
     ...(merged.hostedZoneId !== undefined ? { hostedZoneId: merged.hostedZoneId.replace(/^\/hostedzone\//, '') } : {}),
     // Without email there is no sender to default; a typed one is refused above.
-    ...(merged.email !== false ? { mailFromDomain: merged.mailFromDomain ?? `mail.${domain}`, fromEmail: merged.fromEmail ?? `noreply@${domain}` } : {}),
+    ...(merged.email !== false
+      ? {
+          mailFromDomain: merged.mailFromDomain ?? `mail.${domain}`,
+          fromEmail: merged.fromEmail ?? `noreply@${domain}`,
+        }
+      : {}),
     dmarcPolicy: merged.dmarcPolicy ?? 'quarantine',
     productName: merged.productName ?? defaultProductName(app),
   };
   const parsed = ConfigSchema.safeParse(candidate);
   if (!parsed.success) {
-    throw new HmError('INVALID_INPUT', [...new Set(parsed.error.issues.map((issue) => issue.message))].join('\n'), 'user');
+    throw new HmError(
+      'INVALID_INPUT',
+      [...new Set(parsed.error.issues.map((issue) => issue.message))].join('\n'),
+      'user',
+    );
   }
   return parsed.data;
 }

@@ -50,7 +50,8 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
     });
   }
   const where = issue.path.length > 0 ? issue.path.join('.') : 'the file';
-  if (issue.code === 'invalid_type') return [`${where} must be ${issue.expected === 'array' ? 'a list of strings' : `a ${issue.expected}`}`];
+  if (issue.code === 'invalid_type')
+    return [`${where} must be ${issue.expected === 'array' ? 'a list of strings' : `a ${issue.expected}`}`];
   return [`${where}: ${issue.message}`];
 }
 
@@ -76,7 +77,10 @@ export async function loadConfigFile(path: string, cwd: string): Promise<ConfigF
   const parsed = ConfigFileSchema.safeParse(data);
   if (!parsed.success) {
     const problems = [...new Set(parsed.error.issues.flatMap(describeIssue))];
-    throw inputError(`the config file ${path} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`, `Known keys: ${CONFIG_FILE_KEYS.join(', ')}.`);
+    throw inputError(
+      `the config file ${path} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`,
+      `Known keys: ${CONFIG_FILE_KEYS.join(', ')}.`,
+    );
   }
   return parsed.data;
 }

@@ -26,7 +26,12 @@ function suggest(value: string, max: number): string {
 }
 
 function nameCheck(what: string, value: string, min: number, max: number, example: string): string | undefined {
-  const ok = value.length >= min && value.length <= max && /^[a-z][a-z0-9-]*$/.test(value) && !value.endsWith('-') && !value.includes('--');
+  const ok =
+    value.length >= min &&
+    value.length <= max &&
+    /^[a-z][a-z0-9-]*$/.test(value) &&
+    !value.endsWith('-') &&
+    !value.includes('--');
   if (ok) return undefined;
   return (
     `${what} "${value}" is not valid: use ${min}–${max} lowercase letters, digits and single hyphens, ` +
@@ -73,7 +78,8 @@ export const checkDomain: Check = (raw) => {
     const bare = v.replace(/^[a-z]+:\/\//, '').split('/')[0] ?? '';
     return `domain "${raw}" is not valid: type the bare domain without scheme or path, for example "${bare}"`;
   }
-  if (v.length === 0 || v.length > 253) return `domain "${raw}" is not valid: it must have 1–253 characters, for example "example.com"`;
+  if (v.length === 0 || v.length > 253)
+    return `domain "${raw}" is not valid: it must have 1–253 characters, for example "example.com"`;
   const labels = v.split('.');
   if (labels.length < 2) return `domain "${raw}" is not valid: it needs at least two labels, for example "example.com"`;
   for (const label of labels) {
@@ -82,7 +88,8 @@ export const checkDomain: Check = (raw) => {
     }
   }
   const tld = labels[labels.length - 1] ?? '';
-  if (/^\d+$/.test(tld)) return `domain "${raw}" is not valid: it looks like an IP address; type a domain name such as "example.com"`;
+  if (/^\d+$/.test(tld))
+    return `domain "${raw}" is not valid: it looks like an IP address; type a domain name such as "example.com"`;
   return undefined;
 };
 
@@ -95,7 +102,8 @@ export const checkCorsOrigin: Check = (v) => {
   const local = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/;
   const https = /^https:\/\/(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?(:\d{1,5})?$/;
   if (local.test(v) || https.test(v)) return undefined;
-  if (v === '*') return 'CORS origin "*" would let any website upload: list your sites instead, for example "https://example.com"';
+  if (v === '*')
+    return 'CORS origin "*" would let any website upload: list your sites instead, for example "https://example.com"';
   const trimmed = v.replace(/\/+$/, '');
   if (trimmed !== v && (local.test(trimmed) || https.test(trimmed))) {
     return `CORS origin "${v}" is not valid: an origin has no trailing slash; type "${trimmed}"`;
@@ -107,7 +115,10 @@ export const checkCorsOrigin: Check = (v) => {
 };
 
 /** An AWS region code such as us-east-1, eu-west-2, ap-southeast-1 or us-gov-west-1. */
-export const checkRegion: Check = (v) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : `region "${v}" is not valid: use an AWS region code such as us-east-1 or eu-west-1`);
+export const checkRegion: Check = (v) =>
+  /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v)
+    ? undefined
+    : `region "${v}" is not valid: use an AWS region code such as us-east-1 or eu-west-1`;
 
 /** An endpoint for an AWS-compatible API (LocalStack, moto): an http(s) URL. */
 export const checkEndpointUrl: Check = (v) => {
@@ -153,18 +164,24 @@ export const DNS_MODES = ['auto', 'route53', 'external'] as const;
 export type DnsMode = (typeof DNS_MODES)[number];
 
 export const checkDnsMode: Check = (v) =>
-  (DNS_MODES as readonly string[]).includes(v) ? undefined : `DNS mode "${v}" is not valid: use auto (Route 53 when a hosted zone matches the domain, else printed), route53, or external`;
+  (DNS_MODES as readonly string[]).includes(v)
+    ? undefined
+    : `DNS mode "${v}" is not valid: use auto (Route 53 when a hosted zone matches the domain, else printed), route53, or external`;
 
 /** The DMARC policy published on _dmarc.<domain>. */
 export const DMARC_POLICIES = ['none', 'quarantine', 'reject'] as const;
 export type DmarcPolicy = (typeof DMARC_POLICIES)[number];
 
 export const checkDmarcPolicy: Check = (v) =>
-  (DMARC_POLICIES as readonly string[]).includes(v) ? undefined : `DMARC policy "${v}" is not valid: use none (monitor only), quarantine (the default: spam folder) or reject`;
+  (DMARC_POLICIES as readonly string[]).includes(v)
+    ? undefined
+    : `DMARC policy "${v}" is not valid: use none (monitor only), quarantine (the default: spam folder) or reject`;
 
 /** A Route 53 hosted zone id, with or without the `/hostedzone/` prefix the API returns. */
 export const checkHostedZoneId: Check = (v) =>
-  /^(\/hostedzone\/)?Z[A-Z0-9]{1,31}$/.test(v) ? undefined : `hosted zone id "${v}" is not valid: use the id Route 53 shows, such as Z0123456789ABCDEFGHIJ (\`aws route53 list-hosted-zones-by-name\`)`;
+  /^(\/hostedzone\/)?Z[A-Z0-9]{1,31}$/.test(v)
+    ? undefined
+    : `hosted zone id "${v}" is not valid: use the id Route 53 shows, such as Z0123456789ABCDEFGHIJ (\`aws route53 list-hosted-zones-by-name\`)`;
 
 /** The MAIL FROM domain: a subdomain of the email domain, used for bounces and SPF. */
 export function checkMailFromDomain(value: string, domain: string): string | undefined {
@@ -193,7 +210,9 @@ export function checkFromEmail(value: string, domain: string): string | undefine
 
 /** The product name in the email templates' subjects and bodies ("Verify your HealthMetrics account"). */
 export const checkProductName: Check = (v) => {
-  if (v.trim() !== v || v.length < 1 || v.length > 60) return `product name "${v}" is not valid: use 1–60 characters without leading or trailing spaces, for example "HealthMetrics"`;
-  if (/[<>{}&"\\]|[\p{Cc}]/u.test(v)) return `product name "${v}" is not valid: it appears in email HTML and subjects, so < > { } & " \\ and control characters are not allowed`;
+  if (v.trim() !== v || v.length < 1 || v.length > 60)
+    return `product name "${v}" is not valid: use 1–60 characters without leading or trailing spaces, for example "HealthMetrics"`;
+  if (/[<>{}&"\\]|[\p{Cc}]/u.test(v))
+    return `product name "${v}" is not valid: it appears in email HTML and subjects, so < > { } & " \\ and control characters are not allowed`;
   return undefined;
 };

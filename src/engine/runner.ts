@@ -79,7 +79,8 @@ export function orderSteps(steps: readonly AnyStep[]): AnyStep[] {
   }
   for (const step of steps) {
     for (const dep of step.dependsOn) {
-      if (!byId.has(dep)) throw new HmError('GRAPH_UNKNOWN_DEP', `step "${step.id}" depends on unknown step "${dep}"`, 'internal');
+      if (!byId.has(dep))
+        throw new HmError('GRAPH_UNKNOWN_DEP', `step "${step.id}" depends on unknown step "${dep}"`, 'internal');
     }
   }
   const ordered: AnyStep[] = [];
@@ -130,13 +131,18 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
       output: (id) => {
         if (id in outputs) return outputs[id];
         if (recordedInstead(id)) return records()[id]?.outputs;
-        throw new HmError('MISSING_OUTPUT', `step ${step.id} needs the outputs of ${id}, which has not run`, 'internal');
+        throw new HmError(
+          'MISSING_OUTPUT',
+          `step ${step.id} needs the outputs of ${id}, which has not run`,
+          'internal',
+        );
       },
       emit,
       reads,
     });
   /** In a survey, a missing dependency is stood in for by what state recorded of it. */
-  const recordedInstead = (id: StepId) => options.survey === true && absent.has(id) && Object.keys(records()[id]?.outputs ?? {}).length > 0;
+  const recordedInstead = (id: StepId) =>
+    options.survey === true && absent.has(id) && Object.keys(records()[id]?.outputs ?? {}).length > 0;
 
   /**
    * In a survey, a step read with a missing dependency's recorded outputs that cannot be read
@@ -163,22 +169,39 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
     if (options.mode === 'plan') {
       if (observed === undefined && !step.readOnly) absent.add(step.id);
       else if (observed !== undefined) outputs[step.id] = step.outputs(ctx, observed);
-      const action: StepAction = step.readOnly ? 'read' : observed === undefined ? 'create' : changes.length > 0 ? 'update' : 'unchanged';
+      const action: StepAction = step.readOnly
+        ? 'read'
+        : observed === undefined
+          ? 'create'
+          : changes.length > 0
+            ? 'update'
+            : 'unchanged';
       for (const change of changes) if (change.note) ctx.debug(`${change.field}: ${change.note}`);
       return { ...base, status: 'done', action, changes, durationMs: Date.now() - started };
     }
     let result: { type: ResultType; outputs: object };
     if (changes.length === 0) {
-      if (observed === undefined) throw new HmError('STEP_NO_PLAN', `step ${step.id} found nothing and planned nothing`, 'internal');
+      if (observed === undefined)
+        throw new HmError('STEP_NO_PLAN', `step ${step.id} found nothing and planned nothing`, 'internal');
       ctx.debug('everything matches the configuration; nothing to write');
       result = { type: 'unchanged', outputs: step.outputs(ctx, observed) };
     } else {
-      for (const change of changes) ctx.debug(`${change.action} ${change.field}${change.note ? `: ${change.note}` : ''}`);
+      for (const change of changes)
+        ctx.debug(`${change.action} ${change.field}${change.note ? `: ${change.note}` : ''}`);
       result = await step.apply(ctx, observed, changes);
     }
     outputs[step.id] = result.outputs;
-    await (options.session as StateSession).recordResult(step.id, { type: result.type, outputs: result.outputs as Record<string, unknown> });
-    const action: StepAction = step.readOnly ? 'read' : result.type === 'created' ? 'create' : result.type === 'updated' ? 'update' : 'unchanged';
+    await (options.session as StateSession).recordResult(step.id, {
+      type: result.type,
+      outputs: result.outputs as Record<string, unknown>,
+    });
+    const action: StepAction = step.readOnly
+      ? 'read'
+      : result.type === 'created'
+        ? 'create'
+        : result.type === 'updated'
+          ? 'update'
+          : 'unchanged';
     return { ...base, status: 'done', action, result: result.type, changes, durationMs: Date.now() - started };
   };
 
@@ -220,7 +243,8 @@ interface ContextParts {
 /** The context a step runs with; state writes go through the session, and only in the modes that write. */
 function stepContext(step: AnyStep, parts: ContextParts): StepContext {
   const sessionFor = (what: string, mode: StepContext['mode']): StateSession => {
-    if (parts.mode !== mode || !parts.session) throw new HmError('RUNNER_MISUSE', `step ${step.id} ${what} in ${parts.mode} mode`, 'internal');
+    if (parts.mode !== mode || !parts.session)
+      throw new HmError('RUNNER_MISUSE', `step ${step.id} ${what} in ${parts.mode} mode`, 'internal');
     return parts.session;
   };
   return {
@@ -298,7 +322,15 @@ async function schedule(ordered: readonly AnyStep[], plan: Schedule): Promise<Ma
         .then(finish, (err: unknown) => {
           if (!plan.keepGoing) stopped = true;
           const error = toHmError(err, `complete step "${step.title}"`);
-          finish({ id: step.id, title: step.title, service: step.service, status: 'failed', changes: [], error, durationMs: Date.now() - started });
+          finish({
+            id: step.id,
+            title: step.title,
+            service: step.service,
+            status: 'failed',
+            changes: [],
+            error,
+            durationMs: Date.now() - started,
+          });
         })
         .then(() => {
           running.delete(step.id);
@@ -322,7 +354,15 @@ async function schedule(ordered: readonly AnyStep[], plan: Schedule): Promise<Ma
   for (const step of ordered) {
     if (outcomes.has(step.id)) continue;
     const reason = plan.signal?.aborted ? 'the run was interrupted' : plan.skipReason(step, outcomes);
-    const outcome: StepOutcome = { id: step.id, title: step.title, service: step.service, status: 'skipped', changes: [], skippedBecause: reason, durationMs: 0 };
+    const outcome: StepOutcome = {
+      id: step.id,
+      title: step.title,
+      service: step.service,
+      status: 'skipped',
+      changes: [],
+      skippedBecause: reason,
+      durationMs: 0,
+    };
     outcomes.set(step.id, outcome);
     plan.emit({ type: 'skipped', outcome });
   }
@@ -349,7 +389,11 @@ export interface RemovalItem {
  * and for each step the recorded steps that must be removed before it: every step that
  * depends on it, directly or through steps state holds nothing of.
  */
-export function removalPlan(steps: readonly AnyStep[], records: Record<string, ResourceRecord>, includeAdopted: boolean): { items: RemovalItem[]; waitsFor: Map<StepId, StepId[]> } {
+export function removalPlan(
+  steps: readonly AnyStep[],
+  records: Record<string, ResourceRecord>,
+  includeAdopted: boolean,
+): { items: RemovalItem[]; waitsFor: Map<StepId, StepId[]> } {
   const ordered = orderSteps(steps);
   const items: RemovalItem[] = [];
   for (const step of [...ordered].reverse()) {
@@ -458,7 +502,9 @@ export async function runDestroy(steps: readonly AnyStep[], options: DestroyOpti
     signal: options.signal,
     emit,
     skipReason: (step, ended) => {
-      const blocking = (waitsFor.get(step.id) ?? []).map((id) => ended.get(id)).find((o) => o !== undefined && (o.status !== 'done' || o.action === 'pending'));
+      const blocking = (waitsFor.get(step.id) ?? [])
+        .map((id) => ended.get(id))
+        .find((o) => o !== undefined && (o.status !== 'done' || o.action === 'pending'));
       if (blocking?.action === 'pending') return `waits until the ${titleOf(blocking.id)} is gone: run teardown again`;
       if (blocking) return `the ${titleOf(blocking.id)} was not removed`;
       return 'an earlier removal failed';
@@ -474,7 +520,12 @@ export async function runDestroy(steps: readonly AnyStep[], options: DestroyOpti
 }
 
 /** A removal's context: what it needs of its dependencies (the bucket's name) is in their records. */
-function destroyContext(step: AnyStep, options: Omit<DestroyOptions, 'signal' | 'onEvent'>, emit: (event: RunEvent) => void, reads: RunReads): StepContext {
+function destroyContext(
+  step: AnyStep,
+  options: Omit<DestroyOptions, 'signal' | 'onEvent'>,
+  emit: (event: RunEvent) => void,
+  reads: RunReads,
+): StepContext {
   const { session } = options;
   return stepContext(step, {
     mode: 'destroy',
@@ -486,7 +537,12 @@ function destroyContext(step: AnyStep, options: Omit<DestroyOptions, 'signal' | 
     recordedAccountId: session.state.accountId,
     output: (id) => {
       const record = session.state.resources[id];
-      if (!record) throw new HmError('MISSING_OUTPUT', `removing ${step.id} needs the recorded outputs of ${id}, which state no longer has`, 'internal');
+      if (!record)
+        throw new HmError(
+          'MISSING_OUTPUT',
+          `removing ${step.id} needs the recorded outputs of ${id}, which state no longer has`,
+          'internal',
+        );
       return record.outputs;
     },
     emit,
@@ -498,7 +554,10 @@ function destroyContext(step: AnyStep, options: Omit<DestroyOptions, 'signal' | 
  * Why teardown must not start (a bucket holding objects without --force): every removal's
  * own check, run at once before anything is removed. Only resources that would be removed count.
  */
-export async function removalBlockers(steps: readonly AnyStep[], options: Omit<DestroyOptions, 'signal' | 'onEvent'>): Promise<Array<{ id: StepId; title: string; problem: string }>> {
+export async function removalBlockers(
+  steps: readonly AnyStep[],
+  options: Omit<DestroyOptions, 'signal' | 'onEvent'>,
+): Promise<Array<{ id: StepId; title: string; problem: string }>> {
   const { session } = options;
   const { items } = removalPlan(steps, session.state.resources, options.includeAdopted);
   const reads = new RunReads();

@@ -24,7 +24,9 @@ import type { AnyStep } from '../engine/types.js';
 export function provisioningSteps(config: Pick<Config, 'cdn' | 'email'>): AnyStep[] {
   const storage = [accountStep, bucketStep, bucketSettingsStep];
   const cdn = config.cdn ? [oacStep, distributionStep, makeBucketPolicyStep(true)] : [makeBucketPolicyStep(false)];
-  const email = config.email ? [configSetStep, identityStep, mailFromStep, ...templateSteps, dnsZoneStep, dnsRecordsStep] : [];
+  const email = config.email
+    ? [configSetStep, identityStep, mailFromStep, ...templateSteps, dnsZoneStep, dnsRecordsStep]
+    : [];
   const policies = config.email ? [s3PolicyStep, sesPolicyStep] : [s3PolicyStep];
   const iam = [iamUserStep, ...policies, makeAccessKeyStep({ dependsOn: ['iam-user', ...policies.map((p) => p.id)] })];
   return [...storage, ...cdn, ...email, ...iam];

@@ -6,7 +6,10 @@ import { ConfigSchema } from '../config/config.js';
 export const STATE_VERSION = 1;
 
 /** An access key and its secret: AWS shows the secret once, so this file is its only copy. */
-export const SecretSchema = z.strictObject({ accessKeyId: z.string().check(z.minLength(1)), secretAccessKey: z.string().check(z.minLength(1)) });
+export const SecretSchema = z.strictObject({
+  accessKeyId: z.string().check(z.minLength(1)),
+  secretAccessKey: z.string().check(z.minLength(1)),
+});
 
 export type Secret = z.infer<typeof SecretSchema>;
 

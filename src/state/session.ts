@@ -29,19 +29,30 @@ export class StateSession {
   async intend(id: string, data: Record<string, unknown>): Promise<void> {
     const prev = this.record(id);
     const now = new Date().toISOString();
-    this.state.resources[id] = prev ? { ...prev, intent: { ...prev.intent, ...data }, updatedAt: now } : { status: 'pending', owned: false, outputs: {}, intent: data, updatedAt: now };
+    this.state.resources[id] = prev
+      ? { ...prev, intent: { ...prev.intent, ...data }, updatedAt: now }
+      : { status: 'pending', owned: false, outputs: {}, intent: data, updatedAt: now };
     await this.store.save(this.state);
   }
 
   async recordResult(id: string, result: StepRecordInput): Promise<ResourceRecord> {
     const prev = this.record(id);
-    const createdByUs = result.type === 'created' || prev?.owned === true || (prev?.status === 'pending' && prev.intent !== undefined);
+    const createdByUs =
+      result.type === 'created' || prev?.owned === true || (prev?.status === 'pending' && prev.intent !== undefined);
     const firstSight = prev === undefined || prev.status === 'pending';
-    const status: ResourceRecord['status'] = result.type === 'created' ? 'created' : firstSight ? (createdByUs ? 'created' : 'adopted') : result.type;
-    const record: ResourceRecord = { status, owned: createdByUs, outputs: result.outputs, ...(prev?.secret ? { secret: prev.secret } : {}), updatedAt: new Date().toISOString() };
+    const status: ResourceRecord['status'] =
+      result.type === 'created' ? 'created' : firstSight ? (createdByUs ? 'created' : 'adopted') : result.type;
+    const record: ResourceRecord = {
+      status,
+      owned: createdByUs,
+      outputs: result.outputs,
+      ...(prev?.secret ? { secret: prev.secret } : {}),
+      updatedAt: new Date().toISOString(),
+    };
     this.state.resources[id] = record;
     // The account step is the identity check of the whole state file.
-    if (id === 'account' && typeof result.outputs['accountId'] === 'string') this.state.accountId = result.outputs['accountId'];
+    if (id === 'account' && typeof result.outputs['accountId'] === 'string')
+      this.state.accountId = result.outputs['accountId'];
     await this.store.save(this.state);
     return record;
   }
@@ -54,7 +65,9 @@ export class StateSession {
     const secret = { accessKeyId, secretAccessKey };
     const prev = this.record(id);
     const now = new Date().toISOString();
-    this.state.resources[id] = prev ? { ...prev, secret, updatedAt: now } : { status: 'pending', owned: false, outputs: {}, secret, updatedAt: now };
+    this.state.resources[id] = prev
+      ? { ...prev, secret, updatedAt: now }
+      : { status: 'pending', owned: false, outputs: {}, secret, updatedAt: now };
     await this.store.save(this.state);
   }
 
@@ -62,7 +75,11 @@ export class StateSession {
   async updateOutputs(id: string, patch: Record<string, unknown>): Promise<void> {
     const record = this.record(id);
     if (!record) return;
-    this.state.resources[id] = { ...record, outputs: { ...record.outputs, ...patch }, updatedAt: new Date().toISOString() };
+    this.state.resources[id] = {
+      ...record,
+      outputs: { ...record.outputs, ...patch },
+      updatedAt: new Date().toISOString(),
+    };
     await this.store.save(this.state);
   }
 

@@ -74,9 +74,14 @@ export class StateStore {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
       if (errno(err) === 'ENOENT') return undefined;
-      throw new HmError('STATE_UNREADABLE', `cannot read the state file ${this.displayPath}: ${(err as Error).message}`, 'user', {
-        hint: 'Check the file permissions, or pass another file with --state.',
-      });
+      throw new HmError(
+        'STATE_UNREADABLE',
+        `cannot read the state file ${this.displayPath}: ${(err as Error).message}`,
+        'user',
+        {
+          hint: 'Check the file permissions, or pass another file with --state.',
+        },
+      );
     }
     let json: unknown;
     try {
@@ -86,9 +91,14 @@ export class StateStore {
     }
     const version = (json as { version?: unknown } | null)?.version;
     if (typeof version === 'number' && version > STATE_VERSION) {
-      throw new HmError('STATE_TOO_NEW', `the state file ${this.displayPath} was written by a newer hm-infra (format ${version}; this one reads ${STATE_VERSION})`, 'user', {
-        hint: 'Upgrade hm-infra (npm install -g hm-infra@latest) and re-run.',
-      });
+      throw new HmError(
+        'STATE_TOO_NEW',
+        `the state file ${this.displayPath} was written by a newer hm-infra (format ${version}; this one reads ${STATE_VERSION})`,
+        'user',
+        {
+          hint: 'Upgrade hm-infra (npm install -g hm-infra@latest) and re-run.',
+        },
+      );
     }
     const parsed = StateSchema.safeParse(json);
     if (!parsed.success) {
@@ -114,9 +124,14 @@ export class StateStore {
 
   private async write(text: string): Promise<void> {
     if (this.lostLock) {
-      throw new HmError('STATE_LOCK_LOST', `the lock on ${this.displayPath} was lost (${this.lostLock.message}); nothing more is written`, 'internal', {
-        hint: 'Make sure no other hm-infra run uses this environment, then re-run.',
-      });
+      throw new HmError(
+        'STATE_LOCK_LOST',
+        `the lock on ${this.displayPath} was lost (${this.lostLock.message}); nothing more is written`,
+        'internal',
+        {
+          hint: 'Make sure no other hm-infra run uses this environment, then re-run.',
+        },
+      );
     }
     await this.ensureDir();
     // Loaded on first save: commands that only read state (print-env) start faster without it.
@@ -140,7 +155,10 @@ export class StateStore {
       await chmod(dir, 0o700);
       const gitignore = join(dir, '.gitignore');
       try {
-        await writeFile(gitignore, '# hm-infra state: holds an AWS secret key, never commit it\n*\n', { flag: 'wx', mode: 0o600 });
+        await writeFile(gitignore, '# hm-infra state: holds an AWS secret key, never commit it\n*\n', {
+          flag: 'wx',
+          mode: 0o600,
+        });
       } catch (err) {
         if (errno(err) !== 'EEXIST') throw err;
       }
@@ -204,7 +222,10 @@ export class StateStore {
   /** The name an environment's state gets once it is torn down: `<env>.destroyed-<time>.json`. */
   archivePath(now: Date = new Date(), attempt = 0): string {
     const stamp = now.toISOString().replace(/[:.]/g, '-');
-    return join(dirname(this.path), `${basename(this.path, '.json')}.destroyed-${stamp}${attempt > 0 ? `-${attempt}` : ''}.json`);
+    return join(
+      dirname(this.path),
+      `${basename(this.path, '.json')}.destroyed-${stamp}${attempt > 0 ? `-${attempt}` : ''}.json`,
+    );
   }
 
   /**
@@ -212,7 +233,9 @@ export class StateStore {
    * aside (same folder, so the rename is atomic). Returns the new path.
    */
   async archive(state: State, now: Date = new Date()): Promise<string> {
-    const resources = Object.fromEntries(Object.entries(state.resources).map(([id, { secret: _secret, ...record }]) => [id, record]));
+    const resources = Object.fromEntries(
+      Object.entries(state.resources).map(([id, { secret: _secret, ...record }]) => [id, record]),
+    );
     await this.save({ ...state, resources });
     await this.queue;
     // Never over an earlier archive: two teardowns in one millisecond get distinct names.
@@ -250,7 +273,9 @@ export class StateStore {
   }
 
   private locked(holder: LockHolder | undefined): HmError {
-    const who = holder ? `\`hm-infra ${holder.command}\` (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})` : 'another process';
+    const who = holder
+      ? `\`hm-infra ${holder.command}\` (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})`
+      : 'another process';
     return new HmError('STATE_LOCKED', `${this.displayPath} is locked by ${who}`, 'user', {
       exitCode: 1,
       hint: `Wait for that run to finish and re-run. A lock whose process has died expires after ${STALE_MS / 1000} s.`,

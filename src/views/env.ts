@@ -28,7 +28,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export function envEntries(state: State): EnvEntry[] {
   const outputs = (id: string) => state.resources[id]?.outputs ?? {};
   const run = `run \`hm-infra init --env ${state.environment}\``;
-  const from = (name: string, value: string | undefined, step: string): EnvEntry => (value !== undefined ? { name, value } : { name, missing: `${step} not set up yet: ${run}` });
+  const from = (name: string, value: string | undefined, step: string): EnvEntry =>
+    value !== undefined ? { name, value } : { name, missing: `${step} not set up yet: ${run}` };
   const secret = state.resources['access-key']?.secret;
   const email = state.config.email;
   const noEmail = 'this environment has no email (set up with --no-email)';
@@ -38,10 +39,18 @@ export function envEntries(state: State): EnvEntry[] {
     { ...from('AWS_SECRET_ACCESS_KEY', secret?.secretAccessKey, 'the access key is'), secret: true },
     { name: 'AWS_REGION', value: state.region },
     from('S3_BUCKET_NAME', str(outputs('bucket')['name']), 'the bucket is'),
-    state.config.cdn ? from('CLOUDFRONT_URL', str(outputs('distribution')['url']), 'the CDN is') : { name: 'CLOUDFRONT_URL', none: 'this environment has no CDN (set up with --no-cdn)' },
-    email ? from('SES_FROM_EMAIL', str(identityEnv['SES_FROM_EMAIL']), 'the SES identity is') : { name: 'SES_FROM_EMAIL', none: noEmail },
-    email ? from('SES_REGION', str(identityEnv['SES_REGION']), 'the SES identity is') : { name: 'SES_REGION', none: noEmail },
-    email ? from('SES_CONFIGURATION_SET', str(outputs('email-config-set')['name']), 'the SES configuration set is') : { name: 'SES_CONFIGURATION_SET', none: noEmail },
+    state.config.cdn
+      ? from('CLOUDFRONT_URL', str(outputs('distribution')['url']), 'the CDN is')
+      : { name: 'CLOUDFRONT_URL', none: 'this environment has no CDN (set up with --no-cdn)' },
+    email
+      ? from('SES_FROM_EMAIL', str(identityEnv['SES_FROM_EMAIL']), 'the SES identity is')
+      : { name: 'SES_FROM_EMAIL', none: noEmail },
+    email
+      ? from('SES_REGION', str(identityEnv['SES_REGION']), 'the SES identity is')
+      : { name: 'SES_REGION', none: noEmail },
+    email
+      ? from('SES_CONFIGURATION_SET', str(outputs('email-config-set')['name']), 'the SES configuration set is')
+      : { name: 'SES_CONFIGURATION_SET', none: noEmail },
   ];
   return entries;
 }
@@ -72,7 +81,9 @@ const shown = (entry: EnvEntry, showSecret: boolean) => (entry.secret && !showSe
 export function renderEnv(entries: readonly EnvEntry[], format: EnvFormat, options: RenderEnvOptions): string {
   const masked = entries.filter((e) => e.secret && e.value !== undefined && !options.showSecret).map((e) => e.name);
   if (format === 'json') {
-    const env = Object.fromEntries(entries.filter((e) => e.value !== undefined).map((e) => [e.name, shown(e, options.showSecret)]));
+    const env = Object.fromEntries(
+      entries.filter((e) => e.value !== undefined).map((e) => [e.name, shown(e, options.showSecret)]),
+    );
     return JSON.stringify(
       {
         kind: 'env',
@@ -86,7 +97,10 @@ export function renderEnv(entries: readonly EnvEntry[], format: EnvFormat, optio
     );
   }
   const lines = (options.header ?? []).map((h) => `# ${h}`);
-  if (masked.length > 0) lines.push(`# ${masked.join(', ')} is masked: \`hm-infra print-env --show-secret\` prints it, \`--write <file>\` writes it to a file only you can read`);
+  if (masked.length > 0)
+    lines.push(
+      `# ${masked.join(', ')} is masked: \`hm-infra print-env --show-secret\` prints it, \`--write <file>\` writes it to a file only you can read`,
+    );
   for (const entry of entries) {
     if (entry.none !== undefined) lines.push(`# ${entry.name}: none, ${entry.none}`);
     else if (entry.missing !== undefined) lines.push(`# ${entry.name}= (missing: ${entry.missing})`);

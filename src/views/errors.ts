@@ -6,12 +6,14 @@ export function renderError(err: unknown, style: Style, verbose: boolean): strin
   const lines: string[] = [];
   if (err instanceof HmError) {
     // Ctrl-C is the user's choice, not an error.
-    if (err.exitCode === ExitCode.aborted) lines.push(style.yellow(err.message.charAt(0).toUpperCase() + err.message.slice(1)));
+    if (err.exitCode === ExitCode.aborted)
+      lines.push(style.yellow(err.message.charAt(0).toUpperCase() + err.message.slice(1)));
     else lines.push(`${style.red('Error:')} ${err.message}`);
     if (err.hint) lines.push(`  ${err.hint}`);
     if (verbose) {
       lines.push(style.dim(`  [${err.code}, ${err.source}]`));
-      const cause = err.cause as { name?: string; message?: string; stack?: string; $metadata?: { requestId?: string } } | undefined;
+      const cause = err.cause as
+        { name?: string; message?: string; stack?: string; $metadata?: { requestId?: string } } | undefined;
       if (cause?.$metadata?.requestId) lines.push(style.dim(`  AWS request id: ${cause.$metadata.requestId}`));
       if (cause?.stack) lines.push(style.dim(cause.stack));
       else if (err.stack) lines.push(style.dim(err.stack));
@@ -27,6 +29,15 @@ export function renderError(err: unknown, style: Style, verbose: boolean): strin
 
 /** An error as one JSON document (`--json`). */
 export function errorJson(err: unknown) {
-  if (err instanceof HmError) return { ok: false, error: { code: err.code, source: err.source, message: err.message, hint: err.hint ?? null } };
-  return { ok: false, error: { code: 'INTERNAL', source: 'internal', message: (err as Error | undefined)?.message ?? String(err), hint: null } };
+  if (err instanceof HmError)
+    return { ok: false, error: { code: err.code, source: err.source, message: err.message, hint: err.hint ?? null } };
+  return {
+    ok: false,
+    error: {
+      code: 'INTERNAL',
+      source: 'internal',
+      message: (err as Error | undefined)?.message ?? String(err),
+      hint: null,
+    },
+  };
 }

@@ -122,7 +122,14 @@ export async function liveProgress(
     };
   });
 
-  const rendererOptions = { logger, timer, collapseErrors: false, showErrorMessage: false, formatOutput: 'wrap' as const, removeEmptyLines: false };
+  const rendererOptions = {
+    logger,
+    timer,
+    collapseErrors: false,
+    showErrorMessage: false,
+    formatOutput: 'wrap' as const,
+    removeEmptyLines: false,
+  };
   const list = new Listr(tasks, {
     concurrent: true,
     exitOnError: false,
@@ -147,7 +154,8 @@ export async function liveProgress(
 
   return {
     onEvent(event) {
-      const id = event.type === 'start' || event.type === 'report' || event.type === 'debug' ? event.id : event.outcome.id;
+      const id =
+        event.type === 'start' || event.type === 'report' || event.type === 'debug' ? event.id : event.outcome.id;
       const handle = handles.get(id);
       if (!handle) return;
       switch (event.type) {
@@ -201,7 +209,11 @@ export async function liveProgress(
  * One long wait after the list (CloudFront deploying with --wait) as a live task with a
  * spinner; `run` reports progress (elapsed time) through `report`.
  */
-export async function liveWait(title: string, stream: NodeJS.WriteStream, run: (report: (message: string) => void) => Promise<void>): Promise<void> {
+export async function liveWait(
+  title: string,
+  stream: NodeJS.WriteStream,
+  run: (report: (message: string) => void) => Promise<void>,
+): Promise<void> {
   const { DefaultRenderer, Listr, logger, timer } = await listrParts(stream);
   const rendererOptions = { logger, timer };
   const list = new Listr(
@@ -213,7 +225,14 @@ export async function liveWait(title: string, stream: NodeJS.WriteStream, run: (
         },
       },
     ],
-    { exitOnError: true, registerSignalListeners: false, renderer: DefaultRenderer, rendererOptions, fallbackRenderer: DefaultRenderer, fallbackRendererOptions: rendererOptions },
+    {
+      exitOnError: true,
+      registerSignalListeners: false,
+      renderer: DefaultRenderer,
+      rendererOptions,
+      fallbackRenderer: DefaultRenderer,
+      fallbackRendererOptions: rendererOptions,
+    },
   );
   await list.run();
 }

@@ -23,7 +23,8 @@ export function summarize(outcomes: readonly StepOutcome[]): PlanSummary {
 const describeValue = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function changeLine(change: Change, style: Style): string {
-  const sign = change.action === 'create' ? style.green('+') : change.action === 'delete' ? style.red('-') : style.yellow('~');
+  const sign =
+    change.action === 'create' ? style.green('+') : change.action === 'delete' ? style.red('-') : style.yellow('~');
   if (change.action === 'update' && change.from !== undefined) {
     return `        ${sign} ${change.field}: ${describeValue(change.from)} → ${describeValue(change.to)}`;
   }
@@ -33,10 +34,26 @@ function changeLine(change: Change, style: Style): string {
 /** Services in the order a plan lists them, with what creating or changing them costs or takes. */
 export const SERVICES: ReadonlyArray<{ service: Service; heading: string; note: string }> = [
   { service: 'Account', heading: 'AWS account', note: '' },
-  { service: 'S3', heading: 'S3', note: 'storage about $0.023 per GB-month plus requests; old versions move to Standard-IA after 30 days and go after 90' },
-  { service: 'CloudFront', heading: 'CloudFront', note: 'a new distribution takes 5–15 minutes to deploy; about $0.085 per GB served (PriceClass_100)' },
-  { service: 'SES', heading: 'SES email', note: '$0.10 per 1,000 emails; a new account sends only to verified addresses until AWS grants production access' },
-  { service: 'DNS', heading: 'DNS', note: 'SES verifies the domain minutes after the records resolve; up to 72 hours at some DNS hosts' },
+  {
+    service: 'S3',
+    heading: 'S3',
+    note: 'storage about $0.023 per GB-month plus requests; old versions move to Standard-IA after 30 days and go after 90',
+  },
+  {
+    service: 'CloudFront',
+    heading: 'CloudFront',
+    note: 'a new distribution takes 5–15 minutes to deploy; about $0.085 per GB served (PriceClass_100)',
+  },
+  {
+    service: 'SES',
+    heading: 'SES email',
+    note: '$0.10 per 1,000 emails; a new account sends only to verified addresses until AWS grants production access',
+  },
+  {
+    service: 'DNS',
+    heading: 'DNS',
+    note: 'SES verifies the domain minutes after the records resolve; up to 72 hours at some DNS hosts',
+  },
   { service: 'IAM', heading: 'IAM', note: "free; the access key's secret is kept only in the state file" },
 ];
 
@@ -80,7 +97,13 @@ export function planJson(outcomes: readonly StepOutcome[], meta: PlanMeta) {
   return {
     kind: 'plan' as const,
     ...meta,
-    steps: outcomes.map((o) => ({ id: o.id, title: o.title, service: o.service, action: o.action ?? o.status, changes: o.changes })),
+    steps: outcomes.map((o) => ({
+      id: o.id,
+      title: o.title,
+      service: o.service,
+      action: o.action ?? o.status,
+      changes: o.changes,
+    })),
     summary: summarize(outcomes),
   };
 }

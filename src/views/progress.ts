@@ -17,7 +17,12 @@ const PAST: Record<string, string> = {
 export function doneText(outcome: StepOutcome, style: Style): string {
   const action = outcome.action ?? 'done';
   const word = PAST[action] ?? action;
-  const paint = action === 'create' || action === 'delete' ? style.green : action === 'update' || action === 'pending' ? style.yellow : style.dim;
+  const paint =
+    action === 'create' || action === 'delete'
+      ? style.green
+      : action === 'update' || action === 'pending'
+        ? style.yellow
+        : style.dim;
   const fields = action === 'update' ? ` (${outcome.changes.map((c) => c.field).join(', ')})` : '';
   return `${paint(word)}${fields}`;
 }
@@ -43,7 +48,9 @@ export function lineRenderer(write: (line: string) => void, style: Style, verbos
         break;
       case 'failed':
         // The error itself is rendered once, in full, when the run ends.
-        write(`${style.red('✖')} ${pad(event.outcome.title, TITLE_WIDTH)}${style.red('failed')} (${event.outcome.error?.code ?? 'error'})`);
+        write(
+          `${style.red('✖')} ${pad(event.outcome.title, TITLE_WIDTH)}${style.red('failed')} (${event.outcome.error?.code ?? 'error'})`,
+        );
         break;
       case 'skipped':
         write(style.dim(`- ${pad(event.outcome.title, TITLE_WIDTH)}skipped: ${event.outcome.skippedBecause ?? ''}`));

@@ -48,10 +48,18 @@ export function smokeExitCode(results: readonly CheckResult[]): number {
 
 export function smokeSummary(results: readonly CheckResult[], style: Style): string {
   const counts = smokeCounts(results);
-  const parts = [`${counts.ok} ok`, counts.pending > 0 ? `${counts.pending} pending` : '', counts.failed > 0 ? `${counts.failed} failed` : '', counts.skipped > 0 ? `${counts.skipped} skipped` : '']
+  const parts = [
+    `${counts.ok} ok`,
+    counts.pending > 0 ? `${counts.pending} pending` : '',
+    counts.failed > 0 ? `${counts.failed} failed` : '',
+    counts.skipped > 0 ? `${counts.skipped} skipped` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   if (counts.failed > 0) return style.red(`Smoke test failed (${parts}).`);
-  if (counts.pending > 0) return style.yellow(`Smoke test not finished (${parts}): re-run when what is pending is done.`);
-  return style.green(`Smoke test passed (${parts}): the stack works as the app will use it, with the app user's own key.`);
+  if (counts.pending > 0)
+    return style.yellow(`Smoke test not finished (${parts}): re-run when what is pending is done.`);
+  return style.green(
+    `Smoke test passed (${parts}): the stack works as the app will use it, with the app user's own key.`,
+  );
 }

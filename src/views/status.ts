@@ -42,16 +42,26 @@ export function classify(
   pendingReason?: (outputs: Record<string, unknown>) => string | undefined,
 ): StatusRow {
   const base = { id: outcome.id, title: outcome.title, service: outcome.service, changes: [] as FieldDrift[] };
-  if (record?.status === 'disabling') return { ...base, status: 'pending', note: 'disabled by teardown --no-wait: run teardown again to delete it (init would enable it again)' };
+  if (record?.status === 'disabling')
+    return {
+      ...base,
+      status: 'pending',
+      note: 'disabled by teardown --no-wait: run teardown again to delete it (init would enable it again)',
+    };
   if (outcome.status === 'failed') {
     const error = outcome.error;
     // A read that refuses what it found (another DMARC policy, a foreign user) found drift.
     if (error?.source === 'user') return { ...base, status: 'drifted', note: error.message };
     return { ...base, status: 'unchecked', note: `could not be checked: ${error?.message ?? 'unknown error'}` };
   }
-  if (outcome.status === 'skipped') return { ...base, status: 'unchecked', note: `not checked: ${outcome.skippedBecause ?? ''}` };
+  if (outcome.status === 'skipped')
+    return { ...base, status: 'unchecked', note: `not checked: ${outcome.skippedBecause ?? ''}` };
   if (outcome.action === 'create') {
-    const note = !record ? 'not created yet: init creates it' : record.status === 'pending' ? 'an interrupted create: init finishes it' : 'recorded, but gone: init creates it again';
+    const note = !record
+      ? 'not created yet: init creates it'
+      : record.status === 'pending'
+        ? 'an interrupted create: init finishes it'
+        : 'recorded, but gone: init creates it again';
     return { ...base, status: 'missing', note };
   }
   if (outcome.action === 'update') return { ...base, status: 'drifted', changes: outcome.changes.map(drift) };
@@ -69,7 +79,13 @@ export function classify(
 
 export function statusSummary(rows: readonly StatusRow[]) {
   const count = (status: ResourceStatus) => rows.filter((r) => r.status === status).length;
-  return { inSync: count('in-sync'), drifted: count('drifted'), missing: count('missing'), pending: count('pending'), unchecked: count('unchecked') };
+  return {
+    inSync: count('in-sync'),
+    drifted: count('drifted'),
+    missing: count('missing'),
+    pending: count('pending'),
+    unchecked: count('unchecked'),
+  };
 }
 
 const shown = (v: unknown) => (v === null ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -84,21 +100,47 @@ export interface StatusMeta {
 
 /** Every recorded resource with its status, grouped by service; drifted fields under it. */
 export function renderStatus(rows: readonly StatusRow[], meta: StatusMeta, style: Style): string {
-  const lines = [style.bold(`Status of ${meta.app} (${meta.environment}) in ${meta.region}${meta.accountId ? `, account ${meta.accountId}` : ''}`), style.dim(`state: ${meta.statePath}`)];
+  const lines = [
+    style.bold(
+      `Status of ${meta.app} (${meta.environment}) in ${meta.region}${meta.accountId ? `, account ${meta.accountId}` : ''}`,
+    ),
+    style.dim(`state: ${meta.statePath}`),
+  ];
   const width = Math.max(...rows.map((r) => r.title.length)) + 2;
-  const mark: Record<ResourceStatus, string> = { 'in-sync': style.green('✔'), drifted: style.red('✖'), missing: style.red('✖'), pending: style.yellow('…'), unchecked: style.yellow('?') };
-  const word: Record<ResourceStatus, (s: string) => string> = { 'in-sync': style.dim, drifted: style.red, missing: style.red, pending: style.yellow, unchecked: style.yellow };
+  const mark: Record<ResourceStatus, string> = {
+    'in-sync': style.green('✔'),
+    drifted: style.red('✖'),
+    missing: style.red('✖'),
+    pending: style.yellow('…'),
+    unchecked: style.yellow('?'),
+  };
+  const word: Record<ResourceStatus, (s: string) => string> = {
+    'in-sync': style.dim,
+    drifted: style.red,
+    missing: style.red,
+    pending: style.yellow,
+    unchecked: style.yellow,
+  };
   for (const { service, heading } of SERVICES) {
     const group = rows.filter((r) => r.service === service);
     if (group.length === 0) continue;
     lines.push('', `  ${style.bold(heading)}`);
     for (const row of group) {
-      lines.push(`    ${mark[row.status]} ${pad(row.title, width)}${word[row.status](row.status.replace('-', ' '))}${row.note ? style.dim(`: ${row.note}`) : ''}`);
-      for (const c of row.changes) lines.push(`        ${c.field}: live ${shown(c.live)}, expected ${shown(c.expected)}`);
+      lines.push(
+        `    ${mark[row.status]} ${pad(row.title, width)}${word[row.status](row.status.replace('-', ' '))}${row.note ? style.dim(`: ${row.note}`) : ''}`,
+      );
+      for (const c of row.changes)
+        lines.push(`        ${c.field}: live ${shown(c.live)}, expected ${shown(c.expected)}`);
     }
   }
   const s = statusSummary(rows);
-  lines.push('', `${s.inSync} in sync, ${s.drifted} drifted, ${s.missing} missing, ${s.pending} pending${s.unchecked > 0 ? `, ${s.unchecked} not checked` : ''}.`);
-  if (s.drifted + s.missing > 0) lines.push(`Run \`hm-infra init --env ${meta.environment}\` to put it back as recorded (\`hm-infra plan\` shows what it would change).`);
+  lines.push(
+    '',
+    `${s.inSync} in sync, ${s.drifted} drifted, ${s.missing} missing, ${s.pending} pending${s.unchecked > 0 ? `, ${s.unchecked} not checked` : ''}.`,
+  );
+  if (s.drifted + s.missing > 0)
+    lines.push(
+      `Run \`hm-infra init --env ${meta.environment}\` to put it back as recorded (\`hm-infra plan\` shows what it would change).`,
+    );
   return lines.join('\n');
 }

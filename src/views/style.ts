@@ -15,7 +15,14 @@ export function makeStyle(color: boolean): Style {
     const id = (s: string) => s;
     return { bold: id, dim: id, green: id, yellow: id, red: id, cyan: id };
   }
-  return { bold: wrap(1, 22), dim: wrap(2, 22), green: wrap(32, 39), yellow: wrap(33, 39), red: wrap(31, 39), cyan: wrap(36, 39) };
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    red: wrap(31, 39),
+    cyan: wrap(36, 39),
+  };
 }
 
 /** Pads plain text to a width (styling is applied after padding). */

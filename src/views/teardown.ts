@@ -20,7 +20,9 @@ export function identify(id: string, outputs: Record<string, unknown>): string {
   const text = (key: string) => (typeof outputs[key] === 'string' ? (outputs[key] as string) : undefined);
   if (id === 'dns-records') {
     const added = Array.isArray(outputs['added']) ? outputs['added'].length : 0;
-    return outputs['mode'] === 'route53' ? `${added} record value${added === 1 ? '' : 's'} in Route 53 zone ${text('zoneId') ?? '?'}` : 'records at your DNS host (listed after removal)';
+    return outputs['mode'] === 'route53'
+      ? `${added} record value${added === 1 ? '' : 's'} in Route 53 zone ${text('zoneId') ?? '?'}`
+      : 'records at your DNS host (listed after removal)';
   }
   if (id === 'bucket-settings') return 'removed with the bucket';
   if (id === 'bucket-policy') return 'the CDN statements of the bucket policy';
@@ -43,21 +45,37 @@ function byService<T extends { service: string }>(items: readonly T[], line: (it
 }
 
 /** What teardown is about to do, for --dry-run and before the confirmation. */
-export function renderRemovalPlan(items: readonly RemovalItem[], blockers: readonly Blocker[], meta: TeardownMeta, options: { force: boolean }, style: Style): string {
+export function renderRemovalPlan(
+  items: readonly RemovalItem[],
+  blockers: readonly Blocker[],
+  meta: TeardownMeta,
+  options: { force: boolean },
+  style: Style,
+): string {
   const width = Math.max(20, ...items.map((i) => i.step.title.length)) + 2;
-  const lines = [style.bold(`Teardown of ${meta.app} (${meta.environment}) in ${meta.region}${meta.accountId ? `, account ${meta.accountId}` : ''}`)];
+  const lines = [
+    style.bold(
+      `Teardown of ${meta.app} (${meta.environment}) in ${meta.region}${meta.accountId ? `, account ${meta.accountId}` : ''}`,
+    ),
+  ];
   const rows = items.map((i) => ({ ...i, service: i.step.service }));
   lines.push(
     ...byService(rows, (item) => {
       const what = identify(item.step.id, item.record.outputs);
-      if (item.removal === 'keep') return [`    ${style.dim('=')} ${pad(item.step.title, width)}${style.dim(`keep: existed before hm-infra (${what}); --include-adopted removes it`)}`];
+      if (item.removal === 'keep')
+        return [
+          `    ${style.dim('=')} ${pad(item.step.title, width)}${style.dim(`keep: existed before hm-infra (${what}); --include-adopted removes it`)}`,
+        ];
       const extra =
         item.removal === 'find'
           ? style.dim(' (an interrupted create: removed if it exists)')
           : item.record.status === 'disabling'
             ? style.dim(' (already disabled: deleted once CloudFront has deployed that)')
             : '';
-      const emptied = item.step.id === 'bucket' && options.force ? style.yellow(' — every object version is deleted first (--force)') : '';
+      const emptied =
+        item.step.id === 'bucket' && options.force
+          ? style.yellow(' — every object version is deleted first (--force)')
+          : '';
       return [`    ${style.red('-')} ${pad(item.step.title, width)}${what}${extra}${emptied}`];
     }),
   );
@@ -94,13 +112,27 @@ export function removalPlanJson(items: readonly RemovalItem[], blockers: readonl
 const RESULT_WORD: Record<string, string> = { delete: 'removed', keep: 'kept', pending: 'still being removed by AWS' };
 
 /** The end of a teardown: what went, what stayed and why, and where the state went. */
-export function renderTeardownResult(result: DestroyResult, run: { seconds: string; archived: string | undefined }, style: Style): string {
+export function renderTeardownResult(
+  result: DestroyResult,
+  run: { seconds: string; archived: string | undefined },
+  style: Style,
+): string {
   const count = (action: string) => result.outcomes.filter((o) => o.status === 'done' && o.action === action).length;
   const lines = [''];
   const removed = count('delete');
-  if (result.ok && !result.pending) lines.push(style.bold(`Done in ${run.seconds}s: ${removed} removed${count('keep') > 0 ? `, ${count('keep')} kept` : ''}.`));
-  else lines.push(style.bold(`After ${run.seconds}s: ${removed} removed, ${result.outcomes.filter((o) => o.status !== 'done' || o.action === 'pending').length} not yet.`));
-  for (const o of result.outcomes) for (const note of o.notes ?? []) lines.push(`  ${pad(o.title, 26)}${(o.action === 'keep' ? style.dim : style.yellow)(note)}`);
+  if (result.ok && !result.pending)
+    lines.push(
+      style.bold(`Done in ${run.seconds}s: ${removed} removed${count('keep') > 0 ? `, ${count('keep')} kept` : ''}.`),
+    );
+  else
+    lines.push(
+      style.bold(
+        `After ${run.seconds}s: ${removed} removed, ${result.outcomes.filter((o) => o.status !== 'done' || o.action === 'pending').length} not yet.`,
+      ),
+    );
+  for (const o of result.outcomes)
+    for (const note of o.notes ?? [])
+      lines.push(`  ${pad(o.title, 26)}${(o.action === 'keep' ? style.dim : style.yellow)(note)}`);
   if (run.archived) lines.push(`  ${pad('State', 26)}moved to ${run.archived}`);
   return lines.join('\n');
 }

@@ -59,16 +59,28 @@ describe('AwsContext', () => {
   });
 
   it('uses path-style S3 addressing only when an endpoint is given', () => {
-    expect(new AwsContext({ region: 'us-east-1', endpointUrl: 'http://localhost:5000' }).s3().config.forcePathStyle).toBe(true);
+    expect(
+      new AwsContext({ region: 'us-east-1', endpointUrl: 'http://localhost:5000' }).s3().config.forcePathStyle,
+    ).toBe(true);
     expect(new AwsContext({ region: 'us-east-1' }).s3().config.forcePathStyle).toBe(false);
   });
 });
 
 describe('toHmError', () => {
   it.each([
-    ['no credentials', new CredentialsProviderError('Could not load credentials from any providers'), 'NO_CREDENTIALS', 'aws sso login'],
+    [
+      'no credentials',
+      new CredentialsProviderError('Could not load credentials from any providers'),
+      'NO_CREDENTIALS',
+      'aws sso login',
+    ],
     ['STS ExpiredToken', awsError('sts', 'ExpiredToken', 'details'), 'CREDENTIALS_EXPIRED', 'Log in again'],
-    ['IAM InvalidClientTokenId', awsError('iam', 'InvalidClientTokenId', 'details'), 'CREDENTIALS_INVALID', '--profile'],
+    [
+      'IAM InvalidClientTokenId',
+      awsError('iam', 'InvalidClientTokenId', 'details'),
+      'CREDENTIALS_INVALID',
+      '--profile',
+    ],
     ['S3 AccessDenied', awsError('s3', 'AccessDenied', 'details'), 'ACCESS_DENIED', 'permission'],
     ['SES AccessDeniedException', awsError('sesv2', 'AccessDeniedException', 'details'), 'ACCESS_DENIED', 'permission'],
     ['S3 SlowDown', awsError('s3', 'SlowDown', 'details'), 'THROTTLED', 're-run'],
@@ -80,16 +92,28 @@ describe('toHmError', () => {
   });
 
   it('says when an emulator does not implement an API', () => {
-    const error = toHmError(awsError('cloudfront', 'InternalFailure', "API for service 'cloudfront' not yet implemented or pro feature", { status: 501 }), 'create the CloudFront distribution');
+    const error = toHmError(
+      awsError('cloudfront', 'InternalFailure', "API for service 'cloudfront' not yet implemented or pro feature", {
+        status: 501,
+      }),
+      'create the CloudFront distribution',
+    );
     expect(error.code).toBe('NOT_IMPLEMENTED');
     expect(error.hint).toContain('moto');
     expect(error.hint).toContain('--no-cdn');
-    expect(toHmError(awsError('s3', 'InternalError', 'not implemented', { status: 501 }), 'create bucket x').hint).not.toContain('--no-cdn');
+    expect(
+      toHmError(awsError('s3', 'InternalError', 'not implemented', { status: 501 }), 'create bucket x').hint,
+    ).not.toContain('--no-cdn');
   });
 
   it('suggests --no-email when an emulator lacks an SES call', () => {
     const error = toHmError(
-      awsError('sesv2', 'InternalFailure', "API action 'CreateConfigurationSet' for service 'sesv2' not yet implemented", { status: 501 }),
+      awsError(
+        'sesv2',
+        'InternalFailure',
+        "API action 'CreateConfigurationSet' for service 'sesv2' not yet implemented",
+        { status: 501 },
+      ),
       'create SES configuration set hm-dev',
     );
     expect(error.code).toBe('NOT_IMPLEMENTED');
@@ -108,7 +132,9 @@ describe('an S3 refusal over plain HTTP', () => {
   const refusing = async () => {
     const server = createServer((_req, res) => {
       res.writeHead(403, { 'content-type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R</RequestId><HostId>H</HostId></Error>');
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R</RequestId><HostId>H</HostId></Error>',
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };

@@ -35,7 +35,8 @@ let cwd: string;
 
 describe('hm-infra (spawned)', () => {
   beforeAll(async () => {
-    if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it for you)');
+    if (!existsSync(join(root, 'dist', 'cli.js')))
+      throw new Error('dist/ is missing: run `npm run build` (npm test does it for you)');
     cwd = await mkdtemp(join(tmpdir(), 'hm-cli-'));
   });
 
@@ -74,18 +75,50 @@ describe('hm-infra (spawned)', () => {
   });
 
   it('prints the offline plan as JSON', () => {
-    const run = hmInfra(['plan', '--offline', '--json', '--app', 'healthmetrics', '--domain', 'example.com', '--env', 'prod', '--region', 'eu-west-1'], cwd);
+    const run = hmInfra(
+      [
+        'plan',
+        '--offline',
+        '--json',
+        '--app',
+        'healthmetrics',
+        '--domain',
+        'example.com',
+        '--env',
+        'prod',
+        '--region',
+        'eu-west-1',
+      ],
+      cwd,
+    );
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ kind: 'plan', ok: true, app: 'healthmetrics', environment: 'prod', region: 'eu-west-1', offline: true, summary: { create: 15 } });
+    expect(doc).toMatchObject({
+      kind: 'plan',
+      ok: true,
+      app: 'healthmetrics',
+      environment: 'prod',
+      region: 'eu-west-1',
+      offline: true,
+      summary: { create: 15 },
+    });
   });
 
   it.each([
     [['plan', '--offline', '--app', 'My App', '--domain', 'example.com'], 'app name "My App" is not valid'],
-    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--region', 'mars-1'], 'region "mars-1" is not valid'],
-    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--bucket-name', 'Bad..Name'], 'bucket name "Bad..Name" is not valid'],
+    [
+      ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--region', 'mars-1'],
+      'region "mars-1" is not valid',
+    ],
+    [
+      ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--bucket-name', 'Bad..Name'],
+      'bucket name "Bad..Name" is not valid',
+    ],
     [['plan', '--offline', '--app', 'hm'], 'missing required value: --domain <domain>'],
-    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--env', 'Prod!'], 'environment name "Prod!" is not valid'],
+    [
+      ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--env', 'Prod!'],
+      'environment name "Prod!" is not valid',
+    ],
     [['init', '--app', 'hm', '--domain', 'example.com'], 'Re-run with --yes'],
     [
       [
@@ -102,11 +135,26 @@ describe('hm-infra (spawned)', () => {
       ],
       'only uses ACM certificates from us-east-1',
     ],
-    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--mail-from', 'mail.example.org'], 'must be a subdomain of example.com'],
-    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--from-email', 'noreply@gmail.com'], 'is not at example.com'],
-    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--dmarc-policy', 'strict'], 'DMARC policy "strict" is not valid'],
-    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--dns', 'cloudflare'], 'DNS mode "cloudflare" is not valid'],
-    [['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--no-email', '--mail-from', 'mail.example.com'], 'which --no-email leaves out'],
+    [
+      ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--mail-from', 'mail.example.org'],
+      'must be a subdomain of example.com',
+    ],
+    [
+      ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--from-email', 'noreply@gmail.com'],
+      'is not at example.com',
+    ],
+    [
+      ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--dmarc-policy', 'strict'],
+      'DMARC policy "strict" is not valid',
+    ],
+    [
+      ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--dns', 'cloudflare'],
+      'DNS mode "cloudflare" is not valid',
+    ],
+    [
+      ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--no-email', '--mail-from', 'mail.example.com'],
+      'which --no-email leaves out',
+    ],
     [['verify-dns', '--timeout', 'soon'], '--timeout "soon" is not valid'],
     [['verify-dns'], 'Run `hm-infra init --env dev` first'],
     [['print-env'], 'environment "dev" has not been set up'],
@@ -125,9 +173,23 @@ describe('hm-infra (spawned)', () => {
 
   it('print-env answers from the state file without loading any AWS SDK module', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hm-cli-env-'));
-    const state = newState(resolveConfig({ app: 'healthmetrics', domain: 'example.com', environment: 'dev', region: 'eu-west-1', cdn: false, email: false }));
+    const state = newState(
+      resolveConfig({
+        app: 'healthmetrics',
+        domain: 'example.com',
+        environment: 'dev',
+        region: 'eu-west-1',
+        cdn: false,
+        email: false,
+      }),
+    );
     const at = new Date().toISOString();
-    state.resources['bucket'] = { status: 'created', owned: true, outputs: { name: 'healthmetrics-uploads-dev' }, updatedAt: at };
+    state.resources['bucket'] = {
+      status: 'created',
+      owned: true,
+      outputs: { name: 'healthmetrics-uploads-dev' },
+      updatedAt: at,
+    };
     state.resources['access-key'] = {
       status: 'created',
       owned: true,
@@ -161,15 +223,28 @@ describe('hm-infra (spawned)', () => {
     // THEN
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(shows);
-    const packages = new Set((await readFile(log, 'utf8')).split('\n').flatMap((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? []));
+    const packages = new Set(
+      (await readFile(log, 'utf8'))
+        .split('\n')
+        .flatMap((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? []),
+    );
     expect([...packages].filter((p) => /^@aws-sdk|^@smithy|^listr2|^@inquirer/.test(p))).toEqual([]);
   });
 
   it('finishes quietly when the reader closes the pipe early (| head)', async () => {
-    const child = spawn(process.execPath, [bin, 'plan', '--offline', '--app', 'healthmetrics', '--domain', 'example.com'], {
-      cwd,
-      env: { PATH: process.env['PATH'] ?? '', HOME: cwd, AWS_EC2_METADATA_DISABLED: 'true', NODE_OPTIONS: `--import=${guard}` },
-    });
+    const child = spawn(
+      process.execPath,
+      [bin, 'plan', '--offline', '--app', 'healthmetrics', '--domain', 'example.com'],
+      {
+        cwd,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: cwd,
+          AWS_EC2_METADATA_DISABLED: 'true',
+          NODE_OPTIONS: `--import=${guard}`,
+        },
+      },
+    );
     // WHEN nothing reads stdout: it is closed before the CLI writes its plan
     child.stdout.destroy();
     let stderr = '';
@@ -181,7 +256,9 @@ describe('hm-infra (spawned)', () => {
   });
 
   it('reports missing credentials clearly instead of hanging or probing the network', () => {
-    const run = hmInfra(['init', '--yes', '--app', 'hm', '--domain', 'example.com'], cwd, { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    const run = hmInfra(['init', '--yes', '--app', 'hm', '--domain', 'example.com'], cwd, {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/no usable AWS credentials|could not reach AWS/);
     expect(run.stderr).toContain('re-run');

@@ -62,7 +62,11 @@ describe('print-env', () => {
     const run = await printEnv(['--format', 'shell', '--show-secret']);
     // THEN
     expect(run.stdout).toMatch(/^export AWS_ACCESS_KEY_ID='AKIA/m);
-    const echoed = execFileSync('sh', ['-c', `${run.stdout}\nprintf '%s|%s' "$AWS_SECRET_ACCESS_KEY" "$CLOUDFRONT_URL"`], { encoding: 'utf8' });
+    const echoed = execFileSync(
+      'sh',
+      ['-c', `${run.stdout}\nprintf '%s|%s' "$AWS_SECRET_ACCESS_KEY" "$CLOUDFRONT_URL"`],
+      { encoding: 'utf8' },
+    );
     expect(echoed).toBe(`${secret.secretAccessKey}|${cdnUrl}`);
   });
 
@@ -82,7 +86,11 @@ describe('print-env', () => {
     const shown = JSON.parse((await printEnv(['--format', 'json', '--show-secret'])).stdout);
     // THEN
     expect(masked).toMatchObject({ kind: 'env', masked: ['AWS_SECRET_ACCESS_KEY'], missing: [], none: [] });
-    expect(masked.env).toMatchObject({ AWS_ACCESS_KEY_ID: secret.accessKeyId, AWS_SECRET_ACCESS_KEY: '********', SES_CONFIGURATION_SET: 'healthmetrics-dev' });
+    expect(masked.env).toMatchObject({
+      AWS_ACCESS_KEY_ID: secret.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: '********',
+      SES_CONFIGURATION_SET: 'healthmetrics-dev',
+    });
     expect(Object.keys(masked.env)).toHaveLength(8);
     expect(viaGlobal).toEqual(masked);
     expect(shown.env.AWS_SECRET_ACCESS_KEY).toBe(secret.secretAccessKey);
@@ -133,10 +141,14 @@ describe('print-env', () => {
     const write = await printEnv(['--state', 'partial.json', '--write', '.env'], dir);
     // THEN
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('# AWS_ACCESS_KEY_ID= (missing: the access key is not set up yet: run `hm-infra init --env dev`)');
+    expect(run.stdout).toContain(
+      '# AWS_ACCESS_KEY_ID= (missing: the access key is not set up yet: run `hm-infra init --env dev`)',
+    );
     expect(run.stdout).toContain('# CLOUDFRONT_URL= (missing: the CDN is not set up yet');
     expect(run.stdout).toContain('S3_BUCKET_NAME=healthmetrics-uploads-dev');
-    expect(run.stderr).toContain('3 of 8 variables are missing: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, CLOUDFRONT_URL');
+    expect(run.stderr).toContain(
+      '3 of 8 variables are missing: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, CLOUDFRONT_URL',
+    );
     expect(write.code).toBe(1);
     expect(write.stderr).toContain('nothing was written');
     await expect(stat(join(dir, '.env'))).rejects.toThrow();

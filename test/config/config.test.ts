@@ -1,13 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { type ConfigInput, resolveConfig } from '../../src/config/config.js';
-import { checkAppName, checkBucketName, checkCdnDomain, checkCertificateArn, checkCorsOrigin, checkDomain, checkEnvName, checkRegion } from '../../src/config/validate.js';
+import {
+  checkAppName,
+  checkBucketName,
+  checkCdnDomain,
+  checkCertificateArn,
+  checkCorsOrigin,
+  checkDomain,
+  checkEnvName,
+  checkRegion,
+} from '../../src/config/validate.js';
 import { HmError } from '../../src/errors.js';
 
 describe('validators', () => {
   it.each([
-    ['app', checkAppName, ['healthmetrics', 'my-app2', 'ab'], ['A', 'Health_Metrics', '1app', 'app-', 'my--app', 'a'.repeat(33)]],
+    [
+      'app',
+      checkAppName,
+      ['healthmetrics', 'my-app2', 'ab'],
+      ['A', 'Health_Metrics', '1app', 'app-', 'my--app', 'a'.repeat(33)],
+    ],
     ['env', checkEnvName, ['dev', 'prod', 'staging-2', 'x'], ['Prod', 'dev_1', '-dev', 'a'.repeat(17), '../etc']],
-    ['region', checkRegion, ['us-east-1', 'eu-west-2', 'ap-southeast-1', 'us-gov-west-1'], ['useast1', 'US-EAST-1', 'us-east', 'east-1']],
+    [
+      'region',
+      checkRegion,
+      ['us-east-1', 'eu-west-2', 'ap-southeast-1', 'us-gov-west-1'],
+      ['useast1', 'US-EAST-1', 'us-east', 'east-1'],
+    ],
     [
       'domain',
       checkDomain,
@@ -17,16 +36,46 @@ describe('validators', () => {
     [
       'cors origin',
       checkCorsOrigin,
-      ['https://example.com', 'https://www.example.com:8443', 'http://localhost:3003', 'http://127.0.0.1', 'https://*.example.com'],
-      ['http://example.com', 'https://example.com/', 'https://example.com/app', '*', 'ftp://example.com', 'example.com'],
+      [
+        'https://example.com',
+        'https://www.example.com:8443',
+        'http://localhost:3003',
+        'http://127.0.0.1',
+        'https://*.example.com',
+      ],
+      [
+        'http://example.com',
+        'https://example.com/',
+        'https://example.com/app',
+        '*',
+        'ftp://example.com',
+        'example.com',
+      ],
     ],
     [
       'bucket name',
       checkBucketName,
       ['healthmetrics-uploads-dev', 'abc', 'a.b-c', 'a'.repeat(63)],
-      ['ab', 'a'.repeat(64), 'My-Bucket', 'my..bucket', '192.168.1.1', 'xn--bucket', 'bucket-', 'bucket-s3alias', 'my_bucket', 'a.-b', 'sthree-x'],
+      [
+        'ab',
+        'a'.repeat(64),
+        'My-Bucket',
+        'my..bucket',
+        '192.168.1.1',
+        'xn--bucket',
+        'bucket-',
+        'bucket-s3alias',
+        'my_bucket',
+        'a.-b',
+        'sthree-x',
+      ],
     ],
-    ['CDN domain', checkCdnDomain, ['cdn.example.com', 'static.example.co.uk'], ['cdn', 'https://cdn.example.com', 'cdn.example.com/x']],
+    [
+      'CDN domain',
+      checkCdnDomain,
+      ['cdn.example.com', 'static.example.co.uk'],
+      ['cdn', 'https://cdn.example.com', 'cdn.example.com/x'],
+    ],
     [
       'certificate ARN',
       checkCertificateArn,
@@ -40,7 +89,10 @@ describe('validators', () => {
     ],
   ] as const)('%s: accepts the good and explains the bad', (_what, check, good, bad) => {
     for (const value of good) expect(check(value), value).toBeUndefined();
-    for (const value of bad) expect(check(value), value).toMatch(/is not valid|would let any website|only uses ACM certificates from us-east-1/);
+    for (const value of bad)
+      expect(check(value), value).toMatch(
+        /is not valid|would let any website|only uses ACM certificates from us-east-1/,
+      );
   });
 
   it('suggests what to type instead', () => {
@@ -77,9 +129,17 @@ describe('resolveConfig', () => {
   });
 
   it('falls back to the recorded configuration for values not given', () => {
-    const recorded = resolveConfig({ ...base, app: 'hm', domain: 'example.com', bucketName: 'custom-bucket', corsOrigins: ['http://localhost:3000'] });
+    const recorded = resolveConfig({
+      ...base,
+      app: 'hm',
+      domain: 'example.com',
+      bucketName: 'custom-bucket',
+      corsOrigins: ['http://localhost:3000'],
+    });
     expect(resolveConfig(base, recorded)).toEqual(recorded);
-    expect(resolveConfig({ ...base, corsOrigins: ['https://app.example.com'] }, recorded).corsOrigins).toEqual(['https://app.example.com']);
+    expect(resolveConfig({ ...base, corsOrigins: ['https://app.example.com'] }, recorded).corsOrigins).toEqual([
+      'https://app.example.com',
+    ]);
   });
 
   it('takes a custom CDN domain only with its certificate, and keeps both for later runs', () => {
@@ -118,11 +178,29 @@ describe('resolveConfig', () => {
   });
 
   it('derives the email settings from the domain, and keeps chosen ones only while the domain stays', () => {
-    const chosen = resolveConfig({ ...base, app: 'my-app', domain: 'example.com', mailFromDomain: 'Bounce.Example.com', fromEmail: 'hello@example.com', dmarcPolicy: 'reject' });
-    expect(chosen).toMatchObject({ mailFromDomain: 'bounce.example.com', fromEmail: 'hello@example.com', dmarcPolicy: 'reject', productName: 'My App', dns: 'auto', email: true });
+    const chosen = resolveConfig({
+      ...base,
+      app: 'my-app',
+      domain: 'example.com',
+      mailFromDomain: 'Bounce.Example.com',
+      fromEmail: 'hello@example.com',
+      dmarcPolicy: 'reject',
+    });
+    expect(chosen).toMatchObject({
+      mailFromDomain: 'bounce.example.com',
+      fromEmail: 'hello@example.com',
+      dmarcPolicy: 'reject',
+      productName: 'My App',
+      dns: 'auto',
+      email: true,
+    });
     expect(resolveConfig(base, chosen)).toEqual(chosen);
     const moved = resolveConfig({ ...base, domain: 'example.org' }, chosen);
-    expect(moved).toMatchObject({ mailFromDomain: 'mail.example.org', fromEmail: 'noreply@example.org', dmarcPolicy: 'reject' });
+    expect(moved).toMatchObject({
+      mailFromDomain: 'mail.example.org',
+      fromEmail: 'noreply@example.org',
+      dmarcPolicy: 'reject',
+    });
   });
 
   it('refuses email settings that do not fit the domain, or that --no-email leaves out', () => {

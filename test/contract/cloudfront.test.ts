@@ -21,9 +21,18 @@ const ID = 'E2EXAMPLE12345';
 const ARN = `arn:aws:cloudfront::123456789012:distribution/${ID}`;
 const OAC_ID = 'E1OACEXAMPLE01';
 const bucket = bucketOutputs(config.bucketName, 'us-east-1');
-const recordOf = (id: string): ResourceRecord => ({ status: 'created', owned: true, outputs: { id }, updatedAt: '2026-11-01T00:00:00.000Z' });
+const recordOf = (id: string): ResourceRecord => ({
+  status: 'created',
+  owned: true,
+  outputs: { id },
+  updatedAt: '2026-11-01T00:00:00.000Z',
+});
 const givenContext = (options: { recorded?: ResourceRecord } = {}) =>
-  givenStepContext({ aws: wire.aws(), outputs: { bucket, oac: { id: OAC_ID, name: 'healthmetrics-dev-uploads-oac' } }, ...options });
+  givenStepContext({
+    aws: wire.aws(),
+    outputs: { bucket, oac: { id: OAC_ID, name: 'healthmetrics-dev-uploads-oac' } },
+    ...options,
+  });
 const failure = (promise: Promise<unknown>) =>
   promise.then(
     () => undefined,
@@ -32,7 +41,8 @@ const failure = (promise: Promise<unknown>) =>
 
 // ── CloudFront's answers ──────────────────────────────────────────────────────────────────
 
-const methods = (names: string[]) => `<Quantity>${names.length}</Quantity><Items>${names.map((m) => `<Method>${m}</Method>`).join('')}</Items>`;
+const methods = (names: string[]) =>
+  `<Quantity>${names.length}</Quantity><Items>${names.map((m) => `<Method>${m}</Method>`).join('')}</Items>`;
 
 /** A cache behaviour as CloudFront returns it (its own order of methods, every legacy field). */
 function behaviourXml(options: { path?: string; methods: string[]; ttl: [number, number, number] }): string {
@@ -100,8 +110,12 @@ const distribution = (etag: string, options: { priceClass?: string; status?: str
 </Distribution>`,
     { headers: { etag } },
   );
-const distributionConfig = (etag: string, options: { priceClass?: string } = {}) => xml(`<DistributionConfig xmlns="${NS}">${configXml(options)}</DistributionConfig>`, { headers: { etag } });
-const tagsOf = (tags: Array<{ Key: string; Value: string }>) => xml(`<Tags xmlns="${NS}"><Items>${tags.map((t) => `<Tag><Key>${t.Key}</Key><Value>${t.Value}</Value></Tag>`).join('')}</Items></Tags>`);
+const distributionConfig = (etag: string, options: { priceClass?: string } = {}) =>
+  xml(`<DistributionConfig xmlns="${NS}">${configXml(options)}</DistributionConfig>`, { headers: { etag } });
+const tagsOf = (tags: Array<{ Key: string; Value: string }>) =>
+  xml(
+    `<Tags xmlns="${NS}"><Items>${tags.map((t) => `<Tag><Key>${t.Key}</Key><Value>${t.Value}</Value></Tag>`).join('')}</Items></Tags>`,
+  );
 const OUR_TAGS = resourceTags(config, 'Uploads CDN');
 const distributionList = (summaries: string[]) =>
   xml(
@@ -124,7 +138,11 @@ const ourOacSummary = (id: string) => {
 
 describe('CloudFront distribution', () => {
   it('looks for a recorded distribution CloudFront no longer has (NoSuchDistribution, 404) by tag and comment, and finds it absent', async () => {
-    wire.on('cloudfront', 'GetDistribution', restXmlError('cloudfront', 404, 'NoSuchDistribution', 'The specified distribution does not exist.'));
+    wire.on(
+      'cloudfront',
+      'GetDistribution',
+      restXmlError('cloudfront', 404, 'NoSuchDistribution', 'The specified distribution does not exist.'),
+    );
     wire.on('cloudfront', 'ListDistributions', distributionList([]));
     // WHEN
     const observed = await distributionStep.read(givenContext({ recorded: recordOf(ID) }));
@@ -139,10 +157,21 @@ describe('CloudFront distribution', () => {
     // WHEN
     const { observed, changes, result } = await converge(distributionStep, givenContext({ recorded: recordOf(ID) }));
     // THEN
-    expect(observed).toMatchObject({ id: ID, arn: ARN, etag: 'E2QWRUHAPOMQZL', status: 'Deployed', domainName: 'd111111abcdef8.cloudfront.net' });
+    expect(observed).toMatchObject({
+      id: ID,
+      arn: ARN,
+      etag: 'E2QWRUHAPOMQZL',
+      status: 'Deployed',
+      domainName: 'd111111abcdef8.cloudfront.net',
+    });
     expect(changes).toEqual([]);
-    expect(result).toMatchObject({ type: 'unchanged', outputs: { id: ID, url: 'https://d111111abcdef8.cloudfront.net' } });
-    expect(wire.sent('cloudfront', 'ListTagsForResource')[0]?.url).toBe(`/2020-05-31/tagging?Resource=${encodeURIComponent(ARN)}`);
+    expect(result).toMatchObject({
+      type: 'unchanged',
+      outputs: { id: ID, url: 'https://d111111abcdef8.cloudfront.net' },
+    });
+    expect(wire.sent('cloudfront', 'ListTagsForResource')[0]?.url).toBe(
+      `/2020-05-31/tagging?Resource=${encodeURIComponent(ARN)}`,
+    );
   });
 
   it('updates a field changed by hand with the ETag it read in If-Match, keeping the rest of the live configuration', async () => {
@@ -152,7 +181,9 @@ describe('CloudFront distribution', () => {
     // WHEN
     const { changes, result } = await converge(distributionStep, givenContext({ recorded: recordOf(ID) }));
     // THEN
-    expect(changes).toEqual([expect.objectContaining({ field: 'price-class', action: 'update', from: 'PriceClass_All', to: 'PriceClass_100' })]);
+    expect(changes).toEqual([
+      expect.objectContaining({ field: 'price-class', action: 'update', from: 'PriceClass_All', to: 'PriceClass_100' }),
+    ]);
     expect(result).toMatchObject({ type: 'updated', outputs: { status: 'InProgress' } });
     const [update] = wire.sent('cloudfront', 'UpdateDistribution');
     expect(update?.url).toBe(`/2020-05-31/distribution/${ID}/config`);
@@ -168,22 +199,39 @@ describe('CloudFront distribution', () => {
     wire.on(
       'cloudfront',
       'UpdateDistribution',
-      restXmlError('cloudfront', 412, 'PreconditionFailed', 'The precondition given in one or more of the request-header fields evaluated to false.'),
+      restXmlError(
+        'cloudfront',
+        412,
+        'PreconditionFailed',
+        'The precondition given in one or more of the request-header fields evaluated to false.',
+      ),
       distribution('E4RETRIEDETAG1', { status: 'InProgress' }),
     );
-    wire.on('cloudfront', 'GetDistributionConfig', distributionConfig('E3SOMEONEELSE1', { priceClass: 'PriceClass_200' }));
+    wire.on(
+      'cloudfront',
+      'GetDistributionConfig',
+      distributionConfig('E3SOMEONEELSE1', { priceClass: 'PriceClass_200' }),
+    );
     // WHEN
     const { result } = await converge(distributionStep, givenContext({ recorded: recordOf(ID) }));
     // THEN
     expect(result).toMatchObject({ type: 'updated', outputs: { id: ID, status: 'InProgress' } });
-    expect(wire.sent('cloudfront', 'UpdateDistribution').map((r) => r.headers['if-match'])).toEqual(['E2QWRUHAPOMQZL', 'E3SOMEONEELSE1']);
+    expect(wire.sent('cloudfront', 'UpdateDistribution').map((r) => r.headers['if-match'])).toEqual([
+      'E2QWRUHAPOMQZL',
+      'E3SOMEONEELSE1',
+    ]);
   });
 
   it('finds the distribution an earlier attempt made (DistributionAlreadyExists, 409) by its tags and uses it', async () => {
     wire.on(
       'cloudfront',
       'CreateDistributionWithTags',
-      restXmlError('cloudfront', 409, 'DistributionAlreadyExists', `The caller reference that you are using to create a distribution is associated with another distribution. Already exists: ${ID}`),
+      restXmlError(
+        'cloudfront',
+        409,
+        'DistributionAlreadyExists',
+        `The caller reference that you are using to create a distribution is associated with another distribution. Already exists: ${ID}`,
+      ),
     );
     wire.on('cloudfront', 'ListDistributions', distributionList([ourSummary]));
     wire.on('cloudfront', 'ListTagsForResource', tagsOf(OUR_TAGS));
@@ -191,12 +239,19 @@ describe('CloudFront distribution', () => {
     // WHEN
     const result = await distributionStep.apply(givenContext(), undefined, []);
     // THEN
-    expect(result).toMatchObject({ type: 'created', outputs: { id: ID, arn: ARN, domainName: 'd111111abcdef8.cloudfront.net' } });
+    expect(result).toMatchObject({
+      type: 'created',
+      outputs: { id: ID, arn: ARN, domainName: 'd111111abcdef8.cloudfront.net' },
+    });
     expect(wire.sent('cloudfront', 'CreateDistributionWithTags')[0]?.url).toBe('/2020-05-31/distribution?WithTags=');
   });
 
   it('counts a distribution already gone (NoSuchDistribution on GetDistribution) as removed', async () => {
-    wire.on('cloudfront', 'GetDistribution', restXmlError('cloudfront', 404, 'NoSuchDistribution', 'The specified distribution does not exist.'));
+    wire.on(
+      'cloudfront',
+      'GetDistribution',
+      restXmlError('cloudfront', 404, 'NoSuchDistribution', 'The specified distribution does not exist.'),
+    );
     // WHEN
     const outcome = await distributionStep.destroy(givenContext(), { id: ID } as never);
     // THEN
@@ -207,7 +262,16 @@ describe('CloudFront distribution', () => {
 
 describe('CloudFront origin access control', () => {
   it('looks for a recorded OAC CloudFront no longer has (NoSuchOriginAccessControl, 404) by name, and finds it absent', async () => {
-    wire.on('cloudfront', 'GetOriginAccessControl', restXmlError('cloudfront', 404, 'NoSuchOriginAccessControl', 'The specified origin access control does not exist.'));
+    wire.on(
+      'cloudfront',
+      'GetOriginAccessControl',
+      restXmlError(
+        'cloudfront',
+        404,
+        'NoSuchOriginAccessControl',
+        'The specified origin access control does not exist.',
+      ),
+    );
     wire.on('cloudfront', 'ListOriginAccessControls', oacList([]));
     // WHEN
     const observed = await oacStep.read(givenContext({ recorded: recordOf(OAC_ID) }));
@@ -217,7 +281,13 @@ describe('CloudFront origin access control', () => {
   });
 
   it('reads a recorded OAC with its ETag and plans nothing when it signs as hm-infra wants', async () => {
-    wire.on('cloudfront', 'GetOriginAccessControl', xml(`<OriginAccessControl xmlns="${NS}">${oacXml(OAC_ID)}</OriginAccessControl>`, { headers: { etag: 'E1OACETAG00001' } }));
+    wire.on(
+      'cloudfront',
+      'GetOriginAccessControl',
+      xml(`<OriginAccessControl xmlns="${NS}">${oacXml(OAC_ID)}</OriginAccessControl>`, {
+        headers: { etag: 'E1OACETAG00001' },
+      }),
+    );
     const ctx = givenContext({ recorded: recordOf(OAC_ID) });
     // WHEN
     const observed = await oacStep.read(ctx);
@@ -227,20 +297,43 @@ describe('CloudFront origin access control', () => {
   });
 
   it('uses the OAC of our name made meanwhile (OriginAccessControlAlreadyExists, 409), found by listing', async () => {
-    wire.on('cloudfront', 'CreateOriginAccessControl', restXmlError('cloudfront', 409, 'OriginAccessControlAlreadyExists', 'An origin access control with the same name already exists.'));
+    wire.on(
+      'cloudfront',
+      'CreateOriginAccessControl',
+      restXmlError(
+        'cloudfront',
+        409,
+        'OriginAccessControlAlreadyExists',
+        'An origin access control with the same name already exists.',
+      ),
+    );
     wire.on('cloudfront', 'ListOriginAccessControls', oacList([ourOacSummary('E1OTHERRUN0001')]));
     // WHEN
     const outcome = await oacStep.apply(givenContext(), undefined, []);
     // THEN
-    expect(outcome).toEqual({ type: 'unchanged', outputs: { id: 'E1OTHERRUN0001', name: 'healthmetrics-dev-uploads-oac' } });
+    expect(outcome).toEqual({
+      type: 'unchanged',
+      outputs: { id: 'E1OTHERRUN0001', name: 'healthmetrics-dev-uploads-oac' },
+    });
   });
 
   it('stops at an OAC a distribution still uses (OriginAccessControlInUse, 409): OAC_IN_USE, after sending its ETag', async () => {
-    wire.on('cloudfront', 'GetOriginAccessControl', xml(`<OriginAccessControl xmlns="${NS}">${oacXml(OAC_ID)}</OriginAccessControl>`, { headers: { etag: 'E1OACETAG00001' } }));
+    wire.on(
+      'cloudfront',
+      'GetOriginAccessControl',
+      xml(`<OriginAccessControl xmlns="${NS}">${oacXml(OAC_ID)}</OriginAccessControl>`, {
+        headers: { etag: 'E1OACETAG00001' },
+      }),
+    );
     wire.on(
       'cloudfront',
       'DeleteOriginAccessControl',
-      restXmlError('cloudfront', 409, 'OriginAccessControlInUse', "Cannot delete this origin access control because it's in use by one or more origins."),
+      restXmlError(
+        'cloudfront',
+        409,
+        'OriginAccessControlInUse',
+        "Cannot delete this origin access control because it's in use by one or more origins.",
+      ),
     );
     // WHEN
     const error = await failure(oacStep.destroy(givenContext(), { id: OAC_ID, name: 'healthmetrics-dev-uploads-oac' }));
@@ -250,13 +343,19 @@ describe('CloudFront origin access control', () => {
   });
 
   it('removes the OAC with the ETag it read (DeleteOriginAccessControl answers 204)', async () => {
-    wire.on('cloudfront', 'GetOriginAccessControl', xml(`<OriginAccessControl xmlns="${NS}">${oacXml(OAC_ID)}</OriginAccessControl>`, { headers: { etag: 'E1OACETAG00001' } }));
+    wire.on(
+      'cloudfront',
+      'GetOriginAccessControl',
+      xml(`<OriginAccessControl xmlns="${NS}">${oacXml(OAC_ID)}</OriginAccessControl>`, {
+        headers: { etag: 'E1OACETAG00001' },
+      }),
+    );
     wire.on('cloudfront', 'DeleteOriginAccessControl', empty(204));
     // WHEN
     await oacStep.destroy(givenContext(), { id: OAC_ID, name: 'healthmetrics-dev-uploads-oac' });
     // THEN
-    expect(wire.sent('cloudfront', 'DeleteOriginAccessControl').map((r) => `${r.method} ${r.url} ${r.headers['if-match']}`)).toEqual([
-      `DELETE /2020-05-31/origin-access-control/${OAC_ID} E1OACETAG00001`,
-    ]);
+    expect(
+      wire.sent('cloudfront', 'DeleteOriginAccessControl').map((r) => `${r.method} ${r.url} ${r.headers['if-match']}`),
+    ).toEqual([`DELETE /2020-05-31/origin-access-control/${OAC_ID} E1OACETAG00001`]);
   });
 });

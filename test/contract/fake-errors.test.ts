@@ -36,19 +36,37 @@ const REASONS: Record<number, string> = {
 
 /** A request handler that answers every request with `answer`, as the wire would. */
 const answering = (answer: Answer) => ({
-  handle: async () => ({ response: { statusCode: answer.status, reason: REASONS[answer.status] ?? '', headers: answer.headers, body: Readable.from([Buffer.from(answer.body)]) } }),
+  handle: async () => ({
+    response: {
+      statusCode: answer.status,
+      reason: REASONS[answer.status] ?? '',
+      headers: answer.headers,
+      body: Readable.from([Buffer.from(answer.body)]),
+    },
+  }),
 });
 
 const xml = { 'content-type': 'text/xml' };
 /** S3 answers HEAD without a body; the region header is all it says. */
-const headAnswer = (status: number): Answer => ({ status, headers: { 'x-amz-request-id': 'R', 'x-amz-bucket-region': 'eu-west-1' }, body: '' });
+const headAnswer = (status: number): Answer => ({
+  status,
+  headers: { 'x-amz-request-id': 'R', 'x-amz-bucket-region': 'eu-west-1' },
+  body: '',
+});
 const type = (status: number) => (status >= 500 ? 'Receiver' : 'Sender');
 /** awsQuery (IAM, STS) and CloudFront / Route 53's REST-XML: the same ErrorResponse document. */
 const errorResponse = (ns: string, code: string, status: number, message: string) =>
   `<?xml version="1.0"?>\n<ErrorResponse xmlns="${ns}"><Error><Type>${type(status)}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>4b2d1e0f-request</RequestId></ErrorResponse>`;
 
 /** The wire answer of each service for an error code, per its protocol, and a call to send it to. */
-const WIRE: Record<FakeService, (code: string, wire: WireError, message: string) => { answer: Answer; send: (handler: ReturnType<typeof answering>) => Promise<unknown> }> = {
+const WIRE: Record<
+  FakeService,
+  (
+    code: string,
+    wire: WireError,
+    message: string,
+  ) => { answer: Answer; send: (handler: ReturnType<typeof answering>) => Promise<unknown> }
+> = {
   s3: (code, wire, message) => ({
     answer: wire.head
       ? headAnswer(wire.status)
@@ -57,21 +75,45 @@ const WIRE: Record<FakeService, (code: string, wire: WireError, message: string)
           headers: { 'content-type': 'application/xml', 'x-amz-request-id': 'R' },
           body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>R</RequestId><HostId>H</HostId></Error>`,
         },
-    send: (requestHandler) => new S3Client({ ...common, requestHandler }).send(wire.head ? new HeadBucketCommand({ Bucket: 'b' }) : new GetBucketPolicyCommand({ Bucket: 'b' })),
+    send: (requestHandler) =>
+      new S3Client({ ...common, requestHandler }).send(
+        wire.head ? new HeadBucketCommand({ Bucket: 'b' }) : new GetBucketPolicyCommand({ Bucket: 'b' }),
+      ),
   }),
   cloudfront: (code, wire, message) => ({
-    answer: { status: wire.status, headers: xml, body: errorResponse('http://cloudfront.amazonaws.com/doc/2020-05-31/', code, wire.status, message) },
-    send: (requestHandler) => new CloudFrontClient({ ...common, requestHandler }).send(new GetDistributionCommand({ Id: 'E1' })),
+    answer: {
+      status: wire.status,
+      headers: xml,
+      body: errorResponse('http://cloudfront.amazonaws.com/doc/2020-05-31/', code, wire.status, message),
+    },
+    send: (requestHandler) =>
+      new CloudFrontClient({ ...common, requestHandler }).send(new GetDistributionCommand({ Id: 'E1' })),
   }),
   // Route 53 answers a refused change batch with the same document (it once had one of its own), its problems in one bracketed Message.
   route53: (code, wire, message) => ({
-    answer: { status: wire.status, headers: xml, body: errorResponse('https://route53.amazonaws.com/doc/2013-04-01/', code, wire.status, message) },
+    answer: {
+      status: wire.status,
+      headers: xml,
+      body: errorResponse('https://route53.amazonaws.com/doc/2013-04-01/', code, wire.status, message),
+    },
     send: (requestHandler) =>
       code === 'InvalidChangeBatch'
         ? new Route53Client({ ...common, requestHandler }).send(
             new ChangeResourceRecordSetsCommand({
               HostedZoneId: 'Z1',
-              ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'a.example.com', Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: '"x"' }] } }] },
+              ChangeBatch: {
+                Changes: [
+                  {
+                    Action: 'CREATE',
+                    ResourceRecordSet: {
+                      Name: 'a.example.com',
+                      Type: 'TXT',
+                      TTL: 60,
+                      ResourceRecords: [{ Value: '"x"' }],
+                    },
+                  },
+                ],
+              },
             }),
           )
         : new Route53Client({ ...common, requestHandler }).send(new GetHostedZoneCommand({ Id: 'Z1' })),
@@ -79,22 +121,41 @@ const WIRE: Record<FakeService, (code: string, wire: WireError, message: string)
   sesv2: (code, wire, message) => ({
     answer: {
       status: wire.status,
-      headers: { 'content-type': 'application/json', 'x-amzn-requestid': 'R', 'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/com.amazonaws.sesv2/` },
+      headers: {
+        'content-type': 'application/json',
+        'x-amzn-requestid': 'R',
+        'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/com.amazonaws.sesv2/`,
+      },
       body: JSON.stringify({ message }),
     },
-    send: (requestHandler) => new SESv2Client({ ...common, requestHandler }).send(new GetEmailIdentityCommand({ EmailIdentity: 'example.com' })),
+    send: (requestHandler) =>
+      new SESv2Client({ ...common, requestHandler }).send(
+        new GetEmailIdentityCommand({ EmailIdentity: 'example.com' }),
+      ),
   }),
   iam: (code, wire, message) => ({
-    answer: { status: wire.status, headers: xml, body: errorResponse('https://iam.amazonaws.com/doc/2010-05-08/', code, wire.status, message) },
+    answer: {
+      status: wire.status,
+      headers: xml,
+      body: errorResponse('https://iam.amazonaws.com/doc/2010-05-08/', code, wire.status, message),
+    },
     send: (requestHandler) => new IAMClient({ ...common, requestHandler }).send(new GetUserCommand({ UserName: 'u' })),
   }),
   sts: (code, wire, message) => ({
-    answer: { status: wire.status, headers: xml, body: errorResponse('https://sts.amazonaws.com/doc/2011-06-15/', code, wire.status, message) },
+    answer: {
+      status: wire.status,
+      headers: xml,
+      body: errorResponse('https://sts.amazonaws.com/doc/2011-06-15/', code, wire.status, message),
+    },
     send: (requestHandler) => new STSClient({ ...common, requestHandler }).send(new GetCallerIdentityCommand({})),
   }),
 };
 
-const common = { region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wire-test' }, maxAttempts: 1 };
+const common = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wire-test' },
+  maxAttempts: 1,
+};
 
 async function whatTheSdkRaises(service: FakeService, code: string, wire: WireError, message: string): Promise<Error> {
   const { answer, send } = WIRE[service](code, wire, message);
@@ -108,10 +169,18 @@ async function whatTheSdkRaises(service: FakeService, code: string, wire: WireEr
 
 const shape = (err: Error) => {
   const e = err as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
-  return { class: e.constructor.name, name: e.name, fault: e.$fault, status: e.$metadata?.httpStatusCode, message: e.message };
+  return {
+    class: e.constructor.name,
+    name: e.name,
+    fault: e.$fault,
+    status: e.$metadata?.httpStatusCode,
+    message: e.message,
+  };
 };
 
-const entries = (Object.keys(WIRE_ERRORS) as FakeService[]).flatMap((service) => Object.entries(WIRE_ERRORS[service] as Record<string, WireError>).map(([code, wire]) => ({ service, code, wire })));
+const entries = (Object.keys(WIRE_ERRORS) as FakeService[]).flatMap((service) =>
+  Object.entries(WIRE_ERRORS[service] as Record<string, WireError>).map(([code, wire]) => ({ service, code, wire })),
+);
 
 describe('every error the fakes throw is what the SDK raises for that wire answer', () => {
   it.each(entries)('$service $code', async ({ service, code, wire }) => {
@@ -128,7 +197,12 @@ describe('every error the fakes throw is what the SDK raises for that wire answe
   });
 
   it('IAM answers NoSuchEntity, and the SDK raises NoSuchEntityException (the class the code must match)', async () => {
-    const raised = await whatTheSdkRaises('iam', 'NoSuchEntity', WIRE_ERRORS.iam.NoSuchEntity, 'The user with name u cannot be found.');
+    const raised = await whatTheSdkRaises(
+      'iam',
+      'NoSuchEntity',
+      WIRE_ERRORS.iam.NoSuchEntity,
+      'The user with name u cannot be found.',
+    );
     expect(raised.name).toBe('NoSuchEntityException');
     expect(raised).toBeInstanceOf(WIRE_ERRORS.iam.NoSuchEntity.modeled);
   });
@@ -142,24 +216,39 @@ describe('every error the fakes throw is what the SDK raises for that wire answe
 });
 
 describe('the codes src/aws/errors.ts matches by name are what the SDK raises', () => {
-  it.each(S3_UNMODELED_CODES.map((code) => ({ code })))('S3 $code arrives as S3ServiceException named by the code, and isS3Code matches it', async ({ code }) => {
-    const wire = (WIRE_ERRORS.s3 as Record<string, WireError>)[code];
-    expect(wire, `${code} is not in WIRE_ERRORS.s3`).toBeDefined();
-    const raised = await whatTheSdkRaises('s3', code, wire as WireError, 'm');
-    expect(raised.constructor).toBe(BASE_EXCEPTIONS.s3);
-    expect(isS3Code(raised, code)).toBe(true);
-  });
+  it.each(S3_UNMODELED_CODES.map((code) => ({ code })))(
+    'S3 $code arrives as S3ServiceException named by the code, and isS3Code matches it',
+    async ({ code }) => {
+      const wire = (WIRE_ERRORS.s3 as Record<string, WireError>)[code];
+      expect(wire, `${code} is not in WIRE_ERRORS.s3`).toBeDefined();
+      const raised = await whatTheSdkRaises('s3', code, wire as WireError, 'm');
+      expect(raised.constructor).toBe(BASE_EXCEPTIONS.s3);
+      expect(isS3Code(raised, code)).toBe(true);
+    },
+  );
 
   const alike: Array<[string, FakeService, string]> = [
-    ...(['s3', 'cloudfront', 'route53', 'iam', 'sts'] as const).map((s): [string, FakeService, string] => ['ACCESS_DENIED', s, 'AccessDenied']),
+    ...(['s3', 'cloudfront', 'route53', 'iam', 'sts'] as const).map((s): [string, FakeService, string] => [
+      'ACCESS_DENIED',
+      s,
+      'AccessDenied',
+    ]),
     ['ACCESS_DENIED', 'sesv2', 'AccessDeniedException'],
     ['CREDENTIALS_INVALID', 's3', 'InvalidAccessKeyId'],
-    ...(['cloudfront', 'route53', 'iam', 'sts'] as const).map((s): [string, FakeService, string] => ['CREDENTIALS_INVALID', s, 'InvalidClientTokenId']),
+    ...(['cloudfront', 'route53', 'iam', 'sts'] as const).map((s): [string, FakeService, string] => [
+      'CREDENTIALS_INVALID',
+      s,
+      'InvalidClientTokenId',
+    ]),
     ['CREDENTIALS_INVALID', 'sts', 'SignatureDoesNotMatch'],
     ['CREDENTIALS_INVALID', 'sesv2', 'UnrecognizedClientException'],
     ['CREDENTIALS_EXPIRED', 'sts', 'ExpiredToken'],
     ['THROTTLED', 's3', 'SlowDown'],
-    ...(['cloudfront', 'route53', 'iam', 'sts'] as const).map((s): [string, FakeService, string] => ['THROTTLED', s, 'Throttling']),
+    ...(['cloudfront', 'route53', 'iam', 'sts'] as const).map((s): [string, FakeService, string] => [
+      'THROTTLED',
+      s,
+      'Throttling',
+    ]),
     ['THROTTLED', 'sesv2', 'TooManyRequestsException'],
   ];
   it.each(alike)('%s: %s answers %s', async (expected, service, code) => {

@@ -20,7 +20,12 @@ const USER_ARN = `arn:aws:iam::123456789012:user/${USER}`;
 const BUCKET_ARN = 'arn:aws:s3:::healthmetrics-uploads-dev';
 const outputs = {
   'iam-user': { name: USER, arn: USER_ARN, userId: 'AIDA2EXAMPLEUSERID01' },
-  bucket: { name: 'healthmetrics-uploads-dev', arn: BUCKET_ARN, region: 'us-east-1', regionalDomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com' },
+  bucket: {
+    name: 'healthmetrics-uploads-dev',
+    arn: BUCKET_ARN,
+    region: 'us-east-1',
+    regionalDomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com',
+  },
 };
 const givenContext = () => givenStepContext({ aws: wire.aws(), outputs });
 
@@ -28,14 +33,25 @@ const givenContext = () => givenStepContext({ aws: wire.aws(), outputs });
 
 const result = (action: string, xml: string) => queryResult(IAM_NS, action, xml);
 const noSuchUser = () => awsQueryError(404, 'NoSuchEntity', `The user with name ${USER} cannot be found.`);
-const userXml = (userId: string) => `<User><Path>/</Path><UserName>${USER}</UserName><UserId>${userId}</UserId><Arn>${USER_ARN}</Arn><CreateDate>2026-11-01T09:30:12Z</CreateDate></User>`;
-const tagsXml = (tags: Array<{ Key: string; Value: string }>) => tags.map((t) => `<member><Key>${t.Key}</Key><Value>${t.Value}</Value></member>`).join('');
-const keyXml = (id: string) => `<member><UserName>${USER}</UserName><AccessKeyId>${id}</AccessKeyId><Status>Active</Status><CreateDate>2026-11-01T09:31:00Z</CreateDate></member>`;
-const keysResult = (ids: string[]) => result('ListAccessKeys', `<UserName>${USER}</UserName><AccessKeyMetadata>${ids.map(keyXml).join('')}</AccessKeyMetadata><IsTruncated>false</IsTruncated>`);
+const userXml = (userId: string) =>
+  `<User><Path>/</Path><UserName>${USER}</UserName><UserId>${userId}</UserId><Arn>${USER_ARN}</Arn><CreateDate>2026-11-01T09:30:12Z</CreateDate></User>`;
+const tagsXml = (tags: Array<{ Key: string; Value: string }>) =>
+  tags.map((t) => `<member><Key>${t.Key}</Key><Value>${t.Value}</Value></member>`).join('');
+const keyXml = (id: string) =>
+  `<member><UserName>${USER}</UserName><AccessKeyId>${id}</AccessKeyId><Status>Active</Status><CreateDate>2026-11-01T09:31:00Z</CreateDate></member>`;
+const keysResult = (ids: string[]) =>
+  result(
+    'ListAccessKeys',
+    `<UserName>${USER}</UserName><AccessKeyMetadata>${ids.map(keyXml).join('')}</AccessKeyMetadata><IsTruncated>false</IsTruncated>`,
+  );
 /** IAM returns a policy document URL-encoded (RFC 3986: every reserved character, `*` too). */
-const rfc3986 = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (text: string) =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const policyResult = (document: unknown) =>
-  result('GetUserPolicy', `<UserName>${USER}</UserName><PolicyName>s3-uploads</PolicyName><PolicyDocument>${rfc3986(JSON.stringify(document))}</PolicyDocument>`);
+  result(
+    'GetUserPolicy',
+    `<UserName>${USER}</UserName><PolicyName>s3-uploads</PolicyName><PolicyDocument>${rfc3986(JSON.stringify(document))}</PolicyDocument>`,
+  );
 
 /** The form parameters of the requests of one action. */
 const params = (action: string) => wire.sent('iam', action).map((r) => Object.fromEntries(new URLSearchParams(r.body)));
@@ -52,22 +68,42 @@ describe('IAM user', () => {
 
   it('reads a user with its tags, as IAM lists them', async () => {
     wire.on('iam', 'GetUser', result('GetUser', userXml('AIDA2EXAMPLEUSERID01')));
-    wire.on('iam', 'ListUserTags', result('ListUserTags', `<Tags>${tagsXml(resourceTags(givenConfig(), USER))}</Tags><IsTruncated>false</IsTruncated>`));
+    wire.on(
+      'iam',
+      'ListUserTags',
+      result(
+        'ListUserTags',
+        `<Tags>${tagsXml(resourceTags(givenConfig(), USER))}</Tags><IsTruncated>false</IsTruncated>`,
+      ),
+    );
     // WHEN
     const { changes, result: outcome } = await converge(iamUserStep, givenContext());
     // THEN
     expect(changes).toEqual([]);
-    expect(outcome).toEqual({ type: 'unchanged', outputs: { name: USER, arn: USER_ARN, userId: 'AIDA2EXAMPLEUSERID01' } });
+    expect(outcome).toEqual({
+      type: 'unchanged',
+      outputs: { name: USER, arn: USER_ARN, userId: 'AIDA2EXAMPLEUSERID01' },
+    });
   });
 
   it('adopts a user that appeared between read and create (EntityAlreadyExists, 409) once it is read again and carries our tags', async () => {
     wire.on('iam', 'GetUser', noSuchUser(), result('GetUser', userXml('AIDA2EXAMPLEUSERID02')));
     wire.on('iam', 'CreateUser', awsQueryError(409, 'EntityAlreadyExists', `User with name ${USER} already exists.`));
-    wire.on('iam', 'ListUserTags', result('ListUserTags', `<Tags>${tagsXml(resourceTags(givenConfig(), USER))}</Tags><IsTruncated>false</IsTruncated>`));
+    wire.on(
+      'iam',
+      'ListUserTags',
+      result(
+        'ListUserTags',
+        `<Tags>${tagsXml(resourceTags(givenConfig(), USER))}</Tags><IsTruncated>false</IsTruncated>`,
+      ),
+    );
     // WHEN
     const { result: outcome } = await converge(iamUserStep, givenContext());
     // THEN
-    expect(outcome).toEqual({ type: 'unchanged', outputs: { name: USER, arn: USER_ARN, userId: 'AIDA2EXAMPLEUSERID02' } });
+    expect(outcome).toEqual({
+      type: 'unchanged',
+      outputs: { name: USER, arn: USER_ARN, userId: 'AIDA2EXAMPLEUSERID02' },
+    });
     expect(params('CreateUser')).toHaveLength(1);
     expect(params('GetUser')).toHaveLength(2);
     expect(wire.sent('iam', 'TagUser')).toEqual([]);
@@ -82,7 +118,11 @@ describe('IAM user', () => {
   });
 
   it('refuses to remove a user that still has keys or policies (DeleteConflict, 409): IAM_USER_IN_USE', async () => {
-    wire.on('iam', 'DeleteUser', awsQueryError(409, 'DeleteConflict', 'Cannot delete entity, must delete access keys first.'));
+    wire.on(
+      'iam',
+      'DeleteUser',
+      awsQueryError(409, 'DeleteConflict', 'Cannot delete entity, must delete access keys first.'),
+    );
     // WHEN
     const error = (await iamUserStep.destroy(givenContext(), outputs['iam-user']).catch((e: unknown) => e)) as HmError;
     // THEN
@@ -101,12 +141,18 @@ describe('IAM user', () => {
 
 describe('IAM inline policy', () => {
   it('reads a policy the user does not have (NoSuchEntity on GetUserPolicy) as absent', async () => {
-    wire.on('iam', 'GetUserPolicy', awsQueryError(404, 'NoSuchEntity', `The user policy with name s3-uploads cannot be found.`));
+    wire.on(
+      'iam',
+      'GetUserPolicy',
+      awsQueryError(404, 'NoSuchEntity', `The user policy with name s3-uploads cannot be found.`),
+    );
     // WHEN
     const observed = await s3PolicyStep.read(givenContext());
     // THEN
     expect(observed).toBeUndefined();
-    expect(params('GetUserPolicy')).toEqual([{ Action: 'GetUserPolicy', Version: '2010-05-08', UserName: USER, PolicyName: 's3-uploads' }]);
+    expect(params('GetUserPolicy')).toEqual([
+      { Action: 'GetUserPolicy', Version: '2010-05-08', UserName: USER, PolicyName: 's3-uploads' },
+    ]);
   });
 
   it('plans nothing for a policy IAM returns URL-encoded that says what hm-infra wants', async () => {
@@ -132,7 +178,11 @@ describe('IAM inline policy', () => {
   });
 
   it("turns a policy IAM rejects (MalformedPolicyDocument, 400) into IAM_POLICY_REJECTED, with IAM's reason", async () => {
-    wire.on('iam', 'PutUserPolicy', awsQueryError(400, 'MalformedPolicyDocument', 'Policy document should not specify a principal.'));
+    wire.on(
+      'iam',
+      'PutUserPolicy',
+      awsQueryError(400, 'MalformedPolicyDocument', 'Policy document should not specify a principal.'),
+    );
     // WHEN
     const error = (await s3PolicyStep.apply(givenContext(), { document: {} }, []).catch((e: unknown) => e)) as HmError;
     // THEN
@@ -157,10 +207,16 @@ describe('IAM access key', () => {
   it('turns a refused key (LimitExceeded on CreateAccessKey, 409) into the "two access keys" error, naming the keys IAM lists', async () => {
     // Listed empty; by the create, the user's two slots are taken (and stay so, whatever the step removes).
     wire.on('iam', 'ListAccessKeys', keysResult([]), keysResult(['AKIA2EXAMPLEKEY00001', 'AKIA2EXAMPLEKEY00002']));
-    wire.on('iam', 'CreateAccessKey', awsQueryError(409, 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2'));
+    wire.on(
+      'iam',
+      'CreateAccessKey',
+      awsQueryError(409, 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2'),
+    );
     wire.on('iam', 'DeleteAccessKey', result('DeleteAccessKey', ''));
     // WHEN
-    const error = (await converge(makeAccessKeyStep({ dependsOn: ['iam-user'] }), givenContext()).catch((e: unknown) => e)) as HmError;
+    const error = (await converge(makeAccessKeyStep({ dependsOn: ['iam-user'] }), givenContext()).catch(
+      (e: unknown) => e,
+    )) as HmError;
     // THEN
     expect(error).toMatchObject({ code: 'IAM_KEY_LIMIT' });
     expect(error.message).toContain('AKIA2EXAMPLEKEY00001, AKIA2EXAMPLEKEY00002');

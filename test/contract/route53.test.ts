@@ -15,13 +15,28 @@ const wire = givenWireAws();
 
 const NS = 'https://route53.amazonaws.com/doc/2013-04-01/';
 const ZONE = 'Z0123456789EXAMPLEAB';
-const TOKENS = ['t4qoirbwcwexkkvb3jl2quj7bmdyaqbd', 'ozx5f5h6rm3tbvbr4s2a6fn4lxkf3v2m', 'kzbq4ib2l5ugw7sfgxnnywrzi5x5wa3p'];
-const identity = { dkim: { status: 'PENDING', tokens: TOKENS, signingHostedZone: 'dkim.amazonses.com' } } as IdentityOutputs;
+const TOKENS = [
+  't4qoirbwcwexkkvb3jl2quj7bmdyaqbd',
+  'ozx5f5h6rm3tbvbr4s2a6fn4lxkf3v2m',
+  'kzbq4ib2l5ugw7sfgxnnywrzi5x5wa3p',
+];
+const identity = {
+  dkim: { status: 'PENDING', tokens: TOKENS, signingHostedZone: 'dkim.amazonses.com' },
+} as IdentityOutputs;
 const givenContext = (options: { recorded?: DnsRecordsOutputs } = {}) =>
   givenStepContext({
     aws: wire.aws(),
     outputs: { 'dns-zone': { mode: 'route53', zoneId: ZONE, zoneName: 'example.com' }, 'email-identity': identity },
-    ...(options.recorded ? { recorded: { status: 'created', owned: true, outputs: options.recorded as never, updatedAt: '2026-11-01T00:00:00.000Z' } } : {}),
+    ...(options.recorded
+      ? {
+          recorded: {
+            status: 'created',
+            owned: true,
+            outputs: options.recorded as never,
+            updatedAt: '2026-11-01T00:00:00.000Z',
+          },
+        }
+      : {}),
   });
 const failure = (promise: Promise<unknown>) =>
   promise.then(
@@ -42,7 +57,8 @@ interface RecordSet {
 }
 
 /** The order Route 53 lists record sets in: by name with its labels reversed, then type, then set identifier. */
-const sortKey = (name: string, type = '', id = '') => [name.toLowerCase().replace(/\.$/, '').split('.').reverse().join('.'), type, id].join(' ');
+const sortKey = (name: string, type = '', id = '') =>
+  [name.toLowerCase().replace(/\.$/, '').split('.').reverse().join('.'), type, id].join(' ');
 const keyOf = (s: RecordSet) => sortKey(s.name, s.type, s.weighted?.id);
 const setXml = (s: RecordSet) =>
   `<ResourceRecordSet><Name>${s.name}</Name><Type>${s.type}</Type>${s.weighted ? `<SetIdentifier>${s.weighted.id}</SetIdentifier><Weight>${s.weighted.weight}</Weight>` : ''}<TTL>${s.ttl}</TTL><ResourceRecords>${s.values.map((v) => `<ResourceRecord><Value>${v.replace(/&/g, '&amp;')}</Value></ResourceRecord>`).join('')}</ResourceRecords></ResourceRecordSet>`;
@@ -74,18 +90,53 @@ function zone(sets: RecordSet[], pageSize = 2) {
 /** What the zone holds besides the records SES needs. */
 const THEIRS: RecordSet[] = [
   { name: 'example.com.', type: 'NS', ttl: 172800, values: ['ns-1234.awsdns-26.org.', 'ns-567.awsdns-06.net.'] },
-  { name: 'example.com.', type: 'SOA', ttl: 900, values: ['ns-1234.awsdns-26.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400'] },
-  { name: 'example.com.', type: 'TXT', ttl: 300, values: ['"google-site-verification=rXOxyZounnZasA8Z7oaD3c14JdjS9aKSWvsR1EbUSIQ"'] },
+  {
+    name: 'example.com.',
+    type: 'SOA',
+    ttl: 900,
+    values: ['ns-1234.awsdns-26.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400'],
+  },
+  {
+    name: 'example.com.',
+    type: 'TXT',
+    ttl: 300,
+    values: ['"google-site-verification=rXOxyZounnZasA8Z7oaD3c14JdjS9aKSWvsR1EbUSIQ"'],
+  },
   // Weighted records at the MAIL FROM name: its MX and TXT sets come on the next page.
   { name: 'mail.example.com.', type: 'A', ttl: 60, values: ['192.0.2.10'], weighted: { id: 'blue', weight: 90 } },
   { name: 'mail.example.com.', type: 'A', ttl: 60, values: ['192.0.2.11'], weighted: { id: 'green', weight: 10 } },
   { name: 'www.example.com.', type: 'A', ttl: 300, values: ['192.0.2.44'] },
 ];
-const MX: RecordSet = { name: 'mail.example.com.', type: 'MX', ttl: 600, values: ['10 feedback-smtp.us-east-1.amazonses.com'] };
-const SPF: RecordSet = { name: 'mail.example.com.', type: 'TXT', ttl: 600, values: ['"v=spf1 include:amazonses.com ~all"'] };
-const DMARC: RecordSet = { name: '_dmarc.example.com.', type: 'TXT', ttl: 600, values: ['"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"'] };
+const MX: RecordSet = {
+  name: 'mail.example.com.',
+  type: 'MX',
+  ttl: 600,
+  values: ['10 feedback-smtp.us-east-1.amazonses.com'],
+};
+const SPF: RecordSet = {
+  name: 'mail.example.com.',
+  type: 'TXT',
+  ttl: 600,
+  values: ['"v=spf1 include:amazonses.com ~all"'],
+};
+const DMARC: RecordSet = {
+  name: '_dmarc.example.com.',
+  type: 'TXT',
+  ttl: 600,
+  values: ['"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"'],
+};
 /** The six records SES needs, as Route 53 returns them: names with the final dot, TXT values quoted. */
-const OURS: RecordSet[] = [...TOKENS.map((t) => ({ name: `${t}._domainkey.example.com.`, type: 'CNAME', ttl: 600, values: [`${t}.dkim.amazonses.com`] })), MX, SPF, DMARC];
+const OURS: RecordSet[] = [
+  ...TOKENS.map((t) => ({
+    name: `${t}._domainkey.example.com.`,
+    type: 'CNAME',
+    ttl: 600,
+    values: [`${t}.dkim.amazonses.com`],
+  })),
+  MX,
+  SPF,
+  DMARC,
+];
 
 const changeInfo = (status: string) =>
   `<ChangeInfo><Id>/change/C2682N5HXP0BZ4</Id><Status>${status}</Status><SubmittedAt>2026-11-01T10:12:31.407Z</SubmittedAt><Comment>hm-infra</Comment></ChangeInfo>`;
@@ -99,20 +150,30 @@ describe('Route 53 records for SES', () => {
     const observed = await dnsRecordsStep.read(ctx);
     // THEN
     expect(dnsRecordsStep.plan(ctx, observed)).toEqual([]);
-    expect(observed?.mode === 'route53' ? observed.plans.map((p) => `${p.kind} ${p.record.type} ${p.record.name}`) : observed).toEqual([
+    expect(
+      observed?.mode === 'route53'
+        ? observed.plans.map((p) => `${p.kind} ${p.record.type} ${p.record.name}`)
+        : observed,
+    ).toEqual([
       ...TOKENS.map((t) => `present CNAME ${t}._domainkey.example.com`),
       'present MX mail.example.com',
       'present TXT mail.example.com',
       'present TXT _dmarc.example.com',
     ]);
     // The MAIL FROM name took two pages (A A | MX TXT), the second asked for by NextRecordName and NextRecordType.
-    const atMail = wire.sent('route53', 'ListResourceRecordSets').filter((r) => r.url.includes('name=mail.example.com.'));
+    const atMail = wire
+      .sent('route53', 'ListResourceRecordSets')
+      .filter((r) => r.url.includes('name=mail.example.com.'));
     expect(atMail.map((r) => new URL(r.url, 'http://wire').searchParams.get('type'))).toEqual([null, 'MX']);
   });
 
   it('plans only what is missing: DMARC, and SPF added next to the TXT value already at the MAIL FROM name', async () => {
     const otherTxt: RecordSet = { ...SPF, ttl: 300, values: ['"some-other-verification=abc123"'] };
-    wire.on('route53', 'ListResourceRecordSets', zone([...THEIRS, ...OURS.filter((s) => s !== SPF && s !== DMARC), otherTxt]));
+    wire.on(
+      'route53',
+      'ListResourceRecordSets',
+      zone([...THEIRS, ...OURS.filter((s) => s !== SPF && s !== DMARC), otherTxt]),
+    );
     const ctx = givenContext();
     // WHEN
     const changes = dnsRecordsStep.plan(ctx, await dnsRecordsStep.read(ctx));
@@ -125,12 +186,26 @@ describe('Route 53 records for SES', () => {
 
   it('writes the missing record with its TXT value quoted, and waits until Route 53 reports it INSYNC', async () => {
     wire.on('route53', 'ListResourceRecordSets', zone([...THEIRS, ...OURS.filter((s) => s !== DMARC)]));
-    wire.on('route53', 'ChangeResourceRecordSets', xml(`<ChangeResourceRecordSetsResponse xmlns="${NS}">${changeInfo('PENDING')}</ChangeResourceRecordSetsResponse>`));
-    wire.on('route53', 'GetChange', xml(`<GetChangeResponse xmlns="${NS}">${changeInfo('INSYNC')}</GetChangeResponse>`));
+    wire.on(
+      'route53',
+      'ChangeResourceRecordSets',
+      xml(
+        `<ChangeResourceRecordSetsResponse xmlns="${NS}">${changeInfo('PENDING')}</ChangeResourceRecordSetsResponse>`,
+      ),
+    );
+    wire.on(
+      'route53',
+      'GetChange',
+      xml(`<GetChangeResponse xmlns="${NS}">${changeInfo('INSYNC')}</GetChangeResponse>`),
+    );
     // WHEN
     const { result } = await converge(dnsRecordsStep, givenContext());
     // THEN
-    expect(result.outputs).toMatchObject({ changeId: '/change/C2682N5HXP0BZ4', changeStatus: 'INSYNC', added: [expect.objectContaining({ name: '_dmarc.example.com', createdSet: true })] });
+    expect(result.outputs).toMatchObject({
+      changeId: '/change/C2682N5HXP0BZ4',
+      changeStatus: 'INSYNC',
+      added: [expect.objectContaining({ name: '_dmarc.example.com', createdSet: true })],
+    });
     const [change] = wire.sent('route53', 'ChangeResourceRecordSets');
     expect(change?.url).toBe(`/2013-04-01/hostedzone/${ZONE}/rrset`);
     expect(change?.body).toContain('<Value>&quot;v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com&quot;</Value>');
@@ -157,18 +232,34 @@ describe('Route 53 records for SES', () => {
     // WHEN
     const { result } = await converge(dnsRecordsStep, givenContext());
     // THEN
-    expect(result).toMatchObject({ type: 'updated', outputs: { changeStatus: 'PENDING', added: [expect.objectContaining({ name: '_dmarc.example.com' })] } });
-    const dmarcReads = wire.sent('route53', 'ListResourceRecordSets').filter((r) => r.url.includes('name=_dmarc.example.com.'));
+    expect(result).toMatchObject({
+      type: 'updated',
+      outputs: { changeStatus: 'PENDING', added: [expect.objectContaining({ name: '_dmarc.example.com' })] },
+    });
+    const dmarcReads = wire
+      .sent('route53', 'ListResourceRecordSets')
+      .filter((r) => r.url.includes('name=_dmarc.example.com.'));
     expect(dmarcReads).toHaveLength(2);
   });
 
   it('counts the records of a zone that is gone (NoSuchHostedZone on ListResourceRecordSets) as removed', async () => {
-    wire.on('route53', 'ListResourceRecordSets', restXmlError('route53', 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${ZONE}`));
+    wire.on(
+      'route53',
+      'ListResourceRecordSets',
+      restXmlError('route53', 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${ZONE}`),
+    );
     const recorded: DnsRecordsOutputs = {
       mode: 'route53',
       zoneId: ZONE,
       records: [],
-      added: [{ name: '_dmarc.example.com', type: 'TXT', value: 'v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com', createdSet: true }],
+      added: [
+        {
+          name: '_dmarc.example.com',
+          type: 'TXT',
+          value: 'v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com',
+          createdSet: true,
+        },
+      ],
       replaced: [],
     };
     // WHEN
@@ -181,7 +272,11 @@ describe('Route 53 records for SES', () => {
 
 describe('Route 53 zone', () => {
   it('refuses a --hosted-zone-id Route 53 does not have (NoSuchHostedZone, 404): ROUTE53_NO_SUCH_ZONE', async () => {
-    wire.on('route53', 'GetHostedZone', restXmlError('route53', 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${ZONE}`));
+    wire.on(
+      'route53',
+      'GetHostedZone',
+      restXmlError('route53', 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${ZONE}`),
+    );
     const ctx = givenStepContext({ aws: wire.aws(), config: givenConfig({ hostedZoneId: `/hostedzone/${ZONE}` }) });
     // WHEN
     const error = await failure(dnsZoneStep.read(ctx));

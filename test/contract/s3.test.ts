@@ -31,8 +31,12 @@ const failure = (promise: Promise<unknown>) =>
 
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 /** S3 names the bucket in the error documents of its bucket sub-resources. */
-const bucketError = (status: number, code: string, message: string) => s3Error(status, code, message, { BucketName: BUCKET });
-const headOk = (region: string) => ({ status: 200, headers: { 'x-amz-bucket-region': region, 'x-amz-access-point-alias': 'false' } });
+const bucketError = (status: number, code: string, message: string) =>
+  s3Error(status, code, message, { BucketName: BUCKET });
+const headOk = (region: string) => ({
+  status: 200,
+  headers: { 'x-amz-bucket-region': region, 'x-amz-access-point-alias': 'false' },
+});
 
 describe('S3 bucket', () => {
   it('reads a bucket S3 does not have (HeadBucket 404, no body) as absent', async () => {
@@ -77,7 +81,15 @@ describe('S3 bucket', () => {
   });
 
   it('uses a bucket this account made meanwhile (BucketAlreadyOwnedByYou, 409 outside us-east-1)', async () => {
-    wire.on('s3', 'CreateBucket', bucketError(409, 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.'));
+    wire.on(
+      's3',
+      'CreateBucket',
+      bucketError(
+        409,
+        'BucketAlreadyOwnedByYou',
+        'Your previous request to create the named bucket succeeded and you already own it.',
+      ),
+    );
     const ctx = givenContext({ region: 'eu-west-1' });
     // WHEN
     const outcome = await bucketStep.apply(ctx, undefined, []);
@@ -90,7 +102,11 @@ describe('S3 bucket', () => {
     wire.on(
       's3',
       'CreateBucket',
-      bucketError(409, 'BucketAlreadyExists', 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.'),
+      bucketError(
+        409,
+        'BucketAlreadyExists',
+        'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+      ),
     );
     // WHEN
     const error = await failure(bucketStep.apply(givenContext(), undefined, []));
@@ -107,7 +123,15 @@ describe('S3 bucket', () => {
   });
 
   it('stops at a bucket that still holds objects (BucketNotEmpty, 409): BUCKET_NOT_EMPTY', async () => {
-    wire.on('s3', 'DeleteBucket', bucketError(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty. You must delete all versions in the bucket.'));
+    wire.on(
+      's3',
+      'DeleteBucket',
+      bucketError(
+        409,
+        'BucketNotEmpty',
+        'The bucket you tried to delete is not empty. You must delete all versions in the bucket.',
+      ),
+    );
     // WHEN
     const error = await failure(bucketStep.destroy(givenContext(), bucketOutputs(BUCKET, 'us-east-1')));
     // THEN
@@ -119,16 +143,39 @@ describe('S3 bucket settings', () => {
   it('reads each setting S3 answers "not configured" for as not set, and plans all six', async () => {
     wire
       .on('s3', 'GetBucketVersioning', xml(`<VersioningConfiguration xmlns="${S3_NS}"/>`))
-      .on('s3', 'GetBucketEncryption', bucketError(404, 'ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found'))
-      .on('s3', 'GetPublicAccessBlock', bucketError(404, 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found'))
+      .on(
+        's3',
+        'GetBucketEncryption',
+        bucketError(
+          404,
+          'ServerSideEncryptionConfigurationNotFoundError',
+          'The server side encryption configuration was not found',
+        ),
+      )
+      .on(
+        's3',
+        'GetPublicAccessBlock',
+        bucketError(404, 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found'),
+      )
       .on('s3', 'GetBucketCors', bucketError(404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist'))
-      .on('s3', 'GetBucketLifecycleConfiguration', bucketError(404, 'NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist'))
+      .on(
+        's3',
+        'GetBucketLifecycleConfiguration',
+        bucketError(404, 'NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist'),
+      )
       .on('s3', 'GetBucketTagging', bucketError(404, 'NoSuchTagSet', 'The TagSet does not exist'));
     const ctx = givenContext();
     // WHEN
     const observed = await bucketSettingsStep.read(ctx);
     // THEN
-    expect(observed).toEqual({ versioning: undefined, encryption: undefined, 'public-access-block': undefined, cors: undefined, lifecycle: undefined, tags: undefined });
+    expect(observed).toEqual({
+      versioning: undefined,
+      encryption: undefined,
+      'public-access-block': undefined,
+      cors: undefined,
+      lifecycle: undefined,
+      tags: undefined,
+    });
     expect(bucketSettingsStep.plan(ctx, observed).map((c) => `${c.action} ${c.field}`)).toEqual([
       'create versioning',
       'create encryption',
@@ -141,7 +188,13 @@ describe('S3 bucket settings', () => {
 
   it('does not take a missing bucket (NoSuchBucket, also 404) for a setting not set', async () => {
     wire.on('s3', 'GetBucketVersioning', xml(`<VersioningConfiguration xmlns="${S3_NS}"/>`));
-    for (const operation of ['GetBucketEncryption', 'GetPublicAccessBlock', 'GetBucketCors', 'GetBucketLifecycleConfiguration', 'GetBucketTagging']) {
+    for (const operation of [
+      'GetBucketEncryption',
+      'GetPublicAccessBlock',
+      'GetBucketCors',
+      'GetBucketLifecycleConfiguration',
+      'GetBucketTagging',
+    ]) {
       wire.on('s3', operation, bucketError(404, 'NoSuchBucket', 'The specified bucket does not exist'));
     }
     // WHEN
@@ -165,8 +218,16 @@ describe('S3 bucket policy', () => {
 
   it('plans nothing for a policy S3 returns (the bare JSON body, one-item lists as strings) that holds our statements', async () => {
     const [read, tls] = ourStatements(`arn:aws:s3:::${BUCKET}`, DISTRIBUTION_ARN);
-    const stored = { Version: '2012-10-17', Id: 'PolicyForCloudFrontPrivateContent', Statement: [tls, { ...read, Resource: [read?.Resource] }] };
-    wire.on('s3', 'GetBucketPolicy', { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(stored) });
+    const stored = {
+      Version: '2012-10-17',
+      Id: 'PolicyForCloudFrontPrivateContent',
+      Statement: [tls, { ...read, Resource: [read?.Resource] }],
+    };
+    wire.on('s3', 'GetBucketPolicy', {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(stored),
+    });
     const ctx = givenContext({ outputs });
     // WHEN
     const observed = await bucketPolicyStep.read(ctx);
@@ -183,6 +244,9 @@ describe('S3 bucket policy', () => {
     expect(outcome.type).toBe('created');
     const [put] = wire.sent('s3', 'PutBucketPolicy');
     expect(put?.url).toBe(`/${BUCKET}/?policy=`);
-    expect(JSON.parse(put?.body ?? '')).toEqual({ Version: '2012-10-17', Statement: ourStatements(`arn:aws:s3:::${BUCKET}`, DISTRIBUTION_ARN) });
+    expect(JSON.parse(put?.body ?? '')).toEqual({
+      Version: '2012-10-17',
+      Statement: ourStatements(`arn:aws:s3:::${BUCKET}`, DISTRIBUTION_ARN),
+    });
   });
 });

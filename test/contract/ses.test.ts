@@ -27,7 +27,11 @@ const verificationStep = verification as NonNullable<typeof verification>;
 
 // ── SES's answers ─────────────────────────────────────────────────────────────────────────
 
-const TOKENS = ['t4qoirbwcwexkkvb3jl2quj7bmdyaqbd', 'ozx5f5h6rm3tbvbr4s2a6fn4lxkf3v2m', 'kzbq4ib2l5ugw7sfgxnnywrzi5x5wa3p'];
+const TOKENS = [
+  't4qoirbwcwexkkvb3jl2quj7bmdyaqbd',
+  'ozx5f5h6rm3tbvbr4s2a6fn4lxkf3v2m',
+  'kzbq4ib2l5ugw7sfgxnnywrzi5x5wa3p',
+];
 
 /** GetEmailIdentity of a domain hm-infra set up, DKIM still pending, as SES v2 returns it. */
 const identityBody = {
@@ -44,7 +48,11 @@ const identityBody = {
     CurrentSigningKeyLength: 'RSA_2048_BIT',
     LastKeyGenerationTimestamp: 1761991231.184,
   },
-  MailFromAttributes: { MailFromDomain: 'mail.example.com', MailFromDomainStatus: 'PENDING', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+  MailFromAttributes: {
+    MailFromDomain: 'mail.example.com',
+    MailFromDomainStatus: 'PENDING',
+    BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+  },
   Policies: {},
   Tags: resourceTags(config, 'example.com'),
   ConfigurationSetName: 'healthmetrics-dev',
@@ -52,7 +60,11 @@ const identityBody = {
   VerificationInfo: {
     LastCheckedTimestamp: 1761991531.5,
     ErrorType: 'HOST_NOT_FOUND',
-    SOARecord: { PrimaryNameServer: 'ns-1234.awsdns-26.org', AdminEmail: 'awsdns-hostmaster.amazon.com', SerialNumber: 1 },
+    SOARecord: {
+      PrimaryNameServer: 'ns-1234.awsdns-26.org',
+      AdminEmail: 'awsdns-hostmaster.amazon.com',
+      SerialNumber: 1,
+    },
   },
 };
 
@@ -67,12 +79,18 @@ const configSetBody = {
 
 describe('SES domain identity', () => {
   it('reads an identity SES does not have (NotFoundException, 404) as absent', async () => {
-    wire.on('ses', 'GetEmailIdentity', restJsonError(404, 'NotFoundException', 'Email identity example.com does not exist.'));
+    wire.on(
+      'ses',
+      'GetEmailIdentity',
+      restJsonError(404, 'NotFoundException', 'Email identity example.com does not exist.'),
+    );
     // WHEN
     const observed = await identityStep.read(givenContext());
     // THEN
     expect(observed).toBeUndefined();
-    expect(wire.sent('ses', 'GetEmailIdentity').map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v2/email/identities/example.com']);
+    expect(wire.sent('ses', 'GetEmailIdentity').map((r) => `${r.method} ${r.url}`)).toEqual([
+      'GET /v2/email/identities/example.com',
+    ]);
   });
 
   it('reads the three DKIM tokens as SES returns them into the outputs, and from them the DNS records to publish', async () => {
@@ -93,24 +111,40 @@ describe('SES domain identity', () => {
     });
     const dns = givenStepContext({
       config: givenConfig({ dns: 'external' }),
-      outputs: { 'email-identity': result.outputs as IdentityOutputs, 'dns-zone': { mode: 'external', reason: '--dns external' } },
+      outputs: {
+        'email-identity': result.outputs as IdentityOutputs,
+        'dns-zone': { mode: 'external', reason: '--dns external' },
+      },
     });
     const records = dnsRecordsStep.plan(dns, undefined).filter((c) => c.field.startsWith('CNAME'));
-    expect(records.map((c) => `${c.field} → ${String(c.to)}`)).toEqual(TOKENS.map((t) => `CNAME ${t}._domainkey.example.com → ${t}.dkim.amazonses.com`));
+    expect(records.map((c) => `${c.field} → ${String(c.to)}`)).toEqual(
+      TOKENS.map((t) => `CNAME ${t}._domainkey.example.com → ${t}.dkim.amazonses.com`),
+    );
   });
 
   it('uses an identity that appeared between read and create (AlreadyExistsException, 400) once it is read again', async () => {
-    wire.on('ses', 'CreateEmailIdentity', restJsonError(400, 'AlreadyExistsException', 'Email identity example.com already exist.'));
+    wire.on(
+      'ses',
+      'CreateEmailIdentity',
+      restJsonError(400, 'AlreadyExistsException', 'Email identity example.com already exist.'),
+    );
     wire.on('ses', 'GetEmailIdentity', json(identityBody));
     // WHEN
     const outcome = await identityStep.apply(givenContext(), undefined, []);
     // THEN
     expect(outcome).toMatchObject({ type: 'unchanged', outputs: { dkim: { tokens: TOKENS } } });
-    expect(JSON.parse(wire.sent('ses', 'CreateEmailIdentity')[0]?.body ?? '')).toMatchObject({ EmailIdentity: 'example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } });
+    expect(JSON.parse(wire.sent('ses', 'CreateEmailIdentity')[0]?.body ?? '')).toMatchObject({
+      EmailIdentity: 'example.com',
+      DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+    });
   });
 
   it("turns the account's identity quota (LimitExceededException, 400) into SES_LIMIT", async () => {
-    wire.on('ses', 'CreateEmailIdentity', restJsonError(400, 'LimitExceededException', 'Maximum number of identities reached.'));
+    wire.on(
+      'ses',
+      'CreateEmailIdentity',
+      restJsonError(400, 'LimitExceededException', 'Maximum number of identities reached.'),
+    );
     // WHEN
     const error = await failure(identityStep.apply(givenContext(), undefined, []));
     // THEN
@@ -118,7 +152,11 @@ describe('SES domain identity', () => {
   });
 
   it('counts an identity already gone (NotFoundException on DeleteEmailIdentity) as removed', async () => {
-    wire.on('ses', 'DeleteEmailIdentity', restJsonError(404, 'NotFoundException', 'Email identity example.com does not exist.'));
+    wire.on(
+      'ses',
+      'DeleteEmailIdentity',
+      restJsonError(404, 'NotFoundException', 'Email identity example.com does not exist.'),
+    );
     // WHEN
     const outcome = await identityStep.destroy(givenContext(), { domain: 'example.com' } as IdentityOutputs);
     // THEN
@@ -128,7 +166,11 @@ describe('SES domain identity', () => {
 
 describe('SES configuration set', () => {
   it('reads a configuration set SES does not have (NotFoundException, 404) as absent', async () => {
-    wire.on('ses', 'GetConfigurationSet', restJsonError(404, 'NotFoundException', 'Configuration set <healthmetrics-dev> does not exist.'));
+    wire.on(
+      'ses',
+      'GetConfigurationSet',
+      restJsonError(404, 'NotFoundException', 'Configuration set <healthmetrics-dev> does not exist.'),
+    );
     // WHEN
     const observed = await configSetStep.read(givenContext());
     // THEN
@@ -137,16 +179,30 @@ describe('SES configuration set', () => {
   });
 
   it('uses a configuration set made meanwhile (AlreadyExistsException, 400) that is as hm-infra wants it, changing nothing', async () => {
-    wire.on('ses', 'CreateConfigurationSet', restJsonError(400, 'AlreadyExistsException', 'Configuration set <healthmetrics-dev> already exists.'));
+    wire.on(
+      'ses',
+      'CreateConfigurationSet',
+      restJsonError(400, 'AlreadyExistsException', 'Configuration set <healthmetrics-dev> already exists.'),
+    );
     wire.on('ses', 'GetConfigurationSet', json(configSetBody));
     // WHEN
     const outcome = await configSetStep.apply(givenContext(), undefined, []);
     // THEN
-    expect(outcome).toEqual({ type: 'unchanged', outputs: { name: 'healthmetrics-dev', arn: 'arn:aws:ses:us-east-1:123456789012:configuration-set/healthmetrics-dev' } });
+    expect(outcome).toEqual({
+      type: 'unchanged',
+      outputs: {
+        name: 'healthmetrics-dev',
+        arn: 'arn:aws:ses:us-east-1:123456789012:configuration-set/healthmetrics-dev',
+      },
+    });
   });
 
   it("turns the account's configuration set quota (LimitExceededException, 400) into SES_LIMIT", async () => {
-    wire.on('ses', 'CreateConfigurationSet', restJsonError(400, 'LimitExceededException', 'Maximum number of configuration sets reached.'));
+    wire.on(
+      'ses',
+      'CreateConfigurationSet',
+      restJsonError(400, 'LimitExceededException', 'Maximum number of configuration sets reached.'),
+    );
     // WHEN
     const error = await failure(configSetStep.apply(givenContext(), undefined, []));
     // THEN
@@ -159,7 +215,11 @@ describe('SES templates', () => {
   const content = templateContent(definition, config);
 
   it('reads a template SES does not have (NotFoundException, 404) as absent', async () => {
-    wire.on('ses', 'GetEmailTemplate', restJsonError(404, 'NotFoundException', 'Template email-verification does not exist.'));
+    wire.on(
+      'ses',
+      'GetEmailTemplate',
+      restJsonError(404, 'NotFoundException', 'Template email-verification does not exist.'),
+    );
     // WHEN
     const observed = await verificationStep.read(givenContext());
     // THEN
@@ -168,12 +228,19 @@ describe('SES templates', () => {
   });
 
   it('uses a template made meanwhile (AlreadyExistsException, 400) whose content is ours, writing nothing', async () => {
-    wire.on('ses', 'CreateEmailTemplate', restJsonError(400, 'AlreadyExistsException', 'Template email-verification already exists.'));
+    wire.on(
+      'ses',
+      'CreateEmailTemplate',
+      restJsonError(400, 'AlreadyExistsException', 'Template email-verification already exists.'),
+    );
     wire.on('ses', 'GetEmailTemplate', json({ TemplateName: 'email-verification', TemplateContent: content }));
     // WHEN
     const outcome = await verificationStep.apply(givenContext(), undefined, []);
     // THEN
-    expect(outcome).toEqual({ type: 'unchanged', outputs: { name: 'email-verification', variables: ['verification_url'] } });
+    expect(outcome).toEqual({
+      type: 'unchanged',
+      outputs: { name: 'email-verification', variables: ['verification_url'] },
+    });
     expect(wire.sent('ses', 'UpdateEmailTemplate')).toEqual([]);
   });
 });

@@ -60,7 +60,8 @@ class ObservedSes extends FakeSes {
       ...super.handlers(),
       'sesv2:UntagResource': (input, region) => {
         const identity = this.identity(region, String(input['ResourceArn']).split('/').pop() ?? '');
-        if (!identity) throw new NotFoundException({ message: 'Resource not found.', $metadata: { httpStatusCode: 404 } });
+        if (!identity)
+          throw new NotFoundException({ message: 'Resource not found.', $metadata: { httpStatusCode: 404 } });
         identity.tags = identity.tags.filter((tag) => !(input['TagKeys'] as string[]).includes(tag.Key));
         return {};
       },
@@ -89,8 +90,15 @@ async function wireRequest(message: IncomingMessage): Promise<WireRequest> {
   const chunks: Buffer[] = [];
   for await (const chunk of message) chunks.push(chunk as Buffer);
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  return { method: message.method ?? 'GET', url: message.url ?? '/', headers, body: Buffer.concat(chunks), ...credentialScope(headers['authorization']) };
+  for (const [name, value] of Object.entries(message.headers))
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return {
+    method: message.method ?? 'GET',
+    url: message.url ?? '/',
+    headers,
+    body: Buffer.concat(chunks),
+    ...credentialScope(headers['authorization']),
+  };
 }
 
 const ses = new ObservedSes();
@@ -106,7 +114,11 @@ const clients: SESv2Client[] = [];
 /** A real SDK client, as the CLI builds one, pointed at the loopback server. */
 function client(region = REGION): SESv2Client {
   const { port } = server.address() as AddressInfo;
-  const made = new SESv2Client({ region, endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } });
+  const made = new SESv2Client({
+    region,
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' },
+  });
   clients.push(made);
   return made;
 }
@@ -119,7 +131,8 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-const raw = (method: string, url: string, body = '') => wire.handle({ method, url, headers: {}, body: Buffer.from(body), region: REGION, accessKeyId: 'AKIDTEST' });
+const raw = (method: string, url: string, body = '') =>
+  wire.handle({ method, url, headers: {}, body: Buffer.from(body), region: REGION, accessKeyId: 'AKIDTEST' });
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -150,15 +163,34 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
       Tags: [{ Key: 'app', Value: 'demo' }],
     });
 
-    await sesv2.send(new PutConfigurationSetDeliveryOptionsCommand({ ConfigurationSetName: 'app-dev', TlsPolicy: 'OPTIONAL' }));
-    await sesv2.send(new PutConfigurationSetReputationOptionsCommand({ ConfigurationSetName: 'app-dev', ReputationMetricsEnabled: false }));
+    await sesv2.send(
+      new PutConfigurationSetDeliveryOptionsCommand({ ConfigurationSetName: 'app-dev', TlsPolicy: 'OPTIONAL' }),
+    );
+    await sesv2.send(
+      new PutConfigurationSetReputationOptionsCommand({
+        ConfigurationSetName: 'app-dev',
+        ReputationMetricsEnabled: false,
+      }),
+    );
     const updated = await sesv2.send(new GetConfigurationSetCommand({ ConfigurationSetName: 'app-dev' }));
-    expect(updated).toMatchObject({ DeliveryOptions: { TlsPolicy: 'OPTIONAL' }, ReputationOptions: { ReputationMetricsEnabled: false } });
-    expect(updated.$metadata).toMatchObject({ httpStatusCode: 200, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(updated).toMatchObject({
+      DeliveryOptions: { TlsPolicy: 'OPTIONAL' },
+      ReputationOptions: { ReputationMetricsEnabled: false },
+    });
+    expect(updated.$metadata).toMatchObject({
+      httpStatusCode: 200,
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 
   it('creates a domain identity with three Easy DKIM tokens, its key generation time parsed as a Date', async () => {
-    const created = await client().send(new CreateEmailIdentityCommand({ EmailIdentity: DOMAIN, ConfigurationSetName: 'app-dev', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } }));
+    const created = await client().send(
+      new CreateEmailIdentityCommand({
+        EmailIdentity: DOMAIN,
+        ConfigurationSetName: 'app-dev',
+        DkimSigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' },
+      }),
+    );
     expect(created.IdentityType).toBe('DOMAIN');
     expect(created.VerifiedForSendingStatus).toBe(false);
     expect(created.DkimAttributes?.Tokens).toHaveLength(3);
@@ -170,7 +202,10 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
   it('sends that timestamp as epoch seconds, a JSON number, with the JSON content type', async () => {
     const answer = await raw('GET', `/v2/email/identities/${DOMAIN}`);
     expect(answer.status).toBe(200);
-    expect(answer.headers).toMatchObject({ 'content-type': 'application/json', 'x-amzn-requestid': expect.any(String) });
+    expect(answer.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-amzn-requestid': expect.any(String),
+    });
     const body = JSON.parse(answer.body.toString()) as { DkimAttributes: Record<string, unknown> };
     expect(body.DkimAttributes['LastKeyGenerationTimestamp']).toBe(KEY_GENERATED.getTime() / 1000);
   });
@@ -186,20 +221,42 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
 
   it('sets the MAIL FROM domain, PENDING until SES finds its MX record', async () => {
     const sesv2 = client();
-    await sesv2.send(new PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: DOMAIN, MailFromDomain: `mail.${DOMAIN}`, BehaviorOnMxFailure: 'REJECT_MESSAGE' }));
+    await sesv2.send(
+      new PutEmailIdentityMailFromAttributesCommand({
+        EmailIdentity: DOMAIN,
+        MailFromDomain: `mail.${DOMAIN}`,
+        BehaviorOnMxFailure: 'REJECT_MESSAGE',
+      }),
+    );
     const pending = await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }));
-    expect(pending.MailFromAttributes).toEqual({ MailFromDomain: `mail.${DOMAIN}`, MailFromDomainStatus: 'PENDING', BehaviorOnMxFailure: 'REJECT_MESSAGE' });
+    expect(pending.MailFromAttributes).toEqual({
+      MailFromDomain: `mail.${DOMAIN}`,
+      MailFromDomainStatus: 'PENDING',
+      BehaviorOnMxFailure: 'REJECT_MESSAGE',
+    });
     ses.setStatus(REGION, DOMAIN, { mailFrom: 'SUCCESS' });
-    expect((await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }))).MailFromAttributes?.MailFromDomainStatus).toBe('SUCCESS');
+    expect(
+      (await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }))).MailFromAttributes
+        ?.MailFromDomainStatus,
+    ).toBe('SUCCESS');
   });
 
   it('moves the identity to another configuration set, turns DKIM signing off and changes its key length', async () => {
     const sesv2 = client();
     await sesv2.send(new CreateConfigurationSetCommand({ ConfigurationSetName: 'app-prod' }));
-    await sesv2.send(new PutEmailIdentityConfigurationSetAttributesCommand({ EmailIdentity: DOMAIN, ConfigurationSetName: 'app-prod' }));
+    await sesv2.send(
+      new PutEmailIdentityConfigurationSetAttributesCommand({
+        EmailIdentity: DOMAIN,
+        ConfigurationSetName: 'app-prod',
+      }),
+    );
     await sesv2.send(new PutEmailIdentityDkimAttributesCommand({ EmailIdentity: DOMAIN, SigningEnabled: false }));
     const signing = await sesv2.send(
-      new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: DOMAIN, SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }),
+      new PutEmailIdentityDkimSigningAttributesCommand({
+        EmailIdentity: DOMAIN,
+        SigningAttributesOrigin: 'AWS_SES',
+        SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+      }),
     );
     expect(signing.DkimTokens).toHaveLength(3);
     const read = await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }));
@@ -220,29 +277,63 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
         ],
       }),
     );
-    expect((await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }))).Tags?.map((t) => t.Key)).toEqual(['app', 'env', 'owner']);
+    expect((await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }))).Tags?.map((t) => t.Key)).toEqual([
+      'app',
+      'env',
+      'owner',
+    ]);
     await sesv2.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['env', 'owner'] }));
-    expect((await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }))).Tags).toEqual([{ Key: 'app', Value: 'demo' }]);
+    expect((await sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }))).Tags).toEqual([
+      { Key: 'app', Value: 'demo' },
+    ]);
   });
 
   it('creates, reads, updates and deletes an email template', async () => {
     const sesv2 = client();
-    await sesv2.send(new CreateEmailTemplateCommand({ TemplateName: 'welcome', TemplateContent: { Subject: 'Hi {{name}}', Html: '<p>Hi {{name}}</p>', Text: 'Hi {{name}}' } }));
-    expect((await sesv2.send(new GetEmailTemplateCommand({ TemplateName: 'welcome' }))).TemplateContent).toEqual({ Subject: 'Hi {{name}}', Html: '<p>Hi {{name}}</p>', Text: 'Hi {{name}}' });
-    await sesv2.send(new UpdateEmailTemplateCommand({ TemplateName: 'welcome', TemplateContent: { Subject: 'Hello {{name}}', Html: '<p>Hello</p>', Text: 'Hello' } }));
-    expect((await sesv2.send(new GetEmailTemplateCommand({ TemplateName: 'welcome' }))).TemplateContent?.Subject).toBe('Hello {{name}}');
+    await sesv2.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: 'welcome',
+        TemplateContent: { Subject: 'Hi {{name}}', Html: '<p>Hi {{name}}</p>', Text: 'Hi {{name}}' },
+      }),
+    );
+    expect((await sesv2.send(new GetEmailTemplateCommand({ TemplateName: 'welcome' }))).TemplateContent).toEqual({
+      Subject: 'Hi {{name}}',
+      Html: '<p>Hi {{name}}</p>',
+      Text: 'Hi {{name}}',
+    });
+    await sesv2.send(
+      new UpdateEmailTemplateCommand({
+        TemplateName: 'welcome',
+        TemplateContent: { Subject: 'Hello {{name}}', Html: '<p>Hello</p>', Text: 'Hello' },
+      }),
+    );
+    expect((await sesv2.send(new GetEmailTemplateCommand({ TemplateName: 'welcome' }))).TemplateContent?.Subject).toBe(
+      'Hello {{name}}',
+    );
     await sesv2.send(new DeleteEmailTemplateCommand({ TemplateName: 'welcome' }));
-    expect(await rejection(sesv2.send(new GetEmailTemplateCommand({ TemplateName: 'welcome' })))).toBeInstanceOf(NotFoundException);
+    expect(await rejection(sesv2.send(new GetEmailTemplateCommand({ TemplateName: 'welcome' })))).toBeInstanceOf(
+      NotFoundException,
+    );
   });
 
   it('reports the account in the sandbox, sending enabled, with the sandbox quota', async () => {
     const account = await client().send(new GetAccountCommand({}));
-    expect(account).toMatchObject({ ProductionAccessEnabled: false, SendingEnabled: true, EnforcementStatus: 'HEALTHY', SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 0 } });
+    expect(account).toMatchObject({
+      ProductionAccessEnabled: false,
+      SendingEnabled: true,
+      EnforcementStatus: 'HEALTHY',
+      SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 0 },
+    });
   });
 
   it('refuses to send from an unverified identity, then sends and records the email once it is verified', async () => {
     const sesv2 = client();
-    await sesv2.send(new CreateEmailTemplateCommand({ TemplateName: 'smoke', TemplateContent: { Subject: 'Smoke {{run}}', Text: 'ok' } }));
+    await sesv2.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: 'smoke',
+        TemplateContent: { Subject: 'Smoke {{run}}', Text: 'ok' },
+      }),
+    );
     const email = {
       FromEmailAddress: `App <noreply@${DOMAIN}>`,
       Destination: { ToAddresses: ['success@simulator.amazonses.com'] },
@@ -257,7 +348,15 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
     const { MessageId } = await sesv2.send(new SendEmailCommand(email));
     expect(MessageId).toMatch(/\S/);
     expect(ses.sent).toEqual([
-      { messageId: MessageId, region: REGION, from: `noreply@${DOMAIN}`, to: ['success@simulator.amazonses.com'], configurationSet: 'app-prod', template: 'smoke', templateData: { run: 1 } },
+      {
+        messageId: MessageId,
+        region: REGION,
+        from: `noreply@${DOMAIN}`,
+        to: ['success@simulator.amazonses.com'],
+        configurationSet: 'app-prod',
+        template: 'smoke',
+        templateData: { run: 1 },
+      },
     ]);
   });
 
@@ -266,28 +365,40 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
     await sesv2.send(new DeleteEmailIdentityCommand({ EmailIdentity: 'user@example.org' }));
     await sesv2.send(new DeleteConfigurationSetCommand({ ConfigurationSetName: 'app-dev' }));
     expect(ses.identity(REGION, 'user@example.org')).toBeUndefined();
-    expect(await rejection(sesv2.send(new GetConfigurationSetCommand({ ConfigurationSetName: 'app-dev' })))).toBeInstanceOf(NotFoundException);
+    expect(
+      await rejection(sesv2.send(new GetConfigurationSetCommand({ ConfigurationSetName: 'app-dev' }))),
+    ).toBeInstanceOf(NotFoundException);
   });
 
   it('answers an unknown identity with NotFoundException and a second create with AlreadyExistsException', async () => {
     const sesv2 = client();
     const missing = await rejection(sesv2.send(new GetEmailIdentityCommand({ EmailIdentity: 'nobody.example' })));
     expect(missing).toBeInstanceOf(NotFoundException);
-    expect(missing).toMatchObject({ message: 'Email identity nobody.example does not exist.', $metadata: { httpStatusCode: 404 } });
+    expect(missing).toMatchObject({
+      message: 'Email identity nobody.example does not exist.',
+      $metadata: { httpStatusCode: 404 },
+    });
     const twice = await rejection(sesv2.send(new CreateEmailIdentityCommand({ EmailIdentity: DOMAIN })));
     expect(twice).toBeInstanceOf(AlreadyExistsException);
-    expect(await rejection(sesv2.send(new CreateConfigurationSetCommand({ ConfigurationSetName: 'app-prod' })))).toBeInstanceOf(AlreadyExistsException);
+    expect(
+      await rejection(sesv2.send(new CreateConfigurationSetCommand({ ConfigurationSetName: 'app-prod' }))),
+    ).toBeInstanceOf(AlreadyExistsException);
   });
 
   it('sends an error as SES v2 does: its status, the code in x-amzn-errortype, {"message"} in the body', async () => {
     const answer = await raw('GET', '/v2/email/identities/nobody.example');
     expect(answer.status).toBe(404);
-    expect(answer.headers).toMatchObject({ 'content-type': 'application/json', 'x-amzn-errortype': 'NotFoundException:http://internal.amazon.com/coral/com.amazonaws.sesv2/' });
+    expect(answer.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-amzn-errortype': 'NotFoundException:http://internal.amazon.com/coral/com.amazonaws.sesv2/',
+    });
     expect(JSON.parse(answer.body.toString())).toEqual({ message: 'Email identity nobody.example does not exist.' });
   });
 
   it('refuses a request without a member the model requires with BadRequestException', async () => {
-    const incomplete = new CreateEmailTemplateCommand({ TemplateName: 'broken' } as ConstructorParameters<typeof CreateEmailTemplateCommand>[0]);
+    const incomplete = new CreateEmailTemplateCommand({ TemplateName: 'broken' } as ConstructorParameters<
+      typeof CreateEmailTemplateCommand
+    >[0]);
     const refused = await rejection(client().send(incomplete));
     expect(refused).toBeInstanceOf(BadRequestException);
     expect((refused as Error).message).toContain("'templateContent'");
@@ -295,7 +406,9 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
   });
 
   it('answers the region of the credential scope from that region, and calls FakeSes as the signing key', async () => {
-    expect(await rejection(client('eu-west-1').send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN })))).toBeInstanceOf(NotFoundException);
+    expect(
+      await rejection(client('eu-west-1').send(new GetEmailIdentityCommand({ EmailIdentity: DOMAIN }))),
+    ).toBeInstanceOf(NotFoundException);
     expect(ses.identity(REGION, DOMAIN)).toBeDefined();
     expect(ses.callers.length).toBeGreaterThan(0);
     expect(new Set(ses.callers)).toEqual(new Set(['AKIDTEST']));
@@ -306,7 +419,11 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers['x-amzn-errortype']).toMatch(/^UnknownOperationException:/);
     expect((await raw('PATCH', `/v2/email/identities/${DOMAIN}`)).status).toBe(404);
-    const unmodeled = await rejection(client().send(new ListTagsForResourceCommand({ ResourceArn: `arn:aws:ses:${REGION}:123456789012:identity/${DOMAIN}` })));
+    const unmodeled = await rejection(
+      client().send(
+        new ListTagsForResourceCommand({ ResourceArn: `arn:aws:ses:${REGION}:123456789012:identity/${DOMAIN}` }),
+      ),
+    );
     expect(unmodeled).toBeInstanceOf(SESv2ServiceException);
     expect(unmodeled).toMatchObject({ name: 'UnknownOperationException', $metadata: { httpStatusCode: 404 } });
     expect((unmodeled as Error).message).toContain('ListTagsForResource');
@@ -314,7 +431,10 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
 
   it('answers a body that is not JSON with 400 SerializationException, and a bug in the fake with 500 InternalFailure', async () => {
     const garbled = await raw('POST', '/v2/email/templates', '{"TemplateName":');
-    expect({ status: garbled.status, code: garbled.headers['x-amzn-errortype']?.split(':')[0] }).toEqual({ status: 400, code: 'SerializationException' });
+    expect({ status: garbled.status, code: garbled.headers['x-amzn-errortype']?.split(':')[0] }).toEqual({
+      status: 400,
+      code: 'SerializationException',
+    });
 
     const broken = new (class extends FakeSes {
       override handlers(): Record<string, Handler> {
@@ -325,8 +445,17 @@ describe('SES v2 over the wire, as a real SESv2Client sees it', () => {
         };
       }
     })();
-    const answer = await new SesV2Wire(broken).handle({ method: 'GET', url: '/v2/email/account', headers: {}, body: Buffer.alloc(0), region: REGION });
-    expect({ status: answer.status, code: answer.headers['x-amzn-errortype']?.split(':')[0] }).toEqual({ status: 500, code: 'InternalFailure' });
+    const answer = await new SesV2Wire(broken).handle({
+      method: 'GET',
+      url: '/v2/email/account',
+      headers: {},
+      body: Buffer.alloc(0),
+      region: REGION,
+    });
+    expect({ status: answer.status, code: answer.headers['x-amzn-errortype']?.split(':')[0] }).toEqual({
+      status: 500,
+      code: 'InternalFailure',
+    });
     expect(JSON.parse(answer.body.toString())).toEqual({ message: 'TypeError: account is undefined' });
   });
 });

@@ -26,8 +26,22 @@ import {
   UpdateDistributionCommand,
   UpdateOriginAccessControlCommand,
 } from '@aws-sdk/client-cloudfront';
-import { CreateUserCommand, DeleteAccessKeyCommand, DeleteUserCommand, GetUserCommand, IAMClient, CreateAccessKeyCommand } from '@aws-sdk/client-iam';
-import { ChangeResourceRecordSetsCommand, type Change, CreateHostedZoneCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  DeleteUserCommand,
+  GetUserCommand,
+  IAMClient,
+  CreateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
+import {
+  ChangeResourceRecordSetsCommand,
+  type Change,
+  CreateHostedZoneCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
@@ -59,7 +73,13 @@ let agent: Agent;
 
 /** SDK client settings: through the harness's TLS port (or another of its URLs), no retries unless asked. */
 function config(options: { endpoint?: string; maxAttempts?: number } = {}) {
-  return { region: 'us-east-1', endpoint: options.endpoint ?? harness.url, credentials, maxAttempts: options.maxAttempts ?? 1, requestHandler: { httpsAgent: agent } };
+  return {
+    region: 'us-east-1',
+    endpoint: options.endpoint ?? harness.url,
+    credentials,
+    maxAttempts: options.maxAttempts ?? 1,
+    requestHandler: { httpsAgent: agent },
+  };
 }
 
 /** The error a call fails with (the test fails when it succeeds). */
@@ -124,7 +144,18 @@ describe('request log', () => {
     expect(harness.writes()).toHaveLength(3);
     expect(harness.requests.slice(0, -1).every((r) => r.accessKeyId === credentials.accessKeyId)).toBe(true);
     expect(harness.requests.at(-1)?.accessKeyId).toBeUndefined();
-    expect(harness.requests.map((r) => r.secure)).toEqual([true, true, true, true, true, true, true, true, false, false]);
+    expect(harness.requests.map((r) => r.secure)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(harness.requests.every((r) => r.endedAt !== undefined && r.endedAt >= r.startedAt)).toBe(true);
   });
 
@@ -147,13 +178,22 @@ describe('CloudFront', () => {
   const behaviour = (min: number, max: number, methods: string[]) => ({
     TargetOriginId: 'S3-origin',
     ViewerProtocolPolicy: 'redirect-to-https' as const,
-    AllowedMethods: { Quantity: methods.length, Items: methods as Array<'GET' | 'HEAD' | 'OPTIONS'>, CachedMethods: { Quantity: 2, Items: ['GET', 'HEAD'] as Array<'GET' | 'HEAD'> } },
+    AllowedMethods: {
+      Quantity: methods.length,
+      Items: methods as Array<'GET' | 'HEAD' | 'OPTIONS'>,
+      CachedMethods: { Quantity: 2, Items: ['GET', 'HEAD'] as Array<'GET' | 'HEAD'> },
+    },
     Compress: true,
     SmoothStreaming: false,
     FieldLevelEncryptionId: '',
     LambdaFunctionAssociations: { Quantity: 0 },
     FunctionAssociations: { Quantity: 0 },
-    ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' as const }, Headers: { Quantity: 0 }, QueryStringCacheKeys: { Quantity: 0 } },
+    ForwardedValues: {
+      QueryString: false,
+      Cookies: { Forward: 'none' as const },
+      Headers: { Quantity: 0 },
+      QueryStringCacheKeys: { Quantity: 0 },
+    },
     MinTTL: min,
     DefaultTTL: min * 2 + 86_400,
     MaxTTL: max,
@@ -182,20 +222,35 @@ describe('CloudFront', () => {
       ],
     },
     DefaultCacheBehavior: behaviour(0, 31_536_000, ['GET', 'HEAD', 'OPTIONS']),
-    CacheBehaviors: { Quantity: 1, Items: [{ ...behaviour(86_400, 31_536_000, ['GET', 'HEAD']), PathPattern: 'avatars/*' }] },
+    CacheBehaviors: {
+      Quantity: 1,
+      Items: [{ ...behaviour(86_400, 31_536_000, ['GET', 'HEAD']), PathPattern: 'avatars/*' }],
+    },
     Restrictions: { GeoRestriction: { RestrictionType: 'none', Quantity: 0 } },
     ViewerCertificate: { CloudFrontDefaultCertificate: true },
     Aliases: { Quantity: 0 },
   });
-  const oacConfig = (name: string) => ({ Name: name, Description: 'harness', SigningProtocol: 'sigv4' as const, SigningBehavior: 'always' as const, OriginAccessControlOriginType: 's3' as const });
+  const oacConfig = (name: string) => ({
+    Name: name,
+    Description: 'harness',
+    SigningProtocol: 'sigv4' as const,
+    SigningBehavior: 'always' as const,
+    OriginAccessControlOriginType: 's3' as const,
+  });
 
   it('returns the configuration as sent, with AWS ARNs, ETags and statuses, and checks If-Match', async () => {
     const client = cf();
-    const oac = await client.send(new CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(`oac-${run}`) }));
+    const oac = await client.send(
+      new CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(`oac-${run}`) }),
+    );
     const oacId = oac.OriginAccessControl?.Id ?? '';
     const sent = distributionConfig(oacId, `ref-${run}`);
     const tags = [{ Key: 'ManagedBy', Value: 'hm-infra' }];
-    const created = await client.send(new CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig: sent, Tags: { Items: tags } } }));
+    const created = await client.send(
+      new CreateDistributionWithTagsCommand({
+        DistributionConfigWithTags: { DistributionConfig: sent, Tags: { Items: tags } },
+      }),
+    );
     const id = created.Distribution?.Id ?? '';
     expect(created.Distribution?.Status).toBe('InProgress');
     expect(created.Distribution?.ARN).toMatch(/^arn:aws:cloudfront::\d{12}:distribution\//);
@@ -209,32 +264,87 @@ describe('CloudFront', () => {
     const configRead = await client.send(new GetDistributionConfigCommand({ Id: id }));
     expect(configRead.DistributionConfig).toEqual(sent);
 
-    const listed = (await client.send(new ListDistributionsCommand({}))).DistributionList?.Items?.find((d) => d.Id === id);
-    expect(listed).toMatchObject({ Comment: sent.Comment, PriceClass: 'PriceClass_100', Enabled: true, HttpVersion: 'http2and3', IsIPV6Enabled: true, ARN: read.Distribution?.ARN });
+    const listed = (await client.send(new ListDistributionsCommand({}))).DistributionList?.Items?.find(
+      (d) => d.Id === id,
+    );
+    expect(listed).toMatchObject({
+      Comment: sent.Comment,
+      PriceClass: 'PriceClass_100',
+      Enabled: true,
+      HttpVersion: 'http2and3',
+      IsIPV6Enabled: true,
+      ARN: read.Distribution?.ARN,
+    });
     expect(listed?.Origins?.Items?.[0]?.OriginAccessControlId).toBe(oacId);
-    expect((await client.send(new ListTagsForResourceCommand({ Resource: read.Distribution?.ARN ?? '' }))).Tags?.Items).toEqual(tags);
-    expect((await failure(client.send(new ListTagsForResourceCommand({ Resource: `arn:aws:cloudfront::123456789012:distribution/ENOSUCH${run}` })))).name).toBe('NoSuchResource');
+    expect(
+      (await client.send(new ListTagsForResourceCommand({ Resource: read.Distribution?.ARN ?? '' }))).Tags?.Items,
+    ).toEqual(tags);
+    expect(
+      (
+        await failure(
+          client.send(
+            new ListTagsForResourceCommand({ Resource: `arn:aws:cloudfront::123456789012:distribution/ENOSUCH${run}` }),
+          ),
+        )
+      ).name,
+    ).toBe('NoSuchResource');
 
-    const again = await failure(client.send(new CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig: sent, Tags: { Items: tags } } })));
+    const again = await failure(
+      client.send(
+        new CreateDistributionWithTagsCommand({
+          DistributionConfigWithTags: { DistributionConfig: sent, Tags: { Items: tags } },
+        }),
+      ),
+    );
     expect([again.name, again.$metadata?.httpStatusCode]).toEqual(['DistributionAlreadyExists', 409]);
-    const noIfMatch = await failure(client.send(new UpdateDistributionCommand({ Id: id, DistributionConfig: { ...sent, Comment: 'x' } })));
+    const noIfMatch = await failure(
+      client.send(new UpdateDistributionCommand({ Id: id, DistributionConfig: { ...sent, Comment: 'x' } })),
+    );
     expect([noIfMatch.name, noIfMatch.$metadata?.httpStatusCode]).toEqual(['InvalidIfMatchVersion', 400]);
-    const stale = await failure(client.send(new UpdateDistributionCommand({ Id: id, IfMatch: 'ESTALE', DistributionConfig: { ...sent, Comment: 'x' } })));
+    const stale = await failure(
+      client.send(
+        new UpdateDistributionCommand({ Id: id, IfMatch: 'ESTALE', DistributionConfig: { ...sent, Comment: 'x' } }),
+      ),
+    );
     expect([stale.name, stale.$metadata?.httpStatusCode]).toEqual(['PreconditionFailed', 412]);
-    const reference = await failure(client.send(new UpdateDistributionCommand({ Id: id, IfMatch: read.ETag, DistributionConfig: { ...sent, CallerReference: 'other' } })));
+    const reference = await failure(
+      client.send(
+        new UpdateDistributionCommand({
+          Id: id,
+          IfMatch: read.ETag,
+          DistributionConfig: { ...sent, CallerReference: 'other' },
+        }),
+      ),
+    );
     expect(reference.name).toBe('IllegalUpdate');
 
-    const updated = await client.send(new UpdateDistributionCommand({ Id: id, IfMatch: read.ETag, DistributionConfig: { ...sent, Comment: 'changed' } }));
+    const updated = await client.send(
+      new UpdateDistributionCommand({
+        Id: id,
+        IfMatch: read.ETag,
+        DistributionConfig: { ...sent, Comment: 'changed' },
+      }),
+    );
     expect(updated.ETag).not.toBe(read.ETag);
     expect(updated.Distribution?.Status).toBe('InProgress');
     expect(updated.Distribution?.DistributionConfig?.Comment).toBe('changed');
     expect(updated.Distribution?.DistributionConfig?.Origins?.Items?.[0]?.OriginAccessControlId).toBe(oacId);
-    const staleAfterUpdate = await failure(client.send(new UpdateDistributionCommand({ Id: id, IfMatch: read.ETag, DistributionConfig: sent })));
+    const staleAfterUpdate = await failure(
+      client.send(new UpdateDistributionCommand({ Id: id, IfMatch: read.ETag, DistributionConfig: sent })),
+    );
     expect(staleAfterUpdate.name).toBe('PreconditionFailed');
 
-    const invalidation = await client.send(new CreateInvalidationCommand({ DistributionId: id, InvalidationBatch: { CallerReference: `inv-${run}`, Paths: { Quantity: 1, Items: ['/*'] } } }));
+    const invalidation = await client.send(
+      new CreateInvalidationCommand({
+        DistributionId: id,
+        InvalidationBatch: { CallerReference: `inv-${run}`, Paths: { Quantity: 1, Items: ['/*'] } },
+      }),
+    );
     expect(invalidation.Invalidation?.Status).toBe('InProgress');
-    expect((await client.send(new GetInvalidationCommand({ DistributionId: id, Id: invalidation.Invalidation?.Id }))).Invalidation?.Status).toBe('Completed');
+    expect(
+      (await client.send(new GetInvalidationCommand({ DistributionId: id, Id: invalidation.Invalidation?.Id })))
+        .Invalidation?.Status,
+    ).toBe('Completed');
 
     const enabled = await failure(client.send(new DeleteDistributionCommand({ Id: id, IfMatch: updated.ETag })));
     expect([enabled.name, enabled.$metadata?.httpStatusCode]).toEqual(['DistributionNotDisabled', 409]);
@@ -243,9 +353,17 @@ describe('CloudFront', () => {
 
     // Disabling deploys for deployMs; until then the distribution cannot be deleted.
     harness.cloudfront.deployMs = 60_000;
-    const disabled = await client.send(new UpdateDistributionCommand({ Id: id, IfMatch: updated.ETag, DistributionConfig: { ...sent, Comment: 'changed', Enabled: false } }));
+    const disabled = await client.send(
+      new UpdateDistributionCommand({
+        Id: id,
+        IfMatch: updated.ETag,
+        DistributionConfig: { ...sent, Comment: 'changed', Enabled: false },
+      }),
+    );
     expect((await client.send(new GetDistributionCommand({ Id: id }))).Distribution?.Status).toBe('InProgress');
-    expect((await failure(client.send(new DeleteDistributionCommand({ Id: id, IfMatch: disabled.ETag })))).name).toBe('DistributionNotDisabled');
+    expect((await failure(client.send(new DeleteDistributionCommand({ Id: id, IfMatch: disabled.ETag })))).name).toBe(
+      'DistributionNotDisabled',
+    );
     harness.cloudfront.deployMs = 0;
     expect((await client.send(new GetDistributionCommand({ Id: id }))).Distribution?.Status).toBe('Deployed');
     const staleDelete = await failure(client.send(new DeleteDistributionCommand({ Id: id, IfMatch: updated.ETag })));
@@ -256,8 +374,12 @@ describe('CloudFront', () => {
     const oacStale = await failure(client.send(new DeleteOriginAccessControlCommand({ Id: oacId, IfMatch: 'ESTALE' })));
     expect(oacStale.name).toBe('PreconditionFailed');
     await client.send(new DeleteOriginAccessControlCommand({ Id: oacId, IfMatch: oac.ETag }));
-    expect((await failure(client.send(new GetOriginAccessControlCommand({ Id: oacId })))).name).toBe('NoSuchOriginAccessControl');
-    expect((await failure(client.send(new DeleteOriginAccessControlCommand({ Id: oacId, IfMatch: oac.ETag })))).name).toBe('NoSuchOriginAccessControl');
+    expect((await failure(client.send(new GetOriginAccessControlCommand({ Id: oacId })))).name).toBe(
+      'NoSuchOriginAccessControl',
+    );
+    expect(
+      (await failure(client.send(new DeleteOriginAccessControlCommand({ Id: oacId, IfMatch: oac.ETag })))).name,
+    ).toBe('NoSuchOriginAccessControl');
   });
 
   it('keeps origin access control names unique and versions them with ETags', async () => {
@@ -265,16 +387,45 @@ describe('CloudFront', () => {
     const name = `oac-unique-${run}`;
     const oac = await client.send(new CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(name) }));
     const id = oac.OriginAccessControl?.Id ?? '';
-    const duplicate = await failure(client.send(new CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(name) })));
+    const duplicate = await failure(
+      client.send(new CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(name) })),
+    );
     expect([duplicate.name, duplicate.$metadata?.httpStatusCode]).toEqual(['OriginAccessControlAlreadyExists', 409]);
     const config = await client.send(new GetOriginAccessControlConfigCommand({ Id: id }));
     expect(config.OriginAccessControlConfig).toEqual(oacConfig(name));
     expect(config.ETag).toBe(oac.ETag);
-    expect((await failure(client.send(new UpdateOriginAccessControlCommand({ Id: id, OriginAccessControlConfig: { ...oacConfig(name), Description: 'x' } })))).name).toBe('InvalidIfMatchVersion');
-    expect((await failure(client.send(new UpdateOriginAccessControlCommand({ Id: id, IfMatch: 'ESTALE', OriginAccessControlConfig: { ...oacConfig(name), Description: 'x' } })))).name).toBe(
-      'PreconditionFailed',
+    expect(
+      (
+        await failure(
+          client.send(
+            new UpdateOriginAccessControlCommand({
+              Id: id,
+              OriginAccessControlConfig: { ...oacConfig(name), Description: 'x' },
+            }),
+          ),
+        )
+      ).name,
+    ).toBe('InvalidIfMatchVersion');
+    expect(
+      (
+        await failure(
+          client.send(
+            new UpdateOriginAccessControlCommand({
+              Id: id,
+              IfMatch: 'ESTALE',
+              OriginAccessControlConfig: { ...oacConfig(name), Description: 'x' },
+            }),
+          ),
+        )
+      ).name,
+    ).toBe('PreconditionFailed');
+    const updated = await client.send(
+      new UpdateOriginAccessControlCommand({
+        Id: id,
+        IfMatch: oac.ETag,
+        OriginAccessControlConfig: { ...oacConfig(name), Description: 'x' },
+      }),
     );
-    const updated = await client.send(new UpdateOriginAccessControlCommand({ Id: id, IfMatch: oac.ETag, OriginAccessControlConfig: { ...oacConfig(name), Description: 'x' } }));
     expect(updated.ETag).not.toBe(oac.ETag);
     expect((await client.send(new GetOriginAccessControlCommand({ Id: id }))).ETag).toBe(updated.ETag);
     await client.send(new DeleteOriginAccessControlCommand({ Id: id, IfMatch: updated.ETag }));
@@ -316,7 +467,9 @@ describe('S3', () => {
     await tls.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: tlsOnly }));
     expect((await tls.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy).toBe(tlsOnly);
     await tls.send(new PutObjectCommand({ Bucket: bucket, Key: 'a.txt', Body: 'hello' }));
-    expect(await (await tls.send(new GetObjectCommand({ Bucket: bucket, Key: 'a.txt' }))).Body?.transformToString()).toBe('hello');
+    expect(
+      await (await tls.send(new GetObjectCommand({ Bucket: bucket, Key: 'a.txt' }))).Body?.transformToString(),
+    ).toBe('hello');
 
     const overHttp = [
       () => plain.send(new PutObjectCommand({ Bucket: bucket, Key: 'b.txt', Body: 'x' })),
@@ -340,28 +493,52 @@ describe('S3', () => {
       BlockPublicPolicy: true,
       RestrictPublicBuckets: true,
     });
-    expect((await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: name }))).OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
-    expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
+    expect((await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: name }))).OwnershipControls?.Rules).toEqual([
+      { ObjectOwnership: 'BucketOwnerEnforced' },
+    ]);
+    expect(
+      (await s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0]
+        ?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+    ).toBe('AES256');
 
     expect((await failure(s3.send(new CreateBucketCommand({ Bucket: 'Upper_Case' })))).name).toBe('InvalidBucketName');
-    expect((await failure(s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: 'not json' })))).name).toBe('MalformedPolicy');
-    const publicPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${name}/*` }] });
+    expect((await failure(s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: 'not json' })))).name).toBe(
+      'MalformedPolicy',
+    );
+    const publicPolicy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${name}/*` }],
+    });
     const blocked = await failure(s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: publicPolicy })));
     expect([blocked.name, blocked.$metadata?.httpStatusCode]).toEqual(['AccessDenied', 403]);
   });
 });
 
 describe('Route 53', () => {
-  const txt = (name: string, value: string, ttl = 300) => ({ Name: name, Type: 'TXT' as const, TTL: ttl, ResourceRecords: [{ Value: `"${value}"` }] });
-  const mx = (name: string) => ({ Name: name, Type: 'MX' as const, TTL: 300, ResourceRecords: [{ Value: '10 feedback-smtp.us-east-1.amazonses.com' }] });
+  const txt = (name: string, value: string, ttl = 300) => ({
+    Name: name,
+    Type: 'TXT' as const,
+    TTL: ttl,
+    ResourceRecords: [{ Value: `"${value}"` }],
+  });
+  const mx = (name: string) => ({
+    Name: name,
+    Type: 'MX' as const,
+    TTL: 300,
+    ResourceRecords: [{ Value: '10 feedback-smtp.us-east-1.amazonses.com' }],
+  });
 
   it('validates each batch against the zone as it is, and applies it as a whole', async () => {
     const r53 = new Route53Client(config());
     const domain = `r53-${run}.example.com`;
     const zone = await r53.send(new CreateHostedZoneCommand({ Name: domain, CallerReference: `zone-${run}` }));
     const zoneId = zone.HostedZone?.Id ?? '';
-    const change = (changes: Change[]) => r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: changes } }));
-    const names = async () => ((await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? []).map((s) => `${s.Name} ${s.Type}`);
+    const change = (changes: Change[]) =>
+      r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: changes } }));
+    const names = async () =>
+      ((await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? []).map(
+        (s) => `${s.Name} ${s.Type}`,
+      );
 
     const first = await change([
       { Action: 'CREATE', ResourceRecordSet: mx(`mail.${domain}`) },
@@ -369,7 +546,9 @@ describe('Route 53', () => {
     ]);
     expect(first.ChangeInfo?.Status).toBe('PENDING');
     expect(first.ChangeInfo?.Id).toMatch(/^\/change\/C[A-Z0-9]+$/);
-    expect((await r53.send(new GetChangeCommand({ Id: first.ChangeInfo?.Id ?? '' }))).ChangeInfo?.Status).toBe('INSYNC');
+    expect((await r53.send(new GetChangeCommand({ Id: first.ChangeInfo?.Id ?? '' }))).ChangeInfo?.Status).toBe(
+      'INSYNC',
+    );
     expect((await failure(r53.send(new GetChangeCommand({ Id: 'CNOSUCHCHANGE' })))).name).toBe('NoSuchChange');
 
     // moto refuses this re-creation (www sorts after mail); AWS does not.
@@ -378,16 +557,36 @@ describe('Route 53', () => {
     expect(second.ChangeInfo?.Id).not.toBe(first.ChangeInfo?.Id);
     expect(await names()).toContain(`mail.${domain}. MX`);
 
-    const exists = await failure(change([{ Action: 'CREATE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 ~all') }]));
+    const exists = await failure(
+      change([{ Action: 'CREATE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 ~all') }]),
+    );
     expect([exists.name, exists.$metadata?.httpStatusCode]).toEqual(['InvalidChangeBatch', 400]);
-    expect(exists.message).toContain(`Tried to create resource record set [name='www.${domain}.', type='TXT'] but it already exists`);
+    expect(exists.message).toContain(
+      `Tried to create resource record set [name='www.${domain}.', type='TXT'] but it already exists`,
+    );
     const missing = await failure(change([{ Action: 'DELETE', ResourceRecordSet: txt(`nope.${domain}`, 'x') }]));
     expect(missing.message).toContain('but it was not found');
-    const otherTtl = await failure(change([{ Action: 'DELETE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 ~all', 60) }]));
+    const otherTtl = await failure(
+      change([{ Action: 'DELETE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 ~all', 60) }]),
+    );
     expect(otherTtl.message).toContain('but the values provided do not match the current values');
 
-    const cname = await failure(change([{ Action: 'CREATE', ResourceRecordSet: { Name: `www.${domain}`, Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'example.net' }] } }]));
-    expect(cname.message).toContain(`RRSet of type CNAME with DNS name www.${domain}. is not permitted as it conflicts with other records`);
+    const cname = await failure(
+      change([
+        {
+          Action: 'CREATE',
+          ResourceRecordSet: {
+            Name: `www.${domain}`,
+            Type: 'CNAME',
+            TTL: 300,
+            ResourceRecords: [{ Value: 'example.net' }],
+          },
+        },
+      ]),
+    );
+    expect(cname.message).toContain(
+      `RRSet of type CNAME with DNS name www.${domain}. is not permitted as it conflicts with other records`,
+    );
 
     // One bad change fails the batch: the good one is not applied either.
     await failure(
@@ -403,10 +602,14 @@ describe('Route 53', () => {
       { Action: 'CREATE', ResourceRecordSet: txt(`www.${domain}`, 'v=spf1 include:amazonses.com ~all') },
     ]);
     const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
-    expect(sets.find((s) => s.Name === `www.${domain}.`)?.ResourceRecords).toEqual([{ Value: '"v=spf1 include:amazonses.com ~all"' }]);
+    expect(sets.find((s) => s.Name === `www.${domain}.`)?.ResourceRecords).toEqual([
+      { Value: '"v=spf1 include:amazonses.com ~all"' },
+    ]);
     expect(sets.find((s) => s.Type === 'SOA')?.ResourceRecords?.[0]?.Value).toMatch(/^\S+ \S+ \d+ \d+ \d+ \d+ \d+$/);
 
-    const reused = await failure(r53.send(new CreateHostedZoneCommand({ Name: domain, CallerReference: `zone-${run}` })));
+    const reused = await failure(
+      r53.send(new CreateHostedZoneCommand({ Name: domain, CallerReference: `zone-${run}` })),
+    );
     expect([reused.name, reused.$metadata?.httpStatusCode]).toEqual(['HostedZoneAlreadyExists', 409]);
   });
 });
@@ -418,7 +621,9 @@ describe('SES v2', () => {
     const domain = `mail-${run}.example.com`;
     const created = await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: domain }));
     expect(created.DkimAttributes?.Tokens).toHaveLength(3);
-    expect((await ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }))).DkimAttributes?.Status).toBe('PENDING');
+    expect((await ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }))).DkimAttributes?.Status).toBe(
+      'PENDING',
+    );
     harness.ses.setStatus('us-east-1', domain, { dkim: 'SUCCESS' });
     const verified = await ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
     expect([verified.DkimAttributes?.Status, verified.VerifiedForSendingStatus]).toEqual(['SUCCESS', true]);
@@ -462,8 +667,12 @@ describe('faults', () => {
     expect(failed).toBe(faulted.length);
     expect(faulted.length / harness.requests.length).toBeGreaterThan(0.12);
     expect(faulted.length / harness.requests.length).toBeLessThan(0.28);
-    expect(new Set(faulted.map((r) => r.fault?.kind))).toEqual(new Set(['server-error', 'throttle', 'reset-before', 'reset-after']));
-    expect(new Set(faulted.map((r) => r.fault?.code))).toEqual(new Set(['ServiceUnavailable', 'InternalFailure', 'Throttling', 'reset']));
+    expect(new Set(faulted.map((r) => r.fault?.kind))).toEqual(
+      new Set(['server-error', 'throttle', 'reset-before', 'reset-after']),
+    );
+    expect(new Set(faulted.map((r) => r.fault?.code))).toEqual(
+      new Set(['ServiceUnavailable', 'InternalFailure', 'Throttling', 'reset']),
+    );
   });
 
   it('is retried by the SDK, every attempt logged; a reset after moto answered leaves the effect', async () => {
@@ -495,7 +704,9 @@ describe('holdAt', () => {
     const before = `held-before-${run}`;
     const abort = new AbortController();
     const held = harness.holdAt((r) => r.operation === 'CreateUser', 'before');
-    const pending = iam.send(new CreateUserCommand({ UserName: before }), { abortSignal: abort.signal }).catch((err: Error) => err);
+    const pending = iam
+      .send(new CreateUserCommand({ UserName: before }), { abortSignal: abort.signal })
+      .catch((err: Error) => err);
     expect((await held).held).toBe('before');
     expect((await failure(iam.send(new GetUserCommand({ UserName: before })))).name).toBe('NoSuchEntityException');
     abort.abort();
@@ -517,13 +728,24 @@ describe('holdAt', () => {
     `;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       cwd: root,
-      env: { ...process.env, AWS_ENDPOINT_URL: harness.url, NODE_EXTRA_CA_CERTS: harness.caFile, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey },
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: harness.url,
+        NODE_EXTRA_CA_CERTS: harness.caFile,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-    const caught = await Promise.race([held, exited.then((how) => Promise.reject(new Error(`the child exited (${String(how)}) before the hold: ${stderr}`)))]);
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    const caught = await Promise.race([
+      held,
+      exited.then((how) => Promise.reject(new Error(`the child exited (${String(how)}) before the hold: ${stderr}`))),
+    ]);
     expect(caught).toMatchObject({ operation: 'TagUser', held: 'after' });
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
@@ -544,11 +766,17 @@ describe('the harness', () => {
     const resettable = await startHarness({ motoUrl: own.url });
     const ownAgent = new Agent({ ca: resettable.ca });
     try {
-      const s3 = new S3Client({ ...config({ endpoint: resettable.url }), requestHandler: { httpsAgent: ownAgent }, forcePathStyle: true });
+      const s3 = new S3Client({
+        ...config({ endpoint: resettable.url }),
+        requestHandler: { httpsAgent: ownAgent },
+        forcePathStyle: true,
+      });
       await s3.send(new CreateBucketCommand({ Bucket: `reset-${run}` }));
       await resettable.resetAll();
       expect(resettable.requests).toEqual([]);
-      expect((await failure(s3.send(new HeadBucketCommand({ Bucket: `reset-${run}` })))).$metadata?.httpStatusCode).toBe(404);
+      expect(
+        (await failure(s3.send(new HeadBucketCommand({ Bucket: `reset-${run}` })))).$metadata?.httpStatusCode,
+      ).toBe(404);
       s3.destroy();
     } finally {
       ownAgent.destroy();

@@ -6,9 +6,25 @@
  *
  *   npm run test:e2e      # starts moto itself; or HM_INFRA_E2E_MOTO=http://127.0.0.1:5000
  */
-import { GetDistributionCommand, GetOriginAccessControlCommand, NoSuchOriginAccessControl, paginateListDistributions } from '@aws-sdk/client-cloudfront';
-import { CreateUserCommand, GetUserCommand, GetUserPolicyCommand, ListAccessKeysCommand, ListUserTagsCommand } from '@aws-sdk/client-iam';
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import {
+  GetDistributionCommand,
+  GetOriginAccessControlCommand,
+  NoSuchOriginAccessControl,
+  paginateListDistributions,
+} from '@aws-sdk/client-cloudfront';
+import {
+  CreateUserCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  ListUserTagsCommand,
+} from '@aws-sdk/client-iam';
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
 import {
   CreateBucketCommand,
   GetBucketCorsCommand,
@@ -25,7 +41,16 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetConfigurationSetCommand, GetEmailIdentityCommand, GetEmailTemplateCommand } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type World, REGION, givenProjectDir, hmInfra, printed, readState, startWorld, writeConfig } from './support.js';
+import {
+  type World,
+  REGION,
+  givenProjectDir,
+  hmInfra,
+  printed,
+  readState,
+  startWorld,
+  writeConfig,
+} from './support.js';
 
 const app = `e2e${Date.now().toString(36)}`;
 const domain = `${app}.example.com`;
@@ -40,7 +65,9 @@ let zoneId: string;
 const cli = (...args: string[]) => hmInfra(world, dir, args);
 
 async function zoneSets(): Promise<ResourceRecordSet[]> {
-  return (await world.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
+  return (
+    (await world.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? []
+  );
 }
 
 /** The distributions whose comment names this app, as the console lists them. */
@@ -60,12 +87,31 @@ beforeAll(async () => {
   await world.route53.send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
-      ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `www.${domain}`, Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: '"site-verification=users-own"' }] } }] },
+      ChangeBatch: {
+        Changes: [
+          {
+            Action: 'CREATE',
+            ResourceRecordSet: {
+              Name: `www.${domain}`,
+              Type: 'TXT',
+              TTL: 300,
+              ResourceRecords: [{ Value: '"site-verification=users-own"' }],
+            },
+          },
+        ],
+      },
     }),
   );
   await world.s3.send(new CreateBucketCommand({ Bucket: `${app}-users-own` }));
   await world.iam.send(new CreateUserCommand({ UserName: `${app}-users-own` }));
-  await writeConfig(dir, { app, domain, region: REGION, corsOrigins: [`https://${domain}`, `https://www.${domain}`], cdn: true, email: true });
+  await writeConfig(dir, {
+    app,
+    domain,
+    region: REGION,
+    corsOrigins: [`https://${domain}`, `https://www.${domain}`],
+    cdn: true,
+    email: true,
+  });
   world.harness.reset();
 });
 
@@ -82,41 +128,80 @@ describe('one environment, every command, over the wire', () => {
     expect(world.harness.errors).toEqual([]);
     const { s3, cloudfront, ses, iam } = world;
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe('Enabled');
-    expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
-    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration).toEqual({
-      BlockPublicAcls: true,
-      IgnorePublicAcls: true,
-      BlockPublicPolicy: true,
-      RestrictPublicBuckets: true,
-    });
-    expect((await s3.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules?.[0]?.AllowedOrigins).toEqual([`https://${domain}`, `https://www.${domain}`]);
+    expect(
+      (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]
+        ?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+    ).toBe('AES256');
+    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration).toEqual(
+      {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    );
+    expect((await s3.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules?.[0]?.AllowedOrigins).toEqual([
+      `https://${domain}`,
+      `https://www.${domain}`,
+    ]);
     const rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
-    expect(rules.map((r) => r.ID).sort()).toEqual(['abort-incomplete-multipart', 'expire-delete-markers', 'transition-old-versions']);
-    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toEqual(expect.arrayContaining([{ Key: 'ManagedBy', Value: 'hm-infra' }]));
+    expect(rules.map((r) => r.ID).sort()).toEqual([
+      'abort-incomplete-multipart',
+      'expire-delete-markers',
+      'transition-old-versions',
+    ]);
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toEqual(
+      expect.arrayContaining([{ Key: 'ManagedBy', Value: 'hm-infra' }]),
+    );
 
     const state = await readState(dir);
     const distribution = state.resources['distribution']?.outputs as { id: string; arn: string };
     const oac = state.resources['oac']?.outputs as { id: string };
-    expect((await cloudfront.send(new GetOriginAccessControlCommand({ Id: oac.id }))).OriginAccessControl?.OriginAccessControlConfig).toMatchObject({
+    expect(
+      (await cloudfront.send(new GetOriginAccessControlCommand({ Id: oac.id }))).OriginAccessControl
+        ?.OriginAccessControlConfig,
+    ).toMatchObject({
       SigningBehavior: 'always',
       SigningProtocol: 'sigv4',
       OriginAccessControlOriginType: 's3',
     });
-    const live = (await cloudfront.send(new GetDistributionCommand({ Id: distribution.id }))).Distribution?.DistributionConfig;
+    const live = (await cloudfront.send(new GetDistributionCommand({ Id: distribution.id }))).Distribution
+      ?.DistributionConfig;
     expect(live?.Origins?.Items?.[0]?.OriginAccessControlId).toBe(oac.id);
-    expect(live?.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', MinTTL: 0, DefaultTTL: 86400, MaxTTL: 31536000 });
-    expect(live?.CacheBehaviors?.Items?.[0]).toMatchObject({ PathPattern: 'avatars/*', MinTTL: 86400, DefaultTTL: 604800 });
-    const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}') as { Statement: Array<{ Sid?: string; Condition?: unknown }> };
-    expect(JSON.stringify(policy.Statement.find((st) => st.Sid === 'AllowCloudFrontRead')?.Condition)).toContain(distribution.arn);
+    expect(live?.DefaultCacheBehavior).toMatchObject({
+      ViewerProtocolPolicy: 'redirect-to-https',
+      MinTTL: 0,
+      DefaultTTL: 86400,
+      MaxTTL: 31536000,
+    });
+    expect(live?.CacheBehaviors?.Items?.[0]).toMatchObject({
+      PathPattern: 'avatars/*',
+      MinTTL: 86400,
+      DefaultTTL: 604800,
+    });
+    const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}') as {
+      Statement: Array<{ Sid?: string; Condition?: unknown }>;
+    };
+    expect(JSON.stringify(policy.Statement.find((st) => st.Sid === 'AllowCloudFrontRead')?.Condition)).toContain(
+      distribution.arn,
+    );
 
     const identity = await ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
     const tokens = identity.DkimAttributes?.Tokens ?? [];
     expect(tokens).toHaveLength(3);
     expect(identity.MailFromAttributes?.MailFromDomain).toBe(`mail.${domain}`);
-    expect((await ses.send(new GetConfigurationSetCommand({ ConfigurationSetName: `${app}-dev` }))).DeliveryOptions?.TlsPolicy).toBe('REQUIRE');
-    expect((await ses.send(new GetEmailTemplateCommand({ TemplateName: 'email-verification' }))).TemplateContent?.Text).toContain('{{verification_url}}');
+    expect(
+      (await ses.send(new GetConfigurationSetCommand({ ConfigurationSetName: `${app}-dev` }))).DeliveryOptions
+        ?.TlsPolicy,
+    ).toBe('REQUIRE');
+    expect(
+      (await ses.send(new GetEmailTemplateCommand({ TemplateName: 'email-verification' }))).TemplateContent?.Text,
+    ).toContain('{{verification_url}}');
     const sets = await zoneSets();
-    for (const token of tokens) expect(sets.find((s) => s.Name === `${token}._domainkey.${domain}.`)?.ResourceRecords).toEqual([{ Value: `${token}.dkim.amazonses.com` }]);
+    for (const token of tokens)
+      expect(sets.find((s) => s.Name === `${token}._domainkey.${domain}.`)?.ResourceRecords).toEqual([
+        { Value: `${token}.dkim.amazonses.com` },
+      ]);
     expect(
       sets
         .filter((s) => s.Name === `mail.${domain}.`)
@@ -125,8 +210,14 @@ describe('one environment, every command, over the wire', () => {
     ).toEqual(['MX', 'TXT']);
     expect(sets.find((s) => s.Name === `_dmarc.${domain}.`)?.Type).toBe('TXT');
 
-    expect((await iam.send(new ListUserTagsCommand({ UserName: user }))).Tags).toEqual(expect.arrayContaining([{ Key: 'ManagedBy', Value: 'hm-infra' }]));
-    const s3Policy = JSON.parse(decodeURIComponent((await iam.send(new GetUserPolicyCommand({ UserName: user, PolicyName: 's3-uploads' }))).PolicyDocument ?? '')) as {
+    expect((await iam.send(new ListUserTagsCommand({ UserName: user }))).Tags).toEqual(
+      expect.arrayContaining([{ Key: 'ManagedBy', Value: 'hm-infra' }]),
+    );
+    const s3Policy = JSON.parse(
+      decodeURIComponent(
+        (await iam.send(new GetUserPolicyCommand({ UserName: user, PolicyName: 's3-uploads' }))).PolicyDocument ?? '',
+      ),
+    ) as {
       Statement: Array<{ Sid: string; Resource: unknown }>;
     };
     expect(s3Policy.Statement.find((st) => st.Sid === 'ListUploads')?.Resource).toEqual([`arn:aws:s3:::${bucket}`]);
@@ -158,11 +249,18 @@ describe('one environment, every command, over the wire', () => {
     expect(inSync.code, printed(inSync)).toBe(0);
     expect(JSON.parse(inSync.stdout).summary).toMatchObject({ drifted: 0, missing: 0, unchecked: 0 });
     // WHEN someone edits CORS in the console
-    await world.s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['https://evil.example'] }] } }));
+    await world.s3.send(
+      new PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['https://evil.example'] }] },
+      }),
+    );
     const drifted = await cli('status', '--json');
     // THEN
     expect(drifted.code, printed(drifted)).toBe(4);
-    const row = (JSON.parse(drifted.stdout).resources as Array<{ id: string; status: string; changes: Array<{ field: string }> }>).find((r) => r.id === 'bucket-settings');
+    const row = (
+      JSON.parse(drifted.stdout).resources as Array<{ id: string; status: string; changes: Array<{ field: string }> }>
+    ).find((r) => r.id === 'bucket-settings');
     expect(row?.status).toBe('drifted');
     expect(row?.changes.map((c) => c.field)).toEqual(['cors']);
     world.harness.reset();
@@ -175,9 +273,14 @@ describe('one environment, every command, over the wire', () => {
   it('verify-dns finds the records in DNS but SES still verifying: pending (exit 3); once SES has verified: exit 0', async () => {
     const pending = await cli('verify-dns', '--once', '--json', '--resolver', world.dns.address);
     expect(pending.code, printed(pending)).toBe(3);
-    const first = JSON.parse(pending.stdout) as { outcome: string; records: Array<{ type: string; name: string; ok: boolean }> };
+    const first = JSON.parse(pending.stdout) as {
+      outcome: string;
+      records: Array<{ type: string; name: string; ok: boolean }>;
+    };
     expect(first.outcome).toBe('pending');
-    expect(first.records.map((r) => `${r.type} ${r.name} ${r.ok}`)).toEqual(first.records.map((r) => `${r.type} ${r.name} true`));
+    expect(first.records.map((r) => `${r.type} ${r.name} ${r.ok}`)).toEqual(
+      first.records.map((r) => `${r.type} ${r.name} true`),
+    );
     expect(first.records).toHaveLength(6);
     // WHEN SES has found the records
     world.harness.ses.setStatus(REGION, domain, { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
@@ -230,7 +333,9 @@ describe('one environment, every command, over the wire', () => {
     expect(put?.accessKeyId).toBe(state.resources['access-key']?.secret?.accessKeyId);
     expect(put?.url).toContain('X-Amz-Signature=');
     expect(world.harness.ses.sent.map((m) => m.template)).toEqual(['email-verification']);
-    const versions = await world.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'avatars/smoke-test/' }));
+    const versions = await world.s3.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'avatars/smoke-test/' }),
+    );
     expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])]).toEqual([]);
   });
 
@@ -250,7 +355,9 @@ describe('one environment, every command, over the wire', () => {
     world.harness.reset();
     const dry = await cli('teardown', '--dry-run', '--json');
     expect(dry.code, printed(dry)).toBe(0);
-    expect((JSON.parse(dry.stdout) as { steps: Array<{ action: string }> }).steps.filter((s) => s.action === 'delete')).toHaveLength(RESOURCES);
+    expect(
+      (JSON.parse(dry.stdout) as { steps: Array<{ action: string }> }).steps.filter((s) => s.action === 'delete'),
+    ).toHaveLength(RESOURCES);
     expect(world.harness.writes()).toEqual([]);
     await world.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'avatars/e2e.txt', Body: 'hello' }));
     world.harness.reset();
@@ -271,12 +378,18 @@ describe('one environment, every command, over the wire', () => {
     const { s3, cloudfront, ses, iam } = world;
     await expect(s3.send(new HeadBucketCommand({ Bucket: bucket }))).rejects.toThrow();
     await expect(cloudfront.send(new GetDistributionCommand({ Id: distribution.id }))).rejects.toThrow();
-    await expect(cloudfront.send(new GetOriginAccessControlCommand({ Id: oac.id }))).rejects.toBeInstanceOf(NoSuchOriginAccessControl);
+    await expect(cloudfront.send(new GetOriginAccessControlCommand({ Id: oac.id }))).rejects.toBeInstanceOf(
+      NoSuchOriginAccessControl,
+    );
     await expect(ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }))).rejects.toThrow();
     await expect(ses.send(new GetConfigurationSetCommand({ ConfigurationSetName: `${app}-dev` }))).rejects.toThrow();
     await expect(iam.send(new GetUserCommand({ UserName: user }))).rejects.toThrow();
     // The user's own things are all there.
-    expect((await zoneSets()).map((s) => `${s.Type} ${s.Name}`).sort()).toEqual([`NS ${domain}.`, `SOA ${domain}.`, `TXT www.${domain}.`]);
+    expect((await zoneSets()).map((s) => `${s.Type} ${s.Name}`).sort()).toEqual([
+      `NS ${domain}.`,
+      `SOA ${domain}.`,
+      `TXT www.${domain}.`,
+    ]);
     await expect(s3.send(new HeadBucketCommand({ Bucket: `${app}-users-own` }))).resolves.toBeDefined();
     await expect(iam.send(new GetUserCommand({ UserName: `${app}-users-own` }))).resolves.toBeDefined();
     expect(await distributionsOfApp()).toEqual([]);

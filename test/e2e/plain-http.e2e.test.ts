@@ -25,7 +25,9 @@ afterAll(async () => {
 
 describe('an http:// endpoint and the TLS-only bucket policy', () => {
   it('init, run again over http://, is refused by S3, and the error names the policy and the fix', async () => {
-    const first = await hmInfra(world, dir, ['init', '--yes', '--config', 'hm-infra.json'], { endpoint: world.harness.httpUrl });
+    const first = await hmInfra(world, dir, ['init', '--yes', '--config', 'hm-infra.json'], {
+      endpoint: world.harness.httpUrl,
+    });
     expect(first.code, printed(first)).toBe(0);
     // WHEN the policy is in place
     const again = await hmInfra(world, dir, ['init', '--yes'], { endpoint: world.harness.httpUrl });
@@ -37,8 +39,12 @@ describe('an http:// endpoint and the TLS-only bucket policy', () => {
   });
 
   it('smoke-test over http:// says its refused upload comes from the same policy', async () => {
-    const run = await hmInfra(world, dir, ['smoke-test', '--json', '--cdn-timeout', '0'], { endpoint: world.harness.httpUrl });
-    const upload = (JSON.parse(run.stdout) as { checks: Array<{ id: string; status: string; summary: string; fix?: string }> }).checks.find((c) => c.id === 'upload');
+    const run = await hmInfra(world, dir, ['smoke-test', '--json', '--cdn-timeout', '0'], {
+      endpoint: world.harness.httpUrl,
+    });
+    const upload = (
+      JSON.parse(run.stdout) as { checks: Array<{ id: string; status: string; summary: string; fix?: string }> }
+    ).checks.find((c) => c.id === 'upload');
     expect(upload?.status, run.stdout).toBe('failed');
     expect(upload?.summary).toContain('plain HTTP');
     expect(upload?.fix).toContain('aws:SecureTransport');

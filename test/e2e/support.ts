@@ -99,12 +99,27 @@ export async function writeConfig(dir: string, settings: Record<string, unknown>
 export async function readState(
   dir: string,
   env = 'dev',
-): Promise<{ resources: Record<string, { status: string; outputs: Record<string, unknown>; owned?: boolean; secret?: { accessKeyId: string; secretAccessKey: string } }> }> {
+): Promise<{
+  resources: Record<
+    string,
+    {
+      status: string;
+      outputs: Record<string, unknown>;
+      owned?: boolean;
+      secret?: { accessKeyId: string; secretAccessKey: string };
+    }
+  >;
+}> {
   return JSON.parse(await readFile(join(dir, '.hm-infra', `${env}.json`), 'utf8'));
 }
 
 /** The CLI as a user runs it, against the harness; `started` gets the child (to kill it). */
-export function hmInfra(world: World, dir: string, args: string[], options: { endpoint?: string; started?: (child: ChildProcess) => void; timeoutMs?: number } = {}): Promise<CliRun> {
+export function hmInfra(
+  world: World,
+  dir: string,
+  args: string[],
+  options: { endpoint?: string; started?: (child: ChildProcess) => void; timeoutMs?: number } = {},
+): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_EC2_METADATA_DISABLED: 'true',
@@ -136,4 +151,5 @@ export function hmInfra(world: World, dir: string, args: string[], options: { en
 }
 
 /** What the CLI printed, for an assertion's message. */
-export const printed = (run: CliRun) => `exit ${String(run.code)}${run.signal ? ` (${run.signal})` : ''}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+export const printed = (run: CliRun) =>
+  `exit ${String(run.code)}${run.signal ? ` (${run.signal})` : ''}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;

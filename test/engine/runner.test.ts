@@ -22,7 +22,12 @@ function gate(): Gate {
 }
 
 /** A step that exists or not, waits on a gate when applying, and logs what happens to it. */
-function givenStep(id: string, dependsOn: string[], log: string[], options: { exists?: boolean; fails?: boolean; wait?: Gate; changes?: Change[] } = {}): AnyStep {
+function givenStep(
+  id: string,
+  dependsOn: string[],
+  log: string[],
+  options: { exists?: boolean; fails?: boolean; wait?: Gate; changes?: Change[] } = {},
+): AnyStep {
   return {
     id,
     title: `step ${id}`,
@@ -82,7 +87,11 @@ describe('runSteps', () => {
     const log: string[] = [];
     const a = gate();
     const b = gate();
-    const steps = [givenStep('root', [], log, { exists: true }), givenStep('a', ['root'], log, { wait: a }), givenStep('b', ['root'], log, { wait: b })];
+    const steps = [
+      givenStep('root', [], log, { exists: true }),
+      givenStep('a', ['root'], log, { wait: a }),
+      givenStep('b', ['root'], log, { wait: b }),
+    ];
     // WHEN
     const run = runSteps(steps, { mode: 'apply', config, aws, session: session() });
     // THEN both start while neither can finish
@@ -96,7 +105,11 @@ describe('runSteps', () => {
   it('starts a step as soon as its own dependencies are done, not when a whole wave is', async () => {
     const log: string[] = [];
     const slow = gate();
-    const steps = [givenStep('fast', [], log), givenStep('slow', [], log, { wait: slow }), givenStep('after-fast', ['fast'], log)];
+    const steps = [
+      givenStep('fast', [], log),
+      givenStep('slow', [], log, { wait: slow }),
+      givenStep('after-fast', ['fast'], log),
+    ];
     // WHEN
     const run = runSteps(steps, { mode: 'apply', config, aws, session: session() });
     // THEN
@@ -149,7 +162,12 @@ describe('runSteps', () => {
   it('does not call apply when the plan is empty', async () => {
     const log: string[] = [];
     // WHEN
-    const result = await runSteps([givenStep('same', [], log, { exists: true })], { mode: 'apply', config, aws, session: session() });
+    const result = await runSteps([givenStep('same', [], log, { exists: true })], {
+      mode: 'apply',
+      config,
+      aws,
+      session: session(),
+    });
     // THEN
     expect(log).toEqual(['read same']);
     expect(result.outcomes[0]?.action).toBe('unchanged');
@@ -176,7 +194,11 @@ describe('runSteps', () => {
   it('offline reads nothing at all', async () => {
     const log: string[] = [];
     // WHEN
-    const result = await runSteps([givenStep('a', [], log, { exists: true }), givenStep('b', ['a'], log)], { mode: 'plan', config, aws: undefined });
+    const result = await runSteps([givenStep('a', [], log, { exists: true }), givenStep('b', ['a'], log)], {
+      mode: 'plan',
+      config,
+      aws: undefined,
+    });
     // THEN
     expect(log).toEqual([]);
     expect(result.outcomes.map((o) => o.action)).toEqual(['create', 'create']);
@@ -207,7 +229,12 @@ describe('runDestroy', () => {
   });
 
   /** A step whose removal logs, may wait on a gate, may report AWS still removing it, or fail. */
-  function removable(id: string, dependsOn: string[], log: string[], options: { wait?: Gate; pending?: boolean; fails?: boolean } = {}): AnyStep {
+  function removable(
+    id: string,
+    dependsOn: string[],
+    log: string[],
+    options: { wait?: Gate; pending?: boolean; fails?: boolean } = {},
+  ): AnyStep {
     return {
       ...givenStep(id, dependsOn, log),
       destroy: async () => {
@@ -223,7 +250,13 @@ describe('runDestroy', () => {
   /** A session whose state records each id as created (owned) or adopted. */
   async function recorded(ids: Record<string, 'owned' | 'adopted'>): Promise<StateSession> {
     const s = session();
-    for (const [id, how] of Object.entries(ids)) s.state.resources[id] = { status: how === 'owned' ? 'created' : 'adopted', owned: how === 'owned', outputs: { id }, updatedAt: '' };
+    for (const [id, how] of Object.entries(ids))
+      s.state.resources[id] = {
+        status: how === 'owned' ? 'created' : 'adopted',
+        owned: how === 'owned',
+        outputs: { id },
+        updatedAt: '',
+      };
     await s.save();
     return s;
   }
@@ -232,7 +265,12 @@ describe('runDestroy', () => {
     const log: string[] = [];
     const slow = gate();
     // a ← b ← c, and d alone.
-    const steps = [removable('a', [], log), removable('b', ['a'], log), removable('c', ['b'], log, { wait: slow }), removable('d', [], log)];
+    const steps = [
+      removable('a', [], log),
+      removable('b', ['a'], log),
+      removable('c', ['b'], log, { wait: slow }),
+      removable('d', [], log),
+    ];
     const s = await recorded({ a: 'owned', b: 'owned', c: 'owned', d: 'owned' });
     // WHEN
     const running = runDestroy(steps, { config, aws, session: s, includeAdopted: false });
@@ -264,7 +302,12 @@ describe('runDestroy', () => {
 
   it('keeps what it adopted (unless asked), and holds back what a pending removal still needs', async () => {
     const log: string[] = [];
-    const steps = [removable('a', [], log), removable('b', ['a'], log, { pending: true }), removable('x', [], log), removable('y', ['x'], log)];
+    const steps = [
+      removable('a', [], log),
+      removable('b', ['a'], log, { pending: true }),
+      removable('x', [], log),
+      removable('y', ['x'], log),
+    ];
     const s = await recorded({ a: 'owned', b: 'owned', x: 'adopted', y: 'owned' });
     // WHEN
     const result = await runDestroy(steps, { config, aws, session: s, includeAdopted: false });
@@ -273,7 +316,10 @@ describe('runDestroy', () => {
     expect(by('x')).toMatchObject({ status: 'done', action: 'keep' });
     expect(by('y')).toMatchObject({ status: 'done', action: 'delete' });
     expect(by('b')).toMatchObject({ status: 'done', action: 'pending', notes: ['b is going'] });
-    expect(by('a')).toMatchObject({ status: 'skipped', skippedBecause: 'waits until the step b is gone: run teardown again' });
+    expect(by('a')).toMatchObject({
+      status: 'skipped',
+      skippedBecause: 'waits until the step b is gone: run teardown again',
+    });
     expect(result).toMatchObject({ ok: true, pending: true });
     expect(log).not.toContain('remove x');
     expect(Object.keys(s.state.resources).sort()).toEqual(['a', 'b', 'x']);
@@ -306,7 +352,10 @@ describe('runDestroy', () => {
     // THEN
     expect(result.aborted).toBe(true);
     expect(result.outcomes.find((o) => o.id === 'b')).toMatchObject({ status: 'done', action: 'delete' });
-    expect(result.outcomes.find((o) => o.id === 'a')).toMatchObject({ status: 'skipped', skippedBecause: 'the run was interrupted' });
+    expect(result.outcomes.find((o) => o.id === 'a')).toMatchObject({
+      status: 'skipped',
+      skippedBecause: 'the run was interrupted',
+    });
     expect(log).not.toContain('remove a');
     expect(Object.keys(JSON.parse(await readFile(join(dir, 'dev.json'), 'utf8')).resources)).toEqual(['a']);
   });

@@ -58,7 +58,8 @@ export interface FakeObjectVersion {
 /** The error each service gives for an access key it does not know (or one made inactive). */
 function invalidKey(service: string): Error {
   const message = 'The security token included in the request is invalid.';
-  if (service === 's3') return awsError('s3', 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+  if (service === 's3')
+    return awsError('s3', 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
   if (service === 'sesv2') return awsError('sesv2', 'UnrecognizedClientException', message);
   return awsError(asService(service), 'InvalidClientTokenId', message);
 }
@@ -66,7 +67,9 @@ function invalidKey(service: string): Error {
 /** Each service's answer when the caller's policies do not allow the call. */
 function accessDenied(service: string, message: string): Error {
   if (service === 'sesv2') return awsError('sesv2', 'AccessDeniedException', message);
-  return service === 's3' ? awsError('s3', 'AccessDenied', message) : awsError(asService(service), 'AccessDenied', message);
+  return service === 's3'
+    ? awsError('s3', 'AccessDenied', message)
+    : awsError(asService(service), 'AccessDenied', message);
 }
 
 /** Each service's throttling answer. */
@@ -130,7 +133,11 @@ export class FakeAccount {
 
   /** The k-th call from now (1-based, all services) fails. */
   failCall(k: number, options: { when?: 'before' | 'after'; error?: (service: string) => Error } = {}): void {
-    this.faults.push({ at: this.calls.length + k, when: options.when ?? 'before', error: options.error ?? internalError });
+    this.faults.push({
+      at: this.calls.length + k,
+      when: options.when ?? 'before',
+      error: options.error ?? internalError,
+    });
   }
 
   /** The next call of `service:command` fails with `error`, whenever it comes. */
@@ -145,19 +152,44 @@ export class FakeAccount {
 
   /** Calls that change something (not Get/Head/List/Describe). */
   get writes(): Call[] {
-    return this.calls.filter((c) => !READ_PREFIXES.some((p) => c.command.startsWith(p)) && c.command !== 'GetCallerIdentity');
+    return this.calls.filter(
+      (c) => !READ_PREFIXES.some((p) => c.command.startsWith(p)) && c.command !== 'GetCallerIdentity',
+    );
   }
 
   /** Everything the account holds, in a form tests can compare. */
   snapshot(): unknown {
-    const buckets = [...this.buckets.values()].map((b) => ({ ...b, objects: [...b.objects.entries()] })).sort((a, b) => a.name.localeCompare(b.name));
-    return clone({ buckets, cloudfront: this.cloudfront.snapshot(), ses: this.ses.snapshot(), route53: this.route53.snapshot(), iam: this.iam.snapshot() });
+    const buckets = [...this.buckets.values()]
+      .map((b) => ({ ...b, objects: [...b.objects.entries()] }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return clone({
+      buckets,
+      cloudfront: this.cloudfront.snapshot(),
+      ses: this.ses.snapshot(),
+      route53: this.route53.snapshot(),
+      iam: this.iam.snapshot(),
+    });
   }
 
-  async call(service: string, command: string, input: Record<string, unknown>, region: string, caller: Caller = {}): Promise<unknown> {
+  async call(
+    service: string,
+    command: string,
+    input: Record<string, unknown>,
+    region: string,
+    caller: Caller = {},
+  ): Promise<unknown> {
     const key = caller.accessKeyId;
-    const signedBy = key !== undefined && (this.iam.findKey(key) !== undefined || this.iam.deletedKeyIds.has(key)) ? key : undefined;
-    const call: Call = { n: this.calls.length + 1, service, command, input: clone(input), step: this.stepOf?.(), signedBy, startedAt: performance.now() };
+    const signedBy =
+      key !== undefined && (this.iam.findKey(key) !== undefined || this.iam.deletedKeyIds.has(key)) ? key : undefined;
+    const call: Call = {
+      n: this.calls.length + 1,
+      service,
+      command,
+      input: clone(input),
+      step: this.stepOf?.(),
+      signedBy,
+      startedAt: performance.now(),
+    };
     this.calls.push(call);
     try {
       return await this.answer(call, service, command, input, region, caller);
@@ -166,7 +198,14 @@ export class FakeAccount {
     }
   }
 
-  private async answer(call: Call, service: string, command: string, input: Record<string, unknown>, region: string, caller: Caller): Promise<unknown> {
+  private async answer(
+    call: Call,
+    service: string,
+    command: string,
+    input: Record<string, unknown>,
+    region: string,
+    caller: Caller,
+  ): Promise<unknown> {
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.throttled > 0) {
       this.throttled -= 1;
@@ -203,18 +242,28 @@ export class FakeAccount {
     if (accessKeyId === undefined || this.acceptsAnyCredentials) return 'operator';
     const found = this.iam.findKey(accessKeyId);
     if (!found) {
-      if (this.iam.deletedKeyIds.has(accessKeyId) || (this.rejectUnknownKeys && !this.operatorKeyIds.has(accessKeyId))) throw invalidKey(service);
+      if (this.iam.deletedKeyIds.has(accessKeyId) || (this.rejectUnknownKeys && !this.operatorKeyIds.has(accessKeyId)))
+        throw invalidKey(service);
       return 'operator';
     }
     if (found.key.status !== 'Active') throw invalidKey(service);
     return { arn: found.user.arn, policies: [...found.user.policies.values()] };
   }
 
-  private authorize(service: string, command: string, input: Record<string, unknown>, region: string, caller: Caller): void {
+  private authorize(
+    service: string,
+    command: string,
+    input: Record<string, unknown>,
+    region: string,
+    caller: Caller,
+  ): void {
     if (service === 'sts' || this.acceptsAnyCredentials) return;
     const principal = this.principalOf(service, caller.accessKeyId);
     if (principal === 'operator') return;
-    const denied = deniedRequest(principal, requestsFor(service, command, input, region, this.accountId, principal.arn));
+    const denied = deniedRequest(
+      principal,
+      requestsFor(service, command, input, region, this.accountId, principal.arn),
+    );
     if (denied) throw accessDenied(service, deniedMessage(principal, denied));
   }
 
@@ -224,7 +273,12 @@ export class FakeAccount {
     if (!bucket) throw new Error(`no bucket ${bucketName}`);
     const versions = bucket.objects.get(key) ?? [];
     const versionId = bucket.versioning === 'Enabled' ? `v${++this.versionSeq}` : 'null';
-    const version: FakeObjectVersion = { versionId, isDeleteMarker: false, body, ...(contentType !== undefined ? { contentType } : {}) };
+    const version: FakeObjectVersion = {
+      versionId,
+      isDeleteMarker: false,
+      body,
+      ...(contentType !== undefined ? { contentType } : {}),
+    };
     if (bucket.versioning === 'Enabled') versions.unshift(version);
     else versions.splice(0, versions.length, ...versions.filter((v) => v.versionId !== 'null'), version);
     bucket.objects.set(key, versions);
@@ -281,24 +335,43 @@ export class FakeAccount {
 
     's3:CreateBucket': (input, region) => {
       const name = String(input['Bucket']);
-      const location = (input['CreateBucketConfiguration'] as { LocationConstraint?: string } | undefined)?.LocationConstraint;
-      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw awsError('s3', 'InvalidBucketName', 'The specified bucket is not valid.');
-      if (region === 'us-east-1' && location !== undefined) throw awsError('s3', 'InvalidLocationConstraint', 'The specified location-constraint is not valid');
+      const location = (input['CreateBucketConfiguration'] as { LocationConstraint?: string } | undefined)
+        ?.LocationConstraint;
+      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name))
+        throw awsError('s3', 'InvalidBucketName', 'The specified bucket is not valid.');
+      if (region === 'us-east-1' && location !== undefined)
+        throw awsError('s3', 'InvalidLocationConstraint', 'The specified location-constraint is not valid');
       if (region !== 'us-east-1' && location !== region)
-        throw awsError('s3', 'IllegalLocationConstraintException', `The ${location ?? 'unspecified'} location constraint is incompatible for the region specific endpoint this request was sent to.`);
-      if (this.foreignBuckets.has(name)) throw awsError('s3', 'BucketAlreadyExists', 'The requested bucket name is not available.');
+        throw awsError(
+          's3',
+          'IllegalLocationConstraintException',
+          `The ${location ?? 'unspecified'} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+        );
+      if (this.foreignBuckets.has(name))
+        throw awsError('s3', 'BucketAlreadyExists', 'The requested bucket name is not available.');
       const existing = this.buckets.get(name);
       // us-east-1 answers 200 to re-creating a bucket you own (legacy behaviour); other regions 409.
       if (existing) {
         if (region === 'us-east-1') return { Location: `/${name}` };
-        throw awsError('s3', 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.');
+        throw awsError(
+          's3',
+          'BucketAlreadyOwnedByYou',
+          'Your previous request to create the named bucket succeeded and you already own it.',
+        );
       }
       this.buckets.set(name, {
         name,
         region,
         // Since 2023 new buckets have SSE-S3 and all four public access block flags by default.
-        encryption: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }] },
-        publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+        encryption: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
+        },
+        publicAccessBlock: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
         objects: new Map(),
       });
       return { Location: `/${name}` };
@@ -313,12 +386,18 @@ export class FakeAccount {
     },
     's3:DeleteBucket': (input) => {
       const bucket = this.bucket(input);
-      if (bucket.objects.size > 0) throw awsError('s3', 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
+      if (bucket.objects.size > 0)
+        throw awsError('s3', 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
       this.buckets.delete(bucket.name);
       return {};
     },
     's3:PutObject': (input) => {
-      const versionId = this.putObject(this.bucket(input).name, String(input['Key']), String(input['Body'] ?? ''), input['ContentType'] as string | undefined);
+      const versionId = this.putObject(
+        this.bucket(input).name,
+        String(input['Key']),
+        String(input['Body'] ?? ''),
+        input['ContentType'] as string | undefined,
+      );
       return versionId === 'null' ? {} : { VersionId: versionId };
     },
     's3:HeadObject': (input) => {
@@ -332,7 +411,10 @@ export class FakeAccount {
         ETag: '"fake"',
       };
     },
-    's3:ListBuckets': () => ({ Buckets: [...this.buckets.values()].map((b) => ({ Name: b.name, BucketRegion: b.region })), Owner: { ID: 'fake-owner' } }),
+    's3:ListBuckets': () => ({
+      Buckets: [...this.buckets.values()].map((b) => ({ Name: b.name, BucketRegion: b.region })),
+      Owner: { ID: 'fake-owner' },
+    }),
     // Keys in order, each key's versions newest first; MaxKeys counts versions and markers together.
     's3:ListObjectVersions': (input) => {
       const bucket = this.bucket(input);
@@ -346,8 +428,12 @@ export class FakeAccount {
       const truncated = all.length > max;
       const last = page[page.length - 1];
       return {
-        Versions: page.filter((e) => !e.v.isDeleteMarker).map((e) => ({ Key: e.key, VersionId: e.v.versionId, IsLatest: e.latest, Size: e.v.body.length })),
-        DeleteMarkers: page.filter((e) => e.v.isDeleteMarker).map((e) => ({ Key: e.key, VersionId: e.v.versionId, IsLatest: e.latest })),
+        Versions: page
+          .filter((e) => !e.v.isDeleteMarker)
+          .map((e) => ({ Key: e.key, VersionId: e.v.versionId, IsLatest: e.latest, Size: e.v.body.length })),
+        DeleteMarkers: page
+          .filter((e) => e.v.isDeleteMarker)
+          .map((e) => ({ Key: e.key, VersionId: e.v.versionId, IsLatest: e.latest })),
         IsTruncated: truncated,
         ...(truncated && last ? { NextKeyMarker: last.key, NextVersionIdMarker: last.v.versionId } : {}),
       };
@@ -356,13 +442,22 @@ export class FakeAccount {
       const bucket = this.bucket(input);
       const del = input['Delete'] as { Objects?: Array<{ Key: string; VersionId?: string }>; Quiet?: boolean };
       const objects = del.Objects ?? [];
-      if (objects.length === 0 || objects.length > 1000) throw awsError('s3', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+      if (objects.length === 0 || objects.length > 1000)
+        throw awsError(
+          's3',
+          'MalformedXML',
+          'The XML you provided was not well-formed or did not validate against our published schema',
+        );
       for (const o of objects) this.deleteObject(bucket, o.Key, o.VersionId);
       return del.Quiet ? { Errors: [] } : { Deleted: objects.map((o) => ({ Key: o.Key, VersionId: o.VersionId })) };
     },
     's3:DeleteObject': (input) => {
       const bucket = this.bucket(input);
-      this.deleteObject(bucket, String(input['Key']), input['VersionId'] === undefined ? undefined : String(input['VersionId']));
+      this.deleteObject(
+        bucket,
+        String(input['Key']),
+        input['VersionId'] === undefined ? undefined : String(input['VersionId']),
+      );
       return {};
     },
     's3:GetBucketVersioning': (input) => {
@@ -375,7 +470,12 @@ export class FakeAccount {
     },
     's3:GetBucketEncryption': (input) => {
       const bucket = this.bucket(input);
-      if (!bucket.encryption) throw awsError('s3', 'ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found');
+      if (!bucket.encryption)
+        throw awsError(
+          's3',
+          'ServerSideEncryptionConfigurationNotFoundError',
+          'The server side encryption configuration was not found',
+        );
       return { ServerSideEncryptionConfiguration: bucket.encryption };
     },
     's3:PutBucketEncryption': (input) => {
@@ -384,7 +484,12 @@ export class FakeAccount {
     },
     's3:GetPublicAccessBlock': (input) => {
       const bucket = this.bucket(input);
-      if (!bucket.publicAccessBlock) throw awsError('s3', 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found');
+      if (!bucket.publicAccessBlock)
+        throw awsError(
+          's3',
+          'NoSuchPublicAccessBlockConfiguration',
+          'The public access block configuration was not found',
+        );
       return { PublicAccessBlockConfiguration: bucket.publicAccessBlock };
     },
     's3:PutPublicAccessBlock': (input) => {
@@ -398,20 +503,29 @@ export class FakeAccount {
     },
     's3:PutBucketCors': (input) => {
       const rules = (input['CORSConfiguration'] as { CORSRules?: unknown[] }).CORSRules ?? [];
-      if (rules.length === 0 || rules.length > 100) throw awsError('s3', 'MalformedXML', 'The XML you provided was not well-formed');
+      if (rules.length === 0 || rules.length > 100)
+        throw awsError('s3', 'MalformedXML', 'The XML you provided was not well-formed');
       this.bucket(input).cors = rules;
       return {};
     },
     's3:GetBucketLifecycleConfiguration': (input) => {
       const bucket = this.bucket(input);
-      if (!bucket.lifecycle) throw awsError('s3', 'NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist');
+      if (!bucket.lifecycle)
+        throw awsError('s3', 'NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist');
       return { Rules: bucket.lifecycle };
     },
     's3:PutBucketLifecycleConfiguration': (input) => {
       const rules = (input['LifecycleConfiguration'] as { Rules?: Array<Record<string, unknown>> }).Rules ?? [];
       const ids = rules.map((r) => r['ID']);
-      if (rules.some((r) => r['Filter'] === undefined && r['Prefix'] === undefined) || new Set(ids).size !== ids.length) {
-        throw awsError('s3', 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+      if (
+        rules.some((r) => r['Filter'] === undefined && r['Prefix'] === undefined) ||
+        new Set(ids).size !== ids.length
+      ) {
+        throw awsError(
+          's3',
+          'MalformedXML',
+          'The XML you provided was not well-formed or did not validate against our published schema',
+        );
       }
       this.bucket(input).lifecycle = rules;
       return {};
@@ -429,10 +543,17 @@ export class FakeAccount {
       } catch {
         throw awsError('s3', 'MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'");
       }
-      if (!Array.isArray(doc.Statement) || doc.Statement.length === 0) throw awsError('s3', 'MalformedPolicy', 'Missing required field Statement');
+      if (!Array.isArray(doc.Statement) || doc.Statement.length === 0)
+        throw awsError('s3', 'MalformedPolicy', 'Missing required field Statement');
       // With BlockPublicPolicy, an Allow to everyone without a condition is refused.
-      const isPublic = doc.Statement.some((s) => s.Effect === 'Allow' && (s.Principal === '*' || JSON.stringify(s.Principal) === '{"AWS":"*"}') && s.Condition === undefined);
-      if (isPublic && bucket.publicAccessBlock?.['BlockPublicPolicy']) throw awsError('s3', 'AccessDenied', 'Access Denied');
+      const isPublic = doc.Statement.some(
+        (s) =>
+          s.Effect === 'Allow' &&
+          (s.Principal === '*' || JSON.stringify(s.Principal) === '{"AWS":"*"}') &&
+          s.Condition === undefined,
+      );
+      if (isPublic && bucket.publicAccessBlock?.['BlockPublicPolicy'])
+        throw awsError('s3', 'AccessDenied', 'Access Denied');
       bucket.policy = String(input['Policy']);
       return {};
     },
@@ -447,7 +568,8 @@ export class FakeAccount {
     },
     's3:PutBucketTagging': (input) => {
       const tags = (input['Tagging'] as { TagSet: Array<{ Key: string; Value: string }> }).TagSet;
-      if (new Set(tags.map((t) => t.Key)).size !== tags.length) throw awsError('s3', 'InvalidTag', 'Cannot provide multiple Tags with the same key');
+      if (new Set(tags.map((t) => t.Key)).size !== tags.length)
+        throw awsError('s3', 'InvalidTag', 'Cannot provide multiple Tags with the same key');
       this.bucket(input).tags = tags;
       return {};
     },

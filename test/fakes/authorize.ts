@@ -16,7 +16,14 @@ const s3Bucket = (input: Record<string, unknown>) => `arn:aws:s3:::${String(inpu
 const addressOf = (from: string) => (/<([^>]+)>/.exec(from)?.[1] ?? from).trim();
 
 /** The requests IAM evaluates for one API call (all must be allowed). */
-export function requestsFor(service: string, command: string, input: Record<string, unknown>, region: string, accountId: string, userArn: string): Request[] {
+export function requestsFor(
+  service: string,
+  command: string,
+  input: Record<string, unknown>,
+  region: string,
+  accountId: string,
+  userArn: string,
+): Request[] {
   if (service === 's3') {
     switch (command) {
       case 'HeadObject':
@@ -25,7 +32,12 @@ export function requestsFor(service: string, command: string, input: Record<stri
       case 'PutObject':
         return [{ action: 's3:PutObject', resource: s3Object(input) }];
       case 'DeleteObject':
-        return [{ action: input['VersionId'] === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion', resource: s3Object(input) }];
+        return [
+          {
+            action: input['VersionId'] === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion',
+            resource: s3Object(input),
+          },
+        ];
       case 'HeadBucket':
       case 'ListObjectsV2':
         return [{ action: 's3:ListBucket', resource: s3Bucket(input) }];
@@ -45,13 +57,21 @@ export function requestsFor(service: string, command: string, input: Record<stri
       const context = { 'ses:FromAddress': from };
       const content = input['Content'] as { Template?: { TemplateName?: string } } | undefined;
       const resources = [arn('identity', from.split('@')[1] ?? from)];
-      if (input['ConfigurationSetName'] !== undefined) resources.push(arn('configuration-set', String(input['ConfigurationSetName'])));
+      if (input['ConfigurationSetName'] !== undefined)
+        resources.push(arn('configuration-set', String(input['ConfigurationSetName'])));
       if (content?.Template?.TemplateName !== undefined) resources.push(arn('template', content.Template.TemplateName));
       return resources.map((resource) => ({ action: 'ses:SendEmail', resource, context }));
     }
     return [{ action: `ses:${command}`, resource: '*' }];
   }
-  if (service === 'iam') return [{ action: `iam:${command}`, resource: input['UserName'] === undefined ? '*' : userArn.replace(/user\/.*$/, `user/${String(input['UserName'])}`) }];
+  if (service === 'iam')
+    return [
+      {
+        action: `iam:${command}`,
+        resource:
+          input['UserName'] === undefined ? '*' : userArn.replace(/user\/.*$/, `user/${String(input['UserName'])}`),
+      },
+    ];
   return [{ action: `${service}:${command}`, resource: '*' }];
 }
 

@@ -16,7 +16,12 @@ import * as S3 from '@aws-sdk/client-s3';
 import * as SESv2 from '@aws-sdk/client-sesv2';
 import * as STS from '@aws-sdk/client-sts';
 
-type ExceptionClass = new (options: { message: string; $metadata: object; name?: string; $fault?: 'client' | 'server' }) => Error;
+type ExceptionClass = new (options: {
+  message: string;
+  $metadata: object;
+  name?: string;
+  $fault?: 'client' | 'server';
+}) => Error;
 
 /** How AWS answers with one error code, and what the SDK makes of it. */
 export interface WireError {
@@ -153,12 +158,24 @@ const HEAD_MESSAGE = 'UnknownError';
  * `$metadata` as the SDK sets them. `status` only for what an emulator answers instead of AWS
  * (LocalStack's `InternalFailure` with 501 for an API it lacks).
  */
-export function awsError<S extends FakeService>(service: S, code: WireCode<S>, message: string = code, options: { status?: number } = {}): Error {
+export function awsError<S extends FakeService>(
+  service: S,
+  code: WireCode<S>,
+  message: string = code,
+  options: { status?: number } = {},
+): Error {
   const wire = (WIRE_ERRORS[service] as Record<string, WireError>)[code];
   if (!wire) throw new Error(`no wire error ${service}:${code}`);
   const status = options.status ?? wire.status;
   const $fault = status >= 500 ? 'server' : 'client';
-  const $metadata = { httpStatusCode: status, requestId: 'fake-request', extendedRequestId: undefined, cfId: undefined, attempts: 1, totalRetryDelay: 0 };
+  const $metadata = {
+    httpStatusCode: status,
+    requestId: 'fake-request',
+    extendedRequestId: undefined,
+    cfId: undefined,
+    attempts: 1,
+    totalRetryDelay: 0,
+  };
   // A HEAD answer has no body: the SDK has only the status, and the message is its own.
   const text = wire.head ? HEAD_MESSAGE : message;
   if (wire.modeled) return new (wire.modeled as unknown as ExceptionClass)({ message: text, $metadata });

@@ -9,19 +9,34 @@ const REGION = 'eu-west-1';
 /** An account with a bucket and an app user whose key may put objects in it. */
 async function givenAccount() {
   const fake = new FakeAccount();
-  await fake.call('s3', 'CreateBucket', { Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }, REGION);
+  await fake.call(
+    's3',
+    'CreateBucket',
+    { Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } },
+    REGION,
+  );
   const user = fake.iam.addUser('app', { keys: 1 });
-  user.policies.set('s3', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${BUCKET}/*`] }] }));
+  user.policies.set(
+    's3',
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${BUCKET}/*`] }],
+    }),
+  );
   const key = user.keys[0];
   if (!key) throw new Error('no key');
   return { fake, credentials: { accessKeyId: key.id, secretAccessKey: key.secret } };
 }
 
 const presign = (credentials: { accessKeyId: string; secretAccessKey: string }, extra: Record<string, unknown> = {}) =>
-  getSignedUrl(new S3Client({ region: REGION, credentials, ...extra }), new PutObjectCommand({ Bucket: BUCKET, Key: 'a/b.txt', ContentType: 'text/plain' }), {
-    expiresIn: 300,
-    signableHeaders: new Set(['content-type']),
-  });
+  getSignedUrl(
+    new S3Client({ region: REGION, credentials, ...extra }),
+    new PutObjectCommand({ Bucket: BUCKET, Key: 'a/b.txt', ContentType: 'text/plain' }),
+    {
+      expiresIn: 300,
+      signableHeaders: new Set(['content-type']),
+    },
+  );
 
 const put = async (fake: FakeAccount, url: string, body = 'hello') => {
   const response = await fake.http.fetch(url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body });
@@ -46,8 +61,12 @@ describe('the fake account over HTTP (presigned S3 URLs)', () => {
   it('refuses a wrong secret, an unknown key, and a user without s3:PutObject', async () => {
     const { fake, credentials } = await givenAccount();
     const options = { requestChecksumCalculation: 'WHEN_REQUIRED' };
-    expect(await put(fake, await presign({ ...credentials, secretAccessKey: 'not-the-secret' }, options))).toBe('403 SignatureDoesNotMatch');
-    expect(await put(fake, await presign({ accessKeyId: 'AKIANOBODY', secretAccessKey: 'x' }, options))).toBe('403 InvalidAccessKeyId');
+    expect(await put(fake, await presign({ ...credentials, secretAccessKey: 'not-the-secret' }, options))).toBe(
+      '403 SignatureDoesNotMatch',
+    );
+    expect(await put(fake, await presign({ accessKeyId: 'AKIANOBODY', secretAccessKey: 'x' }, options))).toBe(
+      '403 InvalidAccessKeyId',
+    );
     fake.iam.user('app')?.policies.clear();
     expect(await put(fake, await presign(credentials, options))).toBe('403 AccessDenied');
   });

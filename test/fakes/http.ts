@@ -24,14 +24,19 @@ export interface HttpExchange {
 type Json = Record<string, unknown>;
 
 const xmlError = (status: number, code: string, message: string) =>
-  new Response(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</Message><RequestId>FAKE</RequestId></Error>`, {
-    status,
-    headers: { 'content-type': 'application/xml' },
-  });
+  new Response(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</Message><RequestId>FAKE</RequestId></Error>`,
+    {
+      status,
+      headers: { 'content-type': 'application/xml' },
+    },
+  );
 
 /** What `fetch` throws when a host name does not resolve. */
 function dnsFailure(host: string): TypeError {
-  return new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host }) });
+  return new TypeError('fetch failed', {
+    cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host }),
+  });
 }
 
 const S3_HOST = /^(?:(.+)\.)?s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com$/;
@@ -53,7 +58,8 @@ function policyFor(bucket: FakeBucket, principal: (p: unknown) => boolean): Json
 }
 
 const isEveryone = (p: unknown) => p === '*' || JSON.stringify(p) === '{"AWS":"*"}';
-const isCloudFront = (p: unknown) => typeof p === 'object' && p !== null && (p as Json)['Service'] === 'cloudfront.amazonaws.com';
+const isCloudFront = (p: unknown) =>
+  typeof p === 'object' && p !== null && (p as Json)['Service'] === 'cloudfront.amazonaws.com';
 
 export class FakeHttp {
   readonly exchanges: HttpExchange[] = [];
@@ -84,11 +90,19 @@ export class FakeHttp {
     const bucket = target && this.fake.buckets.get(target.bucket);
     if (!target || !bucket) return xmlError(404, 'NoSuchBucket', 'The specified bucket does not exist');
     if (url.searchParams.has('X-Amz-Signature')) return this.presigned(bucket, target.key, method, url, headers, body);
-    if (headers['authorization'] !== undefined) return xmlError(400, 'NotImplemented', 'the fake account takes SDK calls through the SDK, not over HTTP');
+    if (headers['authorization'] !== undefined)
+      return xmlError(400, 'NotImplemented', 'the fake account takes SDK calls through the SDK, not over HTTP');
     return this.anonymous(bucket, target.key, method);
   }
 
-  private presigned(bucket: FakeBucket, key: string, method: string, url: URL, headers: Record<string, string>, body: string): Response {
+  private presigned(
+    bucket: FakeBucket,
+    key: string,
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string,
+  ): Response {
     if (!this.fake.acceptsAnyCredentials) {
       const check = checkPresigned(
         { method, url, headers },
@@ -100,11 +114,16 @@ export class FakeHttp {
       );
       if (!check.ok) return xmlError(check.status, check.code, check.message);
       if (check.region !== bucket.region)
-        return xmlError(400, 'AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; the region '${check.region}' is wrong; expecting '${bucket.region}'`);
+        return xmlError(
+          400,
+          'AuthorizationQueryParametersError',
+          `Error parsing the X-Amz-Credential parameter; the region '${check.region}' is wrong; expecting '${bucket.region}'`,
+        );
       const principal = this.fake.principalOf('s3', check.accessKeyId);
       if (principal !== 'operator') {
         const action = method === 'PUT' ? 's3:PutObject' : 's3:GetObject';
-        if (deniedRequest(principal, [{ action, resource: `arn:aws:s3:::${bucket.name}/${key}` }])) return xmlError(403, 'AccessDenied', 'Access Denied');
+        if (deniedRequest(principal, [{ action, resource: `arn:aws:s3:::${bucket.name}/${key}` }]))
+          return xmlError(403, 'AccessDenied', 'Access Denied');
       }
     }
     if (method === 'PUT') {
@@ -112,29 +131,44 @@ export class FakeHttp {
       if (sent !== undefined) {
         const actual = Buffer.alloc(4);
         actual.writeUInt32BE(crc32(Buffer.from(body, 'utf8')));
-        if (actual.toString('base64') !== sent) return xmlError(400, 'BadDigest', 'The CRC32 you specified did not match the calculated checksum.');
+        if (actual.toString('base64') !== sent)
+          return xmlError(400, 'BadDigest', 'The CRC32 you specified did not match the calculated checksum.');
       }
       const versionId = this.fake.putObject(bucket.name, key, body, headers['content-type']);
-      return new Response(null, { status: 200, headers: { etag: '"fake"', ...(versionId !== 'null' ? { 'x-amz-version-id': versionId } : {}) } });
+      return new Response(null, {
+        status: 200,
+        headers: { etag: '"fake"', ...(versionId !== 'null' ? { 'x-amz-version-id': versionId } : {}) },
+      });
     }
     return this.object(bucket, key, method, true);
   }
 
   /** No credentials: only a public bucket answers, and Block Public Access overrides its policy. */
   private anonymous(bucket: FakeBucket, key: string, method: string): Response {
-    const request = { action: method === 'PUT' ? 's3:PutObject' : 's3:GetObject', resource: `arn:aws:s3:::${bucket.name}/${key}` };
+    const request = {
+      action: method === 'PUT' ? 's3:PutObject' : 's3:GetObject',
+      resource: `arn:aws:s3:::${bucket.name}/${key}`,
+    };
     const publicPolicy = isAllowed([{ Statement: policyFor(bucket, isEveryone) }], request);
-    const open = this.fake.acceptsAnyCredentials || (publicPolicy && bucket.publicAccessBlock?.['RestrictPublicBuckets'] !== true);
+    const open =
+      this.fake.acceptsAnyCredentials || (publicPolicy && bucket.publicAccessBlock?.['RestrictPublicBuckets'] !== true);
     if (!open) return xmlError(403, 'AccessDenied', 'Access Denied');
     return this.object(bucket, key, method, false);
   }
 
   /** An object as GET answers it; a missing one is 403 to a caller without s3:ListBucket, 404 otherwise. */
   private object(bucket: FakeBucket, key: string, method: string, mayList: boolean): Response {
-    if (method !== 'GET' && method !== 'HEAD') return xmlError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+    if (method !== 'GET' && method !== 'HEAD')
+      return xmlError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
     const object = this.fake.currentObject(bucket.name, key);
-    if (!object) return mayList ? xmlError(404, 'NoSuchKey', 'The specified key does not exist.') : xmlError(403, 'AccessDenied', 'Access Denied');
-    return new Response(method === 'HEAD' ? null : object.body, { status: 200, headers: { 'content-type': object.contentType ?? 'binary/octet-stream' } });
+    if (!object)
+      return mayList
+        ? xmlError(404, 'NoSuchKey', 'The specified key does not exist.')
+        : xmlError(403, 'AccessDenied', 'Access Denied');
+    return new Response(method === 'HEAD' ? null : object.body, {
+      status: 200,
+      headers: { 'content-type': object.contentType ?? 'binary/octet-stream' },
+    });
   }
 
   /**
@@ -147,12 +181,23 @@ export class FakeHttp {
     const origin = ((distribution.config['Origins'] as { Items?: Json[] }).Items ?? [])[0];
     const bucketName = S3_HOST.exec(String(origin?.['DomainName'] ?? ''))?.[1];
     const bucket = bucketName !== undefined ? this.fake.buckets.get(bucketName) : undefined;
-    if (!origin || !bucket) return new Response('<html><body>502 Bad Gateway: CloudFront cannot reach the origin</body></html>', { status: 502 });
+    if (!origin || !bucket)
+      return new Response('<html><body>502 Bad Gateway: CloudFront cannot reach the origin</body></html>', {
+        status: 502,
+      });
     const key = url.pathname.split('/').slice(1).map(decodeURIComponent).join('/');
     const oac = this.fake.cloudfront.oacs.get(String(origin['OriginAccessControlId'] ?? ''));
-    const signed = oac !== undefined && oac.config['SigningBehavior'] !== 'never' && oac.config['OriginAccessControlOriginType'] === 's3';
+    const signed =
+      oac !== undefined &&
+      oac.config['SigningBehavior'] !== 'never' &&
+      oac.config['OriginAccessControlOriginType'] === 's3';
     const allowed =
-      signed && isAllowed([{ Statement: policyFor(bucket, isCloudFront) }], { action: 's3:GetObject', resource: `arn:aws:s3:::${bucket.name}/${key}`, context: { 'AWS:SourceArn': distribution.arn } });
+      signed &&
+      isAllowed([{ Statement: policyFor(bucket, isCloudFront) }], {
+        action: 's3:GetObject',
+        resource: `arn:aws:s3:::${bucket.name}/${key}`,
+        context: { 'AWS:SourceArn': distribution.arn },
+      });
     if (!allowed) return this.anonymous(bucket, key, method);
     return this.object(bucket, key, method, false);
   }

@@ -52,7 +52,14 @@ export class FakeIam {
 
   /** A user made outside this tool (by hand, or by another tool). */
   addUser(name: string, options: { tags?: Tag[]; keys?: number } = {}): FakeUser {
-    const user: FakeUser = { name, arn: `arn:aws:iam::${this.accountId()}:user/${name}`, userId: this.nextId('AIDA', 21), tags: options.tags ?? [], policies: new Map(), keys: [] };
+    const user: FakeUser = {
+      name,
+      arn: `arn:aws:iam::${this.accountId()}:user/${name}`,
+      userId: this.nextId('AIDA', 21),
+      tags: options.tags ?? [],
+      policies: new Map(),
+      keys: [],
+    };
     this.users.set(name, user);
     for (let i = 0; i < (options.keys ?? 0); i += 1) this.createKey(user);
     return user;
@@ -76,7 +83,13 @@ export class FakeIam {
 
   private createKey(user: FakeUser): FakeAccessKey {
     if (user.keys.length >= 2) throw awsError('iam', 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2');
-    const key: FakeAccessKey = { id: this.nextId('AKIA', 20), secret: randomBytes(30).toString('base64'), status: 'Active', createDate: new Date(), uses: 0 };
+    const key: FakeAccessKey = {
+      id: this.nextId('AKIA', 20),
+      secret: randomBytes(30).toString('base64'),
+      status: 'Active',
+      createDate: new Date(),
+      uses: 0,
+    };
     user.keys.push(key);
     return key;
   }
@@ -87,7 +100,9 @@ export class FakeIam {
       .map((u) => ({
         name: u.name,
         tags: u.tags,
-        policies: [...u.policies.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, doc]) => [name, JSON.parse(doc) as unknown]),
+        policies: [...u.policies.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, doc]) => [name, JSON.parse(doc) as unknown]),
         // Key ids and secrets differ between runs by nature; how many and in which state does not.
         keys: u.keys.map((k) => k.status).sort(),
       }));
@@ -97,14 +112,38 @@ export class FakeIam {
     return {
       'iam:CreateUser': (input) => {
         const name = String(input['UserName']);
-        if (!/^[\w+=,.@-]{1,64}$/.test(name)) throw awsError('iam', 'ValidationError', `1 validation error detected: Value '${name}' at 'userName' failed to satisfy constraint`);
-        if (this.users.has(name)) throw awsError('iam', 'EntityAlreadyExists', `User with name ${name} already exists.`);
+        if (!/^[\w+=,.@-]{1,64}$/.test(name))
+          throw awsError(
+            'iam',
+            'ValidationError',
+            `1 validation error detected: Value '${name}' at 'userName' failed to satisfy constraint`,
+          );
+        if (this.users.has(name))
+          throw awsError('iam', 'EntityAlreadyExists', `User with name ${name} already exists.`);
         const user = this.addUser(name, { tags: (input['Tags'] as Tag[] | undefined) ?? [] });
-        return { User: { UserName: name, Arn: user.arn, UserId: user.userId, Path: '/', CreateDate: new Date(), Tags: user.tags } };
+        return {
+          User: {
+            UserName: name,
+            Arn: user.arn,
+            UserId: user.userId,
+            Path: '/',
+            CreateDate: new Date(),
+            Tags: user.tags,
+          },
+        };
       },
       'iam:GetUser': (input) => {
         const user = this.mustUser(input);
-        return { User: { UserName: user.name, Arn: user.arn, UserId: user.userId, Path: '/', CreateDate: new Date(0), Tags: user.tags.length > 0 ? user.tags : undefined } };
+        return {
+          User: {
+            UserName: user.name,
+            Arn: user.arn,
+            UserId: user.userId,
+            Path: '/',
+            CreateDate: new Date(0),
+            Tags: user.tags.length > 0 ? user.tags : undefined,
+          },
+        };
       },
       'iam:ListUserTags': (input) => ({ Tags: this.mustUser(input).tags, IsTruncated: false }),
       'iam:TagUser': (input) => {
@@ -116,8 +155,10 @@ export class FakeIam {
       },
       'iam:DeleteUser': (input) => {
         const user = this.mustUser(input);
-        if (user.keys.length > 0) throw awsError('iam', 'DeleteConflict', 'Cannot delete entity, must delete access keys first.');
-        if (user.policies.size > 0) throw awsError('iam', 'DeleteConflict', 'Cannot delete entity, must delete policies first.');
+        if (user.keys.length > 0)
+          throw awsError('iam', 'DeleteConflict', 'Cannot delete entity, must delete access keys first.');
+        if (user.policies.size > 0)
+          throw awsError('iam', 'DeleteConflict', 'Cannot delete entity, must delete policies first.');
         this.users.delete(user.name);
         return {};
       },
@@ -138,30 +179,56 @@ export class FakeIam {
         const user = this.mustUser(input);
         const name = String(input['PolicyName']);
         const doc = user.policies.get(name);
-        if (doc === undefined) throw awsError('iam', 'NoSuchEntity', `The user policy with name ${name} cannot be found.`);
+        if (doc === undefined)
+          throw awsError('iam', 'NoSuchEntity', `The user policy with name ${name} cannot be found.`);
         // IAM returns the document URL-encoded (RFC 3986).
         return { UserName: user.name, PolicyName: name, PolicyDocument: encodeURIComponent(doc) };
       },
-      'iam:ListUserPolicies': (input) => ({ PolicyNames: [...this.mustUser(input).policies.keys()], IsTruncated: false }),
+      'iam:ListUserPolicies': (input) => ({
+        PolicyNames: [...this.mustUser(input).policies.keys()],
+        IsTruncated: false,
+      }),
       'iam:DeleteUserPolicy': (input) => {
         const user = this.mustUser(input);
         const name = String(input['PolicyName']);
-        if (!user.policies.delete(name)) throw awsError('iam', 'NoSuchEntity', `The user policy with name ${name} cannot be found.`);
+        if (!user.policies.delete(name))
+          throw awsError('iam', 'NoSuchEntity', `The user policy with name ${name} cannot be found.`);
         return {};
       },
       'iam:CreateAccessKey': (input) => {
         const user = this.mustUser(input);
         const key = this.createKey(user);
-        return { AccessKey: { UserName: user.name, AccessKeyId: key.id, Status: key.status, SecretAccessKey: key.secret, CreateDate: key.createDate } };
+        return {
+          AccessKey: {
+            UserName: user.name,
+            AccessKeyId: key.id,
+            Status: key.status,
+            SecretAccessKey: key.secret,
+            CreateDate: key.createDate,
+          },
+        };
       },
       'iam:ListAccessKeys': (input) => {
         const user = this.mustUser(input);
-        return { AccessKeyMetadata: user.keys.map((k) => ({ UserName: user.name, AccessKeyId: k.id, Status: k.status, CreateDate: k.createDate })), IsTruncated: false };
+        return {
+          AccessKeyMetadata: user.keys.map((k) => ({
+            UserName: user.name,
+            AccessKeyId: k.id,
+            Status: k.status,
+            CreateDate: k.createDate,
+          })),
+          IsTruncated: false,
+        };
       },
       'iam:UpdateAccessKey': (input) => {
         const user = this.mustUser(input);
         const key = user.keys.find((k) => k.id === input['AccessKeyId']);
-        if (!key) throw awsError('iam', 'NoSuchEntity', `The Access Key with id ${String(input['AccessKeyId'])} cannot be found.`);
+        if (!key)
+          throw awsError(
+            'iam',
+            'NoSuchEntity',
+            `The Access Key with id ${String(input['AccessKeyId'])} cannot be found.`,
+          );
         key.status = input['Status'] as 'Active' | 'Inactive';
         return {};
       },
@@ -170,7 +237,12 @@ export class FakeIam {
         const before = user.keys.length;
         user.keys = user.keys.filter((k) => k.id !== input['AccessKeyId']);
         if (user.keys.length < before) this.deletedKeyIds.add(String(input['AccessKeyId']));
-        if (user.keys.length === before) throw awsError('iam', 'NoSuchEntity', `The Access Key with id ${String(input['AccessKeyId'])} cannot be found.`);
+        if (user.keys.length === before)
+          throw awsError(
+            'iam',
+            'NoSuchEntity',
+            `The Access Key with id ${String(input['AccessKeyId'])} cannot be found.`,
+          );
         return {};
       },
     };

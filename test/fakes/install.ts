@@ -39,13 +39,15 @@ export function installFakeAccount(fake: FakeAccount = new FakeAccount()): Insta
   for (const { service, module, client } of SERVICES) {
     const commands = new Map<unknown, string>();
     for (const [name, value] of Object.entries(module)) {
-      if (name.endsWith('Command') && !name.startsWith('$') && typeof value === 'function') commands.set(value, name.slice(0, -'Command'.length));
+      if (name.endsWith('Command') && !name.startsWith('$') && typeof value === 'function')
+        commands.set(value, name.slice(0, -'Command'.length));
     }
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const stub = mockClient(client as any);
     stub.send.callsFake(async function send(this: { config: ClientConfig }, command: { input: object }) {
       const name = commands.get(command.constructor);
-      if (name === undefined) throw new Error(`the fake account got a command it does not know: ${command.constructor.name}`);
+      if (name === undefined)
+        throw new Error(`the fake account got a command it does not know: ${command.constructor.name}`);
       const region = await this.config.region();
       // Who signed decides what the call may do (the operator, or an app user's key).
       const caller = { accessKeyId: (await this.config.credentials())?.accessKeyId };

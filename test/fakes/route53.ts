@@ -50,9 +50,19 @@ export class FakeRoute53 {
   }
 
   addZone(name: string, options: { private?: boolean; sets?: FakeRrSet[] } = {}): FakeZone {
-    const zone: FakeZone = { id: this.nextId('Z0FAKE'), name: dotted(name), private: options.private === true, sets: [] };
+    const zone: FakeZone = {
+      id: this.nextId('Z0FAKE'),
+      name: dotted(name),
+      private: options.private === true,
+      sets: [],
+    };
     zone.sets.push({ Name: zone.name, Type: 'NS', TTL: 172800, ResourceRecords: [{ Value: 'ns-1.awsdns-00.com.' }] });
-    zone.sets.push({ Name: zone.name, Type: 'SOA', TTL: 900, ResourceRecords: [{ Value: 'ns-1.awsdns-00.com. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400' }] });
+    zone.sets.push({
+      Name: zone.name,
+      Type: 'SOA',
+      TTL: 900,
+      ResourceRecords: [{ Value: 'ns-1.awsdns-00.com. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400' }],
+    });
     for (const set of options.sets ?? []) zone.sets.push({ ...clone(set), Name: dotted(set.Name) });
     zone.sets.sort(compareSets);
     this.zones.set(zone.id, zone);
@@ -65,7 +75,11 @@ export class FakeRoute53 {
   }
 
   snapshot(): unknown {
-    return clone([...this.zones.values()].map((z) => ({ name: z.name, private: z.private, sets: z.sets })).sort((a, b) => a.name.localeCompare(b.name)));
+    return clone(
+      [...this.zones.values()]
+        .map((z) => ({ name: z.name, private: z.private, sets: z.sets }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    );
   }
 
   private zone(id: unknown): FakeZone {
@@ -75,7 +89,13 @@ export class FakeRoute53 {
   }
 
   private zoneSummary(z: FakeZone) {
-    return { Id: `/hostedzone/${z.id}`, Name: z.name, CallerReference: z.id, Config: { PrivateZone: z.private }, ResourceRecordSetCount: z.sets.length };
+    return {
+      Id: `/hostedzone/${z.id}`,
+      Name: z.name,
+      CallerReference: z.id,
+      Config: { PrivateZone: z.private },
+      ResourceRecordSetCount: z.sets.length,
+    };
   }
 
   private apply(zone: FakeZone, changes: Array<{ Action: string; ResourceRecordSet: FakeRrSet }>): FakeRrSet[] {
@@ -85,7 +105,9 @@ export class FakeRoute53 {
       const set = { ...clone(raw), Name: dotted(raw.Name) };
       const label = `[name='${set.Name}', type='${set.Type}']`;
       if (set.Type === 'TXT' && (set.ResourceRecords ?? []).some((r) => !r.Value.startsWith('"'))) {
-        problems.push(`Invalid Resource Record: 'FATAL problem: InvalidCharacterString (Value should be enclosed in quotation marks)' encountered with '${set.ResourceRecords?.[0]?.Value ?? ''}'`);
+        problems.push(
+          `Invalid Resource Record: 'FATAL problem: InvalidCharacterString (Value should be enclosed in quotation marks)' encountered with '${set.ResourceRecords?.[0]?.Value ?? ''}'`,
+        );
         continue;
       }
       if (!set.Name.endsWith(zone.name)) {
@@ -95,7 +117,10 @@ export class FakeRoute53 {
       const existing = sets.find((s) => s.Name === set.Name && s.Type === set.Type);
       if (Action === 'DELETE') {
         if (!existing) problems.push(`Tried to delete resource record set ${label} but it was not found`);
-        else if (!sameSet(existing, set)) problems.push(`Tried to delete resource record set ${label} but the values provided do not match the current values`);
+        else if (!sameSet(existing, set))
+          problems.push(
+            `Tried to delete resource record set ${label} but the values provided do not match the current values`,
+          );
         else sets = sets.filter((s) => s !== existing);
         continue;
       }
@@ -104,8 +129,13 @@ export class FakeRoute53 {
         continue;
       }
       const others = sets.filter((s) => s.Name === set.Name && s.Type !== set.Type);
-      if ((set.Type === 'CNAME' && others.length > 0) || (set.Type !== 'CNAME' && others.some((s) => s.Type === 'CNAME'))) {
-        problems.push(`RRSet of type ${set.Type} with DNS name ${set.Name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}`);
+      if (
+        (set.Type === 'CNAME' && others.length > 0) ||
+        (set.Type !== 'CNAME' && others.some((s) => s.Type === 'CNAME'))
+      ) {
+        problems.push(
+          `RRSet of type ${set.Type} with DNS name ${set.Name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}`,
+        );
         continue;
       }
       sets = [...sets.filter((s) => s !== existing), set];
@@ -119,7 +149,9 @@ export class FakeRoute53 {
       'route53:ListHostedZonesByName': (input) => {
         const start = input['DNSName'] ? sortKey(String(input['DNSName'])) : '';
         const max = Number(input['MaxItems'] ?? 100);
-        const zones = [...this.zones.values()].sort((a, b) => (sortKey(a.name) < sortKey(b.name) ? -1 : 1)).filter((z) => sortKey(z.name) >= start);
+        const zones = [...this.zones.values()]
+          .sort((a, b) => (sortKey(a.name) < sortKey(b.name) ? -1 : 1))
+          .filter((z) => sortKey(z.name) >= start);
         const next = zones[max];
         return {
           HostedZones: zones.slice(0, max).map((z) => this.zoneSummary(z)),
@@ -128,13 +160,19 @@ export class FakeRoute53 {
           ...(next ? { NextDNSName: next.name, NextHostedZoneId: next.id } : {}),
         };
       },
-      'route53:GetHostedZone': (input) => ({ HostedZone: this.zoneSummary(this.zone(input['Id'])), DelegationSet: { NameServers: ['ns-1.awsdns-00.com'] } }),
+      'route53:GetHostedZone': (input) => ({
+        HostedZone: this.zoneSummary(this.zone(input['Id'])),
+        DelegationSet: { NameServers: ['ns-1.awsdns-00.com'] },
+      }),
       'route53:ListResourceRecordSets': (input) => {
         const zone = this.zone(input['HostedZoneId']);
         const max = Number(input['MaxItems'] ?? 300);
         const startName = input['StartRecordName'] ? String(input['StartRecordName']) : undefined;
         const startType = input['StartRecordType'] as string | undefined;
-        const from = startName === undefined ? zone.sets : zone.sets.filter((s) => compareSets(s, { Name: startName, Type: startType ?? '' }) >= 0);
+        const from =
+          startName === undefined
+            ? zone.sets
+            : zone.sets.filter((s) => compareSets(s, { Name: startName, Type: startType ?? '' }) >= 0);
         const page = from.slice(0, max);
         const next = from[max];
         return {
@@ -155,7 +193,8 @@ export class FakeRoute53 {
       'route53:GetChange': (input) => {
         const id = String(input['Id']).replace(/^\/change\//, '');
         const change = this.changes.get(id);
-        if (!change) throw awsError('route53', 'NoSuchChange', `A change with the specified change ID does not exist: ${id}`);
+        if (!change)
+          throw awsError('route53', 'NoSuchChange', `A change with the specified change ID does not exist: ${id}`);
         if (change.polls >= this.insyncAfterPolls) change.status = 'INSYNC';
         change.polls += 1;
         return { ChangeInfo: { Id: `/change/${id}`, Status: change.status, SubmittedAt: new Date(0) } };

@@ -79,7 +79,14 @@ export class FakeSes {
         identities: new Map(),
         configSets: new Map(),
         templates: new Map(),
-        account: { productionAccess: false, sendingEnabled: true, enforcementStatus: 'HEALTHY', max24HourSend: 200, maxSendRate: 1, sentLast24Hours: 0 },
+        account: {
+          productionAccess: false,
+          sendingEnabled: true,
+          enforcementStatus: 'HEALTHY',
+          max24HourSend: 200,
+          maxSendRate: 1,
+          sentLast24Hours: 0,
+        },
       };
       this.regions.set(name, state);
     }
@@ -104,12 +111,16 @@ export class FakeSes {
 
   snapshot(): unknown {
     // A region SES holds nothing in looks the same as one it was never used in.
-    const regions = [...this.regions.entries()].filter(([, r]) => r.identities.size + r.configSets.size + r.templates.size > 0).sort(([a], [b]) => a.localeCompare(b));
+    const regions = [...this.regions.entries()]
+      .filter(([, r]) => r.identities.size + r.configSets.size + r.templates.size > 0)
+      .sort(([a], [b]) => a.localeCompare(b));
     return clone(
       regions.map(([name, r]) => ({
         region: name,
         // When a key was made is the clock's, not the account's content.
-        identities: [...r.identities.values()].map(({ keyGeneratedAt: _made, ...identity }) => identity).sort((a, b) => a.domain.localeCompare(b.domain)),
+        identities: [...r.identities.values()]
+          .map(({ keyGeneratedAt: _made, ...identity }) => identity)
+          .sort((a, b) => a.domain.localeCompare(b.domain)),
         configSets: [...r.configSets.values()].sort((a, b) => a.name.localeCompare(b.name)),
         templates: [...r.templates.entries()].sort(([a], [b]) => a.localeCompare(b)),
       })),
@@ -150,7 +161,11 @@ export class FakeSes {
         LastKeyGenerationTimestamp: i.keyGeneratedAt,
       },
       MailFromAttributes: i.mailFrom
-        ? { MailFromDomain: i.mailFrom.domain, MailFromDomainStatus: i.mailFrom.status, BehaviorOnMxFailure: i.mailFrom.behavior }
+        ? {
+            MailFromDomain: i.mailFrom.domain,
+            MailFromDomainStatus: i.mailFrom.status,
+            BehaviorOnMxFailure: i.mailFrom.behavior,
+          }
         : { MailFromDomain: undefined, MailFromDomainStatus: undefined, BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
       ConfigurationSetName: i.configurationSetName,
       Tags: clone(i.tags),
@@ -162,10 +177,17 @@ export class FakeSes {
       'sesv2:CreateConfigurationSet': (input, region) => {
         const name = String(input['ConfigurationSetName']);
         const sets = this.region(region).configSets;
-        if (sets.has(name)) throw awsError('sesv2', 'AlreadyExistsException', `Configuration set <${name}> already exists.`);
+        if (sets.has(name))
+          throw awsError('sesv2', 'AlreadyExistsException', `Configuration set <${name}> already exists.`);
         const delivery = input['DeliveryOptions'] as { TlsPolicy?: string } | undefined;
         const reputation = input['ReputationOptions'] as { ReputationMetricsEnabled?: boolean } | undefined;
-        sets.set(name, { name, tlsPolicy: delivery?.TlsPolicy, reputationMetrics: reputation?.ReputationMetricsEnabled === true, sendingEnabled: true, tags: clone((input['Tags'] as Tag[]) ?? []) });
+        sets.set(name, {
+          name,
+          tlsPolicy: delivery?.TlsPolicy,
+          reputationMetrics: reputation?.ReputationMetricsEnabled === true,
+          sendingEnabled: true,
+          tags: clone((input['Tags'] as Tag[]) ?? []),
+        });
         return {};
       },
       'sesv2:GetConfigurationSet': (input, region) => {
@@ -183,7 +205,8 @@ export class FakeSes {
         return {};
       },
       'sesv2:PutConfigurationSetReputationOptions': (input, region) => {
-        this.getSet(region, input['ConfigurationSetName']).reputationMetrics = input['ReputationMetricsEnabled'] === true;
+        this.getSet(region, input['ConfigurationSetName']).reputationMetrics =
+          input['ReputationMetricsEnabled'] === true;
         return {};
       },
       'sesv2:DeleteConfigurationSet': (input, region) => {
@@ -194,7 +217,8 @@ export class FakeSes {
       'sesv2:CreateEmailIdentity': (input, region) => {
         const domain = String(input['EmailIdentity']);
         const state = this.region(region);
-        if (state.identities.has(domain)) throw awsError('sesv2', 'AlreadyExistsException', `Email identity ${domain} already exist.`);
+        if (state.identities.has(domain))
+          throw awsError('sesv2', 'AlreadyExistsException', `Email identity ${domain} already exist.`);
         const setName = input['ConfigurationSetName'] as string | undefined;
         if (setName !== undefined) this.getSet(region, setName);
         const signing = input['DkimSigningAttributes'] as { NextSigningKeyLength?: string } | undefined;
@@ -216,7 +240,8 @@ export class FakeSes {
         const { IdentityType, VerifiedForSendingStatus, DkimAttributes } = this.identityResponse(identity);
         return { IdentityType, VerifiedForSendingStatus, DkimAttributes };
       },
-      'sesv2:GetEmailIdentity': (input, region) => this.identityResponse(this.getIdentity(region, input['EmailIdentity'])),
+      'sesv2:GetEmailIdentity': (input, region) =>
+        this.identityResponse(this.getIdentity(region, input['EmailIdentity'])),
       'sesv2:DeleteEmailIdentity': (input, region) => {
         this.getIdentity(region, input['EmailIdentity']);
         this.region(region).identities.delete(String(input['EmailIdentity']));
@@ -227,7 +252,8 @@ export class FakeSes {
         const domain = input['MailFromDomain'] as string | undefined;
         if (!domain) identity.mailFrom = undefined;
         else {
-          if (!domain.endsWith(`.${identity.domain}`)) throw awsError('sesv2', 'BadRequestException', `Invalid MAIL FROM domain ${domain}.`);
+          if (!domain.endsWith(`.${identity.domain}`))
+            throw awsError('sesv2', 'BadRequestException', `Invalid MAIL FROM domain ${domain}.`);
           const status = identity.mailFrom?.domain === domain ? identity.mailFrom.status : 'PENDING';
           identity.mailFrom = { domain, behavior: String(input['BehaviorOnMxFailure'] ?? 'USE_DEFAULT_VALUE'), status };
         }
@@ -243,7 +269,10 @@ export class FakeSes {
       'sesv2:PutEmailIdentityDkimSigningAttributes': (input, region) => {
         const identity = this.getIdentity(region, input['EmailIdentity']);
         identity.origin = input['SigningAttributesOrigin'] as 'AWS_SES';
-        identity.nextKeyLength = String((input['SigningAttributes'] as { NextSigningKeyLength?: string } | undefined)?.NextSigningKeyLength ?? identity.nextKeyLength);
+        identity.nextKeyLength = String(
+          (input['SigningAttributes'] as { NextSigningKeyLength?: string } | undefined)?.NextSigningKeyLength ??
+            identity.nextKeyLength,
+        );
         return { DkimStatus: identity.dkimStatus, DkimTokens: [...identity.tokens] };
       },
       'sesv2:PutEmailIdentityDkimAttributes': (input, region) => {
@@ -292,17 +321,28 @@ export class FakeSes {
         const destination = input['Destination'] as { ToAddresses?: string[] } | undefined;
         const to = destination?.ToAddresses ?? [];
         const failed = (identities: string[]) =>
-          awsError('sesv2', 'MessageRejected', `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${identities.join(', ')}`);
-        if (!state.account.sendingEnabled) throw awsError('sesv2', 'SendingPausedException', 'Sending is paused for this account.');
+          awsError(
+            'sesv2',
+            'MessageRejected',
+            `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${identities.join(', ')}`,
+          );
+        if (!state.account.sendingEnabled)
+          throw awsError('sesv2', 'SendingPausedException', 'Sending is paused for this account.');
         if (!state.identities.get(domain)?.verifiedForSending) throw failed([from]);
         if (!state.account.productionAccess) {
-          const unverified = to.filter((address) => !SIMULATOR.test(address) && !state.identities.get(address.split('@')[1] ?? '')?.verifiedForSending);
+          const unverified = to.filter(
+            (address) =>
+              !SIMULATOR.test(address) && !state.identities.get(address.split('@')[1] ?? '')?.verifiedForSending,
+          );
           if (unverified.length > 0) throw failed(unverified);
         }
         const setName = input['ConfigurationSetName'] as string | undefined;
         if (setName !== undefined && !state.configSets.has(setName)) throw notFound(`Configuration set <${setName}>`);
-        const template = (input['Content'] as { Template?: { TemplateName?: string; TemplateData?: string } } | undefined)?.Template;
-        if (template?.TemplateName !== undefined && !state.templates.has(template.TemplateName)) throw notFound(`Template ${template.TemplateName}`);
+        const template = (
+          input['Content'] as { Template?: { TemplateName?: string; TemplateData?: string } } | undefined
+        )?.Template;
+        if (template?.TemplateName !== undefined && !state.templates.has(template.TemplateName))
+          throw notFound(`Template ${template.TemplateName}`);
         this.counter += 1;
         const messageId = `0100fake${String(this.counter).padStart(8, '0')}-smoke`;
         this.sent.push({

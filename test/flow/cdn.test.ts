@@ -43,12 +43,36 @@ describe('the CDN on a fake account', () => {
     // THEN
     expect(run.code, run.stderr).toBe(0);
     const [oac] = [...fake().cloudfront.oacs.values()];
-    expect(oac?.config).toMatchObject({ Name: 'healthmetrics-dev-uploads-oac', OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' });
+    expect(oac?.config).toMatchObject({
+      Name: 'healthmetrics-dev-uploads-oac',
+      OriginAccessControlOriginType: 's3',
+      SigningBehavior: 'always',
+      SigningProtocol: 'sigv4',
+    });
     const d = onlyDistribution();
-    expect(d.config).toMatchObject({ Enabled: true, IsIPV6Enabled: true, PriceClass: 'PriceClass_100', Comment: expect.stringContaining('healthmetrics uploads (dev)') });
-    expect((d.config['Origins'] as { Items: Behaviour[] }).Items[0]).toMatchObject({ DomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com', OriginAccessControlId: oac?.id });
-    expect(defaultBehaviour(d)).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', MinTTL: 0, DefaultTTL: 86400, MaxTTL: 31536000, Compress: true });
-    expect((d.config['CacheBehaviors'] as { Items: Behaviour[] }).Items[0]).toMatchObject({ PathPattern: 'avatars/*', MinTTL: 86400, DefaultTTL: 604800, MaxTTL: 31536000 });
+    expect(d.config).toMatchObject({
+      Enabled: true,
+      IsIPV6Enabled: true,
+      PriceClass: 'PriceClass_100',
+      Comment: expect.stringContaining('healthmetrics uploads (dev)'),
+    });
+    expect((d.config['Origins'] as { Items: Behaviour[] }).Items[0]).toMatchObject({
+      DomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com',
+      OriginAccessControlId: oac?.id,
+    });
+    expect(defaultBehaviour(d)).toMatchObject({
+      ViewerProtocolPolicy: 'redirect-to-https',
+      MinTTL: 0,
+      DefaultTTL: 86400,
+      MaxTTL: 31536000,
+      Compress: true,
+    });
+    expect((d.config['CacheBehaviors'] as { Items: Behaviour[] }).Items[0]).toMatchObject({
+      PathPattern: 'avatars/*',
+      MinTTL: 86400,
+      DefaultTTL: 604800,
+      MaxTTL: 31536000,
+    });
     expect(d.tags).toEqual(
       expect.arrayContaining([
         { Key: 'ManagedBy', Value: 'hm-infra' },
@@ -133,7 +157,10 @@ describe('the CDN on a fake account', () => {
     const oacId = [...fake().cloudfront.oacs.keys()][0] as string;
     for (const app of ['blog', 'shop']) {
       const inputs = { config: givenConfig({ app }), bucket: bucketOutputs(`${app}-uploads-dev`, 'us-east-1'), oacId };
-      fake().cloudfront.createDistribution(desiredDistributionConfig(inputs, undefined, `ref-${app}`) as never, distributionTags(inputs.config));
+      fake().cloudfront.createDistribution(
+        desiredDistributionConfig(inputs, undefined, `ref-${app}`) as never,
+        distributionTags(inputs.config),
+      );
     }
     fake().cloudfront.pageSize = 1;
     await rm(join(cwd, '.hm-infra'), { recursive: true });
@@ -150,13 +177,23 @@ describe('the CDN on a fake account', () => {
   it('merges its statements into a bucket policy the user already has', async () => {
     await init();
     const bucket = fake().buckets.get('healthmetrics-uploads-dev')!;
-    const user = { Sid: 'PartnerRead', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: 's3:ListBucket', Resource: BUCKET_ARN };
+    const user = {
+      Sid: 'PartnerRead',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+      Action: 's3:ListBucket',
+      Resource: BUCKET_ARN,
+    };
     bucket.policy = JSON.stringify({ Version: '2012-10-17', Statement: [user] });
     // WHEN
     const run = await init();
     // THEN
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(bucket.policy).Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['PartnerRead', 'AllowCloudFrontRead', 'DenyInsecureTransport']);
+    expect(JSON.parse(bucket.policy).Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'PartnerRead',
+      'AllowCloudFrontRead',
+      'DenyInsecureTransport',
+    ]);
   });
 
   it('waits for the deployment with --wait and records it as deployed', async () => {
@@ -177,7 +214,11 @@ describe('the CDN on a fake account', () => {
     expect(run.code, run.stderr).toBe(0);
     const d = onlyDistribution();
     expect(d.config['Aliases']).toEqual({ Quantity: 1, Items: ['cdn.example.com'] });
-    expect(d.config['ViewerCertificate']).toMatchObject({ ACMCertificateArn: CERT, SSLSupportMethod: 'sni-only', MinimumProtocolVersion: 'TLSv1.2_2021' });
+    expect(d.config['ViewerCertificate']).toMatchObject({
+      ACMCertificateArn: CERT,
+      SSLSupportMethod: 'sni-only',
+      MinimumProtocolVersion: 'TLSv1.2_2021',
+    });
     expect(run.stdout).toContain('CLOUDFRONT_URL=https://cdn.example.com');
     expect(run.stdout).toContain(`point cdn.example.com at ${d.domainName}`);
     expect((await stateFile()).config).toMatchObject({ cdnDomain: 'cdn.example.com', certificateArn: CERT });
@@ -211,11 +252,25 @@ describe('the CDN on a fake account', () => {
 
   it.each([
     [['--no-cdn', '--cdn-domain', 'cdn.example.com', '--certificate-arn', CERT], '--no-cdn leaves out'],
-    [['--certificate-arn', 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789', '--cdn-domain', 'cdn.example.com'], 'only uses ACM certificates from us-east-1'],
-    [['--certificate-arn', 'arn:aws:iam::123456789012:server-certificate/cdn', '--cdn-domain', 'cdn.example.com'], 'pass the ARN of an ACM certificate'],
+    [
+      [
+        '--certificate-arn',
+        'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+        '--cdn-domain',
+        'cdn.example.com',
+      ],
+      'only uses ACM certificates from us-east-1',
+    ],
+    [
+      ['--certificate-arn', 'arn:aws:iam::123456789012:server-certificate/cdn', '--cdn-domain', 'cdn.example.com'],
+      'pass the ARN of an ACM certificate',
+    ],
     [['--cdn-domain', 'cdn.example.com'], 'needs --certificate-arn'],
     [['--certificate-arn', CERT], 'add --cdn-domain'],
-    [['--cdn-domain', 'https://cdn.example.com', '--certificate-arn', CERT], 'CDN domain "https://cdn.example.com" is not valid'],
+    [
+      ['--cdn-domain', 'https://cdn.example.com', '--certificate-arn', CERT],
+      'CDN domain "https://cdn.example.com" is not valid',
+    ],
     [['--wait', '--wait-timeout', 'soon'], '--wait-timeout "soon" is not valid'],
   ])('refuses %j before any AWS call, with exit 2', async (flags, message) => {
     // WHEN

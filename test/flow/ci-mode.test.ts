@@ -19,7 +19,15 @@ async function givenConfigFile(content: unknown, name = 'hm-infra.json'): Promis
 }
 
 /** The documented shape of `--json` output (README "JSON output"); extra keys fail the test. */
-const Change = z.object({ field: z.string(), action: z.enum(['create', 'update', 'delete']), from: z.unknown().optional(), to: z.unknown().optional(), note: z.string().optional() }).strict();
+const Change = z
+  .object({
+    field: z.string(),
+    action: z.enum(['create', 'update', 'delete']),
+    from: z.unknown().optional(),
+    to: z.unknown().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
 const Summary = z.object({ create: z.number().int(), update: z.number().int(), unchanged: z.number().int() }).strict();
 const SERVICES = ['Account', 'S3', 'CloudFront', 'SES', 'DNS', 'IAM'] as const;
 const PlanJson = z
@@ -31,7 +39,17 @@ const PlanJson = z
     environment: z.string(),
     region: z.string(),
     offline: z.boolean(),
-    steps: z.array(z.object({ id: z.string(), title: z.string(), service: z.enum(SERVICES), action: z.enum(['create', 'update', 'unchanged', 'read']), changes: z.array(Change) }).strict()),
+    steps: z.array(
+      z
+        .object({
+          id: z.string(),
+          title: z.string(),
+          service: z.enum(SERVICES),
+          action: z.enum(['create', 'update', 'unchanged', 'read']),
+          changes: z.array(Change),
+        })
+        .strict(),
+    ),
     summary: Summary,
   })
   .strict();
@@ -60,7 +78,9 @@ const ResultJson = z
       .object({
         mode: z.enum(['route53', 'external']),
         zoneId: z.string().nullable(),
-        records: z.array(z.object({ type: z.string(), name: z.string(), value: z.string(), ttl: z.number() }).passthrough()),
+        records: z.array(
+          z.object({ type: z.string(), name: z.string(), value: z.string(), ttl: z.number() }).passthrough(),
+        ),
         zoneFile: z.string(),
       })
       .strict()
@@ -120,12 +140,24 @@ describe('init without a terminal (CI)', () => {
     expect(run.code, run.stderr).toBe(0);
     const state = await stateFile('staging');
     expect(state).toMatchObject({ app: 'healthmetrics', environment: 'staging', region: 'eu-west-1' });
-    expect(state.config).toMatchObject({ corsOrigins: ['https://app.example.com'], fromEmail: 'team@example.com', dmarcPolicy: 'none', dns: 'external', cdn: false });
+    expect(state.config).toMatchObject({
+      corsOrigins: ['https://app.example.com'],
+      fromEmail: 'team@example.com',
+      dmarcPolicy: 'none',
+      dns: 'external',
+      cdn: false,
+    });
     expect(installed.fake.buckets.get('healthmetrics-uploads-staging')?.region).toBe('eu-west-1');
   });
 
   it("a typed --env wins over the file's environment", async () => {
-    const file = await givenConfigFile({ app: 'healthmetrics', environment: 'staging', domain: 'example.com', cdn: false, email: false });
+    const file = await givenConfigFile({
+      app: 'healthmetrics',
+      environment: 'staging',
+      domain: 'example.com',
+      cdn: false,
+      email: false,
+    });
     // WHEN
     const run = await runCli(['init', '--yes', '--env', 'prod', '--config', file], { cwd });
     // THEN
@@ -135,7 +167,10 @@ describe('init without a terminal (CI)', () => {
 
   it.each([
     [{ app: 'healthmetrics', domian: 'example.com' }, 'unknown key "domian" (did you mean "domain"?)'],
-    [{ app: 'healthmetrics', domain: 'example.com', corsOrigins: 'https://example.com' }, 'corsOrigins must be a list of strings'],
+    [
+      { app: 'healthmetrics', domain: 'example.com', corsOrigins: 'https://example.com' },
+      'corsOrigins must be a list of strings',
+    ],
     [{ app: 'healthmetrics', domain: 'example.com', cdn: 'no' }, 'cdn must be a boolean'],
     [{ app: 'Health Metrics', domain: 'example.com' }, 'app name "Health Metrics" is not valid'],
     ['{"app": "healthmetrics",', 'is not valid JSON'],
@@ -159,7 +194,10 @@ describe('init without a terminal (CI)', () => {
 
   it('prints exactly one JSON document matching the documented schema: the result of init', async () => {
     // WHEN
-    const run = await runCli(['init', '--yes', '--json', '--app', 'healthmetrics', '--domain', 'example.com', '--dns', 'external'], { cwd });
+    const run = await runCli(
+      ['init', '--yes', '--json', '--app', 'healthmetrics', '--domain', 'example.com', '--dns', 'external'],
+      { cwd },
+    );
     // THEN
     expect(run.code, run.stderr).toBe(0);
     const doc = ResultJson.parse(JSON.parse(run.stdout));
@@ -195,7 +233,11 @@ describe('init without a terminal (CI)', () => {
   ] as const)('shows progress on %s (%j) as %s', async (_where, env, mode) => {
     const terminal = fakeTerminal();
     // WHEN
-    const run = await runCli(['init', '--yes', '--app', 'healthmetrics', '--domain', 'example.com'], { cwd, env, progressStream: terminal });
+    const run = await runCli(['init', '--yes', '--app', 'healthmetrics', '--domain', 'example.com'], {
+      cwd,
+      env,
+      progressStream: terminal,
+    });
     // THEN
     expect(run.code, run.stderr).toBe(0);
     if (mode === 'live') {

@@ -37,8 +37,15 @@ describe('email on a fake account', () => {
     // THEN
     expect(run.code, run.stderr).toBe(0);
     const identity = fake.ses.identity(REGION, 'example.com');
-    expect(identity).toMatchObject({ nextKeyLength: 'RSA_2048_BIT', configurationSetName: 'healthmetrics-dev', mailFrom: { domain: 'mail.example.com', behavior: 'USE_DEFAULT_VALUE' } });
-    expect(fake.ses.region(REGION).configSets.get('healthmetrics-dev')).toMatchObject({ tlsPolicy: 'REQUIRE', reputationMetrics: true });
+    expect(identity).toMatchObject({
+      nextKeyLength: 'RSA_2048_BIT',
+      configurationSetName: 'healthmetrics-dev',
+      mailFrom: { domain: 'mail.example.com', behavior: 'USE_DEFAULT_VALUE' },
+    });
+    expect(fake.ses.region(REGION).configSets.get('healthmetrics-dev')).toMatchObject({
+      tlsPolicy: 'REQUIRE',
+      reputationMetrics: true,
+    });
     expect([...fake.ses.region(REGION).templates.keys()].sort()).toEqual(['email-verification', 'password-reset']);
     const sets = zoneOf(fake).sets.filter((s) => s.Type !== 'NS' && s.Type !== 'SOA');
     expect(sets.map((s) => `${s.Type} ${s.Name} ${s.ResourceRecords?.map((r) => r.Value).join(',')}`).sort()).toEqual(
@@ -50,7 +57,10 @@ describe('email on a fake account', () => {
       ].sort(),
     );
     const state = await stateFile();
-    expect(state.resources['dns-records']).toMatchObject({ owned: true, outputs: { mode: 'route53', changeStatus: 'INSYNC' } });
+    expect(state.resources['dns-records']).toMatchObject({
+      owned: true,
+      outputs: { mode: 'route53', changeStatus: 'INSYNC' },
+    });
     expect(state.resources['dns-records'].outputs.added).toHaveLength(6);
     expect(state.resources['email-identity'].outputs.dkim.tokens).toEqual(identity?.tokens);
     expect(run.stdout).toMatch(/DNS\s+6 records in Route 53 zone Z0FAKE/);
@@ -71,7 +81,16 @@ describe('email on a fake account', () => {
 
   it('merges SPF into the TXT record a user already has, and keeps it there on re-runs', async () => {
     const fake = givenAccount();
-    fake.route53.addZone('example.com', { sets: [{ Name: 'mail.example.com', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: '"google-site-verification=abc123"' }] }] });
+    fake.route53.addZone('example.com', {
+      sets: [
+        {
+          Name: 'mail.example.com',
+          Type: 'TXT',
+          TTL: 300,
+          ResourceRecords: [{ Value: '"google-site-verification=abc123"' }],
+        },
+      ],
+    });
     // WHEN
     const first = await init();
     const second = await init();
@@ -79,13 +98,20 @@ describe('email on a fake account', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(second.code, second.stderr).toBe(0);
     const txt = fake.route53.find(zoneOf(fake) as never, 'mail.example.com', 'TXT');
-    expect(txt?.ResourceRecords).toEqual([{ Value: '"google-site-verification=abc123"' }, { Value: '"v=spf1 include:amazonses.com ~all"' }]);
+    expect(txt?.ResourceRecords).toEqual([
+      { Value: '"google-site-verification=abc123"' },
+      { Value: '"v=spf1 include:amazonses.com ~all"' },
+    ]);
     expect(txt?.TTL).toBe(300);
   });
 
   it('stops with exit 2 on another DMARC policy, changing no DNS record, and replaces it with --overwrite-dns', async () => {
     const fake = givenAccount();
-    fake.route53.addZone('example.com', { sets: [{ Name: '_dmarc.example.com', Type: 'TXT', TTL: 600, ResourceRecords: [{ Value: '"v=DMARC1; p=reject"' }] }] });
+    fake.route53.addZone('example.com', {
+      sets: [
+        { Name: '_dmarc.example.com', Type: 'TXT', TTL: 600, ResourceRecords: [{ Value: '"v=DMARC1; p=reject"' }] },
+      ],
+    });
     // WHEN
     const refused = await init();
     // THEN
@@ -97,8 +123,12 @@ describe('email on a fake account', () => {
     const forced = await init(['--overwrite-dns']);
     // THEN
     expect(forced.code, forced.stderr).toBe(0);
-    expect(fake.route53.find(zoneOf(fake) as never, '_dmarc.example.com', 'TXT')?.ResourceRecords).toEqual([{ Value: '"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"' }]);
-    expect((await stateFile()).resources['dns-records'].outputs.replaced).toEqual([{ name: '_dmarc.example.com', type: 'TXT', values: ['"v=DMARC1; p=reject"'] }]);
+    expect(fake.route53.find(zoneOf(fake) as never, '_dmarc.example.com', 'TXT')?.ResourceRecords).toEqual([
+      { Value: '"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"' },
+    ]);
+    expect((await stateFile()).resources['dns-records'].outputs.replaced).toEqual([
+      { name: '_dmarc.example.com', type: 'TXT', values: ['"v=DMARC1; p=reject"'] },
+    ]);
   });
 
   it('prints the records as a table and a zone-file snippet when no Route 53 zone matches, and puts them in --json', async () => {
@@ -108,7 +138,9 @@ describe('email on a fake account', () => {
     const json = await init(['--json']);
     // THEN
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('add these records at your DNS host (no public Route 53 hosted zone named example.com)');
+    expect(run.stdout).toContain(
+      'add these records at your DNS host (no public Route 53 hosted zone named example.com)',
+    );
     expect(run.stdout).toMatch(/ {2}MX\s+mail\s+10 feedback-smtp\.us-east-1\.amazonses\.com\s+600/);
     const snippet = run.stdout.slice(run.stdout.indexOf('; Email (SES) records'));
     const parsed = zonefile.parse(
@@ -136,7 +168,10 @@ describe('email on a fake account', () => {
     expect(prod.stderr).toContain('belongs to app "healthmetrics", environment "dev"');
     expect(prod.stderr).toContain('--domain <sub-domain> (for example prod.example.com)');
     const after = fake.ses.snapshot() as Array<{ configSets: unknown[] }>;
-    expect({ ...after[0], configSets: [] }).toEqual({ ...(before as Array<{ configSets: unknown[] }>)[0], configSets: [] });
+    expect({ ...after[0], configSets: [] }).toEqual({
+      ...(before as Array<{ configSets: unknown[] }>)[0],
+      configSets: [],
+    });
   });
 
   it('converges to the same zone when any Route 53 call fails before or after it takes effect', async () => {

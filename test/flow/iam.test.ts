@@ -43,7 +43,11 @@ describe('the app user on a fake account', () => {
     expect(user()?.keys).toHaveLength(1);
     const [key] = user()?.keys ?? [];
     const state = await stateFile();
-    expect(state.resources['access-key']).toMatchObject({ owned: true, secret: { accessKeyId: key?.id, secretAccessKey: key?.secret }, outputs: { accessKeyId: key?.id, verified: true } });
+    expect(state.resources['access-key']).toMatchObject({
+      owned: true,
+      secret: { accessKeyId: key?.id, secretAccessKey: key?.secret },
+      outputs: { accessKeyId: key?.id, verified: true },
+    });
     expect(JSON.stringify(state.resources['access-key'].outputs)).not.toContain(key?.secret);
     expect((await stat(join(cwd, '.hm-infra', 'dev.json'))).mode & 0o777).toBe(0o600);
     expect(`${run.stdout}\n${run.stderr}`).not.toContain(key?.secret);
@@ -69,7 +73,8 @@ describe('the app user on a fake account', () => {
   it('gives the app user what the app needs and nothing more', async () => {
     await init();
     const docs = policies();
-    const may = (action: string, resource: string, context?: Record<string, string>) => isAllowed(docs, { action, resource, ...(context ? { context } : {}) });
+    const may = (action: string, resource: string, context?: Record<string, string>) =>
+      isAllowed(docs, { action, resource, ...(context ? { context } : {}) });
     const from = (address: string) => ({ 'ses:FromAddress': address });
     // THEN: what the app does
     expect(may('s3:PutObject', `${BUCKET}/avatars/a.png`)).toBe(true);
@@ -78,7 +83,9 @@ describe('the app user on a fake account', () => {
     expect(may('s3:ListBucket', BUCKET)).toBe(true);
     expect(may('ses:SendEmail', `${SES}:identity/example.com`, from('noreply@example.com'))).toBe(true);
     expect(may('ses:SendEmail', `${SES}:template/password-reset`, from('noreply@example.com'))).toBe(true);
-    expect(may('ses:SendRawEmail', `${SES}:configuration-set/healthmetrics-dev`, from('noreply@example.com'))).toBe(true);
+    expect(may('ses:SendRawEmail', `${SES}:configuration-set/healthmetrics-dev`, from('noreply@example.com'))).toBe(
+      true,
+    );
     // THEN: and nothing else
     expect(may('s3:ListBucket', `${BUCKET}/*`)).toBe(false);
     expect(may('s3:PutObject', 'arn:aws:s3:::another-bucket/x')).toBe(false);
@@ -92,14 +99,19 @@ describe('the app user on a fake account', () => {
 
   it('finds a policy edited by hand in plan, and init rewrites just that one', async () => {
     await init();
-    user()?.policies.set('s3-uploads', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }));
+    user()?.policies.set(
+      's3-uploads',
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+    );
     // WHEN
     const plan = await runCli(['plan', '--json'], { cwd });
     const before = fake().writes.length;
     const run = await init();
     // THEN
     const doc = JSON.parse(plan.stdout);
-    expect(doc.steps.filter((s: { action: string }) => s.action === 'update').map((s: { id: string }) => s.id)).toEqual(['iam-policy-s3']);
+    expect(doc.steps.filter((s: { action: string }) => s.action === 'update').map((s: { id: string }) => s.id)).toEqual(
+      ['iam-policy-s3'],
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(
       fake()
@@ -123,7 +135,11 @@ describe('the app user on a fake account', () => {
     const keyCalls = fake()
       .calls.filter((c) => /AccessKey/.test(c.command) && c.command !== 'ListAccessKeys')
       .map((c) => `${c.command} ${String(c.input['AccessKeyId'] ?? '')}`.trim());
-    expect(keyCalls.slice(-3)).toEqual(['CreateAccessKey', `UpdateAccessKey ${old.accessKeyId}`, `DeleteAccessKey ${old.accessKeyId}`]);
+    expect(keyCalls.slice(-3)).toEqual([
+      'CreateAccessKey',
+      `UpdateAccessKey ${old.accessKeyId}`,
+      `DeleteAccessKey ${old.accessKeyId}`,
+    ]);
   });
 
   it('after a lost state file, stops at the key it cannot read back, and --rotate-key replaces it', async () => {
@@ -183,13 +199,17 @@ describe('the fake account keeps IAM rules', () => {
   it('refuses a third access key with LimitExceeded', async () => {
     fake().iam.addUser(USER, { keys: 2 });
     // THEN
-    await expect(fake().call('iam', 'CreateAccessKey', { UserName: USER }, 'us-east-1')).rejects.toBeInstanceOf(LimitExceededException);
+    await expect(fake().call('iam', 'CreateAccessKey', { UserName: USER }, 'us-east-1')).rejects.toBeInstanceOf(
+      LimitExceededException,
+    );
   });
 
   it('refuses to delete a user that still has keys or policies (DeleteConflict), which the step explains', async () => {
     fake().iam.addUser(USER, { keys: 1 });
     // WHEN
-    const error = (await iamUserStep.destroy(givenStepContext(), { name: USER, arn: 'arn', userId: 'id' }).catch((e: unknown) => e)) as HmError;
+    const error = (await iamUserStep
+      .destroy(givenStepContext(), { name: USER, arn: 'arn', userId: 'id' })
+      .catch((e: unknown) => e)) as HmError;
     // THEN
     expect(error.code).toBe('IAM_USER_IN_USE');
     expect(error.hint).toContain('list-access-keys');

@@ -42,9 +42,20 @@ describe('init on a fake account', () => {
       region: 'us-east-1',
       versioning: 'Enabled',
       encryption: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      publicAccessBlock: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
       cors: [
-        { AllowedHeaders: ['*'], AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'], AllowedOrigins: ['https://example.com', 'https://www.example.com'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3600 },
+        {
+          AllowedHeaders: ['*'],
+          AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'],
+          AllowedOrigins: ['https://example.com', 'https://www.example.com'],
+          ExposeHeaders: ['ETag'],
+          MaxAgeSeconds: 3600,
+        },
       ],
       lifecycle: lifecycleRules(),
     });
@@ -57,7 +68,11 @@ describe('init on a fake account', () => {
     );
     const state = await stateFile();
     expect(state.accountId).toBe(fake.accountId);
-    expect(state.resources.bucket).toMatchObject({ status: 'created', owned: true, outputs: { name: 'healthmetrics-uploads-dev', arn: 'arn:aws:s3:::healthmetrics-uploads-dev' } });
+    expect(state.resources.bucket).toMatchObject({
+      status: 'created',
+      owned: true,
+      outputs: { name: 'healthmetrics-uploads-dev', arn: 'arn:aws:s3:::healthmetrics-uploads-dev' },
+    });
     expect(run.stdout).toContain('healthmetrics-uploads-dev');
   });
 
@@ -100,7 +115,10 @@ describe('init on a fake account', () => {
   it('adopts a bucket that already existed, without claiming it', async () => {
     await init();
     // A new environment file pointing at the same bucket: the tool did not create it for this one.
-    const run = await runCli([...INIT, '--env', 'staging', '--domain', 'staging.example.com', '--bucket-name', 'healthmetrics-uploads-dev'], { cwd });
+    const run = await runCli(
+      [...INIT, '--env', 'staging', '--domain', 'staging.example.com', '--bucket-name', 'healthmetrics-uploads-dev'],
+      { cwd },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect((await stateFile('staging')).resources.bucket).toMatchObject({ status: 'adopted', owned: false });
   });
@@ -154,7 +172,10 @@ describe('init on a fake account', () => {
 
   it('rejects bad input with exit 2 before any AWS call, and writes nothing', async () => {
     // WHEN
-    const run = await runCli(['init', '--yes', '--app', 'Bad_App', '--domain', 'example.com', '--cors-origin', 'http://example.com'], { cwd });
+    const run = await runCli(
+      ['init', '--yes', '--app', 'Bad_App', '--domain', 'example.com', '--cors-origin', 'http://example.com'],
+      { cwd },
+    );
     // THEN
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('app name "Bad_App" is not valid');
@@ -168,7 +189,12 @@ describe('init on a fake account', () => {
     const run = await init(['--json']);
     // THEN
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ kind: 'result', ok: true, accountId: '123456789012', outputs: { bucket: { name: 'healthmetrics-uploads-dev' } } });
+    expect(doc).toMatchObject({
+      kind: 'result',
+      ok: true,
+      accountId: '123456789012',
+      outputs: { bucket: { name: 'healthmetrics-uploads-dev' } },
+    });
     expect(doc.steps.map((s: { id: string; action: string }) => [s.id, s.action])).toEqual([
       ['account', 'read'],
       ['bucket', 'create'],
@@ -202,14 +228,20 @@ describe('init on a fake account', () => {
 
     it('shows a setting changed by hand as one update with the differing field', async () => {
       await init();
-      installed.fake.buckets.get('healthmetrics-uploads-dev')!.cors = [{ AllowedMethods: ['GET'], AllowedOrigins: ['https://old.example.com'] }];
+      installed.fake.buckets.get('healthmetrics-uploads-dev')!.cors = [
+        { AllowedMethods: ['GET'], AllowedOrigins: ['https://old.example.com'] },
+      ];
       const writesBefore = installed.fake.writes.length;
       // WHEN
       const run = await runCli(['plan', '--json'], { cwd });
       // THEN
       const doc = JSON.parse(run.stdout);
       expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 14 });
-      expect(doc.steps.find((s: { id: string }) => s.id === 'bucket-settings').changes.map((c: { field: string }) => c.field)).toEqual(['cors']);
+      expect(
+        doc.steps
+          .find((s: { id: string }) => s.id === 'bucket-settings')
+          .changes.map((c: { field: string }) => c.field),
+      ).toEqual(['cors']);
       expect(installed.fake.writes.length).toBe(writesBefore);
     });
   });
@@ -251,8 +283,19 @@ describe('init interrupted at any call', () => {
         expect(second.code, `k=${k}: ${second.stderr}`).toBe(0);
         expect(fake.snapshot(), `k=${k}`).toEqual(clean.snapshot);
         const state = await stateFile();
-        expect(state.resources.bucket, `k=${k}`).toMatchObject({ owned: true, outputs: clean.state.resources.bucket.outputs });
-        for (const id of ['oac', 'distribution', 'bucket-policy', 'iam-user', 'iam-policy-s3', 'iam-policy-ses', 'access-key'])
+        expect(state.resources.bucket, `k=${k}`).toMatchObject({
+          owned: true,
+          outputs: clean.state.resources.bucket.outputs,
+        });
+        for (const id of [
+          'oac',
+          'distribution',
+          'bucket-policy',
+          'iam-user',
+          'iam-policy-s3',
+          'iam-policy-ses',
+          'access-key',
+        ])
           expect(state.resources[id], `k=${k} ${id}`).toMatchObject({ owned: true });
         // One key, the one whose secret state holds, and it works.
         expect(
@@ -269,7 +312,9 @@ describe('init interrupted at any call', () => {
 
   it('finishes when only the SES account status (read for the closing advice) cannot be read', async () => {
     const fake = givenFreshAccount();
-    fake.failNext('sesv2', 'GetAccount', () => awsError('sesv2', 'AccessDeniedException', 'User is not authorized to perform: ses:GetAccount'));
+    fake.failNext('sesv2', 'GetAccount', () =>
+      awsError('sesv2', 'AccessDeniedException', 'User is not authorized to perform: ses:GetAccount'),
+    );
     // WHEN
     const run = await init();
     // THEN
@@ -297,7 +342,9 @@ describe('init interrupted at any call', () => {
   it('stops at a failed write and names the step and the reason', async () => {
     const fake = givenFreshAccount();
     const k = 1 + fake.calls.length;
-    fake.failCall(k, { error: () => awsError('sts', 'AccessDenied', 'User is not authorized to perform: sts:GetCallerIdentity') });
+    fake.failCall(k, {
+      error: () => awsError('sts', 'AccessDenied', 'User is not authorized to perform: sts:GetCallerIdentity'),
+    });
     // WHEN
     const run = await init();
     // THEN

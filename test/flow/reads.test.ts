@@ -13,7 +13,8 @@ let installed: InstalledFake;
 afterEach(() => installed.restore());
 
 /** The calls of one command, as the benchmark sees them (no timing needed here). */
-const asTimed = (fake: FakeAccount, from: number) => fake.calls.slice(from).map((c, i) => ({ ...c, startedAt: i, endedAt: i }));
+const asTimed = (fake: FakeAccount, from: number) =>
+  fake.calls.slice(from).map((c, i) => ({ ...c, startedAt: i, endedAt: i }));
 
 describe('what init reads and writes', () => {
   it('reads each thing once per run: a second init writes nothing and repeats no read', async () => {
@@ -41,7 +42,9 @@ describe('what init reads and writes', () => {
     const run = await runCli(INIT, { cwd });
     // THEN
     expect(run.code, run.stderr).toBe(0);
-    const lists = installed.fake.calls.filter((c) => c.command === 'ListResourceRecordSets').map((c) => String(c.input['StartRecordName']));
+    const lists = installed.fake.calls
+      .filter((c) => c.command === 'ListResourceRecordSets')
+      .map((c) => String(c.input['StartRecordName']));
     expect(lists).toHaveLength(5); // three DKIM names, mail., _dmarc.
     expect(new Set(lists).size).toBe(lists.length);
     expect(repeatedReads(asTimed(installed.fake, 0))).toEqual([]);

@@ -11,7 +11,8 @@ const INIT = ['init', '--yes', '--app', 'healthmetrics', '--domain', 'example.co
 let cwd: string;
 let installed: InstalledFake;
 
-const secretNow = async (): Promise<string> => JSON.parse(await readFile(join(cwd, '.hm-infra', 'dev.json'), 'utf8')).resources['access-key'].secret.secretAccessKey;
+const secretNow = async (): Promise<string> =>
+  JSON.parse(await readFile(join(cwd, '.hm-infra', 'dev.json'), 'utf8')).resources['access-key'].secret.secretAccessKey;
 
 /** Neither the secret nor a recognisable part of it appears anywhere the user or a log sees. */
 function expectNoSecret(run: CliRun, secrets: string[], label: string): void {
@@ -59,7 +60,9 @@ describe('the secret access key', () => {
       expectNoSecret(run, [secret], args.join(' '));
     }
     // WHEN: a failing AWS call, shown with its stack under --verbose
-    installed.fake.failNext('iam', 'ListAccessKeys', () => awsError('iam', 'AccessDenied', 'User is not authorized to perform: iam:ListAccessKeys'));
+    installed.fake.failNext('iam', 'ListAccessKeys', () =>
+      awsError('iam', 'AccessDenied', 'User is not authorized to perform: iam:ListAccessKeys'),
+    );
     const failed = await runCli([...INIT, '--verbose'], { cwd });
     // THEN
     expect(failed.code).not.toBe(0);
@@ -90,6 +93,10 @@ describe('the secret access key', () => {
     expect(installed.fake.iam.users.size).toBe(0);
     const archived = (await readdir(join(cwd, '.hm-infra'))).find((f) => f.includes('.destroyed-'));
     expect(archived).toBeDefined();
-    expectNoSecret({ code: 0, stdout: await readFile(join(cwd, '.hm-infra', archived ?? ''), 'utf8'), stderr: '' }, [next], 'the moved state file');
+    expectNoSecret(
+      { code: 0, stdout: await readFile(join(cwd, '.hm-infra', archived ?? ''), 'utf8'), stderr: '' },
+      [next],
+      'the moved state file',
+    );
   });
 });

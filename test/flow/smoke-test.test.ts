@@ -53,18 +53,37 @@ interface SmokeRun {
   clock: VirtualClock;
 }
 
-async function smoke(flags: SmokeTestFlags = {}, options: { globals?: Partial<GlobalOptions>; clock?: VirtualClock; realFetch?: boolean } = {}): Promise<SmokeRun> {
+async function smoke(
+  flags: SmokeTestFlags = {},
+  options: { globals?: Partial<GlobalOptions>; clock?: VirtualClock; realFetch?: boolean } = {},
+): Promise<SmokeRun> {
   const out: string[] = [];
   const err: string[] = [];
-  const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), interactive: false, color: false, env: process.env, cwd };
+  const io: Io = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    interactive: false,
+    color: false,
+    env: process.env,
+    cwd,
+  };
   const clock = options.clock ?? givenVirtualClock();
   let code: number;
   try {
-    code = await runSmokeTest({ env: 'dev', ...options.globals }, flags, io, { ...(options.realFetch ? {} : { fetch: fake().http.fetch }), clock });
+    code = await runSmokeTest({ env: 'dev', ...options.globals }, flags, io, {
+      ...(options.realFetch ? {} : { fetch: fake().http.fetch }),
+      clock,
+    });
   } catch (error) {
     const { renderError } = await import('../../src/views/errors.js');
     const { isHmError } = await import('../../src/errors.js');
-    err.push(renderError(error, { bold: String, dim: String, green: String, yellow: String, red: String, cyan: String }, false));
+    err.push(
+      renderError(
+        error,
+        { bold: String, dim: String, green: String, yellow: String, red: String, cyan: String },
+        false,
+      ),
+    );
     code = isHmError(error) ? error.exitCode : 1;
   }
   return { code, stdout: out.join('\n'), stderr: err.join('\n'), clock };
@@ -78,8 +97,10 @@ const stateFile = async () => JSON.parse(await readFile(join(cwd, '.hm-infra', '
 async function givenSettledEnvironment(initArgs: string[] = INIT) {
   const run = await runCli(initArgs, { cwd });
   expect(run.code, run.stderr).toBe(0);
-  for (const id of fake().cloudfront.distributions.keys()) for (let i = 0; i < 3; i += 1) await fake().call('cloudfront', 'GetDistribution', { Id: id }, REGION);
-  if (fake().ses.identity(REGION, 'example.com')) fake().ses.setStatus(REGION, 'example.com', { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
+  for (const id of fake().cloudfront.distributions.keys())
+    for (let i = 0; i < 3; i += 1) await fake().call('cloudfront', 'GetDistribution', { Id: id }, REGION);
+  if (fake().ses.identity(REGION, 'example.com'))
+    fake().ses.setStatus(REGION, 'example.com', { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
 }
 
 const appKey = () => fake().iam.user(USER)?.keys[0]?.id as string;
@@ -126,7 +147,10 @@ describe('smoke-test', () => {
     // The CDN served it, and the bucket refused it unsigned.
     const gets = fake().http.exchanges.filter((e) => e.method === 'GET');
     expect(gets.find((e) => e.url.includes('.cloudfront.net/'))).toMatchObject({ status: 200 });
-    expect(gets.find((e) => e.url.startsWith(`https://${BUCKET}.s3.`) && !e.url.includes('X-Amz-'))).toMatchObject({ status: 403, code: 'AccessDenied' });
+    expect(gets.find((e) => e.url.startsWith(`https://${BUCKET}.s3.`) && !e.url.includes('X-Amz-'))).toMatchObject({
+      status: 403,
+      code: 'AccessDenied',
+    });
     // The email: the template, through the configuration set, to the mailbox simulator.
     expect(fake().ses.sent).toEqual([
       expect.objectContaining({
@@ -140,8 +164,19 @@ describe('smoke-test', () => {
     // Every check but the CDN status and the clean-up was signed by the app key.
     const calls = fake().calls.slice(callsBefore);
     const byApp = calls.filter((c) => c.signedBy === appKey()).map((c) => `${c.service}:${c.command}`);
-    expect(byApp.sort()).toEqual(['iam:ListAccessKeys', 's3:GetBucketPolicy', 's3:HeadObject', 's3:ListBuckets', 'sesv2:GetAccount', 'sesv2:SendEmail', 'sts:GetCallerIdentity']);
-    expect(calls.filter((c) => c.signedBy === undefined).map((c) => c.command)).toEqual(['ListObjectVersions', 'DeleteObjects']);
+    expect(byApp.sort()).toEqual([
+      'iam:ListAccessKeys',
+      's3:GetBucketPolicy',
+      's3:HeadObject',
+      's3:ListBuckets',
+      'sesv2:GetAccount',
+      'sesv2:SendEmail',
+      'sts:GetCallerIdentity',
+    ]);
+    expect(calls.filter((c) => c.signedBy === undefined).map((c) => c.command)).toEqual([
+      'ListObjectVersions',
+      'DeleteObjects',
+    ]);
     // Nothing left: no version, no delete marker.
     expect(fake().versionCount(BUCKET)).toBe(0);
   });
@@ -175,18 +210,32 @@ describe('smoke-test', () => {
     // WHEN / THEN: the same URL, as it was signed, works again within its 5 minutes …
     const now = Date.now();
     fake().now = () => now + 299_000;
-    expect((await send(put.url, { method: 'PUT', headers: { 'content-type': 'text/plain; charset=utf-8' }, body })).status).toBe(200);
+    expect(
+      (await send(put.url, { method: 'PUT', headers: { 'content-type': 'text/plain; charset=utf-8' }, body })).status,
+    ).toBe(200);
     // … but not with another content type, another key or another method,
     const refused = async (url: string, init: RequestInit) => {
       const response = await send(url, init);
       return `${response.status} ${/<Code>([^<]+)/.exec(await response.text())?.[1]}`;
     };
-    expect(await refused(put.url, { method: 'PUT', headers: { 'content-type': 'text/html' }, body })).toBe('403 SignatureDoesNotMatch');
-    expect(await refused(put.url.replace('/smoke-test/', '/someone-else/'), { method: 'PUT', headers: { 'content-type': 'text/plain; charset=utf-8' }, body })).toBe('403 SignatureDoesNotMatch');
-    expect(await refused(put.url, { method: 'GET', headers: { 'content-type': 'text/plain; charset=utf-8' } })).toBe('403 SignatureDoesNotMatch');
+    expect(await refused(put.url, { method: 'PUT', headers: { 'content-type': 'text/html' }, body })).toBe(
+      '403 SignatureDoesNotMatch',
+    );
+    expect(
+      await refused(put.url.replace('/smoke-test/', '/someone-else/'), {
+        method: 'PUT',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body,
+      }),
+    ).toBe('403 SignatureDoesNotMatch');
+    expect(await refused(put.url, { method: 'GET', headers: { 'content-type': 'text/plain; charset=utf-8' } })).toBe(
+      '403 SignatureDoesNotMatch',
+    );
     // … nor after it expired.
     fake().now = () => now + 301_000;
-    expect(await refused(put.url, { method: 'PUT', headers: { 'content-type': 'text/plain; charset=utf-8' }, body })).toBe('403 AccessDenied');
+    expect(
+      await refused(put.url, { method: 'PUT', headers: { 'content-type': 'text/plain; charset=utf-8' }, body }),
+    ).toBe('403 AccessDenied');
   });
 
   it('reports the CDN pending, not failed, while CloudFront deploys; exit 3, the test object removed', async () => {
@@ -198,7 +247,11 @@ describe('smoke-test', () => {
     // THEN
     expect(run.code).toBe(3);
     expect(json(run).outcome).toBe('pending');
-    expect(check(run, 'cdn')).toMatchObject({ status: 'pending', summary: expect.stringContaining('still deploying'), fix: expect.stringContaining('hm-infra smoke-test --env dev') });
+    expect(check(run, 'cdn')).toMatchObject({
+      status: 'pending',
+      summary: expect.stringContaining('still deploying'),
+      fix: expect.stringContaining('hm-infra smoke-test --env dev'),
+    });
     expect(
       json(run)
         .checks.filter((c) => c.id !== 'cdn')
@@ -230,14 +283,18 @@ describe('smoke-test', () => {
       () => {
         const bucket = fake().buckets.get(BUCKET);
         if (!bucket?.policy) throw new Error('no bucket policy');
-        bucket.policy = bucket.policy.replace(/arn:aws:cloudfront::\d+:distribution\/[A-Z0-9]+/, 'arn:aws:cloudfront::123456789012:distribution/EOTHER');
+        bucket.policy = bucket.policy.replace(
+          /arn:aws:cloudfront::\d+:distribution\/[A-Z0-9]+/,
+          'arn:aws:cloudfront::123456789012:distribution/EOTHER',
+        );
       },
     ],
     [
       'the origin lost its origin access control',
       () => {
         for (const d of fake().cloudfront.distributions.values()) {
-          for (const origin of (d.config['Origins'] as { Items: Array<Record<string, unknown>> }).Items) origin['OriginAccessControlId'] = '';
+          for (const origin of (d.config['Origins'] as { Items: Array<Record<string, unknown>> }).Items)
+            origin['OriginAccessControlId'] = '';
         }
       },
     ],
@@ -268,7 +325,10 @@ describe('smoke-test', () => {
     expect(check(run, 'least-privilege')).toMatchObject({
       status: 'failed',
       summary: 'the app key may s3:GetBucketPolicy, s3:ListAllMyBuckets: its permissions go beyond what the app needs',
-      details: { refused: ['iam:ListAccessKeys', 'ses:GetAccount'], allowed: ['s3:GetBucketPolicy', 's3:ListAllMyBuckets'] },
+      details: {
+        refused: ['iam:ListAccessKeys', 'ses:GetAccount'],
+        allowed: ['s3:GetBucketPolicy', 's3:ListAllMyBuckets'],
+      },
     });
     expect(check(run, 'least-privilege')?.fix).toContain(`IAM user ${USER}`);
     // Only reads were tried: the bucket policy is still there.
@@ -286,22 +346,32 @@ describe('smoke-test', () => {
     const run = await smoke({}, { globals: { json: true } });
     // THEN
     expect(run.code).toBe(1);
-    expect(check(run, 'upload')).toMatchObject({ status: 'failed', summary: expect.stringContaining('403 AccessDenied'), fix: expect.stringContaining('s3:PutObject') });
+    expect(check(run, 'upload')).toMatchObject({
+      status: 'failed',
+      summary: expect.stringContaining('403 AccessDenied'),
+      fix: expect.stringContaining('s3:PutObject'),
+    });
     expect(check(run, 'upload')?.fix).toContain('hm-infra status --env dev');
     expect(check(run, 'cdn')).toMatchObject({ status: 'skipped', summary: 'not run: no test object to fetch' });
-    expect(check(run, 'cleanup')).toMatchObject({ status: 'ok', summary: expect.stringContaining('nothing to remove') });
+    expect(check(run, 'cleanup')).toMatchObject({
+      status: 'ok',
+      summary: expect.stringContaining('nothing to remove'),
+    });
     expect(check(run, 'email')?.status).toBe('ok');
   });
 
   it('fails the email check, pointing at verify-dns, while the domain is not verified', async () => {
     const run0 = await runCli(INIT, { cwd });
     expect(run0.code).toBe(0);
-    for (const id of fake().cloudfront.distributions.keys()) await fake().call('cloudfront', 'GetDistribution', { Id: id }, REGION);
+    for (const id of fake().cloudfront.distributions.keys())
+      await fake().call('cloudfront', 'GetDistribution', { Id: id }, REGION);
     // WHEN
     const run = await smoke();
     // THEN
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('✖ email            failed: SES refused to send from noreply@example.com: example.com is not verified yet (MessageRejected)');
+    expect(run.stdout).toContain(
+      '✖ email            failed: SES refused to send from noreply@example.com: example.com is not verified yet (MessageRejected)',
+    );
     expect(run.stdout).toContain('`hm-infra verify-dns --env dev`');
     expect(fake().ses.sent).toEqual([]);
     expect(run.stdout).toMatch(/Smoke test failed \(6 ok, 1 failed\)/);
@@ -313,12 +383,19 @@ describe('smoke-test', () => {
     const run = await smoke({ to: 'someone@elsewhere.org' }, { globals: { json: true } });
     // THEN
     expect(run.code).toBe(1);
-    expect(check(run, 'email')).toMatchObject({ status: 'failed', summary: expect.stringContaining('sandbox'), fix: expect.stringContaining('Leave out --to') });
+    expect(check(run, 'email')).toMatchObject({
+      status: 'failed',
+      summary: expect.stringContaining('sandbox'),
+      fix: expect.stringContaining('Leave out --to'),
+    });
     // WHEN: with production access
     fake().ses.region(REGION).account.productionAccess = true;
     const again = await smoke({ to: 'someone@elsewhere.org' }, { globals: { json: true } });
     // THEN
-    expect(check(again, 'email')).toMatchObject({ status: 'ok', summary: expect.stringContaining("someone@elsewhere.org's inbox") });
+    expect(check(again, 'email')).toMatchObject({
+      status: 'ok',
+      summary: expect.stringContaining("someone@elsewhere.org's inbox"),
+    });
     expect(fake().ses.sent.map((m) => m.to)).toEqual([['someone@elsewhere.org']]);
   });
 
@@ -326,9 +403,19 @@ describe('smoke-test', () => {
     await givenSettledEnvironment();
     const bucket = fake().buckets.get(BUCKET);
     if (!bucket) throw new Error('no bucket');
-    bucket.publicAccessBlock = { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false };
+    bucket.publicAccessBlock = {
+      BlockPublicAcls: false,
+      IgnorePublicAcls: false,
+      BlockPublicPolicy: false,
+      RestrictPublicBuckets: false,
+    };
     const policy = JSON.parse(bucket.policy ?? '{}');
-    policy.Statement.push({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` });
+    policy.Statement.push({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    });
     bucket.policy = JSON.stringify(policy);
     // WHEN
     const run = await smoke({}, { globals: { json: true } });
@@ -382,7 +469,10 @@ describe('smoke-test', () => {
     const secret = (await stateFile()).resources['access-key'].secret.secretAccessKey as string;
     fake()
       .iam.user(USER)
-      ?.policies.set('added-by-hand', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }));
+      ?.policies.set(
+        'added-by-hand',
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+      );
     for (const globals of [{ verbose: true }, { verbose: true, json: true }]) {
       // WHEN
       const run = await smoke({}, { globals });
@@ -405,7 +495,10 @@ describe('smoke-test', () => {
       // THEN
       expect(run.code, run.stdout).toBe(0);
       expect(uploads()[0]?.url).toMatch(new RegExp(`^${ENDPOINT}/${BUCKET}/${KEY}\\?`));
-      expect(check(run, 'least-privilege')).toMatchObject({ status: 'skipped', fix: expect.stringContaining('ENFORCE_IAM=1') });
+      expect(check(run, 'least-privilege')).toMatchObject({
+        status: 'skipped',
+        fix: expect.stringContaining('ENFORCE_IAM=1'),
+      });
       expect(check(run, 'private-bucket')).toMatchObject({ status: 'skipped' });
       expect(json(run).counts).toEqual({ ok: 5, pending: 0, failed: 0, skipped: 2 });
       // One call signed with a made-up key told both checks that this endpoint checks no credentials.
@@ -415,11 +508,15 @@ describe('smoke-test', () => {
     it('skips the CDN at once when the emulator does not serve its distributions', async () => {
       await givenSettledEnvironment([...INIT, '--endpoint-url', ENDPOINT]);
       fake().cloudfront.deployAfterPolls = 1000;
-      for (const d of fake().cloudfront.distributions.values()) Object.assign(d, { serving: false, status: 'InProgress' });
+      for (const d of fake().cloudfront.distributions.values())
+        Object.assign(d, { serving: false, status: 'InProgress' });
       // WHEN
       const run = await smoke({}, { globals: { json: true, endpointUrl: ENDPOINT } });
       // THEN
-      expect(check(run, 'cdn')).toMatchObject({ status: 'skipped', summary: expect.stringContaining('does not serve its CloudFront distributions') });
+      expect(check(run, 'cdn')).toMatchObject({
+        status: 'skipped',
+        summary: expect.stringContaining('does not serve its CloudFront distributions'),
+      });
       expect(run.clock.sleeps).toEqual([]);
       expect(run.code).toBe(0);
     });
@@ -430,9 +527,15 @@ describe('smoke-test', () => {
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', async () => {
-          const headers = Object.fromEntries(Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
+          const headers = Object.fromEntries(
+            Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
+          );
           const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-          const answer = await fake().http.fetch(`http://${req.headers.host}${req.url}`, { method: req.method, headers, ...(body ? { body } : {}) });
+          const answer = await fake().http.fetch(`http://${req.headers.host}${req.url}`, {
+            method: req.method,
+            headers,
+            ...(body ? { body } : {}),
+          });
           res.writeHead(answer.status, Object.fromEntries(answer.headers));
           res.end(Buffer.from(await answer.arrayBuffer()));
         });
@@ -445,7 +548,10 @@ describe('smoke-test', () => {
         // WHEN
         const run = await smoke({}, { globals: { json: true, endpointUrl: endpoint }, realFetch: true });
         // THEN: the signature held with the Host header fetch really sent; the CDN host is not reachable from tests.
-        expect(uploads()[0]).toMatchObject({ status: 200, url: expect.stringMatching(new RegExp(`^${endpoint}/${BUCKET}/`)) });
+        expect(uploads()[0]).toMatchObject({
+          status: 200,
+          url: expect.stringMatching(new RegExp(`^${endpoint}/${BUCKET}/`)),
+        });
         expect(json(run).checks.map((c) => [c.id, c.status])).toEqual([
           ['app-key', 'ok'],
           ['upload', 'ok'],
@@ -466,11 +572,20 @@ describe('smoke-test', () => {
       fake().rejectUnknownKeys = true;
       fake()
         .iam.user(USER)
-        ?.policies.set('added-by-hand', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }] }));
+        ?.policies.set(
+          'added-by-hand',
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+          }),
+        );
       // WHEN
       const run = await smoke({}, { globals: { json: true, endpointUrl: ENDPOINT } });
       // THEN
-      expect(check(run, 'least-privilege')).toMatchObject({ status: 'failed', details: { allowed: ['s3:ListAllMyBuckets'] } });
+      expect(check(run, 'least-privilege')).toMatchObject({
+        status: 'failed',
+        details: { allowed: ['s3:ListAllMyBuckets'] },
+      });
       expect(
         json(run)
           .checks.filter((c) => c.status !== 'ok')
@@ -532,6 +647,8 @@ describe('smoke-test', () => {
     expect(run.code).toBe(0);
     expect(check(run, 'cdn')).toMatchObject({ status: 'skipped', summary: expect.stringContaining('--no-cdn') });
     expect(check(run, 'email')).toMatchObject({ status: 'skipped', summary: expect.stringContaining('--no-email') });
-    expect(check(run, 'least-privilege')?.details).toMatchObject({ refused: ['s3:GetBucketPolicy', 's3:ListAllMyBuckets', 'iam:ListAccessKeys'] });
+    expect(check(run, 'least-privilege')?.details).toMatchObject({
+      refused: ['s3:GetBucketPolicy', 's3:ListAllMyBuckets', 'iam:ListAccessKeys'],
+    });
   });
 });

@@ -21,7 +21,15 @@ const StatusJson = z
     region: z.string(),
     accountId: z.string().nullable(),
     statePath: z.string(),
-    summary: z.object({ inSync: z.number(), drifted: z.number(), missing: z.number(), pending: z.number(), unchecked: z.number() }).strict(),
+    summary: z
+      .object({
+        inSync: z.number(),
+        drifted: z.number(),
+        missing: z.number(),
+        pending: z.number(),
+        unchecked: z.number(),
+      })
+      .strict(),
     resources: z.array(
       z
         .object({
@@ -29,7 +37,11 @@ const StatusJson = z
           title: z.string(),
           service: z.string(),
           status: z.enum(['in-sync', 'drifted', 'missing', 'pending', 'unchecked']),
-          changes: z.array(z.object({ field: z.string(), live: z.unknown(), expected: z.unknown(), note: z.string().optional() }).strict()),
+          changes: z.array(
+            z
+              .object({ field: z.string(), live: z.unknown(), expected: z.unknown(), note: z.string().optional() })
+              .strict(),
+          ),
           note: z.string().optional(),
         })
         .strict(),
@@ -49,7 +61,8 @@ const statusOf = (doc: z.infer<typeof StatusJson> | undefined, id: string) => do
 /** Deployed, verified: what an environment looks like some minutes after init. */
 async function givenSettledEnvironment(fake: FakeAccount) {
   expect((await runCli(INIT, { cwd })).code).toBe(0);
-  for (const id of fake.cloudfront.distributions.keys()) for (let i = 0; i < 3; i += 1) await fake.call('cloudfront', 'GetDistribution', { Id: id }, REGION);
+  for (const id of fake.cloudfront.distributions.keys())
+    for (let i = 0; i < 3; i += 1) await fake.call('cloudfront', 'GetDistribution', { Id: id }, REGION);
   fake.ses.setStatus(REGION, 'example.com', { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
 }
 
@@ -75,8 +88,14 @@ describe('status on a fake account', () => {
     // THEN
     expect(run.code, run.stderr).toBe(0);
     expect(run.doc?.summary).toEqual({ inSync: 12, drifted: 0, missing: 0, pending: 3, unchecked: 0 });
-    expect(statusOf(run.doc, 'distribution')).toMatchObject({ status: 'pending', note: expect.stringMatching(/CloudFront is deploying it \(InProgress\)/) });
-    expect(statusOf(run.doc, 'email-identity')).toMatchObject({ status: 'pending', note: expect.stringMatching(/verify-dns/) });
+    expect(statusOf(run.doc, 'distribution')).toMatchObject({
+      status: 'pending',
+      note: expect.stringMatching(/CloudFront is deploying it \(InProgress\)/),
+    });
+    expect(statusOf(run.doc, 'email-identity')).toMatchObject({
+      status: 'pending',
+      note: expect.stringMatching(/verify-dns/),
+    });
     expect(fake.writes.length).toBe(writes);
     expect(await readFile(join(cwd, '.hm-infra', 'dev.json'), 'utf8')).toBe(state);
     expect(text.stdout).toMatch(/Status of healthmetrics \(dev\) in us-east-1, account 123456789012/);
@@ -101,15 +120,26 @@ describe('status on a fake account', () => {
     await fake.call('sesv2', 'DeleteEmailTemplate', { TemplateName: 'password-reset' }, REGION);
     const zone = [...fake.route53.zones.values()][0]!;
     zone.sets.find((s) => s.Name.startsWith('_dmarc.'))!.ResourceRecords = [{ Value: '"v=DMARC1; p=none"' }];
-    fake.iam.users.get('healthmetrics-app-dev')!.policies.set('s3-uploads', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }));
+    fake.iam.users
+      .get('healthmetrics-app-dev')!
+      .policies.set(
+        's3-uploads',
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+      );
     // WHEN
     const run = await status();
     const text = await runCli(['status'], { cwd });
     // THEN
     expect(run.code).toBe(4);
     expect(text.code).toBe(4);
-    expect(statusOf(run.doc, 'bucket-settings')).toMatchObject({ status: 'drifted', changes: [expect.objectContaining({ field: 'versioning', live: 'Suspended', expected: 'Enabled' })] });
-    expect(statusOf(run.doc, 'template-password-reset')).toMatchObject({ status: 'missing', note: expect.stringMatching(/recorded, but gone/) });
+    expect(statusOf(run.doc, 'bucket-settings')).toMatchObject({
+      status: 'drifted',
+      changes: [expect.objectContaining({ field: 'versioning', live: 'Suspended', expected: 'Enabled' })],
+    });
+    expect(statusOf(run.doc, 'template-password-reset')).toMatchObject({
+      status: 'missing',
+      note: expect.stringMatching(/recorded, but gone/),
+    });
     expect(statusOf(run.doc, 'dns-records')).toMatchObject({ status: 'drifted', note: expect.stringMatching(/DMARC/) });
     expect(statusOf(run.doc, 'iam-policy-s3')?.status).toBe('drifted');
     expect(statusOf(run.doc, 'bucket')?.status).toBe('in-sync');
@@ -163,7 +193,10 @@ describe('status on a fake account', () => {
     // WHEN
     const run = await status();
     // THEN
-    expect(statusOf(run.doc, 'distribution')).toMatchObject({ status: 'pending', note: expect.stringMatching(/teardown/) });
+    expect(statusOf(run.doc, 'distribution')).toMatchObject({
+      status: 'pending',
+      note: expect.stringMatching(/teardown/),
+    });
   });
 
   it('says to run init first when there is no state, and refuses another account', async () => {

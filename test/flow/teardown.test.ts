@@ -27,7 +27,9 @@ let installed: InstalledFake;
 function givenAccount(): FakeAccount {
   installed?.restore();
   const fake = new FakeAccount();
-  fake.route53.addZone('example.com', { sets: [{ Name: 'mail.example.com', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: USER_TXT }] }] });
+  fake.route53.addZone('example.com', {
+    sets: [{ Name: 'mail.example.com', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: USER_TXT }] }],
+  });
   // The disabled distribution has deployed by the first poll: no waiting in tests.
   fake.cloudfront.deployAfterPolls = 1;
   installed = installFakeAccount(fake);
@@ -35,7 +37,8 @@ function givenAccount(): FakeAccount {
 }
 
 const init = (extra: string[] = []) => runCli([...INIT, ...extra], { cwd });
-const teardown = (extra: string[] = [], options: { interactive?: boolean } = {}) => runCli(['teardown', ...(options.interactive ? [] : ['--yes']), ...extra], { cwd, ...options });
+const teardown = (extra: string[] = [], options: { interactive?: boolean } = {}) =>
+  runCli(['teardown', ...(options.interactive ? [] : ['--yes']), ...extra], { cwd, ...options });
 const stateDir = () => readdir(join(cwd, '.hm-infra'));
 const readState = async (env = 'dev') => JSON.parse(await readFile(join(cwd, '.hm-infra', `${env}.json`), 'utf8'));
 
@@ -46,7 +49,8 @@ function givenAnswers(script: Record<string, Answer[]>) {
 }
 
 /** Indices (in the fake's call log) of the first call of each command named. */
-const firstCall = (fake: FakeAccount, command: string, from = 0) => fake.calls.findIndex((c, i) => i >= from && c.command === command);
+const firstCall = (fake: FakeAccount, command: string, from = 0) =>
+  fake.calls.findIndex((c, i) => i >= from && c.command === command);
 
 describe('teardown on a fake account', () => {
   beforeEach(async () => {
@@ -95,7 +99,11 @@ describe('teardown on a fake account', () => {
     expect(firstCall(fake, 'DeleteBucket')).toBeGreaterThan(del);
     // IAM in order: keys, policies, then the user.
     expect(firstCall(fake, 'DeleteAccessKey')).toBeLessThan(firstCall(fake, 'DeleteUserPolicy'));
-    expect(fake.calls.filter((c) => c.command === 'DeleteUserPolicy').every((c) => c.n < fake.calls[firstCall(fake, 'DeleteUser')]!.n)).toBe(true);
+    expect(
+      fake.calls
+        .filter((c) => c.command === 'DeleteUserPolicy')
+        .every((c) => c.n < fake.calls[firstCall(fake, 'DeleteUser')]!.n),
+    ).toBe(true);
   });
 
   it('leaves a bucket that existed before, with its objects, unless --include-adopted', async () => {
@@ -139,7 +147,9 @@ describe('teardown on a fake account', () => {
     // THEN
     expect(kept.code, kept.stderr).toBe(0);
     expect(fake.buckets.has(BUCKET)).toBe(true);
-    expect(kept.stdout).toMatch(/this state file was made again after the first was lost.*--include-adopted removes them/s);
+    expect(kept.stdout).toMatch(
+      /this state file was made again after the first was lost.*--include-adopted removes them/s,
+    );
     // WHEN: the same again, from a state file made once more, with --include-adopted
     expect((await init(['--rotate-key'])).code).toBe(0);
     const removed = await teardown(['--include-adopted']);
@@ -177,7 +187,9 @@ describe('teardown on a fake account', () => {
     // THEN
     expect(run.code, run.stderr).toBe(0);
     expect(fake.buckets.has(BUCKET)).toBe(false);
-    const batches = fake.calls.filter((c) => c.command === 'DeleteObjects').map((c) => (c.input['Delete'] as { Objects: unknown[] }).Objects.length);
+    const batches = fake.calls
+      .filter((c) => c.command === 'DeleteObjects')
+      .map((c) => (c.input['Delete'] as { Objects: unknown[] }).Objects.length);
     expect(batches).toEqual([1000, 801]);
     expect(run.stderr).toContain('deleted 1,801 object versions');
   });
@@ -195,14 +207,26 @@ describe('teardown on a fake account', () => {
     expect(fake.route53.find(zone, dkim.Name, 'CNAME')?.ResourceRecords).toEqual([{ Value: 'elsewhere.example.net' }]);
     expect(zone.sets.filter((s) => s.Name.includes('_domainkey'))).toHaveLength(1);
     expect(fake.route53.find(zone, '_dmarc.example.com', 'TXT')).toBeUndefined();
-    expect(run.stdout).toMatch(/CNAME .*_domainkey.* was changed since hm-infra wrote it \(now elsewhere\.example\.net\): left in place; --force removes it/);
+    expect(run.stdout).toMatch(
+      /CNAME .*_domainkey.* was changed since hm-infra wrote it \(now elsewhere\.example\.net\): left in place; --force removes it/,
+    );
   });
 
   it('puts back the DNS values --overwrite-dns replaced', async () => {
     const fake = installed.fake;
     const zone = [...fake.route53.zones.values()][0]!;
-    const dmarc = { Name: '_dmarc.example.com.', Type: 'TXT', TTL: 3600, ResourceRecords: [{ Value: '"v=DMARC1; p=none"' }] };
-    await fake.call('route53', 'ChangeResourceRecordSets', { HostedZoneId: zone.id, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: dmarc }] } }, 'us-east-1');
+    const dmarc = {
+      Name: '_dmarc.example.com.',
+      Type: 'TXT',
+      TTL: 3600,
+      ResourceRecords: [{ Value: '"v=DMARC1; p=none"' }],
+    };
+    await fake.call(
+      'route53',
+      'ChangeResourceRecordSets',
+      { HostedZoneId: zone.id, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: dmarc }] } },
+      'us-east-1',
+    );
     const before = fake.snapshot();
     expect((await init(['--overwrite-dns'])).code).toBe(0);
     expect(fake.route53.find(zone, '_dmarc.example.com', 'TXT')?.ResourceRecords?.[0]?.Value).toMatch(/p=quarantine/);
@@ -210,7 +234,9 @@ describe('teardown on a fake account', () => {
     const run = await teardown();
     // THEN
     expect(run.code, run.stderr).toBe(0);
-    expect(fake.route53.find(zone, '_dmarc.example.com', 'TXT')?.ResourceRecords).toEqual([{ Value: '"v=DMARC1; p=none"' }]);
+    expect(fake.route53.find(zone, '_dmarc.example.com', 'TXT')?.ResourceRecords).toEqual([
+      { Value: '"v=DMARC1; p=none"' },
+    ]);
     expect(fake.snapshot()).toEqual(before);
   });
 
@@ -219,7 +245,9 @@ describe('teardown on a fake account', () => {
     const before = fake.snapshot();
     await init();
     const zone = [...fake.route53.zones.values()][0]!;
-    zone.sets.find((s) => s.Type === 'CNAME' && s.Name.includes('_domainkey'))!.ResourceRecords = [{ Value: 'elsewhere.example.net' }];
+    zone.sets.find((s) => s.Type === 'CNAME' && s.Name.includes('_domainkey'))!.ResourceRecords = [
+      { Value: 'elsewhere.example.net' },
+    ];
     // WHEN
     const run = await teardown(['--force']);
     // THEN
@@ -243,7 +271,13 @@ describe('teardown on a fake account', () => {
     expect(fake.iam.users.size).toBe(0);
     expect(first.stderr).toMatch(/origin access.*skipped: waits until the CloudFront distribution is gone/i);
     // Deployed by now.
-    for (let i = 0; i < 3; i += 1) await fake.call('cloudfront', 'GetDistribution', { Id: [...fake.cloudfront.distributions.keys()][0] }, 'us-east-1');
+    for (let i = 0; i < 3; i += 1)
+      await fake.call(
+        'cloudfront',
+        'GetDistribution',
+        { Id: [...fake.cloudfront.distributions.keys()][0] },
+        'us-east-1',
+      );
     // WHEN
     const second = await teardown(['--no-wait']);
     // THEN
@@ -257,7 +291,9 @@ describe('teardown on a fake account', () => {
     for (let round = 0; round < 2; round += 1) {
       const up = await init();
       expect(up.code, up.stderr).toBe(0);
-      expect(fake.buckets.has(BUCKET) && fake.iam.users.size === 1 && fake.cloudfront.distributions.size === 1).toBe(true);
+      expect(fake.buckets.has(BUCKET) && fake.iam.users.size === 1 && fake.cloudfront.distributions.size === 1).toBe(
+        true,
+      );
       const down = await teardown();
       expect(down.code, down.stderr).toBe(0);
       expect(fake.snapshot()).toEqual(before);
@@ -347,7 +383,13 @@ describe('teardown on a fake account', () => {
     // THEN
     expect(run.code, run.stderr).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ kind: 'teardown', ok: true, pending: false, environment: 'dev', archivedState: expect.stringMatching(/dev\.destroyed-.*\.json$/) });
+    expect(doc).toMatchObject({
+      kind: 'teardown',
+      ok: true,
+      pending: false,
+      environment: 'dev',
+      archivedState: expect.stringMatching(/dev\.destroyed-.*\.json$/),
+    });
     expect(doc.steps.every((s: { action: string }) => s.action === 'removed')).toBe(true);
   });
 });

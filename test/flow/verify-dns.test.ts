@@ -27,29 +27,48 @@ function givenResolver(published: { value: boolean }, onLookup: () => void = () 
   const lookup = (name: string, type: string) => {
     onLookup();
     const hits = published.value ? records().filter((r) => r.name === name && r.type === type) : [];
-    if (hits.length === 0) return Promise.reject(Object.assign(new Error(`queryX ENODATA ${name}`), { code: 'ENODATA' }));
+    if (hits.length === 0)
+      return Promise.reject(Object.assign(new Error(`queryX ENODATA ${name}`), { code: 'ENODATA' }));
     return Promise.resolve(hits);
   };
   return {
-    resolveCname: (async (name: string) => (await lookup(name, 'CNAME')).map((r) => r.value)) as DnsResolver['resolveCname'],
-    resolveMx: (async (name: string) => (await lookup(name, 'MX')).map((r) => ({ priority: Number(r.value.split(' ')[0]), exchange: r.value.split(' ')[1] ?? '' }))) as DnsResolver['resolveMx'],
-    resolveTxt: (async (name: string) => (await lookup(name, 'TXT')).map((r) => [r.value])) as DnsResolver['resolveTxt'],
+    resolveCname: (async (name: string) =>
+      (await lookup(name, 'CNAME')).map((r) => r.value)) as DnsResolver['resolveCname'],
+    resolveMx: (async (name: string) =>
+      (await lookup(name, 'MX')).map((r) => ({
+        priority: Number(r.value.split(' ')[0]),
+        exchange: r.value.split(' ')[1] ?? '',
+      }))) as DnsResolver['resolveMx'],
+    resolveTxt: (async (name: string) =>
+      (await lookup(name, 'TXT')).map((r) => [r.value])) as DnsResolver['resolveTxt'],
   };
 }
 
 function givenIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { out: (t) => stdout.push(t), err: (t) => stderr.push(t), interactive: false, color: false, env: process.env, cwd, stdout, stderr };
+  return {
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    interactive: false,
+    color: false,
+    env: process.env,
+    cwd,
+    stdout,
+    stderr,
+  };
 }
 
-const verify = (io: Io, flags: Record<string, unknown>, resolver: DnsResolver, clock: Clock = givenVirtualClock()) => runVerifyDns({ env: 'dev' }, flags, io, { resolver, clock });
+const verify = (io: Io, flags: Record<string, unknown>, resolver: DnsResolver, clock: Clock = givenVirtualClock()) =>
+  runVerifyDns({ env: 'dev' }, flags, io, { resolver, clock });
 
 describe('verify-dns', () => {
   beforeEach(async () => {
     cwd = await mkdtemp(join(tmpdir(), 'hm-verify-'));
     installed = installFakeAccount(new FakeAccount());
-    const run = await runCli(['init', '--yes', '--app', 'healthmetrics', '--domain', DOMAIN, '--dns', 'external'], { cwd });
+    const run = await runCli(['init', '--yes', '--app', 'healthmetrics', '--domain', DOMAIN, '--dns', 'external'], {
+      cwd,
+    });
     expect(run.code, run.stderr).toBe(0);
   });
   afterEach(() => installed.restore());
@@ -78,7 +97,11 @@ describe('verify-dns', () => {
     expect(err).toMatch(/CNAME \S+\._domainkey\.example\.com: found as expected/);
     expect(err).toContain('example.com is verified for sending');
     const state = JSON.parse(await readFile(join(cwd, '.hm-infra', 'dev.json'), 'utf8'));
-    expect(state.resources['email-identity'].outputs).toMatchObject({ verifiedForSending: true, verificationStatus: 'SUCCESS', dkim: { status: 'SUCCESS' } });
+    expect(state.resources['email-identity'].outputs).toMatchObject({
+      verifiedForSending: true,
+      verificationStatus: 'SUCCESS',
+      dkim: { status: 'SUCCESS' },
+    });
     expect(state.resources['email-mail-from'].outputs.status).toBe('SUCCESS');
   });
 
@@ -89,7 +112,9 @@ describe('verify-dns', () => {
     // THEN
     expect(code).toBe(3);
     const err = io.stderr.join('\n');
-    expect(err).toMatch(/MX\s+mail\.example\.com\s+expected 10 feedback-smtp\.us-east-1\.amazonses\.com\n\s+found\s+nothing/);
+    expect(err).toMatch(
+      /MX\s+mail\.example\.com\s+expected 10 feedback-smtp\.us-east-1\.amazonses\.com\n\s+found\s+nothing/,
+    );
     expect(err).toContain('is pending');
   });
 
@@ -117,7 +142,9 @@ describe('verify-dns', () => {
     expect(code).toBe(1);
     const err = io.stderr.join('\n');
     expect(err).toContain('SES could not verify Domain, DKIM of example.com');
-    expect(err).toMatch(/Fix these records at your DNS host:\n\s+CNAME \S+\._domainkey\.example\.com → \S+\.dkim\.amazonses\.com \(found nothing\)/);
+    expect(err).toMatch(
+      /Fix these records at your DNS host:\n\s+CNAME \S+\._domainkey\.example\.com → \S+\.dkim\.amazonses\.com \(found nothing\)/,
+    );
   });
 
   it('explains how to leave the SES sandbox, and prints one JSON document with --json', async () => {
@@ -128,10 +155,16 @@ describe('verify-dns', () => {
     // THEN
     expect(code).toBe(0);
     const err = io.stderr.join('\n');
-    expect(err).toContain('SES in us-east-1 is in the sandbox: it sends only to verified addresses, at most 200 emails per 24 hours, 1 per second.');
+    expect(err).toContain(
+      'SES in us-east-1 is in the sandbox: it sends only to verified addresses, at most 200 emails per 24 hours, 1 per second.',
+    );
     expect(err).toContain('aws sesv2 put-account-details --region us-east-1 --production-access-enabled');
     const doc = JSON.parse(io.stdout.join('\n'));
-    expect(doc).toMatchObject({ kind: 'verify-dns', outcome: 'verified', account: { productionAccess: false, max24HourSend: 200 } });
+    expect(doc).toMatchObject({
+      kind: 'verify-dns',
+      outcome: 'verified',
+      account: { productionAccess: false, max24HourSend: 200 },
+    });
     expect(doc.records).toHaveLength(6);
   });
 
@@ -147,7 +180,9 @@ describe('verify-dns', () => {
 
   it('says to run init first in an environment that has no state', async () => {
     // WHEN
-    const error = await runVerifyDns({ env: 'prod' }, {}, givenIo(), { resolver: givenResolver({ value: true }) }).catch((e: unknown) => e);
+    const error = await runVerifyDns({ env: 'prod' }, {}, givenIo(), {
+      resolver: givenResolver({ value: true }),
+    }).catch((e: unknown) => e);
     // THEN
     expect(error).toMatchObject({ exitCode: 2 });
     expect((error as { hint: string }).hint).toContain('hm-infra init --env prod');

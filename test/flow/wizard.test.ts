@@ -70,7 +70,17 @@ describe('init as a wizard', () => {
     const run = await wizard();
     // THEN
     expect(run.code, run.stderr).toBe(0);
-    expect(prompter.asked.map((q) => q.id)).toEqual(['env', 'app', 'profile', 'region', 'domain-zone', 'cors', 'from-email', 'cdn-custom', 'apply']);
+    expect(prompter.asked.map((q) => q.id)).toEqual([
+      'env',
+      'app',
+      'profile',
+      'region',
+      'domain-zone',
+      'cors',
+      'from-email',
+      'cdn-custom',
+      'apply',
+    ]);
     const ask = (id: string) => prompter.asked.find((q) => q.id === id);
     expect(ask('profile')?.choices).toEqual(['Credentials from the environment', 'default', 'work']);
     expect(ask('region')?.default).toBe('eu-west-1');
@@ -79,9 +89,16 @@ describe('init as a wizard', () => {
     expect(ask('from-email')?.default).toBe('noreply@example.com');
     const state = await stateFile();
     expect(state).toMatchObject({ app: 'healthmetrics', environment: 'dev', region: 'eu-west-1' });
-    expect(state.config).toMatchObject({ domain: 'example.com', dns: 'route53', fromEmail: 'hello@example.com', corsOrigins: ['https://example.com', 'https://www.example.com'] });
+    expect(state.config).toMatchObject({
+      domain: 'example.com',
+      dns: 'route53',
+      fromEmail: 'hello@example.com',
+      corsOrigins: ['https://example.com', 'https://www.example.com'],
+    });
     expect(installed.fake.buckets.get('healthmetrics-uploads-dev')?.region).toBe('eu-west-1');
-    expect([...installed.fake.route53.zones.values()].find((z) => z.name === 'example.com.')?.sets.length).toBeGreaterThan(2);
+    expect(
+      [...installed.fake.route53.zones.values()].find((z) => z.name === 'example.com.')?.sets.length,
+    ).toBeGreaterThan(2);
     expect(run.stdout).toContain('Done in');
   });
 
@@ -117,7 +134,9 @@ describe('init as a wizard', () => {
     expect(ask('from-email')?.default).toBe('hello@example.com');
     expect(ask('cdn-custom')?.default).toBe(true);
     expect(ask('cdn-domain')?.default).toBe('cdn.example.com');
-    expect(ask('certificate-arn')?.default).toBe('arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789');
+    expect(ask('certificate-arn')?.default).toBe(
+      'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+    );
     expect(run.stderr).toContain('answers default to what it holds');
     // Nothing changed, so there was no question to apply.
     expect(prompter.asked.map((q) => q.id)).not.toContain('apply');
@@ -136,26 +155,41 @@ describe('init as a wizard', () => {
     // THEN
     expect(run.code, run.stderr).toBe(0);
     const ask = (id: string) => prompter.asked.find((q) => q.id === id);
-    expect(ask('app')?.rejected).toEqual([expect.stringContaining('app name "My App" is not valid'), expect.stringContaining('app name "x" is not valid')]);
+    expect(ask('app')?.rejected).toEqual([
+      expect.stringContaining('app name "My App" is not valid'),
+      expect.stringContaining('app name "x" is not valid'),
+    ]);
     expect(ask('app')?.rejected[0]).toContain('(try "my-app")');
-    expect(ask('cors')?.rejected).toEqual([expect.stringContaining('plain http is allowed only for http://localhost'), expect.stringContaining('no trailing slash')]);
+    expect(ask('cors')?.rejected).toEqual([
+      expect.stringContaining('plain http is allowed only for http://localhost'),
+      expect.stringContaining('no trailing slash'),
+    ]);
     expect(ask('from-email')?.rejected).toEqual([expect.stringContaining('is not at example.com')]);
     expect((await stateFile()).config.corsOrigins).toEqual(['https://example.com']);
   });
 
-  it.each(['env', 'app', 'domain-zone', 'cors', 'apply'])('exits 130 and writes nothing when Ctrl-C is pressed at "%s"', async (question) => {
-    givenAnswers({ ...NEWCOMER, [question]: [new ExitPromptError()] });
-    // WHEN
-    const run = await wizard();
-    // THEN
-    expect(run.code).toBe(130);
-    expect(installed.fake.writes).toEqual([]);
-    await expect(access(join(cwd, '.hm-infra', 'dev.json'))).rejects.toThrow();
-    if (question !== 'apply') await expect(access(join(cwd, '.hm-infra'))).rejects.toThrow();
-  });
+  it.each(['env', 'app', 'domain-zone', 'cors', 'apply'])(
+    'exits 130 and writes nothing when Ctrl-C is pressed at "%s"',
+    async (question) => {
+      givenAnswers({ ...NEWCOMER, [question]: [new ExitPromptError()] });
+      // WHEN
+      const run = await wizard();
+      // THEN
+      expect(run.code).toBe(130);
+      expect(installed.fake.writes).toEqual([]);
+      await expect(access(join(cwd, '.hm-infra', 'dev.json'))).rejects.toThrow();
+      if (question !== 'apply') await expect(access(join(cwd, '.hm-infra'))).rejects.toThrow();
+    },
+  );
 
   it('takes a typed domain that is not one of the zones, and prints its records for another DNS host', async () => {
-    givenAnswers({ ...NEWCOMER, 'domain-zone': ['Another domain'], domain: ['https://shop.example.net', 'Shop.Example.NET'], cors: [ENTER], 'from-email': [ENTER] });
+    givenAnswers({
+      ...NEWCOMER,
+      'domain-zone': ['Another domain'],
+      domain: ['https://shop.example.net', 'Shop.Example.NET'],
+      cors: [ENTER],
+      'from-email': [ENTER],
+    });
     // WHEN
     const run = await wizard();
     // THEN
@@ -166,7 +200,9 @@ describe('init as a wizard', () => {
   });
 
   it('lets the domain be typed when the zones cannot be listed', async () => {
-    installed.fake.failNext('route53', 'ListHostedZonesByName', () => awsError('route53', 'AccessDenied', 'User is not authorized to perform: route53:ListHostedZonesByName'));
+    installed.fake.failNext('route53', 'ListHostedZonesByName', () =>
+      awsError('route53', 'AccessDenied', 'User is not authorized to perform: route53:ListHostedZonesByName'),
+    );
     const prompter = givenAnswers({ ...NEWCOMER, 'domain-zone': [], domain: ['example.com'] });
     // WHEN
     const run = await wizard();

@@ -118,7 +118,10 @@ describe('state store', () => {
       const path = statePathFor('dev', undefined, cwd);
       const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
       await mkdir(`${path}.lock`, { recursive: true });
-      await writeFile(`${path}.lock-holder`, JSON.stringify({ pid: Number(dead), host: hostname(), command: 'init', startedAt: new Date().toISOString() }));
+      await writeFile(
+        `${path}.lock-holder`,
+        JSON.stringify({ pid: Number(dead), host: hostname(), command: 'init', startedAt: new Date().toISOString() }),
+      );
       const store = new StateStore(path);
       // WHEN / THEN
       await expect(store.lock('init')).resolves.toBeUndefined();

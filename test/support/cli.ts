@@ -8,7 +8,10 @@ export interface CliRun {
 }
 
 /** Runs the CLI in this process (so the fake account's mocks apply) and captures its output. */
-export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; interactive?: boolean; progressStream?: NodeJS.WriteStream }): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; interactive?: boolean; progressStream?: NodeJS.WriteStream },
+): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = {

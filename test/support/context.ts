@@ -5,7 +5,12 @@ import { RunReads } from '../../src/engine/reads.js';
 import type { AnyStep, RunFlags, StepContext, StepOutputs } from '../../src/engine/types.js';
 
 export function givenConfig(overrides: Partial<Config> = {}): Config {
-  const base = resolveConfig({ app: 'healthmetrics', domain: 'example.com', environment: 'dev', region: overrides.region ?? 'us-east-1' });
+  const base = resolveConfig({
+    app: 'healthmetrics',
+    domain: 'example.com',
+    environment: 'dev',
+    region: overrides.region ?? 'us-east-1',
+  });
   return { ...base, ...overrides };
 }
 
@@ -76,6 +81,9 @@ export function givenStepContext(
 export async function converge(step: AnyStep, ctx: StepContext) {
   const observed = await step.read(ctx);
   const changes = step.plan(ctx, observed);
-  const result = changes.length > 0 ? await step.apply(ctx, observed, changes) : { type: 'unchanged' as const, outputs: step.outputs(ctx, observed) };
+  const result =
+    changes.length > 0
+      ? await step.apply(ctx, observed, changes)
+      : { type: 'unchanged' as const, outputs: step.outputs(ctx, observed) };
   return { observed, changes, result };
 }

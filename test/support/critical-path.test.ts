@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { type TimedCall, chainOf, criticalPath, repeatedReads } from './critical-path.js';
 
 /** A call of `step` from `start` to `start + 50` ms. */
-const call = (step: string | undefined, start: number, command = 'GetThing', input: Record<string, unknown> = { Name: `${step}-${start}` }): TimedCall => ({
+const call = (
+  step: string | undefined,
+  start: number,
+  command = 'GetThing',
+  input: Record<string, unknown> = { Name: `${step}-${start}` },
+): TimedCall => ({
   service: 's3',
   command,
   input,
@@ -30,7 +35,14 @@ describe('criticalPath', () => {
   ];
 
   it('follows the longest chain of dependent calls through the graph', () => {
-    const calls = [call('root', 0), call('left', 50), call('right', 50), call('right', 100), call('right', 150), call('end', 200)];
+    const calls = [
+      call('root', 0),
+      call('left', 50),
+      call('right', 50),
+      call('right', 100),
+      call('right', 150),
+      call('end', 200),
+    ];
     expect(criticalPath(graph, calls)).toEqual({ length: 5, path: ['root 1', 'right 3', 'end 1'] });
   });
 
@@ -49,14 +61,25 @@ describe('repeatedReads', () => {
   it('finds a read made twice, but not one made again after a write to the same resource', () => {
     const twice = [call('a', 0, 'GetIdentity', { Id: 'x' }), call('b', 60, 'GetIdentity', { Id: 'x' })];
     expect(repeatedReads(twice)).toEqual(['s3:GetIdentity:{"Id":"x"} ×2']);
-    const afterWrite = [call('a', 0, 'GetIdentity', { Id: 'x' }), call('a', 60, 'CreateIdentity', { Id: 'x' }), call('b', 120, 'GetIdentity', { Id: 'x' })];
+    const afterWrite = [
+      call('a', 0, 'GetIdentity', { Id: 'x' }),
+      call('a', 60, 'CreateIdentity', { Id: 'x' }),
+      call('b', 120, 'GetIdentity', { Id: 'x' }),
+    ];
     expect(repeatedReads(afterWrite)).toEqual([]);
-    const otherWrite = [call('a', 0, 'GetIdentity', { Id: 'x' }), call('a', 60, 'CreateIdentity', { Id: 'y' }), call('b', 120, 'GetIdentity', { Id: 'x' })];
+    const otherWrite = [
+      call('a', 0, 'GetIdentity', { Id: 'x' }),
+      call('a', 60, 'CreateIdentity', { Id: 'y' }),
+      call('b', 120, 'GetIdentity', { Id: 'x' }),
+    ];
     expect(repeatedReads(otherWrite)).toHaveLength(1);
   });
 
   it('tells reads signed by different credentials apart', () => {
-    const calls = [call('account', 0, 'GetCallerIdentity', {}), { ...call('access-key', 60, 'GetCallerIdentity', {}), signedBy: 'AKIANEW' }];
+    const calls = [
+      call('account', 0, 'GetCallerIdentity', {}),
+      { ...call('access-key', 60, 'GetCallerIdentity', {}), signedBy: 'AKIANEW' },
+    ];
     expect(repeatedReads(calls)).toEqual([]);
   });
 });

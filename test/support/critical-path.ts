@@ -37,7 +37,8 @@ export function chainOf(calls: readonly TimedCall[]): number {
   const best = sorted.map(() => 1);
   for (let i = 0; i < sorted.length; i += 1) {
     for (let j = 0; j < i; j += 1) {
-      if ((sorted[j] as TimedCall).endedAt <= (sorted[i] as TimedCall).startedAt + SLACK) best[i] = Math.max(best[i] as number, (best[j] as number) + 1);
+      if ((sorted[j] as TimedCall).endedAt <= (sorted[i] as TimedCall).startedAt + SLACK)
+        best[i] = Math.max(best[i] as number, (best[j] as number) + 1);
     }
   }
   return Math.max(0, ...best);
@@ -68,8 +69,10 @@ export function criticalPath(graph: readonly GraphStep[], calls: readonly TimedC
   return paths.reduce(longer, { length: 0, path: [] });
 }
 
-const identity = (call: TimedCall) => `${call.service}:${call.command}:${JSON.stringify(call.input)}${call.signedBy ? ` signed by ${call.signedBy}` : ''}`;
-const namesIn = (input: Record<string, unknown>) => Object.values(input).filter((v): v is string => typeof v === 'string');
+const identity = (call: TimedCall) =>
+  `${call.service}:${call.command}:${JSON.stringify(call.input)}${call.signedBy ? ` signed by ${call.signedBy}` : ''}`;
+const namesIn = (input: Record<string, unknown>) =>
+  Object.values(input).filter((v): v is string => typeof v === 'string');
 
 /** Each read made again with nothing written to what it names in between, with how often. */
 export function repeatedReads(calls: readonly TimedCall[]): string[] {
@@ -83,7 +86,9 @@ export function repeatedReads(calls: readonly TimedCall[]): string[] {
     last.set(key, index);
     if (before === undefined) return;
     const names = namesIn(call.input);
-    const changedBetween = sorted.slice(before + 1, index).some((c) => isWrite(c) && c.service === call.service && namesIn(c.input).some((n) => names.includes(n)));
+    const changedBetween = sorted
+      .slice(before + 1, index)
+      .some((c) => isWrite(c) && c.service === call.service && namesIn(c.input).some((n) => names.includes(n)));
     if (!changedBetween) repeats.set(key, (repeats.get(key) ?? 1) + 1);
   });
   return [...repeats.entries()].map(([key, n]) => `${key.slice(0, 160)} ×${n}`);

@@ -18,5 +18,14 @@ fake.stepOf = currentStepId;
 for (const zone of (process.env['HM_FAKE_ZONES'] ?? '').split(',').filter(Boolean)) fake.route53.addZone(zone);
 installFakeAccount(fake);
 // Several commands on one fake account: `init --yes … +++ teardown` (the last one's exit code).
-const log = () => fake.calls.map(({ service, command, input, step, signedBy, startedAt, endedAt }) => ({ service, command, input, step, signedBy, startedAt, endedAt: endedAt ?? startedAt }));
+const log = () =>
+  fake.calls.map(({ service, command, input, step, signedBy, startedAt, endedAt }) => ({
+    service,
+    command,
+    input,
+    step,
+    signedBy,
+    startedAt,
+    endedAt: endedAt ?? startedAt,
+  }));
 await measureCommands(process.argv.slice(2), log, { delayMs: fake.delayMs });

@@ -20,12 +20,18 @@ export interface CommandReport {
 }
 
 /** `calls()` is the log so far (times from performance.now()); the exit code is the last command's. */
-export async function measureCommands(argv: string[], calls: () => readonly TimedCall[], extra: Record<string, unknown> = {}): Promise<CommandReport[]> {
+export async function measureCommands(
+  argv: string[],
+  calls: () => readonly TimedCall[],
+  extra: Record<string, unknown> = {},
+): Promise<CommandReport[]> {
   const commands = argv
     .join('\u0000')
     .split('\u0000+++\u0000')
     .map((c) => c.split('\u0000').filter(Boolean));
-  const graph = provisioningSteps({ cdn: !argv.includes('--no-cdn'), email: !argv.includes('--no-email') }).map((s) => ({ id: s.id, dependsOn: s.dependsOn }));
+  const graph = provisioningSteps({ cdn: !argv.includes('--no-cdn'), email: !argv.includes('--no-email') }).map(
+    (s) => ({ id: s.id, dependsOn: s.dependsOn }),
+  );
   const report: CommandReport[] = [];
   for (const args of commands) {
     const first = calls().length;
@@ -36,9 +42,20 @@ export async function measureCommands(argv: string[], calls: () => readonly Time
     const mine = calls()
       .slice(first)
       .map((c) => ({ ...c, startedAt: c.startedAt - started, endedAt: c.endedAt - started }));
-    report.push({ args, exitCode, ms, calls: mine, criticalPath: criticalPath(graph, mine), repeatedReads: repeatedReads(mine) });
+    report.push({
+      args,
+      exitCode,
+      ms,
+      calls: mine,
+      criticalPath: criticalPath(graph, mine),
+      repeatedReads: repeatedReads(mine),
+    });
   }
   const reportFile = process.env['HM_FAKE_REPORT'];
-  if (reportFile) writeFileSync(reportFile, `${JSON.stringify({ ...extra, graph, commands: report, maxRssKb: process.resourceUsage().maxRSS }, null, 2)}\n`);
+  if (reportFile)
+    writeFileSync(
+      reportFile,
+      `${JSON.stringify({ ...extra, graph, commands: report, maxRssKb: process.resourceUsage().maxRSS }, null, 2)}\n`,
+    );
   return report;
 }

@@ -10,7 +10,12 @@ export interface Request {
   context?: Record<string, string>;
 }
 
-type Statement = { Effect: string; Action?: string | string[]; Resource?: string | string[]; Condition?: Record<string, Record<string, string | string[]>> };
+type Statement = {
+  Effect: string;
+  Action?: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+};
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const glob = (pattern: string, value: string, caseless = false) => {
@@ -29,14 +34,22 @@ function conditionsHold(condition: Statement['Condition'], context: Record<strin
     for (const [key, wanted] of Object.entries(keys)) {
       const actual = context[key];
       if (actual === undefined) return false;
-      const ok = op === 'StringEquals' ? list(wanted).includes(actual) : op === 'StringLike' ? list(wanted).some((w) => glob(w, actual)) : false;
+      const ok =
+        op === 'StringEquals'
+          ? list(wanted).includes(actual)
+          : op === 'StringLike'
+            ? list(wanted).some((w) => glob(w, actual))
+            : false;
       if (!ok) return false;
     }
   }
   return true;
 }
 
-const matches = (s: Statement, r: Request) => list(s.Action).some((a) => glob(a, r.action, true)) && list(s.Resource).some((p) => glob(p, r.resource)) && conditionsHold(s.Condition, r.context ?? {});
+const matches = (s: Statement, r: Request) =>
+  list(s.Action).some((a) => glob(a, r.action, true)) &&
+  list(s.Resource).some((p) => glob(p, r.resource)) &&
+  conditionsHold(s.Condition, r.context ?? {});
 
 /** Allowed when some statement allows it and none denies it (the default is deny). */
 export function isAllowed(documents: unknown[], request: Request): boolean {

@@ -61,8 +61,14 @@ export function scriptedPrompter(script: Record<string, Answer[]>): Prompter & {
     async select<T>(q: { id: string; message: string; choices: ReadonlyArray<Choice<T>>; default?: T }) {
       const entry = record({ id: q.id, message: q.message, default: q.default, choices: q.choices.map((c) => c.name) });
       const next = take(q.id);
-      const choice = next === ENTER ? (q.choices.find((c) => c.value === q.default) ?? q.choices[0]) : q.choices.find((c) => c.name === next);
-      if (!choice) throw new Error(`"${String(next)}" is not one of the choices of "${q.id}": ${q.choices.map((c) => c.name).join(', ')}`);
+      const choice =
+        next === ENTER
+          ? (q.choices.find((c) => c.value === q.default) ?? q.choices[0])
+          : q.choices.find((c) => c.name === next);
+      if (!choice)
+        throw new Error(
+          `"${String(next)}" is not one of the choices of "${q.id}": ${q.choices.map((c) => c.name).join(', ')}`,
+        );
       entry.answer = choice.name;
       return choice.value;
     },

@@ -16,5 +16,11 @@ export function fakeTerminal(): NodeJS.WriteStream & { writes: string[]; text():
       done();
     },
   });
-  return Object.assign(stream, { isTTY: true, columns: 120, rows: 60, writes, text: () => plain(writes.join('')) }) as unknown as NodeJS.WriteStream & { writes: string[]; text(): string };
+  return Object.assign(stream, {
+    isTTY: true,
+    columns: 120,
+    rows: 60,
+    writes,
+    text: () => plain(writes.join('')),
+  }) as unknown as NodeJS.WriteStream & { writes: string[]; text(): string };
 }

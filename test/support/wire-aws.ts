@@ -97,7 +97,8 @@ const REST_ROUTES: Record<string, Record<string, string>> = {
     'POST /v2/email/configuration-sets': 'CreateConfigurationSet',
     'DELETE /v2/email/configuration-sets/{ConfigurationSetName}': 'DeleteConfigurationSet',
     'PUT /v2/email/configuration-sets/{ConfigurationSetName}/delivery-options': 'PutConfigurationSetDeliveryOptions',
-    'PUT /v2/email/configuration-sets/{ConfigurationSetName}/reputation-options': 'PutConfigurationSetReputationOptions',
+    'PUT /v2/email/configuration-sets/{ConfigurationSetName}/reputation-options':
+      'PutConfigurationSetReputationOptions',
     'GET /v2/email/templates/{TemplateName}': 'GetEmailTemplate',
     'POST /v2/email/templates': 'CreateEmailTemplate',
     'PUT /v2/email/templates/{TemplateName}': 'UpdateEmailTemplate',
@@ -134,10 +135,19 @@ const hasQuery = (params: URLSearchParams, wanted: string) => {
   return value === undefined ? params.has(key) : params.get(key) === value;
 };
 
-function operationOf(service: string, method: string, url: string, headers: Record<string, string>, body: string): string {
-  if (headers['content-type']?.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams(body).get('Action') ?? NO_ROUTE;
+function operationOf(
+  service: string,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): string {
+  if (headers['content-type']?.startsWith('application/x-www-form-urlencoded'))
+    return new URLSearchParams(body).get('Action') ?? NO_ROUTE;
   const { pathname, searchParams } = new URL(url, 'http://wire');
-  const matches = (routes[service] ?? []).filter((r) => r.method === method && r.path.test(pathname) && r.query.every((q) => hasQuery(searchParams, q)));
+  const matches = (routes[service] ?? []).filter(
+    (r) => r.method === method && r.path.test(pathname) && r.query.every((q) => hasQuery(searchParams, q)),
+  );
   // The route naming the most of the query wins: `GET /{Bucket}?policy` over `GET /{Bucket}`.
   return matches.sort((a, b) => b.query.length - a.query.length)[0]?.operation ?? NO_ROUTE;
 }
@@ -158,16 +168,28 @@ export const requestId = () => `c0ffee00-0000-4000-8000-${String(++requestCounte
 
 /** An XML document, 200 unless told. */
 export function xml(body: string, options: { status?: number; headers?: Record<string, string> } = {}): WireAnswer {
-  return { status: options.status ?? 200, headers: { ...XML, 'x-amzn-requestid': requestId(), ...options.headers }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` };
+  return {
+    status: options.status ?? 200,
+    headers: { ...XML, 'x-amzn-requestid': requestId(), ...options.headers },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
+  };
 }
 
 /** A JSON document (restJson1: SES v2), 200 unless told. */
 export function json(body: unknown, options: { status?: number; headers?: Record<string, string> } = {}): WireAnswer {
-  return { status: options.status ?? 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId(), ...options.headers }, body: JSON.stringify(body) };
+  return {
+    status: options.status ?? 200,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId(), ...options.headers },
+    body: JSON.stringify(body),
+  };
 }
 
 /** An empty answer (S3 PUTs, SES v2 PUTs answer 200 with nothing, some DELETEs 204). */
-export const empty = (status = 200, headers: Record<string, string> = {}): WireAnswer => ({ status, headers, body: '' });
+export const empty = (status = 200, headers: Record<string, string> = {}): WireAnswer => ({
+  status,
+  headers,
+  body: '',
+});
 
 /**
  * A query-protocol answer: `<{Action}Response><{Action}Result>…</…Result><ResponseMetadata>…`;
@@ -182,7 +204,12 @@ export const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 export const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 /** awsQuery error (IAM, STS): `<ErrorResponse><Error><Type>Sender</Type><Code>…`. */
-export function awsQueryError(status: number, code: string, message: string, options: { type?: 'Sender' | 'Receiver'; namespace?: string } = {}): WireAnswer {
+export function awsQueryError(
+  status: number,
+  code: string,
+  message: string,
+  options: { type?: 'Sender' | 'Receiver'; namespace?: string } = {},
+): WireAnswer {
   const { type = 'Sender', namespace = IAM_NS } = options;
   const id = requestId();
   const body = `<ErrorResponse xmlns="${namespace}">\n  <Error>\n    <Type>${type}</Type>\n    <Code>${code}</Code>\n    <Message>${escapeXml(message)}</Message>\n  </Error>\n  <RequestId>${id}</RequestId>\n</ErrorResponse>\n`;
@@ -200,23 +227,38 @@ export function s3Error(status: number, code: string, message: string, extra: Re
     .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
     .join('');
   const body = `<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message>${fields}<RequestId>${id}</RequestId><HostId>${S3_HOST_ID}</HostId></Error>`;
-  return { status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': id, 'x-amz-id-2': S3_HOST_ID }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` };
+  return {
+    status,
+    headers: { 'content-type': 'application/xml', 'x-amz-request-id': id, 'x-amz-id-2': S3_HOST_ID },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
+  };
 }
 
 /** A HEAD answer of S3: status and headers only, no error document. */
 export function s3HeadError(status: number, headers: Record<string, string> = {}): WireAnswer {
   const id = s3RequestId();
-  return { status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': id, 'x-amz-id-2': S3_HOST_ID, ...headers } };
+  return {
+    status,
+    headers: { 'content-type': 'application/xml', 'x-amz-request-id': id, 'x-amz-id-2': S3_HOST_ID, ...headers },
+  };
 }
 
-const REST_XML_NS = { cloudfront: 'http://cloudfront.amazonaws.com/doc/2020-05-31/', route53: 'https://route53.amazonaws.com/doc/2013-04-01/' } as const;
+const REST_XML_NS = {
+  cloudfront: 'http://cloudfront.amazonaws.com/doc/2020-05-31/',
+  route53: 'https://route53.amazonaws.com/doc/2013-04-01/',
+} as const;
 
 /**
  * CloudFront's and Route 53's `<ErrorResponse>` (restXml, wrapped). Route 53 answers a refused
  * change batch with it too (`InvalidChangeBatch`, its problems in one bracketed Message); the
  * `<InvalidChangeBatch><Messages>` document of older references it no longer sends.
  */
-export function restXmlError(service: 'cloudfront' | 'route53', status: number, code: string, message: string): WireAnswer {
+export function restXmlError(
+  service: 'cloudfront' | 'route53',
+  status: number,
+  code: string,
+  message: string,
+): WireAnswer {
   const id = requestId();
   const body = `<ErrorResponse xmlns="${REST_XML_NS[service]}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`;
   return { status, headers: { ...XML, 'x-amzn-requestid': id }, body: `<?xml version="1.0"?>\n${body}` };
@@ -224,7 +266,11 @@ export function restXmlError(service: 'cloudfront' | 'route53', status: number, 
 
 /** restJson1 error (SES v2): the type in `x-amzn-ErrorType`, `{"message": …}` in the body. */
 export function restJsonError(status: number, type: string, message: string): WireAnswer {
-  return { status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': requestId() }, body: JSON.stringify({ message }) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': requestId() },
+    body: JSON.stringify({ message }),
+  };
 }
 
 /** What a service answers to a call no test registered: a server error in its own format. */
@@ -234,7 +280,10 @@ function unregistered(request: WireRequest): WireAnswer {
   if (service === 's3') return s3Error(500, 'WireAwsNoAnswer', message);
   if (service === 'cloudfront' || service === 'route53') return restXmlError(service, 500, 'WireAwsNoAnswer', message);
   if (service === 'ses') return restJsonError(500, 'WireAwsNoAnswer', message);
-  return awsQueryError(500, 'WireAwsNoAnswer', message, { type: 'Receiver', namespace: service === 'sts' ? STS_NS : IAM_NS });
+  return awsQueryError(500, 'WireAwsNoAnswer', message, {
+    type: 'Receiver',
+    namespace: service === 'sts' ? STS_NS : IAM_NS,
+  });
 }
 
 // ── the server ───────────────────────────────────────────────────────────────────────────
@@ -282,7 +331,12 @@ export class WireAws {
    */
   aws(region = 'us-east-1'): AwsContext {
     const accessKeyId = `AKIAWIREAWS${String(this.contexts.length + this.retired.size + 1).padStart(9, '0')}`;
-    const aws = new AwsContext({ region, endpointUrl: this.endpoint, maxAttempts: 1, credentials: { accessKeyId, secretAccessKey: 'wire-aws-secret' } });
+    const aws = new AwsContext({
+      region,
+      endpointUrl: this.endpoint,
+      maxAttempts: 1,
+      credentials: { accessKeyId, secretAccessKey: 'wire-aws-secret' },
+    });
     this.contexts.push(aws);
     return aws;
   }
@@ -308,11 +362,21 @@ export class WireAws {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+    );
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const { accessKeyId, service, region } = scopeOf(headers['authorization']);
-    const request: WireRequest = { service, region, operation: operationOf(service, method, url, headers, body), method, url, headers, body };
+    const request: WireRequest = {
+      service,
+      region,
+      operation: operationOf(service, method, url, headers, body),
+      method,
+      url,
+      headers,
+      body,
+    };
     if (this.retired.has(accessKeyId)) {
       res.writeHead(500, { 'content-length': '0' }).end();
       return;
@@ -328,7 +392,11 @@ export class WireAws {
     } catch (err) {
       // A broken answer function: fail the call, not the socket (the SDK would wait for its timeout).
       this.unanswered.push(request);
-      answer = { status: 500, headers: { 'content-type': 'text/plain' }, body: `wire-aws answer threw: ${String(err)}` };
+      answer = {
+        status: 500,
+        headers: { 'content-type': 'text/plain' },
+        body: `wire-aws answer threw: ${String(err)}`,
+      };
     }
     const payload = method === 'HEAD' ? '' : (answer.body ?? '');
     res.writeHead(answer.status ?? 200, { ...answer.headers, 'content-length': String(Buffer.byteLength(payload)) });

@@ -16,13 +16,26 @@ import type { TimedCall } from './critical-path.js';
 import { measureCommands } from './measure.js';
 
 const calls: TimedCall[] = [];
-const CLIENTS = { s3: S3Client, cloudfront: CloudFrontClient, sesv2: SESv2Client, route53: Route53Client, iam: IAMClient, sts: STSClient };
+const CLIENTS = {
+  s3: S3Client,
+  cloudfront: CloudFrontClient,
+  sesv2: SESv2Client,
+  route53: Route53Client,
+  iam: IAMClient,
+  sts: STSClient,
+};
 for (const [service, Client] of Object.entries(CLIENTS)) {
-  const send = Client.prototype.send as (this: unknown, command: { constructor: { name: string }; input: Record<string, unknown> }) => Promise<unknown>;
+  const send = Client.prototype.send as (
+    this: unknown,
+    command: { constructor: { name: string }; input: Record<string, unknown> },
+  ) => Promise<unknown>;
   // Timed around the real send: retries, signing and the wire all happen inside.
   Object.defineProperty(Client.prototype, 'send', {
     configurable: true,
-    value: async function timedSend(this: unknown, command: { constructor: { name: string }; input: Record<string, unknown> }) {
+    value: async function timedSend(
+      this: unknown,
+      command: { constructor: { name: string }; input: Record<string, unknown> },
+    ) {
       const call: TimedCall = {
         service,
         command: command.constructor.name.replace(/Command$/, ''),

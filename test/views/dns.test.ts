@@ -5,7 +5,10 @@ import { makeStyle } from '../../src/views/style.js';
 import { emailDnsRecords } from '../../src/resources/dns/values.js';
 import { givenConfig } from '../support/context.js';
 
-const records = emailDnsRecords(givenConfig(), { tokens: ['aaaa1111', 'bbbb2222', 'cccc3333'], signingHostedZone: 'dkim.amazonses.com' });
+const records = emailDnsRecords(givenConfig(), {
+  tokens: ['aaaa1111', 'bbbb2222', 'cccc3333'],
+  signingHostedZone: 'dkim.amazonses.com',
+});
 
 describe('DNS records for another DNS host', () => {
   it('are a BIND zone-file snippet that a zone-file parser reads back to the same six records', () => {
@@ -18,7 +21,9 @@ describe('DNS records for another DNS host', () => {
       ['bbbb2222._domainkey.example.com.', 'bbbb2222.dkim.amazonses.com.', 600],
       ['cccc3333._domainkey.example.com.', 'cccc3333.dkim.amazonses.com.', 600],
     ]);
-    expect(parsed.mx?.map((r) => [r.name, r.preference, r.host])).toEqual([['mail.example.com.', 10, 'feedback-smtp.us-east-1.amazonses.com.']]);
+    expect(parsed.mx?.map((r) => [r.name, r.preference, r.host])).toEqual([
+      ['mail.example.com.', 10, 'feedback-smtp.us-east-1.amazonses.com.'],
+    ]);
     expect(parsed.txt?.map((r) => [r.name, r.txt])).toEqual([
       ['mail.example.com.', '"v=spf1 include:amazonses.com ~all"'],
       ['_dmarc.example.com.', '"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"'],

@@ -20,7 +20,16 @@ function givenStep(id: string, dependsOn: string[] = []): AnyStep {
   };
 }
 
-const outcome = (id: string, extra: Partial<StepOutcome> = {}): StepOutcome => ({ id, title: `Step ${id}`, service: 'S3', status: 'done', action: 'create', changes: [], durationMs: 1, ...extra });
+const outcome = (id: string, extra: Partial<StepOutcome> = {}): StepOutcome => ({
+  id,
+  title: `Step ${id}`,
+  service: 'S3',
+  status: 'done',
+  action: 'create',
+  changes: [],
+  durationMs: 1,
+  ...extra,
+});
 
 /** The latest frame once it shows `expected` (the renderer redraws on changes and on its spinner tick). */
 const frameShowing = (writes: string[], expected: string | RegExp) =>
@@ -53,13 +62,22 @@ describe('progressMode', () => {
 describe('the live task list', () => {
   it('spins only on running steps, says what waiting ones wait for, shows reports, and ends with every outcome', async () => {
     const terminal = fakeTerminal();
-    const steps = [givenStep('a'), givenStep('b'), givenStep('c', ['a', 'b']), givenStep('d', ['c']), givenStep('e', ['d'])];
+    const steps = [
+      givenStep('a'),
+      givenStep('b'),
+      givenStep('c', ['a', 'b']),
+      givenStep('d', ['c']),
+      givenStep('e', ['d']),
+    ];
     const live = await liveProgress(steps, terminal, makeStyle(false));
     // WHEN two independent steps start
     live.onEvent({ type: 'start', id: 'a', title: 'Step a' });
     live.onEvent({ type: 'start', id: 'b', title: 'Step b' });
     // THEN both spin at once, and the one that needs them waits without a spinner
-    const first = await frameShowing(terminal.writes, new RegExp(`${SPINNER} Step a[^]*${SPINNER} Step b|${SPINNER} Step b[^]*${SPINNER} Step a`));
+    const first = await frameShowing(
+      terminal.writes,
+      new RegExp(`${SPINNER} Step a[^]*${SPINNER} Step b|${SPINNER} Step b[^]*${SPINNER} Step a`),
+    );
     expect(first).toMatch(new RegExp(`${SPINNER} Step a`));
     expect(first).toMatch(new RegExp(`${SPINNER} Step b`));
     expect(first).toContain('◦ Step c · waits for Step a, Step b');
@@ -75,11 +93,23 @@ describe('the live task list', () => {
       expect(second).toContain('◦ Step c · waits for Step b\n');
     });
     // WHEN the rest ends: an update, a failure and a skip
-    live.onEvent({ type: 'done', outcome: outcome('b', { action: 'update', changes: [{ field: 'cors', action: 'update' }] }) });
+    live.onEvent({
+      type: 'done',
+      outcome: outcome('b', { action: 'update', changes: [{ field: 'cors', action: 'update' }] }),
+    });
     live.onEvent({ type: 'start', id: 'c', title: 'Step c' });
-    live.onEvent({ type: 'failed', outcome: outcome('c', { status: 'failed', error: new HmError('BOOM', 'it broke', 'aws') }) });
-    live.onEvent({ type: 'skipped', outcome: outcome('d', { status: 'skipped', skippedBecause: '"c" did not complete' }) });
-    live.onEvent({ type: 'skipped', outcome: outcome('e', { status: 'skipped', skippedBecause: '"d" did not complete' }) });
+    live.onEvent({
+      type: 'failed',
+      outcome: outcome('c', { status: 'failed', error: new HmError('BOOM', 'it broke', 'aws') }),
+    });
+    live.onEvent({
+      type: 'skipped',
+      outcome: outcome('d', { status: 'skipped', skippedBecause: '"c" did not complete' }),
+    });
+    live.onEvent({
+      type: 'skipped',
+      outcome: outcome('e', { status: 'skipped', skippedBecause: '"d" did not complete' }),
+    });
     await live.close();
     // THEN the last frame lists every step with what happened to it
     const final = lastFrame(terminal.writes);

@@ -3,7 +3,12 @@ import { renderPlan } from '../../src/views/plan.js';
 import { makeStyle } from '../../src/views/style.js';
 import type { StepOutcome } from '../../src/engine/runner.js';
 
-const outcome = (id: string, title: string, service: StepOutcome['service'], action: StepOutcome['action']): StepOutcome => ({
+const outcome = (
+  id: string,
+  title: string,
+  service: StepOutcome['service'],
+  action: StepOutcome['action'],
+): StepOutcome => ({
   id,
   title,
   service,
@@ -44,7 +49,14 @@ describe('the plan as the user reads it', () => {
 
   it('notes cost and time only for services where something is created or changed', () => {
     // WHEN
-    const text = renderPlan([outcome('distribution', 'CloudFront distribution', 'CloudFront', 'create'), outcome('iam-user', 'IAM user', 'IAM', 'unchanged')], META, makeStyle(false));
+    const text = renderPlan(
+      [
+        outcome('distribution', 'CloudFront distribution', 'CloudFront', 'create'),
+        outcome('iam-user', 'IAM user', 'IAM', 'unchanged'),
+      ],
+      META,
+      makeStyle(false),
+    );
     // THEN
     expect(text).toMatch(/CloudFront — a new distribution takes 5–15 minutes to deploy/);
     expect(text).toMatch(/^ {2}IAM$/m);

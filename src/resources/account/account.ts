@@ -36,9 +36,14 @@ export const accountStep: Step<AccountOutputs, AccountOutputs> = {
     const accountId = identity.Account;
     if (!accountId) throw new HmError('NO_ACCOUNT', 'sts:GetCallerIdentity returned no account id', 'aws');
     if (ctx.recordedAccountId !== null && ctx.recordedAccountId !== accountId) {
-      throw new HmError('ACCOUNT_MISMATCH', `this environment's state belongs to AWS account ${ctx.recordedAccountId}, but your credentials are for account ${accountId}`, 'user', {
-        hint: 'Use the profile of the right account (--profile), or a separate environment (--env) or state file (--state) for this account.',
-      });
+      throw new HmError(
+        'ACCOUNT_MISMATCH',
+        `this environment's state belongs to AWS account ${ctx.recordedAccountId}, but your credentials are for account ${accountId}`,
+        'user',
+        {
+          hint: 'Use the profile of the right account (--profile), or a separate environment (--env) or state file (--state) for this account.',
+        },
+      );
     }
     ctx.debug(`credentials are ${identity.Arn ?? 'unknown'} in account ${accountId}`);
     return { accountId, arn: identity.Arn ?? '' };

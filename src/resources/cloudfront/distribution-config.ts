@@ -36,14 +36,17 @@ export const TLS_POLICY = 'TLSv1.2_2021';
 export const originId = (bucket: BucketOutputs) => `S3-${bucket.name}`;
 
 /** Names app and env, so a lost distribution is recognisable in the console and by lookup. */
-export const distributionComment = (config: Config) => `CDN for ${config.app} uploads (${config.environment}), managed by hm-infra`;
+export const distributionComment = (config: Config) =>
+  `CDN for ${config.app} uploads (${config.environment}), managed by hm-infra`;
 
 export const distributionTags = (config: Config): Tag[] => resourceTags(config, 'Uploads CDN');
 
 /** True when the tags say this distribution is the one of this app and environment. */
 export function isOurs(tags: readonly Tag[], config: Config): boolean {
   const value = (key: string) => tags.find((t) => t.Key === key)?.Value;
-  return value('ManagedBy') === 'hm-infra' && value('Project') === config.app && value('Environment') === config.environment;
+  return (
+    value('ManagedBy') === 'hm-infra' && value('Project') === config.app && value('Environment') === config.environment
+  );
 }
 
 /** CloudFront's counted lists; an empty one is sent without Items, as the API documents. */
@@ -65,7 +68,12 @@ function ourOrigin(inputs: DistributionInputs, live: Origin | undefined): Origin
 }
 
 /** A cache behaviour's owned fields; `live` keeps function associations and the like. */
-function behaviour<T extends Partial<CacheBehavior>>(inputs: DistributionInputs, live: T | undefined, methods: string[], ttl: Ttl): T {
+function behaviour<T extends Partial<CacheBehavior>>(
+  inputs: DistributionInputs,
+  live: T | undefined,
+  methods: string[],
+  ttl: Ttl,
+): T {
   const merged = {
     SmoothStreaming: false,
     FieldLevelEncryptionId: '',
@@ -76,7 +84,12 @@ function behaviour<T extends Partial<CacheBehavior>>(inputs: DistributionInputs,
     ViewerProtocolPolicy: 'redirect-to-https',
     AllowedMethods: { ...list(methods), CachedMethods: list(['GET', 'HEAD']) },
     Compress: true,
-    ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' }, Headers: { Quantity: 0 }, QueryStringCacheKeys: { Quantity: 0 } },
+    ForwardedValues: {
+      QueryString: false,
+      Cookies: { Forward: 'none' },
+      Headers: { Quantity: 0 },
+      QueryStringCacheKeys: { Quantity: 0 },
+    },
     MinTTL: ttl.min,
     DefaultTTL: ttl.default,
     MaxTTL: ttl.max,
@@ -89,7 +102,12 @@ function behaviour<T extends Partial<CacheBehavior>>(inputs: DistributionInputs,
 
 function viewerCertificate(config: Config): ViewerCertificate {
   if (config.cdnDomain !== undefined && config.certificateArn !== undefined) {
-    return { ACMCertificateArn: config.certificateArn, SSLSupportMethod: 'sni-only', MinimumProtocolVersion: TLS_POLICY, CloudFrontDefaultCertificate: false };
+    return {
+      ACMCertificateArn: config.certificateArn,
+      SSLSupportMethod: 'sni-only',
+      MinimumProtocolVersion: TLS_POLICY,
+      CloudFrontDefaultCertificate: false,
+    };
   }
   return { CloudFrontDefaultCertificate: true };
 }
@@ -105,7 +123,11 @@ function mergeList<T>(items: readonly T[], isOurs: (item: T) => boolean, ours: (
  * The configuration to send: `live` (when the distribution exists) with every owned field
  * set as the PRD wants it; a complete new configuration otherwise.
  */
-export function desiredDistributionConfig(inputs: DistributionInputs, live: DistributionConfig | undefined, callerReference: string): DistributionConfig {
+export function desiredDistributionConfig(
+  inputs: DistributionInputs,
+  live: DistributionConfig | undefined,
+  callerReference: string,
+): DistributionConfig {
   const { config } = inputs;
   const origins = mergeList(
     live?.Origins?.Items ?? [],
@@ -163,7 +185,11 @@ function behaviourSummary(view: ReturnType<typeof behaviourView>): string {
 
 function certificateView(c: ViewerCertificate | undefined) {
   if (!c || c.CloudFrontDefaultCertificate) return { certificate: 'cloudfront default' };
-  return { certificate: c.ACMCertificateArn ?? c.IAMCertificateId ?? null, method: c.SSLSupportMethod ?? null, tls: c.MinimumProtocolVersion ?? null };
+  return {
+    certificate: c.ACMCertificateArn ?? c.IAMCertificateId ?? null,
+    method: c.SSLSupportMethod ?? null,
+    tls: c.MinimumProtocolVersion ?? null,
+  };
 }
 
 /** One owned aspect of the configuration: a comparable view, and how to say it in a plan. */
@@ -184,18 +210,32 @@ export const ASPECTS: readonly Aspect[] = [
     field: 'origin',
     view: (c, inputs) => {
       const o = c.Origins?.Items?.find((item) => item.Id === originId(inputs.bucket));
-      return o ? { domain: o.DomainName, oac: o.OriginAccessControlId ?? null, oai: o.S3OriginConfig?.OriginAccessIdentity ?? null } : null;
+      return o
+        ? {
+            domain: o.DomainName,
+            oac: o.OriginAccessControlId ?? null,
+            oai: o.S3OriginConfig?.OriginAccessIdentity ?? null,
+          }
+        : null;
     },
     summary: (v) => (v ? `${(v as { domain: string }).domain} via OAC ${(v as { oac: string }).oac}` : 'none'),
   },
-  { field: 'default-behaviour', view: (c) => behaviourView(c.DefaultCacheBehavior), summary: (v) => behaviourSummary(v as ReturnType<typeof behaviourView>) },
+  {
+    field: 'default-behaviour',
+    view: (c) => behaviourView(c.DefaultCacheBehavior),
+    summary: (v) => behaviourSummary(v as ReturnType<typeof behaviourView>),
+  },
   {
     field: 'avatars-behaviour',
     view: (c) => behaviourView(c.CacheBehaviors?.Items?.find((b) => b.PathPattern === AVATARS_PATTERN)),
     summary: (v) => behaviourSummary(v as ReturnType<typeof behaviourView>),
   },
   { field: 'geo-restriction', view: (c) => c.Restrictions?.GeoRestriction?.RestrictionType ?? 'none', summary: str },
-  { field: 'certificate', view: (c) => certificateView(c.ViewerCertificate), summary: (v) => Object.values(v as object).join(', ') },
+  {
+    field: 'certificate',
+    view: (c) => certificateView(c.ViewerCertificate),
+    summary: (v) => Object.values(v as object).join(', '),
+  },
   { field: 'aliases', view: (c) => sorted(c.Aliases?.Items), summary: (v) => (v as string[]).join(', ') || 'none' },
 ];
 
@@ -206,13 +246,20 @@ export interface AspectDiff {
 }
 
 /** The owned aspects in which `live` differs from `desired`. */
-export function diffDistribution(live: DistributionConfig, desired: DistributionConfig, inputs: DistributionInputs): AspectDiff[] {
+export function diffDistribution(
+  live: DistributionConfig,
+  desired: DistributionConfig,
+  inputs: DistributionInputs,
+): AspectDiff[] {
   return ASPECTS.flatMap((aspect) => {
     const have = aspect.view(live, inputs);
     const want = aspect.view(desired, inputs);
-    return JSON.stringify(have) === JSON.stringify(want) ? [] : [{ field: aspect.field, from: aspect.summary(have), to: aspect.summary(want) }];
+    return JSON.stringify(have) === JSON.stringify(want)
+      ? []
+      : [{ field: aspect.field, from: aspect.summary(have), to: aspect.summary(want) }];
   });
 }
 
 /** Tags to add or correct (others on the distribution are left alone). */
-export const missingDistributionTags = (live: readonly Tag[], config: Config): Tag[] => missingTags(live, distributionTags(config));
+export const missingDistributionTags = (live: readonly Tag[], config: Config): Tag[] =>
+  missingTags(live, distributionTags(config));

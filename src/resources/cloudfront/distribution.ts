@@ -5,12 +5,29 @@ import { toHmError } from '../../aws/errors.js';
 import type { Config } from '../../config/config.js';
 import { ExitCode, HmError } from '../../errors.js';
 import { bucketOutputs } from '../s3/bucket.js';
-import { ASPECTS, type DistributionInputs, desiredDistributionConfig, diffDistribution, distributionComment, distributionTags, isOurs, missingDistributionTags } from './distribution-config.js';
+import {
+  ASPECTS,
+  type DistributionInputs,
+  desiredDistributionConfig,
+  diffDistribution,
+  distributionComment,
+  distributionTags,
+  isOurs,
+  missingDistributionTags,
+} from './distribution-config.js';
 import { oacName } from './oac.js';
 import type { Change, Step, StepContext } from '../../engine/types.js';
 
 /** What the plan lists of a distribution still to create. */
-const CREATE_SUMMARY = ['comment', 'origin', 'default-behaviour', 'avatars-behaviour', 'price-class', 'certificate', 'aliases'];
+const CREATE_SUMMARY = [
+  'comment',
+  'origin',
+  'default-behaviour',
+  'avatars-behaviour',
+  'price-class',
+  'certificate',
+  'aliases',
+];
 
 export interface DistributionOutputs {
   id: string;
@@ -46,15 +63,35 @@ function inputsOf(ctx: StepContext): DistributionInputs {
   return { config: ctx.config, bucket: ctx.output('bucket'), oacId: ctx.output('oac').id };
 }
 
-function outputsOf(config: Config, d: { id: string; arn: string; domainName: string; status: string }): DistributionOutputs {
+function outputsOf(
+  config: Config,
+  d: { id: string; arn: string; domainName: string; status: string },
+): DistributionOutputs {
   const { id, arn, domainName, status } = d;
   const url = `https://${config.cdnDomain ?? domainName}`;
-  return { id, arn, domainName, status, url, aliases: config.cdnDomain !== undefined ? [config.cdnDomain] : [], env: { CLOUDFRONT_URL: url } };
+  return {
+    id,
+    arn,
+    domainName,
+    status,
+    url,
+    aliases: config.cdnDomain !== undefined ? [config.cdnDomain] : [],
+    env: { CLOUDFRONT_URL: url },
+  };
 }
 
-function observedOf(distribution: Distribution | undefined, etag: string | undefined, tags: Tag[]): DistributionObserved {
+function observedOf(
+  distribution: Distribution | undefined,
+  etag: string | undefined,
+  tags: Tag[],
+): DistributionObserved {
   const { Id, ARN, DomainName, Status, DistributionConfig: config } = distribution ?? {};
-  if (!Id || !ARN || !config) throw new HmError('CLOUDFRONT_INCOMPLETE', 'CloudFront returned a distribution without id, ARN or configuration', 'aws');
+  if (!Id || !ARN || !config)
+    throw new HmError(
+      'CLOUDFRONT_INCOMPLETE',
+      'CloudFront returned a distribution without id, ARN or configuration',
+      'aws',
+    );
   return { id: Id, arn: ARN, domainName: DomainName ?? '', status: Status ?? 'InProgress', etag, config, tags };
 }
 
@@ -93,7 +130,8 @@ async function find(ctx: StepContext): Promise<DistributionObserved | undefined>
       for (const d of page.DistributionList?.Items ?? []) {
         const commentMatches = d.Comment === comment;
         const servesBucket = d.Origins?.Items?.some((o) => o.DomainName === origin) === true;
-        if (d.Id && d.ARN && (commentMatches || servesBucket)) candidates.push({ id: d.Id, arn: d.ARN, commentMatches });
+        if (d.Id && d.ARN && (commentMatches || servesBucket))
+          candidates.push({ id: d.Id, arn: d.ARN, commentMatches });
       }
     }
   } catch (err) {
@@ -106,9 +144,14 @@ async function find(ctx: StepContext): Promise<DistributionObserved | undefined>
   const byComment = candidates.filter((c) => c.commentMatches).map((c) => c.id);
   const matches = tagged.length > 0 ? tagged : byComment;
   if (matches.length > 1) {
-    throw new HmError('DISTRIBUTION_AMBIGUOUS', `several CloudFront distributions belong to ${ctx.config.app} (${ctx.config.environment}): ${matches.join(', ')}`, 'user', {
-      hint: 'Delete the ones you do not use (disable, wait, delete in the CloudFront console), then re-run.',
-    });
+    throw new HmError(
+      'DISTRIBUTION_AMBIGUOUS',
+      `several CloudFront distributions belong to ${ctx.config.app} (${ctx.config.environment}): ${matches.join(', ')}`,
+      'user',
+      {
+        hint: 'Delete the ones you do not use (disable, wait, delete in the CloudFront console), then re-run.',
+      },
+    );
   }
   const id = matches[0];
   if (id === undefined) return undefined;
@@ -118,22 +161,37 @@ async function find(ctx: StepContext): Promise<DistributionObserved | undefined>
 
 function createError(err: unknown, config: Config): HmError {
   if (err instanceof CloudFront.CNAMEAlreadyExists) {
-    return new HmError('CDN_DOMAIN_IN_USE', `${config.cdnDomain ?? 'the CDN domain'} is already an alternate domain of another CloudFront distribution`, 'user', {
-      hint: 'Remove it from the other distribution, or choose another --cdn-domain.',
-      cause: err,
-    });
+    return new HmError(
+      'CDN_DOMAIN_IN_USE',
+      `${config.cdnDomain ?? 'the CDN domain'} is already an alternate domain of another CloudFront distribution`,
+      'user',
+      {
+        hint: 'Remove it from the other distribution, or choose another --cdn-domain.',
+        cause: err,
+      },
+    );
   }
   if (err instanceof CloudFront.InvalidViewerCertificate) {
-    return new HmError('CERTIFICATE_REJECTED', `CloudFront rejected certificate ${config.certificateArn ?? ''} for ${config.cdnDomain ?? ''}: ${(err as Error).message}`, 'user', {
-      hint: `Use an issued ACM certificate in us-east-1 whose names cover ${config.cdnDomain ?? 'the CDN domain'} (aws acm describe-certificate --region us-east-1).`,
-      cause: err,
-    });
+    return new HmError(
+      'CERTIFICATE_REJECTED',
+      `CloudFront rejected certificate ${config.certificateArn ?? ''} for ${config.cdnDomain ?? ''}: ${(err as Error).message}`,
+      'user',
+      {
+        hint: `Use an issued ACM certificate in us-east-1 whose names cover ${config.cdnDomain ?? 'the CDN domain'} (aws acm describe-certificate --region us-east-1).`,
+        cause: err,
+      },
+    );
   }
   if (err instanceof CloudFront.TooManyDistributions) {
-    return new HmError('TOO_MANY_DISTRIBUTIONS', 'this AWS account has reached its limit of CloudFront distributions', 'aws', {
-      hint: 'Delete unused distributions or request a higher quota in Service Quotas, then re-run.',
-      cause: err,
-    });
+    return new HmError(
+      'TOO_MANY_DISTRIBUTIONS',
+      'this AWS account has reached its limit of CloudFront distributions',
+      'aws',
+      {
+        hint: 'Delete unused distributions or request a higher quota in Service Quotas, then re-run.',
+        cause: err,
+      },
+    );
   }
   return toHmError(err, 'create the CloudFront distribution');
 }
@@ -143,11 +201,18 @@ async function create(ctx: StepContext): Promise<DistributionObserved> {
   // Saved before the call: a re-run after a lost answer sends the same reference, which
   // CloudFront answers with the distribution it already made, never a second one.
   const recordedReference = ctx.recorded?.intent?.['callerReference'];
-  const callerReference = typeof recordedReference === 'string' ? recordedReference : `hm-infra-${ctx.config.app}-${ctx.config.environment}-${Date.now().toString(36)}`;
+  const callerReference =
+    typeof recordedReference === 'string'
+      ? recordedReference
+      : `hm-infra-${ctx.config.app}-${ctx.config.environment}-${Date.now().toString(36)}`;
   await ctx.intend({ callerReference });
   const config = desiredDistributionConfig(inputsOf(ctx), undefined, callerReference);
   try {
-    const res = await cf.send(new CloudFront.CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig: config, Tags: { Items: distributionTags(ctx.config) } } }));
+    const res = await cf.send(
+      new CloudFront.CreateDistributionWithTagsCommand({
+        DistributionConfigWithTags: { DistributionConfig: config, Tags: { Items: distributionTags(ctx.config) } },
+      }),
+    );
     return observedOf(res.Distribution, res.ETag, distributionTags(ctx.config));
   } catch (err) {
     if (err instanceof CloudFront.DistributionAlreadyExists) {
@@ -170,7 +235,13 @@ async function update(ctx: StepContext, observed: DistributionObserved, retry = 
   const desired = desiredDistributionConfig(inputs, observed.config, observed.config.CallerReference ?? '');
   if (diffDistribution(observed.config, desired, inputs).length === 0) return observed;
   try {
-    const res = await cf.send(new CloudFront.UpdateDistributionCommand({ Id: observed.id, IfMatch: observed.etag, DistributionConfig: desired }));
+    const res = await cf.send(
+      new CloudFront.UpdateDistributionCommand({
+        Id: observed.id,
+        IfMatch: observed.etag,
+        DistributionConfig: desired,
+      }),
+    );
     return observedOf(res.Distribution, res.ETag, observed.tags);
   } catch (err) {
     if (retry && err instanceof CloudFront.PreconditionFailed) {
@@ -181,9 +252,11 @@ async function update(ctx: StepContext, observed: DistributionObserved, retry = 
       } catch (readErr) {
         throw toHmError(readErr, `read distribution ${observed.id}`);
       }
-      if (fresh.DistributionConfig) return update(ctx, { ...observed, config: fresh.DistributionConfig, etag: fresh.ETag }, false);
+      if (fresh.DistributionConfig)
+        return update(ctx, { ...observed, config: fresh.DistributionConfig, etag: fresh.ETag }, false);
     }
-    if (err instanceof CloudFront.CNAMEAlreadyExists || err instanceof CloudFront.InvalidViewerCertificate) throw createError(err, ctx.config);
+    if (err instanceof CloudFront.CNAMEAlreadyExists || err instanceof CloudFront.InvalidViewerCertificate)
+      throw createError(err, ctx.config);
     throw toHmError(err, `update distribution ${observed.id}`);
   }
 }
@@ -211,7 +284,11 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
   plan(ctx, observed) {
     if (!observed) {
       // Dependency outputs may not exist yet (plan before the first run): describe from config.
-      const inputs = { config: ctx.config, bucket: bucketOutputs(ctx.config.bucketName, ctx.config.region), oacId: oacName(ctx.config) };
+      const inputs = {
+        config: ctx.config,
+        bucket: bucketOutputs(ctx.config.bucketName, ctx.config.region),
+        oacId: oacName(ctx.config),
+      };
       const config = desiredDistributionConfig(inputs, undefined, '');
       return ASPECTS.filter((a) => CREATE_SUMMARY.includes(a.field)).map((a) => ({
         field: a.field,
@@ -222,7 +299,13 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
     }
     const inputs = inputsOf(ctx);
     const desired = desiredDistributionConfig(inputs, observed.config, observed.config.CallerReference ?? '');
-    const changes: Change[] = diffDistribution(observed.config, desired, inputs).map((d) => ({ field: d.field, action: 'update', from: d.from, to: d.to, note: `is ${d.from}; should be ${d.to}` }));
+    const changes: Change[] = diffDistribution(observed.config, desired, inputs).map((d) => ({
+      field: d.field,
+      action: 'update',
+      from: d.from,
+      to: d.to,
+      note: `is ${d.from}; should be ${d.to}`,
+    }));
     const tags = missingDistributionTags(observed.tags, ctx.config);
     if (tags.length > 0) {
       const to = tags.map((t) => `${t.Key}=${t.Value}`).join(', ');
@@ -241,7 +324,9 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
     const tags = missingDistributionTags(observed.tags, ctx.config);
     if (tags.length > 0) {
       try {
-        await ctx.aws.cloudfront().send(new CloudFront.TagResourceCommand({ Resource: observed.arn, Tags: { Items: tags } }));
+        await ctx.aws
+          .cloudfront()
+          .send(new CloudFront.TagResourceCommand({ Resource: observed.arn, Tags: { Items: tags } }));
       } catch (err) {
         throw toHmError(err, `tag distribution ${observed.id}`);
       }
@@ -251,7 +336,10 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
 
   outputs: (ctx, observed) => outputsOf(ctx.config, observed),
 
-  pendingReason: (outputs) => (outputs.status === 'Deployed' ? undefined : `CloudFront is deploying it (${outputs.status}); it serves in about 5–15 minutes`),
+  pendingReason: (outputs) =>
+    outputs.status === 'Deployed'
+      ? undefined
+      : `CloudFront is deploying it (${outputs.status}); it serves in about 5–15 minutes`,
 
   /**
    * Disable, wait (bounded) until CloudFront has deployed that, then delete with a fresh ETag.
@@ -266,7 +354,13 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
     if (current.config.Enabled) {
       ctx.report(`disabling distribution ${recorded.id}`);
       try {
-        const res = await cf.send(new CloudFront.UpdateDistributionCommand({ Id: recorded.id, IfMatch: current.etag, DistributionConfig: { ...current.config, Enabled: false } }));
+        const res = await cf.send(
+          new CloudFront.UpdateDistributionCommand({
+            Id: recorded.id,
+            IfMatch: current.etag,
+            DistributionConfig: { ...current.config, Enabled: false },
+          }),
+        );
         current = observedOf(res.Distribution, res.ETag, current.tags);
       } catch (err) {
         throw toHmError(err, `disable distribution ${recorded.id}`);
@@ -275,13 +369,17 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
     if (current.status !== 'Deployed') {
       await ctx.markDisabling();
       const waitSeconds = ctx.flags.removalWaitSeconds;
-      if (waitSeconds <= 0) return { pending: `CloudFront is disabling distribution ${recorded.id} (usually 5–15 minutes); run teardown again to delete it` };
+      if (waitSeconds <= 0)
+        return {
+          pending: `CloudFront is disabling distribution ${recorded.id} (usually 5–15 minutes); run teardown again to delete it`,
+        };
       ctx.report(`waiting for CloudFront to deploy the disabled distribution (usually 5–15 minutes)`);
       await waitForDeployment(ctx.aws, recorded.id, {
         maxWaitSeconds: waitSeconds,
         progressEverySeconds: 5,
         onProgress: (elapsed) => ctx.report(`waiting for CloudFront to deploy the disabled distribution… ${elapsed}`),
-        timeoutHint: 'It stays disabled and CloudFront finishes on its own. Run teardown again later to delete it (--wait-timeout waits longer).',
+        timeoutHint:
+          'It stays disabled and CloudFront finishes on its own. Run teardown again later to delete it (--wait-timeout waits longer).',
       });
       current = (await getById(cf, recorded.id, [])) ?? current;
     }
@@ -319,7 +417,12 @@ const elapsedText = (ms: number) => {
  */
 export async function waitForDeployment(aws: AwsContext, id: string, options: WaitOptions): Promise<void> {
   const started = Date.now();
-  const ticker = options.onProgress ? setInterval(() => options.onProgress?.(elapsedText(Date.now() - started)), (options.progressEverySeconds ?? 15) * 1000) : undefined;
+  const ticker = options.onProgress
+    ? setInterval(
+        () => options.onProgress?.(elapsedText(Date.now() - started)),
+        (options.progressEverySeconds ?? 15) * 1000,
+      )
+    : undefined;
   try {
     await CloudFront.waitUntilDistributionDeployed(
       {
@@ -334,13 +437,24 @@ export async function waitForDeployment(aws: AwsContext, id: string, options: Wa
   } catch (err) {
     const name = (err as Error).name;
     if (name === 'TimeoutError') {
-      throw new HmError('DEPLOY_PENDING', `distribution ${id} is still deploying after ${elapsedText(Date.now() - started)}`, 'aws', {
-        hint: options.timeoutHint ?? 'CloudFront finishes on its own; nothing needs to be redone. Re-run with --wait to keep waiting.',
-        exitCode: ExitCode.pending,
+      throw new HmError(
+        'DEPLOY_PENDING',
+        `distribution ${id} is still deploying after ${elapsedText(Date.now() - started)}`,
+        'aws',
+        {
+          hint:
+            options.timeoutHint ??
+            'CloudFront finishes on its own; nothing needs to be redone. Re-run with --wait to keep waiting.',
+          exitCode: ExitCode.pending,
+          cause: err,
+        },
+      );
+    }
+    if (name === 'AbortError')
+      throw new HmError('WAIT_ABORTED', `stopped waiting for distribution ${id}`, 'user', {
+        exitCode: ExitCode.aborted,
         cause: err,
       });
-    }
-    if (name === 'AbortError') throw new HmError('WAIT_ABORTED', `stopped waiting for distribution ${id}`, 'user', { exitCode: ExitCode.aborted, cause: err });
     throw toHmError(err, `wait for distribution ${id} to deploy`);
   } finally {
     if (ticker) clearInterval(ticker);

@@ -57,7 +57,10 @@ async function findByName(cf: CloudFrontClient, name: string): Promise<OacObserv
       const hit = page.OriginAccessControlList?.Items?.find((item) => item.Name === name);
       if (hit?.Id) {
         const { Id, Name, Description, OriginAccessControlOriginType, SigningBehavior, SigningProtocol } = hit;
-        return { id: Id, config: { Name, Description, OriginAccessControlOriginType, SigningBehavior, SigningProtocol } };
+        return {
+          id: Id,
+          config: { Name, Description, OriginAccessControlOriginType, SigningBehavior, SigningProtocol },
+        };
       }
     }
   } catch (err) {
@@ -75,7 +78,11 @@ async function update(ctx: StepContext, observed: OacObserved, retry = true): Pr
       new CloudFront.UpdateOriginAccessControlCommand({
         Id: current.id,
         IfMatch: current.etag,
-        OriginAccessControlConfig: { ...current.config, ...pickOwned(oacConfig(ctx.config)), Name: oacName(ctx.config) },
+        OriginAccessControlConfig: {
+          ...current.config,
+          ...pickOwned(oacConfig(ctx.config)),
+          Name: oacName(ctx.config),
+        },
       }),
     );
   } catch (err) {
@@ -88,7 +95,8 @@ async function update(ctx: StepContext, observed: OacObserved, retry = true): Pr
   }
 }
 
-const pickOwned = (config: OriginAccessControlConfig) => Object.fromEntries(OWNED.map((key) => [key, config[key]])) as Partial<OriginAccessControlConfig>;
+const pickOwned = (config: OriginAccessControlConfig) =>
+  Object.fromEntries(OWNED.map((key) => [key, config[key]])) as Partial<OriginAccessControlConfig>;
 
 /** Origin access control: CloudFront signs its requests to the private bucket (sigv4, always). */
 export const oacStep: Step<OacObserved, OacOutputs> = {
@@ -109,7 +117,15 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
   },
 
   plan(ctx, observed) {
-    if (!observed) return [{ field: 'origin-access-control', action: 'create', to: oacName(ctx.config), note: 'no origin access control of that name exists' }];
+    if (!observed)
+      return [
+        {
+          field: 'origin-access-control',
+          action: 'create',
+          to: oacName(ctx.config),
+          note: 'no origin access control of that name exists',
+        },
+      ];
     const want = oacConfig(ctx.config);
     return OWNED.filter((key) => observed.config[key] !== want[key]).map((key): Change => ({
       field: key,
@@ -128,7 +144,9 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
     }
     await ctx.intend({ create: oacName(ctx.config) });
     try {
-      const res = await cf.send(new CloudFront.CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(ctx.config) }));
+      const res = await cf.send(
+        new CloudFront.CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(ctx.config) }),
+      );
       const id = res.OriginAccessControl?.Id;
       if (!id) throw new HmError('NO_OAC_ID', 'CloudFront created the origin access control but returned no id', 'aws');
       return { type: 'created', outputs: { id, name: oacName(ctx.config) } };
@@ -139,9 +157,14 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
         if (found) return { type: 'unchanged', outputs: { id: found.id, name: oacName(ctx.config) } };
       }
       if (err instanceof CloudFront.TooManyOriginAccessControls) {
-        throw new HmError('TOO_MANY_OACS', 'this AWS account has reached its limit of CloudFront origin access controls', 'aws', {
-          hint: 'Delete unused origin access controls in the CloudFront console, or request a higher quota, then re-run.',
-        });
+        throw new HmError(
+          'TOO_MANY_OACS',
+          'this AWS account has reached its limit of CloudFront origin access controls',
+          'aws',
+          {
+            hint: 'Delete unused origin access controls in the CloudFront console, or request a higher quota, then re-run.',
+          },
+        );
       }
       throw toHmError(err, `create origin access control ${oacName(ctx.config)}`);
     }
@@ -158,9 +181,14 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
     } catch (err) {
       if (err instanceof CloudFront.NoSuchOriginAccessControl) return;
       if (err instanceof CloudFront.OriginAccessControlInUse) {
-        throw new HmError('OAC_IN_USE', `origin access control ${recorded.name} is still used by a distribution`, 'aws', {
-          hint: 'Delete (or detach from) the distribution first; teardown does this in order. Then re-run.',
-        });
+        throw new HmError(
+          'OAC_IN_USE',
+          `origin access control ${recorded.name} is still used by a distribution`,
+          'aws',
+          {
+            hint: 'Delete (or detach from) the distribution first; teardown does this in order. Then re-run.',
+          },
+        );
       }
       throw toHmError(err, `delete origin access control ${recorded.name}`);
     }

@@ -1,8 +1,20 @@
 import { Route53 } from '../../aws/sdk.js';
-import type { Change as Route53Change, ListResourceRecordSetsCommandOutput, ResourceRecordSet } from '@aws-sdk/client-route-53';
+import type {
+  Change as Route53Change,
+  ListResourceRecordSetsCommandOutput,
+  ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
 import { toHmError } from '../../aws/errors.js';
 import { HmError } from '../../errors.js';
-import { DNS_TTL, type DnsRecord, type RecordType, bareName, emailDnsRecords, normalizeValue, route53Value } from './values.js';
+import {
+  DNS_TTL,
+  type DnsRecord,
+  type RecordType,
+  bareName,
+  emailDnsRecords,
+  normalizeValue,
+  route53Value,
+} from './values.js';
 
 export type { DnsRecord, RecordType } from './values.js';
 import type { Change, Step, StepContext } from '../../engine/types.js';
@@ -65,14 +77,21 @@ const toRrSet = (raw: ResourceRecordSet): RrSet => ({
 /** Every record set at one name (all types), following pages while they stay at that name. */
 async function setsAt(ctx: StepContext, zoneId: string, name: string): Promise<RrSet[]> {
   const found: RrSet[] = [];
-  let start: { StartRecordName: string; StartRecordType?: ResourceRecordSet['Type'] } | undefined = { StartRecordName: `${name}.` };
+  let start: { StartRecordName: string; StartRecordType?: ResourceRecordSet['Type'] } | undefined = {
+    StartRecordName: `${name}.`,
+  };
   try {
     while (start) {
-      const page: ListResourceRecordSetsCommandOutput = await ctx.aws.route53().send(new Route53.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 20, ...start }));
+      const page: ListResourceRecordSetsCommandOutput = await ctx.aws
+        .route53()
+        .send(new Route53.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 20, ...start }));
       const sets = (page.ResourceRecordSets ?? []).map(toRrSet);
       found.push(...sets.filter((s) => s.name === name));
-      const next: boolean = page.IsTruncated === true && page.NextRecordName !== undefined && bareName(page.NextRecordName) === name;
-      start = next ? { StartRecordName: page.NextRecordName as string, StartRecordType: page.NextRecordType } : undefined;
+      const next: boolean =
+        page.IsTruncated === true && page.NextRecordName !== undefined && bareName(page.NextRecordName) === name;
+      start = next
+        ? { StartRecordName: page.NextRecordName as string, StartRecordType: page.NextRecordType }
+        : undefined;
     }
   } catch (err) {
     throw toHmError(err, `read the DNS records at ${name} in Route 53 zone ${zoneId}`);
@@ -108,29 +127,63 @@ export function planRecord(record: DnsRecord, atName: RrSet[]): RecordPlan {
   }
   if (record.type === 'CNAME') {
     const other = atName.find((s) => s.type !== 'CNAME');
-    if (other) return { record, kind: 'conflict', existing: other, theirs: other.values, blocking: true, reason: `${record.name} already has ${other.type} records, so it cannot be a CNAME` };
+    if (other)
+      return {
+        record,
+        kind: 'conflict',
+        existing: other,
+        theirs: other.values,
+        blocking: true,
+        reason: `${record.name} already has ${other.type} records, so it cannot be a CNAME`,
+      };
   }
   if (!same) return { record, kind: 'create' };
-  if (same.special) return { record, kind: 'conflict', existing: same, theirs: same.values, blocking: true, reason: `${record.name} ${record.type} is an alias or routing-policy record set` };
+  if (same.special)
+    return {
+      record,
+      kind: 'conflict',
+      existing: same,
+      theirs: same.values,
+      blocking: true,
+      reason: `${record.name} ${record.type} is an alias or routing-policy record set`,
+    };
   if (record.type === 'TXT') {
     if (same.values.includes(want)) return { record, kind: 'present', existing: same };
     const prefix = PREFIX[record.purpose];
     const rivals = prefix ? same.values.filter((v) => prefix.test(v)) : [];
     if (rivals.length > 0) {
       const what = record.purpose === 'spf' ? 'another SPF policy' : 'another DMARC policy';
-      return { record, kind: 'conflict', existing: same, theirs: rivals, blocking: false, reason: `${record.name} TXT has ${what}` };
+      return {
+        record,
+        kind: 'conflict',
+        existing: same,
+        theirs: rivals,
+        blocking: false,
+        reason: `${record.name} TXT has ${what}`,
+      };
     }
     return { record, kind: 'add', existing: same };
   }
   if (same.values.length === 1 && same.values[0] === want) return { record, kind: 'present', existing: same };
-  return { record, kind: 'conflict', existing: same, theirs: same.values, blocking: false, reason: `${record.name} ${record.type} points elsewhere` };
+  return {
+    record,
+    kind: 'conflict',
+    existing: same,
+    theirs: same.values,
+    blocking: false,
+    reason: `${record.name} ${record.type} points elsewhere`,
+  };
 }
 
 /** The conflicts that stop the run: all of them, or only the blocking ones with --overwrite-dns. */
 function checkConflicts(plans: RecordPlan[], overwrite: boolean): void {
-  const stopping = plans.filter((p): p is Extract<RecordPlan, { kind: 'conflict' }> => p.kind === 'conflict' && (p.blocking || !overwrite));
+  const stopping = plans.filter(
+    (p): p is Extract<RecordPlan, { kind: 'conflict' }> => p.kind === 'conflict' && (p.blocking || !overwrite),
+  );
   if (stopping.length === 0) return;
-  const lines = stopping.map((p) => `  ${p.reason}:\n    found:  ${p.theirs.join(' | ')}\n    needed: ${p.record.value}`);
+  const lines = stopping.map(
+    (p) => `  ${p.reason}:\n    found:  ${p.theirs.join(' | ')}\n    needed: ${p.record.value}`,
+  );
   const blocking = stopping.some((p) => p.blocking);
   throw new HmError('DNS_CONFLICT', `DNS records in the way of the ones SES needs:\n${lines.join('\n')}`, 'user', {
     hint: blocking
@@ -141,11 +194,14 @@ function checkConflicts(plans: RecordPlan[], overwrite: boolean): void {
 
 // --- the step -------------------------------------------------------------------------------
 
-export type DnsObserved = { mode: 'external'; records: DnsRecord[] } | { mode: 'route53'; zoneId: string; records: DnsRecord[]; plans: RecordPlan[] };
+export type DnsObserved =
+  | { mode: 'external'; records: DnsRecord[] }
+  | { mode: 'route53'; zoneId: string; records: DnsRecord[]; plans: RecordPlan[] };
 
 function neededRecords(ctx: StepContext): DnsRecord[] {
   const identity = ctx.output('email-identity');
-  if (identity.dkim.tokens.length === 0) ctx.debug('the identity has no Easy DKIM tokens (Bring-Your-Own-DKIM, or not reported): no DKIM records');
+  if (identity.dkim.tokens.length === 0)
+    ctx.debug('the identity has no Easy DKIM tokens (Bring-Your-Own-DKIM, or not reported): no DKIM records');
   return emailDnsRecords(ctx.config, identity.dkim);
 }
 
@@ -154,25 +210,40 @@ function neededRecords(ctx: StepContext): DnsRecord[] {
  * finds them, and apply (which read left nothing to hand over when everything is still to
  * create) uses the same answer until this step changes the zone.
  */
-async function observeRoute53(ctx: StepContext, zoneId: string, records: DnsRecord[]): Promise<Extract<DnsObserved, { mode: 'route53' }>> {
+async function observeRoute53(
+  ctx: StepContext,
+  zoneId: string,
+  records: DnsRecord[],
+): Promise<Extract<DnsObserved, { mode: 'route53' }>> {
   const names = [...new Set(records.map((r) => r.name))];
-  const sets = await ctx.reads.once(zoneReadKey(zoneId, names), async () => new Map(await Promise.all(names.map(async (name) => [name, await setsAt(ctx, zoneId, name)] as const))));
+  const sets = await ctx.reads.once(
+    zoneReadKey(zoneId, names),
+    async () => new Map(await Promise.all(names.map(async (name) => [name, await setsAt(ctx, zoneId, name)] as const))),
+  );
   return { mode: 'route53', zoneId, records, plans: records.map((r) => planRecord(r, sets.get(r.name) ?? [])) };
 }
 
 /** One key per set of names, however the records name them (MX and TXT share the MAIL FROM name). */
-const zoneReadKey = (zoneId: string, names: string[]) => `route53:ListResourceRecordSets:${zoneId}:${[...new Set(names)].sort().join(',')}`;
+const zoneReadKey = (zoneId: string, names: string[]) =>
+  `route53:ListResourceRecordSets:${zoneId}:${[...new Set(names)].sort().join(',')}`;
 
 const key = (v: { name: string; type: string; value?: string }) => `${v.name}|${v.type}|${v.value ?? ''}`;
 
 /** Values recorded as ours by earlier runs (or written before a crash), still present now. */
 function carriedAdded(ctx: StepContext, observed: DnsObserved | undefined): AddedValue[] {
-  const earlier = [...((ctx.recorded?.outputs['added'] as AddedValue[] | undefined) ?? []), ...((ctx.recorded?.intent?.['added'] as AddedValue[] | undefined) ?? [])];
+  const earlier = [
+    ...((ctx.recorded?.outputs['added'] as AddedValue[] | undefined) ?? []),
+    ...((ctx.recorded?.intent?.['added'] as AddedValue[] | undefined) ?? []),
+  ];
   const absent = (v: AddedValue) => {
     if (observed?.mode !== 'route53') return false;
     const plan = observed.plans.find((p) => p.record.name === v.name && p.record.type === v.type);
     if (!plan) return false;
-    return plan.kind === 'create' || !('existing' in plan) || !plan.existing.values.includes(normalizeValue(v.type, route53Value(v)));
+    return (
+      plan.kind === 'create' ||
+      !('existing' in plan) ||
+      !plan.existing.values.includes(normalizeValue(v.type, route53Value(v)))
+    );
   };
   const unique = new Map(earlier.filter((v) => !absent(v)).map((v) => [key(v), v]));
   return [...unique.values()];
@@ -184,7 +255,11 @@ const carriedReplaced = (ctx: StepContext) => [
 ];
 
 /** The Route 53 change batch: DELETE of the exact old set + CREATE of the new one, so a concurrent edit fails the batch instead of being lost. */
-function changeBatch(plans: RecordPlan[]): { changes: Route53Change[]; added: AddedValue[]; replaced: ReplacedValue[] } {
+function changeBatch(plans: RecordPlan[]): {
+  changes: Route53Change[];
+  added: AddedValue[];
+  replaced: ReplacedValue[];
+} {
   const changes: Route53Change[] = [];
   const added: AddedValue[] = [];
   const replaced: ReplacedValue[] = [];
@@ -192,15 +267,38 @@ function changeBatch(plans: RecordPlan[]): { changes: Route53Change[]; added: Ad
     const { record } = plan;
     const ours = route53Value(record);
     if (plan.kind === 'create') {
-      changes.push({ Action: 'CREATE', ResourceRecordSet: { Name: `${record.name}.`, Type: record.type, TTL: record.ttl, ResourceRecords: [{ Value: ours }] } });
+      changes.push({
+        Action: 'CREATE',
+        ResourceRecordSet: {
+          Name: `${record.name}.`,
+          Type: record.type,
+          TTL: record.ttl,
+          ResourceRecords: [{ Value: ours }],
+        },
+      });
       added.push({ name: record.name, type: record.type, value: record.value, createdSet: true });
     } else if (plan.kind === 'add' || plan.kind === 'conflict') {
       const old = plan.existing.raw;
       const theirs = plan.kind === 'conflict' ? plan.theirs : [];
-      const kept = (old.ResourceRecords ?? []).filter((r) => !theirs.includes(normalizeValue(record.type, r.Value ?? '')));
-      if (plan.kind === 'conflict') replaced.push({ name: record.name, type: record.type, values: (old.ResourceRecords ?? []).filter((r) => !kept.includes(r)).map((r) => r.Value ?? '') });
+      const kept = (old.ResourceRecords ?? []).filter(
+        (r) => !theirs.includes(normalizeValue(record.type, r.Value ?? '')),
+      );
+      if (plan.kind === 'conflict')
+        replaced.push({
+          name: record.name,
+          type: record.type,
+          values: (old.ResourceRecords ?? []).filter((r) => !kept.includes(r)).map((r) => r.Value ?? ''),
+        });
       changes.push({ Action: 'DELETE', ResourceRecordSet: old });
-      changes.push({ Action: 'CREATE', ResourceRecordSet: { Name: old.Name, Type: old.Type, TTL: old.TTL ?? record.ttl, ResourceRecords: [...kept, { Value: ours }] } });
+      changes.push({
+        Action: 'CREATE',
+        ResourceRecordSet: {
+          Name: old.Name,
+          Type: old.Type,
+          TTL: old.TTL ?? record.ttl,
+          ResourceRecords: [...kept, { Value: ours }],
+        },
+      });
       added.push({ name: record.name, type: record.type, value: record.value, createdSet: false });
     }
   }
@@ -211,11 +309,16 @@ function changeBatch(plans: RecordPlan[]): { changes: Route53Change[]; added: Ad
 async function waitInsync(ctx: StepContext, changeId: string): Promise<'INSYNC' | 'PENDING'> {
   ctx.report('waiting for Route 53 to apply the change on all its name servers…');
   try {
-    await Route53.waitUntilResourceRecordSetsChanged({ client: ctx.aws.route53(), maxWaitTime: 300, minDelay: 2, maxDelay: 15 }, { Id: changeId });
+    await Route53.waitUntilResourceRecordSetsChanged(
+      { client: ctx.aws.route53(), maxWaitTime: 300, minDelay: 2, maxDelay: 15 },
+      { Id: changeId },
+    );
     return 'INSYNC';
   } catch (err) {
     if ((err as Error).name === 'TimeoutError' || /timed? ?out|exceeded/i.test((err as Error).message)) {
-      ctx.report('Route 53 has not confirmed the change after 5 minutes; it is applied and will propagate (verify-dns checks it)');
+      ctx.report(
+        'Route 53 has not confirmed the change after 5 minutes; it is applied and will propagate (verify-dns checks it)',
+      );
       return 'PENDING';
     }
     throw toHmError(err, `wait for Route 53 change ${changeId}`);
@@ -227,8 +330,25 @@ function changesOf(plans: RecordPlan[], overwrite: boolean): Change[] {
     const field = `${p.record.type} ${p.record.name}`;
     if (p.kind === 'create') return [{ field, action: 'create', to: p.record.value, note: 'no such record yet' }];
     if (p.kind === 'add')
-      return [{ field, action: 'update', from: p.existing.values.join(' | '), to: `${p.existing.values.join(' | ')} | ${p.record.value}`, note: 'added next to the values already there' }];
-    if (p.kind === 'conflict' && overwrite) return [{ field, action: 'update', from: p.theirs.join(' | '), to: p.record.value, note: `${p.reason}; replaced (--overwrite-dns)` }];
+      return [
+        {
+          field,
+          action: 'update',
+          from: p.existing.values.join(' | '),
+          to: `${p.existing.values.join(' | ')} | ${p.record.value}`,
+          note: 'added next to the values already there',
+        },
+      ];
+    if (p.kind === 'conflict' && overwrite)
+      return [
+        {
+          field,
+          action: 'update',
+          from: p.theirs.join(' | '),
+          to: p.record.value,
+          note: `${p.reason}; replaced (--overwrite-dns)`,
+        },
+      ];
     return [];
   });
 }
@@ -250,7 +370,9 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     const records = neededRecords(ctx);
     if (zone.mode === 'external') {
       const recorded = ctx.recorded?.outputs;
-      return recorded?.['mode'] === 'external' ? { mode: 'external', records: (recorded['records'] as DnsRecord[] | undefined) ?? [] } : undefined;
+      return recorded?.['mode'] === 'external'
+        ? { mode: 'external', records: (recorded['records'] as DnsRecord[] | undefined) ?? [] }
+        : undefined;
     }
     const observed = await observeRoute53(ctx, zone.zoneId, records);
     // Nothing of ours and nothing in the way: the records are still to create.
@@ -259,14 +381,29 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
 
   plan(ctx, observed) {
     if (!observed) {
-      return safeRecords(ctx).map((r) => ({ field: `${r.type} ${r.name}`, action: 'create', to: r.value, note: 'no such record yet' }));
+      return safeRecords(ctx).map((r) => ({
+        field: `${r.type} ${r.name}`,
+        action: 'create',
+        to: r.value,
+        note: 'no such record yet',
+      }));
     }
     if (observed.mode === 'external') {
       const want = neededRecords(ctx);
-      const same = want.length === observed.records.length && want.every((r, i) => key(r) === key(observed.records[i] ?? { name: '', type: '' }));
+      const same =
+        want.length === observed.records.length &&
+        want.every((r, i) => key(r) === key(observed.records[i] ?? { name: '', type: '' }));
       return same
         ? []
-        : [{ field: 'records', action: 'update', from: observed.records.map((r) => r.value).join(', '), to: want.map((r) => r.value).join(', '), note: 'the records to add at your DNS host changed' }];
+        : [
+            {
+              field: 'records',
+              action: 'update',
+              from: observed.records.map((r) => r.value).join(', '),
+              to: want.map((r) => r.value).join(', '),
+              note: 'the records to add at your DNS host changed',
+            },
+          ];
     }
     checkConflicts(observed.plans, ctx.flags.overwriteDns);
     return changesOf(observed.plans, ctx.flags.overwriteDns);
@@ -276,7 +413,10 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     const zone = ctx.output('dns-zone');
     const records = neededRecords(ctx);
     if (zone.mode === 'external') {
-      return { type: observed ? 'updated' : 'created', outputs: { mode: 'external', records, added: [], replaced: [] } };
+      return {
+        type: observed ? 'updated' : 'created',
+        outputs: { mode: 'external', records, added: [], replaced: [] },
+      };
     }
     const current = observed?.mode === 'route53' ? observed : await observeRoute53(ctx, zone.zoneId, records);
     checkConflicts(current.plans, ctx.flags.overwriteDns);
@@ -304,7 +444,10 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
       const res = await ctx.aws.route53().send(
         new Route53.ChangeResourceRecordSetsCommand({
           HostedZoneId: zone.zoneId,
-          ChangeBatch: { Comment: `hm-infra: SES records for ${ctx.config.domain} (${ctx.config.environment})`, Changes: batch.changes },
+          ChangeBatch: {
+            Comment: `hm-infra: SES records for ${ctx.config.domain} (${ctx.config.environment})`,
+            Changes: batch.changes,
+          },
         }),
       );
       changeId = res.ChangeInfo?.Id;
@@ -320,13 +463,20 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
         );
         const now = await observeRoute53(ctx, zone.zoneId, records);
         if (changeBatch(now.plans).changes.length === 0) {
-          ctx.debug(`Route 53 refused the change batch (${(err as Error).message}), but the zone already holds every record: an earlier attempt applied it`);
+          ctx.debug(
+            `Route 53 refused the change batch (${(err as Error).message}), but the zone already holds every record: an earlier attempt applied it`,
+          );
           return { type: observed ? 'updated' : 'created', outputs: outputsWith({ changeStatus: 'PENDING' }) };
         }
-        throw new HmError('DNS_CHANGE_REJECTED', `Route 53 rejected the record changes: ${(err as Error).message}`, 'aws', {
-          hint: 'A record may have changed while this ran. Re-run: the records are read again first.',
-          cause: err,
-        });
+        throw new HmError(
+          'DNS_CHANGE_REJECTED',
+          `Route 53 rejected the record changes: ${(err as Error).message}`,
+          'aws',
+          {
+            hint: 'A record may have changed while this ran. Re-run: the records are read again first.',
+            cause: err,
+          },
+        );
       }
       throw toHmError(err, `change DNS records in Route 53 zone ${zone.zoneId}`);
     }
@@ -359,21 +509,30 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
     if (recorded.mode !== 'route53' || !recorded.zoneId) {
       if (recorded.records.length === 0) return undefined;
       const names = [...new Set(recorded.records.map((r) => `${r.type} ${r.name}`))];
-      return { kept: [`${recorded.records.length} records you added at your DNS host: remove them there (${names.join(', ')})`] };
+      return {
+        kept: [
+          `${recorded.records.length} records you added at your DNS host: remove them there (${names.join(', ')})`,
+        ],
+      };
     }
     const zoneId = recorded.zoneId;
     const changes: Route53Change[] = [];
     const kept: string[] = [];
     // Adopted records (teardown --include-adopted) were found, not added: their values are
     // taken out, never a whole record set.
-    const added: AddedValue[] = ctx.recorded?.owned === false ? recorded.records.map((r) => ({ name: r.name, type: r.type, value: r.value, createdSet: false })) : recorded.added;
+    const added: AddedValue[] =
+      ctx.recorded?.owned === false
+        ? recorded.records.map((r) => ({ name: r.name, type: r.type, value: r.value, createdSet: false }))
+        : recorded.added;
     const groups = new Map<string, { name: string; type: RecordType }>();
     for (const v of [...added, ...recorded.replaced]) groups.set(`${v.name}|${v.type}`, { name: v.name, type: v.type });
     // Every name is read once, all at once, before anything is decided.
     const names = [...new Set([...groups.values()].map((g) => g.name))];
     let setsByName: Map<string, RrSet[]>;
     try {
-      setsByName = new Map(await Promise.all(names.map(async (name) => [name, await setsAt(ctx, zoneId, name)] as const)));
+      setsByName = new Map(
+        await Promise.all(names.map(async (name) => [name, await setsAt(ctx, zoneId, name)] as const)),
+      );
     } catch (err) {
       // The whole zone is gone, and every record with it.
       if (err instanceof HmError && err.cause instanceof Route53.NoSuchHostedZone) return undefined;
@@ -388,25 +547,46 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
       const removable = addedHere.some((v) => v.createdSet) || restore.length > 0;
       if (current && ours.size > 0 && present.length === 0) {
         if (!(ctx.flags.force && removable)) {
-          kept.push(`${type} ${name} was changed since hm-infra wrote it (now ${current.values.join(', ')}): left in place${removable ? '; --force removes it' : ''}`);
+          kept.push(
+            `${type} ${name} was changed since hm-infra wrote it (now ${current.values.join(', ')}): left in place${removable ? '; --force removes it' : ''}`,
+          );
           continue;
         }
         ctx.debug(`${type} ${name} was changed by hand; --force removes it`);
       }
-      const others = ctx.flags.force && removable && present.length === 0 ? [] : (current?.raw.ResourceRecords ?? []).filter((r) => !ours.has(normalizeValue(type, r.Value ?? '')));
-      const back = restore.filter((value) => !others.some((r) => normalizeValue(type, r.Value ?? '') === normalizeValue(type, value))).map((Value) => ({ Value }));
+      const others =
+        ctx.flags.force && removable && present.length === 0
+          ? []
+          : (current?.raw.ResourceRecords ?? []).filter((r) => !ours.has(normalizeValue(type, r.Value ?? '')));
+      const back = restore
+        .filter((value) => !others.some((r) => normalizeValue(type, r.Value ?? '') === normalizeValue(type, value)))
+        .map((Value) => ({ Value }));
       const next = [...others, ...back];
-      const unchanged = current !== undefined && next.length === current.values.length && next.every((r) => current.values.includes(normalizeValue(type, r.Value ?? '')));
+      const unchanged =
+        current !== undefined &&
+        next.length === current.values.length &&
+        next.every((r) => current.values.includes(normalizeValue(type, r.Value ?? '')));
       if (unchanged || (!current && next.length === 0)) continue;
       if (current) changes.push({ Action: 'DELETE', ResourceRecordSet: current.raw });
-      if (next.length > 0) changes.push({ Action: 'CREATE', ResourceRecordSet: { Name: `${name}.`, Type: type, TTL: current?.ttl ?? DNS_TTL, ResourceRecords: next } });
+      if (next.length > 0)
+        changes.push({
+          Action: 'CREATE',
+          ResourceRecordSet: { Name: `${name}.`, Type: type, TTL: current?.ttl ?? DNS_TTL, ResourceRecords: next },
+        });
     }
     if (changes.length > 0) {
-      ctx.report(`removing ${changes.filter((c) => c.Action === 'DELETE').length} record sets from Route 53 zone ${zoneId}`);
+      ctx.report(
+        `removing ${changes.filter((c) => c.Action === 'DELETE').length} record sets from Route 53 zone ${zoneId}`,
+      );
       try {
         const res = await ctx.aws
           .route53()
-          .send(new Route53.ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes } }));
+          .send(
+            new Route53.ChangeResourceRecordSetsCommand({
+              HostedZoneId: zoneId,
+              ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes },
+            }),
+          );
         if (res.ChangeInfo?.Id) await waitInsync(ctx, res.ChangeInfo.Id);
       } catch (err) {
         if (err instanceof Route53.NoSuchHostedZone) return kept.length > 0 ? { kept } : undefined;

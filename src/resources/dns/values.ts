@@ -23,16 +23,37 @@ export const DNS_TTL = 600;
 export const DEFAULT_SIGNING_ZONE = 'dkim.amazonses.com';
 
 /** The six records of the PRD: three DKIM CNAMEs, MX and SPF on the MAIL FROM domain, DMARC. */
-export function emailDnsRecords(config: Config, dkim: { tokens: string[]; signingHostedZone: string } | undefined): DnsRecord[] {
+export function emailDnsRecords(
+  config: Config,
+  dkim: { tokens: string[]; signingHostedZone: string } | undefined,
+): DnsRecord[] {
   const { domain, region } = config;
   const { mailFromDomain, dmarcPolicy } = emailSettings(config);
   const tokens = dkim ? dkim.tokens : ['<dkim-token-1>', '<dkim-token-2>', '<dkim-token-3>'];
   const zone = dkim?.signingHostedZone ?? DEFAULT_SIGNING_ZONE;
   return [
-    ...tokens.map((token): DnsRecord => ({ name: `${token}._domainkey.${domain}`, type: 'CNAME', ttl: DNS_TTL, value: `${token}.${zone}`, purpose: 'dkim' })),
-    { name: mailFromDomain, type: 'MX', ttl: DNS_TTL, value: `10 feedback-smtp.${region}.amazonses.com`, purpose: 'mail-from-mx' },
+    ...tokens.map((token): DnsRecord => ({
+      name: `${token}._domainkey.${domain}`,
+      type: 'CNAME',
+      ttl: DNS_TTL,
+      value: `${token}.${zone}`,
+      purpose: 'dkim',
+    })),
+    {
+      name: mailFromDomain,
+      type: 'MX',
+      ttl: DNS_TTL,
+      value: `10 feedback-smtp.${region}.amazonses.com`,
+      purpose: 'mail-from-mx',
+    },
     { name: mailFromDomain, type: 'TXT', ttl: DNS_TTL, value: 'v=spf1 include:amazonses.com ~all', purpose: 'spf' },
-    { name: `_dmarc.${domain}`, type: 'TXT', ttl: DNS_TTL, value: `v=DMARC1; p=${dmarcPolicy}; rua=mailto:dmarc@${domain}`, purpose: 'dmarc' },
+    {
+      name: `_dmarc.${domain}`,
+      type: 'TXT',
+      ttl: DNS_TTL,
+      value: `v=DMARC1; p=${dmarcPolicy}; rua=mailto:dmarc@${domain}`,
+      purpose: 'dmarc',
+    },
   ];
 }
 
@@ -53,7 +74,9 @@ export function unquoteTxt(raw: string): string {
   let out = '';
   const re = /"((?:[^"\\]|\\.)*)"/g;
   for (const match of trimmed.matchAll(re)) {
-    out += (match[1] ?? '').replace(/\\(\d{3}|.)/g, (_m, esc: string) => (/^\d{3}$/.test(esc) ? String.fromCharCode(Number(esc)) : esc));
+    out += (match[1] ?? '').replace(/\\(\d{3}|.)/g, (_m, esc: string) =>
+      /^\d{3}$/.test(esc) ? String.fromCharCode(Number(esc)) : esc,
+    );
   }
   return out;
 }
@@ -68,4 +91,5 @@ export function normalizeValue(type: string, raw: string): string {
   return bareName(raw.trim());
 }
 
-export const route53Value = (record: { type: string; value: string }) => (record.type === 'TXT' ? quoteTxt(record.value) : record.value);
+export const route53Value = (record: { type: string; value: string }) =>
+  record.type === 'TXT' ? quoteTxt(record.value) : record.value;

@@ -3,7 +3,8 @@ import { toHmError } from '../../aws/errors.js';
 import { HmError } from '../../errors.js';
 import type { Step, StepContext } from '../../engine/types.js';
 
-export type DnsZoneOutputs = { mode: 'route53'; zoneId: string; zoneName: string } | { mode: 'external'; reason: string };
+export type DnsZoneOutputs =
+  { mode: 'route53'; zoneId: string; zoneName: string } | { mode: 'external'; reason: string };
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -28,14 +29,24 @@ async function zoneById(ctx: StepContext, id: string): Promise<DnsZoneOutputs> {
     throw toHmError(err, `read Route 53 hosted zone ${id}`);
   }
   if (!zone?.Name || fqdn(zone.Name) !== fqdn(domain)) {
-    throw new HmError('ROUTE53_ZONE_MISMATCH', `hosted zone ${id} is for ${zone?.Name ?? 'an unknown name'}, not ${domain}`, 'user', {
-      hint: `Pass the id of the public zone named ${domain}, or leave out --hosted-zone-id.`,
-    });
+    throw new HmError(
+      'ROUTE53_ZONE_MISMATCH',
+      `hosted zone ${id} is for ${zone?.Name ?? 'an unknown name'}, not ${domain}`,
+      'user',
+      {
+        hint: `Pass the id of the public zone named ${domain}, or leave out --hosted-zone-id.`,
+      },
+    );
   }
   if (zone.Config?.PrivateZone) {
-    throw new HmError('ROUTE53_PRIVATE_ZONE', `hosted zone ${id} is private: SES and mail servers cannot see its records`, 'user', {
-      hint: `Use the public zone for ${domain}, or --dns external to add the records at your DNS host.`,
-    });
+    throw new HmError(
+      'ROUTE53_PRIVATE_ZONE',
+      `hosted zone ${id} is private: SES and mail servers cannot see its records`,
+      'user',
+      {
+        hint: `Use the public zone for ${domain}, or --dns external to add the records at your DNS host.`,
+      },
+    );
   }
   return { mode: 'route53', zoneId: bareId(id), zoneName: domain };
 }
@@ -57,7 +68,9 @@ export const dnsZoneStep: Step<DnsZoneOutputs, DnsZoneOutputs> = {
     if (hostedZoneId !== undefined) return zoneById(ctx, hostedZoneId);
     let zones;
     try {
-      zones = (await ctx.aws.route53().send(new Route53.ListHostedZonesByNameCommand({ DNSName: domain, MaxItems: 20 }))).HostedZones ?? [];
+      zones =
+        (await ctx.aws.route53().send(new Route53.ListHostedZonesByNameCommand({ DNSName: domain, MaxItems: 20 })))
+          .HostedZones ?? [];
     } catch (err) {
       const error = toHmError(err, `look up the Route 53 hosted zone of ${domain}`);
       throw new HmError(error.code, error.message, error.source, {
@@ -66,11 +79,21 @@ export const dnsZoneStep: Step<DnsZoneOutputs, DnsZoneOutputs> = {
         cause: err,
       });
     }
-    const matches = zones.filter((z) => z.Name !== undefined && fqdn(z.Name) === fqdn(domain) && z.Config?.PrivateZone !== true);
+    const matches = zones.filter(
+      (z) => z.Name !== undefined && fqdn(z.Name) === fqdn(domain) && z.Config?.PrivateZone !== true,
+    );
     if (matches.length > 1) {
-      throw new HmError('ROUTE53_AMBIGUOUS', `${matches.length} public Route 53 zones are named ${domain}: ${matches.map((z) => bareId(z.Id ?? '')).join(', ')}`, 'user', {
-        hint: 'Pass --hosted-zone-id with the one your domain is delegated to (compare its name servers with `dig NS ' + domain + '`).',
-      });
+      throw new HmError(
+        'ROUTE53_AMBIGUOUS',
+        `${matches.length} public Route 53 zones are named ${domain}: ${matches.map((z) => bareId(z.Id ?? '')).join(', ')}`,
+        'user',
+        {
+          hint:
+            'Pass --hosted-zone-id with the one your domain is delegated to (compare its name servers with `dig NS ' +
+            domain +
+            '`).',
+        },
+      );
     }
     const zone = matches[0];
     if (zone?.Id) {
@@ -78,9 +101,14 @@ export const dnsZoneStep: Step<DnsZoneOutputs, DnsZoneOutputs> = {
       return { mode: 'route53', zoneId: bareId(zone.Id), zoneName: domain };
     }
     if (dns === 'route53') {
-      throw new HmError('ROUTE53_NO_ZONE', `this AWS account has no public Route 53 hosted zone named ${domain}`, 'user', {
-        hint: `Create the zone first (and delegate the domain to it), or use --dns external to add the records at your DNS host.`,
-      });
+      throw new HmError(
+        'ROUTE53_NO_ZONE',
+        `this AWS account has no public Route 53 hosted zone named ${domain}`,
+        'user',
+        {
+          hint: `Create the zone first (and delegate the domain to it), or use --dns external to add the records at your DNS host.`,
+        },
+      );
     }
     const reason = `no public Route 53 hosted zone named ${domain}`;
     ctx.debug(`${reason}: the records will be printed for your DNS host`);

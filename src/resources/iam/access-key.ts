@@ -60,8 +60,15 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 
 async function listKeys(iam: IAMClient, userName: string): Promise<KeyInfo[]> {
   const keys: AccessKeyMetadata[] = [];
-  for await (const page of IAM.paginateListAccessKeys({ client: iam }, { UserName: userName })) keys.push(...(page.AccessKeyMetadata ?? []));
-  return keys.filter((k) => k.AccessKeyId).map((k) => ({ id: k.AccessKeyId as string, status: k.Status ?? 'Active', createdAt: k.CreateDate ? new Date(k.CreateDate).toISOString() : null }));
+  for await (const page of IAM.paginateListAccessKeys({ client: iam }, { UserName: userName }))
+    keys.push(...(page.AccessKeyMetadata ?? []));
+  return keys
+    .filter((k) => k.AccessKeyId)
+    .map((k) => ({
+      id: k.AccessKeyId as string,
+      status: k.Status ?? 'Active',
+      createdAt: k.CreateDate ? new Date(k.CreateDate).toISOString() : null,
+    }));
 }
 
 const list = (ids: string[]) => ids.join(', ');
@@ -79,9 +86,14 @@ function unknownKeys(userName: string, ids: string[]): HmError {
 }
 
 function noRoomForKey(userName: string, ids: string[]): HmError {
-  return new HmError('IAM_KEY_LIMIT', `IAM user ${userName} already has two access keys (${list(ids)}), the most AWS allows, so no new key can be made`, 'user', {
-    hint: `Delete the key your app does not use (\`aws iam delete-access-key --user-name ${userName} --access-key-id <id>\`), then re-run with --rotate-key.`,
-  });
+  return new HmError(
+    'IAM_KEY_LIMIT',
+    `IAM user ${userName} already has two access keys (${list(ids)}), the most AWS allows, so no new key can be made`,
+    'user',
+    {
+      hint: `Delete the key your app does not use (\`aws iam delete-access-key --user-name ${userName} --access-key-id <id>\`), then re-run with --rotate-key.`,
+    },
+  );
 }
 
 /**
@@ -100,12 +112,17 @@ async function read(ctx: StepContext): Promise<AccessKeyObserved> {
   const recorded = ctx.recorded;
   const current = keys.find((k) => k.id === recorded?.secret?.accessKeyId);
   const exists = (id: string) => keys.some((k) => k.id === id) && id !== current?.id;
-  const retiring = [...new Set([...strings(recorded?.outputs['retiring']), ...strings(recorded?.intent?.['retiring'])])].filter(exists);
+  const retiring = [
+    ...new Set([...strings(recorded?.outputs['retiring']), ...strings(recorded?.intent?.['retiring'])]),
+  ].filter(exists);
   const keysBefore = recorded?.intent?.['keysBefore'];
   // A key that appeared after this tool wrote its intent to create one (under the lock) is that create's.
-  const orphans = Array.isArray(keysBefore) ? keys.map((k) => k.id).filter((id) => exists(id) && !keysBefore.includes(id) && !retiring.includes(id)) : [];
+  const orphans = Array.isArray(keysBefore)
+    ? keys.map((k) => k.id).filter((id) => exists(id) && !keysBefore.includes(id) && !retiring.includes(id))
+    : [];
   const unknown = keys.map((k) => k.id).filter((id) => exists(id) && !orphans.includes(id) && !retiring.includes(id));
-  const verified = current !== undefined && recorded?.outputs['accessKeyId'] === current.id && recorded.outputs['verified'] === true;
+  const verified =
+    current !== undefined && recorded?.outputs['accessKeyId'] === current.id && recorded.outputs['verified'] === true;
   const observed = { userName, keys, current, orphans, retiring, unknown, verified };
   const creates = current === undefined || ctx.flags.rotateKey;
   if (current === undefined && unknown.length > 0 && !ctx.flags.rotateKey) throw unknownKeys(userName, unknown);
@@ -115,25 +132,48 @@ async function read(ctx: StepContext): Promise<AccessKeyObserved> {
       userName,
       keys.map((k) => k.id).filter((id) => !orphans.includes(id)),
     );
-  if (current?.status === 'Inactive') ctx.report(`access key ${current.id} is inactive: the app cannot use it; re-run with --rotate-key for a new one`);
-  if (current && unknown.length > 0) ctx.debug(`user ${userName} also has key(s) ${list(unknown)} that hm-infra did not make; they are left alone`);
+  if (current?.status === 'Inactive')
+    ctx.report(`access key ${current.id} is inactive: the app cannot use it; re-run with --rotate-key for a new one`);
+  if (current && unknown.length > 0)
+    ctx.debug(`user ${userName} also has key(s) ${list(unknown)} that hm-infra did not make; they are left alone`);
   return observed;
 }
 
 function plan(ctx: StepContext, observed: AccessKeyObserved | undefined): Change[] {
   const note = 'the secret goes to the state file (0600) only; `hm-infra print-env` shows it on request';
   if (!observed) return [{ field: 'access-key', action: 'create', note }];
-  const changes: Change[] = observed.orphans.map((id) => ({ field: 'orphaned-key', action: 'delete', from: id, note: 'made by an interrupted run; its secret was never saved, so it cannot be used' }));
-  for (const id of observed.retiring) changes.push({ field: 'old-key', action: 'delete', from: id, note: 'replaced by a rotation' });
+  const changes: Change[] = observed.orphans.map((id) => ({
+    field: 'orphaned-key',
+    action: 'delete',
+    from: id,
+    note: 'made by an interrupted run; its secret was never saved, so it cannot be used',
+  }));
+  for (const id of observed.retiring)
+    changes.push({ field: 'old-key', action: 'delete', from: id, note: 'replaced by a rotation' });
   if (observed.current === undefined || ctx.flags.rotateKey) {
-    changes.push({ field: 'access-key', action: 'create', ...(observed.current ? { to: `replaces ${observed.current.id}` } : {}), note });
+    changes.push({
+      field: 'access-key',
+      action: 'create',
+      ...(observed.current ? { to: `replaces ${observed.current.id}` } : {}),
+      note,
+    });
     if (ctx.flags.rotateKey) {
       for (const id of [...(observed.current ? [observed.current.id] : []), ...observed.unknown]) {
-        changes.push({ field: 'old-key', action: 'delete', from: id, note: 'deactivated and deleted once the new key works (--rotate-key)' });
+        changes.push({
+          field: 'old-key',
+          action: 'delete',
+          from: id,
+          note: 'deactivated and deleted once the new key works (--rotate-key)',
+        });
       }
     }
   } else if (!observed.verified) {
-    changes.push({ field: 'key-check', action: 'update', to: 'works', note: 'the key was made but not yet confirmed to work' });
+    changes.push({
+      field: 'key-check',
+      action: 'update',
+      to: 'works',
+      note: 'the key was made but not yet confirmed to work',
+    });
   }
   return changes;
 }
@@ -141,7 +181,8 @@ function plan(ctx: StepContext, observed: AccessKeyObserved | undefined): Change
 async function deleteKey(ctx: StepContext, userName: string, id: string, deactivateFirst: boolean): Promise<void> {
   const iam = ctx.aws.iam();
   try {
-    if (deactivateFirst) await iam.send(new IAM.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: id, Status: 'Inactive' }));
+    if (deactivateFirst)
+      await iam.send(new IAM.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: id, Status: 'Inactive' }));
     await iam.send(new IAM.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: id }));
   } catch (err) {
     if (err instanceof IAM.NoSuchEntityException) return;
@@ -174,8 +215,13 @@ async function deleteLostKeys(ctx: StepContext, userName: string, known: string[
  * the SDK had to retry the create, an attempt whose answer was lost may have made another key,
  * which is deleted (and when it took the last free slot, the create is tried once more).
  */
-async function createKey(ctx: StepContext, userName: string, keysBefore: string[]): Promise<{ secret: Secret; createdAt: string | null }> {
-  const create = () => whileUserPropagates(() => ctx.aws.iam().send(new IAM.CreateAccessKeyCommand({ UserName: userName })));
+async function createKey(
+  ctx: StepContext,
+  userName: string,
+  keysBefore: string[],
+): Promise<{ secret: Secret; createdAt: string | null }> {
+  const create = () =>
+    whileUserPropagates(() => ctx.aws.iam().send(new IAM.CreateAccessKeyCommand({ UserName: userName })));
   const noRoom = async () =>
     noRoomForKey(
       userName,
@@ -197,15 +243,21 @@ async function createKey(ctx: StepContext, userName: string, keysBefore: string[
     throw toHmError(err, `create an access key for IAM user ${userName}`);
   }
   const key = res.AccessKey;
-  if (!key?.AccessKeyId || !key.SecretAccessKey) throw new HmError('IAM_KEY_ANSWER', `IAM did not return the new access key of ${userName}`, 'aws');
+  if (!key?.AccessKeyId || !key.SecretAccessKey)
+    throw new HmError('IAM_KEY_ANSWER', `IAM did not return the new access key of ${userName}`, 'aws');
   const secret: Secret = { accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey };
   try {
     await ctx.saveSecret(secret);
   } catch (err) {
     await deleteKey(ctx, userName, secret.accessKeyId, false).catch(() => undefined);
-    throw new HmError('STATE_SAVE_FAILED', `the new access key ${secret.accessKeyId} could not be saved to the state file, so it was deleted again`, 'internal', {
-      hint: `Fix what kept the state file from being written (${err instanceof Error ? err.message : String(err)}), then re-run.`,
-    });
+    throw new HmError(
+      'STATE_SAVE_FAILED',
+      `the new access key ${secret.accessKeyId} could not be saved to the state file, so it was deleted again`,
+      'internal',
+      {
+        hint: `Fix what kept the state file from being written (${err instanceof Error ? err.message : String(err)}), then re-run.`,
+      },
+    );
   }
   if ((res.$metadata?.attempts ?? 1) > 1) await deleteLostKeys(ctx, userName, [...keysBefore, secret.accessKeyId]);
   return { secret, createdAt: key.CreateDate ? new Date(key.CreateDate).toISOString() : null };
@@ -224,7 +276,9 @@ async function waitUntilWorks(ctx: StepContext, secret: Secret, timing: KeyCheck
     }
     const elapsed = Date.now() - started;
     if (elapsed >= timing.timeoutMs) {
-      ctx.report(`AWS does not accept access key ${secret.accessKeyId} yet after ${Math.round(elapsed / 1000)} s; it is saved, and the next run checks again`);
+      ctx.report(
+        `AWS does not accept access key ${secret.accessKeyId} yet after ${Math.round(elapsed / 1000)} s; it is saved, and the next run checks again`,
+      );
       return false;
     }
     ctx.report(`waiting for AWS to accept the new access key (${Math.round(elapsed / 1000)} s)…`);
@@ -237,7 +291,10 @@ async function waitUntilWorks(ctx: StepContext, secret: Secret, timing: KeyCheck
  * secret goes straight into state. A rotation makes the new key, saves it, waits until it
  * works, and only then deactivates and deletes the old ones, so the app is never without one.
  */
-export function makeAccessKeyStep(options: { dependsOn: StepId[]; timing?: KeyCheckTiming }): Step<AccessKeyObserved, AccessKeyOutputs> {
+export function makeAccessKeyStep(options: {
+  dependsOn: StepId[];
+  timing?: KeyCheckTiming;
+}): Step<AccessKeyObserved, AccessKeyOutputs> {
   const timing = options.timing ?? DEFAULT_TIMING;
   return {
     id: 'access-key',
@@ -261,7 +318,9 @@ export function makeAccessKeyStep(options: { dependsOn: StepId[]; timing?: KeyCh
       let type: 'created' | 'updated' = 'updated';
       if (current === undefined || ctx.flags.rotateKey) {
         const replaced = ctx.flags.rotateKey ? [...(current ? [current.id] : []), ...obs.unknown] : [];
-        const remaining = obs.keys.map((k) => k.id).filter((id) => !obs.orphans.includes(id) && (!verified || !obs.retiring.includes(id)));
+        const remaining = obs.keys
+          .map((k) => k.id)
+          .filter((id) => !obs.orphans.includes(id) && (!verified || !obs.retiring.includes(id)));
         await ctx.intend({ keysBefore: remaining, retiring: [...retiring, ...replaced] });
         const made = await createKey(ctx, userName, remaining);
         if (current === undefined) type = 'created';

@@ -4,7 +4,14 @@ import { type Config, emailSettings } from '../../config/config.js';
 import { HmError } from '../../errors.js';
 import { sesArn } from '../ses/configuration-set.js';
 import { appUserName, whileUserPropagates } from './user.js';
-import { type PolicyDocument, describePolicy, parsePolicyDocument, s3UploadsPolicy, samePolicy, sesSendingPolicy } from './policy-document.js';
+import {
+  type PolicyDocument,
+  describePolicy,
+  parsePolicyDocument,
+  s3UploadsPolicy,
+  samePolicy,
+  sesSendingPolicy,
+} from './policy-document.js';
 import type { Step, StepContext, StepId } from '../../engine/types.js';
 
 export interface UserPolicyOutputs {
@@ -36,7 +43,10 @@ interface UserPolicySpec {
 }
 
 function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, UserPolicyOutputs> {
-  const outputs = (ctx: StepContext): UserPolicyOutputs => ({ userName: appUserName(ctx.config), policyName: spec.policyName });
+  const outputs = (ctx: StepContext): UserPolicyOutputs => ({
+    userName: appUserName(ctx.config),
+    policyName: spec.policyName,
+  });
   return {
     id: spec.id,
     title: spec.title,
@@ -46,7 +56,9 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
     async read(ctx) {
       const userName = appUserName(ctx.config);
       try {
-        const res = await ctx.aws.iam().send(new IAM.GetUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName }));
+        const res = await ctx.aws
+          .iam()
+          .send(new IAM.GetUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName }));
         return { document: parsePolicyDocument(res.PolicyDocument ?? '{}') };
       } catch (err) {
         if (err instanceof IAM.NoSuchEntityException) return undefined;
@@ -56,7 +68,15 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
     },
 
     plan(ctx, observed) {
-      if (!observed) return [{ field: 'policy', action: 'create', to: spec.summary(ctx.config), note: `user ${appUserName(ctx.config)} has no inline policy ${spec.policyName}` }];
+      if (!observed)
+        return [
+          {
+            field: 'policy',
+            action: 'create',
+            to: spec.summary(ctx.config),
+            note: `user ${appUserName(ctx.config)} has no inline policy ${spec.policyName}`,
+          },
+        ];
       const wanted = spec.document(ctx);
       if (samePolicy(observed.document, wanted)) return [];
       return [
@@ -74,10 +94,25 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
       const userName = appUserName(ctx.config);
       if (!observed) await ctx.intend({ create: spec.policyName });
       try {
-        await whileUserPropagates(() => ctx.aws.iam().send(new IAM.PutUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName, PolicyDocument: JSON.stringify(spec.document(ctx)) })));
+        await whileUserPropagates(() =>
+          ctx.aws
+            .iam()
+            .send(
+              new IAM.PutUserPolicyCommand({
+                UserName: userName,
+                PolicyName: spec.policyName,
+                PolicyDocument: JSON.stringify(spec.document(ctx)),
+              }),
+            ),
+        );
       } catch (err) {
         if (err instanceof IAM.MalformedPolicyDocumentException) {
-          throw new HmError('IAM_POLICY_REJECTED', `IAM rejected policy ${spec.policyName}: ${(err as Error).message}`, 'internal', { cause: err });
+          throw new HmError(
+            'IAM_POLICY_REJECTED',
+            `IAM rejected policy ${spec.policyName}: ${(err as Error).message}`,
+            'internal',
+            { cause: err },
+          );
         }
         throw toHmError(err, `write policy ${spec.policyName} of IAM user ${userName}`);
       }
@@ -88,7 +123,9 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
 
     async destroy(ctx, recorded) {
       try {
-        await ctx.aws.iam().send(new IAM.DeleteUserPolicyCommand({ UserName: recorded.userName, PolicyName: recorded.policyName }));
+        await ctx.aws
+          .iam()
+          .send(new IAM.DeleteUserPolicyCommand({ UserName: recorded.userName, PolicyName: recorded.policyName }));
       } catch (err) {
         if (err instanceof IAM.NoSuchEntityException) return;
         throw toHmError(err, `delete policy ${recorded.policyName} of IAM user ${recorded.userName}`);
@@ -115,7 +152,8 @@ export const sesPolicyStep = makeUserPolicyStep({
   title: 'IAM policy: SES sending',
   policyName: 'ses-sending',
   dependsOn: ['iam-user', 'email-identity', 'email-config-set', ...SES_TEMPLATE_STEPS],
-  summary: (config) => `send as ${emailSettings(config).fromEmail} through identity ${config.domain}, its configuration set and templates`,
+  summary: (config) =>
+    `send as ${emailSettings(config).fromEmail} through identity ${config.domain}, its configuration set and templates`,
   document: (ctx) =>
     sesSendingPolicy({
       identityArn: ctx.output('email-identity').arn,

@@ -22,7 +22,12 @@ export function s3UploadsPolicy(bucketArn: string): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'UploadObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [`${bucketArn}/*`] },
+      {
+        Sid: 'UploadObjects',
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+        Resource: [`${bucketArn}/*`],
+      },
       { Sid: 'ListUploads', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn] },
     ],
   };
@@ -59,14 +64,16 @@ export function parsePolicyDocument(raw: string): unknown {
 
 const LIST_KEYS = new Set(['Action', 'NotAction', 'Resource', 'NotResource']);
 const toList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
-const sortedUnique = (values: unknown[]): unknown[] => [...new Set(values.map((v) => JSON.stringify(canonical(v))))].sort().map((v) => JSON.parse(v) as unknown);
+const sortedUnique = (values: unknown[]): unknown[] =>
+  [...new Set(values.map((v) => JSON.stringify(canonical(v))))].sort().map((v) => JSON.parse(v) as unknown);
 
 function canonicalCondition(block: unknown): unknown {
   if (typeof block !== 'object' || block === null) return block;
   const out: Record<string, unknown> = {};
   for (const [op, keys] of Object.entries(block).sort(([a], [b]) => a.localeCompare(b))) {
     const inner: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(keys as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) inner[key] = sortedUnique(toList(value));
+    for (const [key, value] of Object.entries(keys as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      inner[key] = sortedUnique(toList(value));
     out[op] = inner;
   }
   return out;
@@ -76,7 +83,11 @@ function canonicalStatement(statement: unknown): unknown {
   if (typeof statement !== 'object' || statement === null) return statement;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(statement).sort(([a], [b]) => a.localeCompare(b))) {
-    out[key] = LIST_KEYS.has(key) ? sortedUnique(toList(value)) : key === 'Condition' ? canonicalCondition(value) : canonical(value);
+    out[key] = LIST_KEYS.has(key)
+      ? sortedUnique(toList(value))
+      : key === 'Condition'
+        ? canonicalCondition(value)
+        : canonical(value);
   }
   return out;
 }

@@ -32,7 +32,8 @@ const wantedTags = (config: Config) => resourceTags(config, appUserName(config))
 
 async function listTags(iam: IAMClient, userName: string): Promise<Tag[]> {
   const tags: Tag[] = [];
-  for await (const page of IAM.paginateListUserTags({ client: iam }, { UserName: userName })) tags.push(...(page.Tags ?? []));
+  for await (const page of IAM.paginateListUserTags({ client: iam }, { UserName: userName }))
+    tags.push(...(page.Tags ?? []));
   return tags;
 }
 
@@ -60,24 +61,41 @@ function refuseForeignUser(ctx: StepContext, observed: IamUserObserved): void {
   const tag = (key: string) => observed.tags.find((t) => t.Key === key)?.Value;
   const name = observed.name;
   if (tag('ManagedBy') !== 'hm-infra') {
-    throw new HmError('IAM_USER_NOT_OURS', `an IAM user named ${name} already exists and was not created by hm-infra (it has no ManagedBy=hm-infra tag)`, 'user', {
-      hint: `If it is the app user of an earlier setup, tag it (\`aws iam tag-user --user-name ${name} --tags Key=ManagedBy,Value=hm-infra Key=Project,Value=${ctx.config.app} Key=Environment,Value=${ctx.config.environment}\`) and re-run; otherwise use another --app or --env.`,
-    });
+    throw new HmError(
+      'IAM_USER_NOT_OURS',
+      `an IAM user named ${name} already exists and was not created by hm-infra (it has no ManagedBy=hm-infra tag)`,
+      'user',
+      {
+        hint: `If it is the app user of an earlier setup, tag it (\`aws iam tag-user --user-name ${name} --tags Key=ManagedBy,Value=hm-infra Key=Project,Value=${ctx.config.app} Key=Environment,Value=${ctx.config.environment}\`) and re-run; otherwise use another --app or --env.`,
+      },
+    );
   }
   if (tag('Project') !== ctx.config.app || tag('Environment') !== ctx.config.environment) {
-    throw new HmError('IAM_USER_IN_USE', `IAM user ${name} belongs to app "${tag('Project') ?? '?'}", environment "${tag('Environment') ?? '?'}" of hm-infra`, 'user', {
-      hint: 'Use another --app or --env, or fix the Project and Environment tags of the user if they are wrong.',
-    });
+    throw new HmError(
+      'IAM_USER_IN_USE',
+      `IAM user ${name} belongs to app "${tag('Project') ?? '?'}", environment "${tag('Environment') ?? '?'}" of hm-infra`,
+      'user',
+      {
+        hint: 'Use another --app or --env, or fix the Project and Environment tags of the user if they are wrong.',
+      },
+    );
   }
 }
 
-const outputsOf = (observed: Pick<IamUserObserved, 'name' | 'arn' | 'userId'>): IamUserOutputs => ({ name: observed.name, arn: observed.arn, userId: observed.userId });
+const outputsOf = (observed: Pick<IamUserObserved, 'name' | 'arn' | 'userId'>): IamUserOutputs => ({
+  name: observed.name,
+  arn: observed.arn,
+  userId: observed.userId,
+});
 
 /**
  * IAM is eventually consistent: a user created a moment ago may not be visible yet to the
  * next call (NoSuchEntity). Retries such a call a few times, with growing pauses.
  */
-export async function whileUserPropagates<T>(call: () => Promise<T>, options: { attempts?: number; firstDelayMs?: number } = {}): Promise<T> {
+export async function whileUserPropagates<T>(
+  call: () => Promise<T>,
+  options: { attempts?: number; firstDelayMs?: number } = {},
+): Promise<T> {
   const attempts = options.attempts ?? 6;
   let delay = options.firstDelayMs ?? 500;
   for (let attempt = 1; ; attempt += 1) {
@@ -105,7 +123,14 @@ export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
     refuseForeignUser(ctx, observed);
     const tags = missingTags(observed.tags, wantedTags(ctx.config));
     if (tags.length === 0) return [];
-    return [{ field: 'tags', action: 'update', to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '), note: 'tags that identify it are missing' }];
+    return [
+      {
+        field: 'tags',
+        action: 'update',
+        to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '),
+        note: 'tags that identify it are missing',
+      },
+    ];
   },
 
   async apply(ctx, observed) {
@@ -123,7 +148,8 @@ export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
     await ctx.intend({ create: name });
     try {
       const { User } = await iam.send(new IAM.CreateUserCommand({ UserName: name, Tags: wantedTags(ctx.config) }));
-      if (!User?.Arn || !User.UserId) throw new HmError('IAM_USER_ANSWER', `IAM created user ${name} but did not return its ARN`, 'aws');
+      if (!User?.Arn || !User.UserId)
+        throw new HmError('IAM_USER_ANSWER', `IAM created user ${name} but did not return its ARN`, 'aws');
       return { type: 'created', outputs: outputsOf({ name, arn: User.Arn, userId: User.UserId }) };
     } catch (err) {
       if (err instanceof IAM.EntityAlreadyExistsException) {
@@ -131,11 +157,16 @@ export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
         const found = await read(ctx);
         if (found) {
           const changes = iamUserStep.plan(ctx, found);
-          return changes.length === 0 ? { type: 'unchanged', outputs: outputsOf(found) } : iamUserStep.apply(ctx, found, changes);
+          return changes.length === 0
+            ? { type: 'unchanged', outputs: outputsOf(found) }
+            : iamUserStep.apply(ctx, found, changes);
         }
       }
       if (err instanceof IAM.LimitExceededException) {
-        throw new HmError('IAM_LIMIT', 'this AWS account has reached its limit of IAM users', 'aws', { hint: 'Delete unused IAM users, or ask AWS for a higher quota, then re-run.', cause: err });
+        throw new HmError('IAM_LIMIT', 'this AWS account has reached its limit of IAM users', 'aws', {
+          hint: 'Delete unused IAM users, or ask AWS for a higher quota, then re-run.',
+          cause: err,
+        });
       }
       throw toHmError(err, `create IAM user ${name}`);
     }
@@ -150,10 +181,15 @@ export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
     } catch (err) {
       if (err instanceof IAM.NoSuchEntityException) return;
       if (err instanceof IAM.DeleteConflictException) {
-        throw new HmError('IAM_USER_IN_USE', `IAM user ${recorded.name} still has access keys, policies or other attachments`, 'aws', {
-          hint: `Remove what is still attached (\`aws iam list-access-keys --user-name ${recorded.name}\`, \`aws iam list-user-policies\`, \`list-attached-user-policies\`, \`list-groups-for-user\`), then re-run.`,
-          cause: err,
-        });
+        throw new HmError(
+          'IAM_USER_IN_USE',
+          `IAM user ${recorded.name} still has access keys, policies or other attachments`,
+          'aws',
+          {
+            hint: `Remove what is still attached (\`aws iam list-access-keys --user-name ${recorded.name}\`, \`aws iam list-user-policies\`, \`list-attached-user-policies\`, \`list-groups-for-user\`), then re-run.`,
+            cause: err,
+          },
+        );
       }
       throw toHmError(err, `delete IAM user ${recorded.name}`);
     }

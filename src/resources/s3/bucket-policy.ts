@@ -95,12 +95,21 @@ export function canonicalStatement(s: Statement): string {
         ),
       ]),
   );
-  return JSON.stringify({ sid: s.Sid ?? null, effect: s.Effect, principal: canonicalPrincipal(s.Principal), action: asList(s.Action), resource: asList(s.Resource), condition });
+  return JSON.stringify({
+    sid: s.Sid ?? null,
+    effect: s.Effect,
+    principal: canonicalPrincipal(s.Principal),
+    action: asList(s.Action),
+    resource: asList(s.Resource),
+    condition,
+  });
 }
 
 /** A statement in one line, for the plan. */
 export function describeStatement(s: Statement): string {
-  const conditions = Object.values(s.Condition ?? {}).flatMap((entries) => Object.entries(entries).map(([k, v]) => `${k}=${asList(v).join('|')}`));
+  const conditions = Object.values(s.Condition ?? {}).flatMap((entries) =>
+    Object.entries(entries).map(([k, v]) => `${k}=${asList(v).join('|')}`),
+  );
   return `${s.Effect} ${asList(s.Action).join(',')}${conditions.length ? ` if ${conditions.join(' and ')}` : ''}`;
 }
 
@@ -142,7 +151,8 @@ async function readPolicy(s3: S3Client, bucket: string): Promise<PolicyDocument 
  */
 export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, BucketPolicyOutputs> {
   const sids = sidsOf(withCdn);
-  const statements = (ctx: StepContext) => ourStatements(ctx.output('bucket').arn, withCdn ? ctx.output('distribution').arn : undefined);
+  const statements = (ctx: StepContext) =>
+    ourStatements(ctx.output('bucket').arn, withCdn ? ctx.output('distribution').arn : undefined);
   return {
     id: 'bucket-policy',
     title: 'S3 bucket policy',
@@ -154,12 +164,29 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
     read: (ctx) => readPolicy(ctx.aws.s3(), ctx.output('bucket').name),
 
     plan(ctx, observed) {
-      if (!observed) return [{ field: 'policy', action: 'create', to: sids.join(', '), note: 'the bucket has no policy' }];
+      if (!observed)
+        return [{ field: 'policy', action: 'create', to: sids.join(', '), note: 'the bucket has no policy' }];
       return statements(ctx).flatMap((want): Change[] => {
         const have = observed.Statement.find((s) => s.Sid === want.Sid);
-        if (!have) return [{ field: want.Sid ?? '', action: 'create', to: describeStatement(want), note: 'statement missing from the bucket policy' }];
+        if (!have)
+          return [
+            {
+              field: want.Sid ?? '',
+              action: 'create',
+              to: describeStatement(want),
+              note: 'statement missing from the bucket policy',
+            },
+          ];
         if (canonicalStatement(have) === canonicalStatement(want)) return [];
-        return [{ field: want.Sid ?? '', action: 'update', from: describeStatement(have), to: describeStatement(want), note: 'statement differs from what the CDN needs' }];
+        return [
+          {
+            field: want.Sid ?? '',
+            action: 'update',
+            from: describeStatement(have),
+            to: describeStatement(want),
+            note: 'statement differs from what the CDN needs',
+          },
+        ];
       });
     },
 
@@ -169,7 +196,9 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
       // Our statements are ours to remove later, even if the answer to this write is lost.
       if (!ctx.recorded?.owned) await ctx.intend({ sids });
       try {
-        await ctx.aws.s3().send(new S3.PutBucketPolicyCommand({ Bucket: bucket.name, Policy: JSON.stringify(document) }));
+        await ctx.aws
+          .s3()
+          .send(new S3.PutBucketPolicyCommand({ Bucket: bucket.name, Policy: JSON.stringify(document) }));
       } catch (err) {
         throw toHmError(err, `set the policy of bucket ${bucket.name}`);
       }
@@ -193,7 +222,10 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
       const rest = current.Statement.filter((s) => !recorded.sids.includes(s.Sid ?? ''));
       try {
         if (rest.length === 0) await s3.send(new S3.DeleteBucketPolicyCommand({ Bucket: bucket }));
-        else if (rest.length < current.Statement.length) await s3.send(new S3.PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ ...current, Statement: rest }) }));
+        else if (rest.length < current.Statement.length)
+          await s3.send(
+            new S3.PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ ...current, Statement: rest }) }),
+          );
       } catch (err) {
         if (err instanceof S3.NoSuchBucket) return;
         throw toHmError(err, `remove the CDN statements from the policy of bucket ${bucket}`);

@@ -1,5 +1,12 @@
 import { S3 } from '../../aws/sdk.js';
-import type { CORSRule, LifecycleRule, PublicAccessBlockConfiguration, S3Client, ServerSideEncryptionRule, Tag } from '@aws-sdk/client-s3';
+import type {
+  CORSRule,
+  LifecycleRule,
+  PublicAccessBlockConfiguration,
+  S3Client,
+  ServerSideEncryptionRule,
+  Tag,
+} from '@aws-sdk/client-s3';
 import { type S3UnmodeledCode, isS3Code, toHmError } from '../../aws/errors.js';
 import type { Config } from '../../config/config.js';
 import { resourceTags } from '../tags.js';
@@ -75,8 +82,17 @@ const encryption: BucketSetting<Encryption> = {
 const PAB_FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
 const publicAccessBlock: BucketSetting<PublicAccessBlockConfiguration> = {
   name: 'public-access-block',
-  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {}, 'NoSuchPublicAccessBlockConfiguration'),
-  desired: () => ({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true }),
+  read: (s3, Bucket) =>
+    readOr(
+      async () => (await s3.send(new S3.GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {},
+      'NoSuchPublicAccessBlockConfiguration',
+    ),
+  desired: () => ({
+    BlockPublicAcls: true,
+    IgnorePublicAcls: true,
+    BlockPublicPolicy: true,
+    RestrictPublicBuckets: true,
+  }),
   satisfied: (cur) => PAB_FLAGS.every((flag) => cur?.[flag] === true),
   write: async (s3, Bucket, value) => {
     await s3.send(new S3.PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: value }));
@@ -103,10 +119,15 @@ const sameCorsRule = (a: CORSRule, b: CORSRule) =>
   sameSet(a.ExposeHeaders, b.ExposeHeaders) &&
   a.MaxAgeSeconds === b.MaxAgeSeconds;
 /** Our rule is the one with our ID, or (where an API drops IDs) one equal to it. */
-const findOurCors = (rules: CORSRule[], config: Config) => rules.find((r) => r.ID === CORS_RULE_ID) ?? rules.find((r) => sameCorsRule(r, corsRule(config)));
+const findOurCors = (rules: CORSRule[], config: Config) =>
+  rules.find((r) => r.ID === CORS_RULE_ID) ?? rules.find((r) => sameCorsRule(r, corsRule(config)));
 const cors: BucketSetting<CORSRule[]> = {
   name: 'cors',
-  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetBucketCorsCommand({ Bucket }))).CORSRules ?? [], 'NoSuchCORSConfiguration'),
+  read: (s3, Bucket) =>
+    readOr(
+      async () => (await s3.send(new S3.GetBucketCorsCommand({ Bucket }))).CORSRules ?? [],
+      'NoSuchCORSConfiguration',
+    ),
   desired: (config, cur = []) => {
     const ours = findOurCors(cur, config);
     return [corsRule(config), ...cur.filter((r) => r !== ours)];
@@ -118,7 +139,10 @@ const cors: BucketSetting<CORSRule[]> = {
   write: async (s3, Bucket, CORSRules) => {
     await s3.send(new S3.PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules } }));
   },
-  summary: (v) => (v?.length ? v.map((r) => `${(r.AllowedMethods ?? []).join('/')} from ${(r.AllowedOrigins ?? []).join(', ')}`).join('; ') : 'none'),
+  summary: (v) =>
+    v?.length
+      ? v.map((r) => `${(r.AllowedMethods ?? []).join('/')} from ${(r.AllowedOrigins ?? []).join(', ')}`).join('; ')
+      : 'none',
 };
 
 // ── lifecycle ───────────────────────────────────────────────────────────────────────────
@@ -128,7 +152,12 @@ const cors: BucketSetting<CORSRule[]> = {
  */
 export function lifecycleRules(): LifecycleRule[] {
   return [
-    { ID: 'abort-incomplete-multipart', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+    {
+      ID: 'abort-incomplete-multipart',
+      Status: 'Enabled',
+      Filter: { Prefix: '' },
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+    },
     {
       ID: 'transition-old-versions',
       Status: 'Enabled',
@@ -136,28 +165,45 @@ export function lifecycleRules(): LifecycleRule[] {
       NoncurrentVersionTransitions: [{ NoncurrentDays: 30, StorageClass: 'STANDARD_IA' }],
       NoncurrentVersionExpiration: { NoncurrentDays: 90 },
     },
-    { ID: 'expire-delete-markers', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { ExpiredObjectDeleteMarker: true } },
+    {
+      ID: 'expire-delete-markers',
+      Status: 'Enabled',
+      Filter: { Prefix: '' },
+      Expiration: { ExpiredObjectDeleteMarker: true },
+    },
   ];
 }
 /** A rule in a form that ignores how an API spells "whole bucket" (`Filter: {}`, `Prefix: ''` …). */
 function canonicalRule(rule: LifecycleRule): string {
   const filter = rule.Filter ?? {};
-  const scope = filter.And || filter.Tag || filter.ObjectSizeGreaterThan !== undefined || filter.ObjectSizeLessThan !== undefined ? JSON.stringify(filter) : (filter.Prefix ?? rule.Prefix ?? '');
+  const scope =
+    filter.And || filter.Tag || filter.ObjectSizeGreaterThan !== undefined || filter.ObjectSizeLessThan !== undefined
+      ? JSON.stringify(filter)
+      : (filter.Prefix ?? rule.Prefix ?? '');
   return JSON.stringify({
     id: rule.ID,
     status: rule.Status,
     scope,
     abort: rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation ?? null,
-    expiration: rule.Expiration ? { days: rule.Expiration.Days ?? null, marker: rule.Expiration.ExpiredObjectDeleteMarker ?? null } : null,
+    expiration: rule.Expiration
+      ? { days: rule.Expiration.Days ?? null, marker: rule.Expiration.ExpiredObjectDeleteMarker ?? null }
+      : null,
     transitions: (rule.Transitions ?? []).map((t) => [t.Days ?? null, t.StorageClass]),
-    noncurrentTransitions: (rule.NoncurrentVersionTransitions ?? []).map((t) => [t.NoncurrentDays ?? null, t.StorageClass]),
+    noncurrentTransitions: (rule.NoncurrentVersionTransitions ?? []).map((t) => [
+      t.NoncurrentDays ?? null,
+      t.StorageClass,
+    ]),
     noncurrentExpiration: rule.NoncurrentVersionExpiration?.NoncurrentDays ?? null,
   });
 }
 const OUR_RULE_IDS = new Set(lifecycleRules().map((r) => r.ID));
 const lifecycle: BucketSetting<LifecycleRule[]> = {
   name: 'lifecycle',
-  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [], 'NoSuchLifecycleConfiguration'),
+  read: (s3, Bucket) =>
+    readOr(
+      async () => (await s3.send(new S3.GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [],
+      'NoSuchLifecycleConfiguration',
+    ),
   desired: (_config, cur = []) => [...lifecycleRules(), ...cur.filter((r) => !OUR_RULE_IDS.has(r.ID))],
   satisfied: (cur) => {
     const byId = new Map((cur ?? []).map((r) => [r.ID, r]));
@@ -176,13 +222,15 @@ const lifecycle: BucketSetting<LifecycleRule[]> = {
 export const bucketTags = (config: Config): Tag[] => resourceTags(config, 'User uploads bucket');
 const tags: BucketSetting<Tag[]> = {
   name: 'tags',
-  read: (s3, Bucket) => readOr(async () => (await s3.send(new S3.GetBucketTaggingCommand({ Bucket }))).TagSet ?? [], 'NoSuchTagSet'),
+  read: (s3, Bucket) =>
+    readOr(async () => (await s3.send(new S3.GetBucketTaggingCommand({ Bucket }))).TagSet ?? [], 'NoSuchTagSet'),
   desired: (config, cur = []) => {
     const ours = bucketTags(config);
     const keys = new Set(ours.map((t) => t.Key));
     return [...ours, ...cur.filter((t) => !keys.has(t.Key))];
   },
-  satisfied: (cur, config) => bucketTags(config).every((want) => cur?.some((t) => t.Key === want.Key && t.Value === want.Value)),
+  satisfied: (cur, config) =>
+    bucketTags(config).every((want) => cur?.some((t) => t.Key === want.Key && t.Value === want.Value)),
   write: async (s3, Bucket, TagSet) => {
     await s3.send(new S3.PutBucketTaggingCommand({ Bucket, Tagging: { TagSet } }));
   },
@@ -190,7 +238,14 @@ const tags: BucketSetting<Tag[]> = {
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const BUCKET_SETTINGS: ReadonlyArray<BucketSetting<any>> = [versioning, encryption, publicAccessBlock, cors, lifecycle, tags];
+export const BUCKET_SETTINGS: ReadonlyArray<BucketSetting<any>> = [
+  versioning,
+  encryption,
+  publicAccessBlock,
+  cors,
+  lifecycle,
+  tags,
+];
 
 /** Each setting's current value; a missing key means "not set". */
 export type BucketSettingsObserved = Record<string, unknown>;

@@ -29,15 +29,27 @@ export function bucketOutputs(name: string, region: string): BucketOutputs {
 }
 
 function nameTaken(name: string): HmError {
-  return new HmError('BUCKET_NAME_TAKEN', `the bucket name "${name}" is already taken by another AWS account (bucket names are global)`, 'user', {
-    hint: `Choose another name with --bucket-name, for example --bucket-name ${name.slice(0, 55)}-${Math.random().toString(36).slice(2, 7)}`,
-  });
+  return new HmError(
+    'BUCKET_NAME_TAKEN',
+    `the bucket name "${name}" is already taken by another AWS account (bucket names are global)`,
+    'user',
+    {
+      hint: `Choose another name with --bucket-name, for example --bucket-name ${name.slice(0, 55)}-${Math.random().toString(36).slice(2, 7)}`,
+    },
+  );
 }
 
 function otherRegion(name: string, region: string | undefined, config: Config): HmError {
-  return new HmError('BUCKET_OTHER_REGION', `your bucket "${name}" exists in ${region ?? 'another region'}, not in ${config.region}`, 'user', {
-    hint: region ? `Re-run with --region ${region}, or choose another name with --bucket-name.` : "Re-run with the bucket's region (--region), or choose another name with --bucket-name.",
-  });
+  return new HmError(
+    'BUCKET_OTHER_REGION',
+    `your bucket "${name}" exists in ${region ?? 'another region'}, not in ${config.region}`,
+    'user',
+    {
+      hint: region
+        ? `Re-run with --region ${region}, or choose another name with --bucket-name.`
+        : "Re-run with the bucket's region (--region), or choose another name with --bucket-name.",
+    },
+  );
 }
 
 /** The uploads bucket `${app}-uploads-${env}` (or --bucket-name), in the configured region. */
@@ -61,14 +73,19 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
       // else's bucket, 301 one in another region.
       if (err instanceof S3.NotFound) return undefined;
       // Over plain HTTP, the TLS-only policy of a bucket this state knows refuses even its owner (toHmError says so).
-      if (httpStatus(err) === 403) throw ctx.recorded !== undefined && refusedOverPlainHttp(err) !== undefined ? toHmError(err, `check whether bucket ${name} exists`) : nameTaken(name);
+      if (httpStatus(err) === 403)
+        throw ctx.recorded !== undefined && refusedOverPlainHttp(err) !== undefined
+          ? toHmError(err, `check whether bucket ${name} exists`)
+          : nameTaken(name);
       if (httpStatus(err) === 301) throw otherRegion(name, undefined, ctx.config);
       throw toHmError(err, `check whether bucket ${name} exists`);
     }
   },
 
   plan(ctx, observed) {
-    return observed ? [] : [{ field: 'bucket', action: 'create', to: ctx.config.bucketName, note: 'no bucket of that name exists' }];
+    return observed
+      ? []
+      : [{ field: 'bucket', action: 'create', to: ctx.config.bucketName, note: 'no bucket of that name exists' }];
   },
 
   async apply(ctx) {
@@ -79,7 +96,9 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
         new S3.CreateBucketCommand({
           Bucket: name,
           // us-east-1 is the default location and must not be named.
-          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+          ...(region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
         }),
       );
     } catch (err) {
@@ -125,7 +144,11 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
 };
 
 /** Up to `max` object versions and delete markers of a bucket; undefined when the bucket is gone. */
-async function objectVersions(s3: S3Client, bucket: string, max: number): Promise<Array<{ Key: string; VersionId?: string }> | undefined> {
+async function objectVersions(
+  s3: S3Client,
+  bucket: string,
+  max: number,
+): Promise<Array<{ Key: string; VersionId?: string }> | undefined> {
   try {
     const page = await s3.send(new S3.ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: max }));
     return [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
@@ -150,7 +173,9 @@ async function emptyBucket(ctx: StepContext, bucket: string): Promise<void> {
     if (batch === undefined || batch.length === 0) return;
     let errors;
     try {
-      ({ Errors: errors } = await s3.send(new S3.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })));
+      ({ Errors: errors } = await s3.send(
+        new S3.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
+      ));
     } catch (err) {
       if (err instanceof S3.NoSuchBucket) return;
       throw toHmError(err, `delete objects in bucket ${bucket}`);

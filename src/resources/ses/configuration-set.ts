@@ -43,11 +43,16 @@ function observe(res: GetConfigurationSetCommandOutput): ConfigSetObserved {
   };
 }
 
-const tagsToAdd = (ctx: StepContext, observed: ConfigSetObserved) => missingTags(observed.tags, resourceTags(ctx.config, configurationSetName(ctx.config)));
+const tagsToAdd = (ctx: StepContext, observed: ConfigSetObserved) =>
+  missingTags(observed.tags, resourceTags(ctx.config, configurationSetName(ctx.config)));
 
 async function read(ctx: StepContext): Promise<ConfigSetObserved | undefined> {
   try {
-    return observe(await ctx.aws.sesv2().send(new SES.GetConfigurationSetCommand({ ConfigurationSetName: configurationSetName(ctx.config) })));
+    return observe(
+      await ctx.aws
+        .sesv2()
+        .send(new SES.GetConfigurationSetCommand({ ConfigurationSetName: configurationSetName(ctx.config) })),
+    );
   } catch (err) {
     if (err instanceof SES.NotFoundException) return undefined;
     throw toHmError(err, `read SES configuration set ${configurationSetName(ctx.config)}`);
@@ -67,12 +72,40 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
 
   plan(ctx, observed) {
     const name = configurationSetName(ctx.config);
-    if (!observed) return [{ field: 'configuration-set', action: 'create', to: `${name} (TLS required, reputation metrics on)`, note: 'no configuration set of that name exists' }];
+    if (!observed)
+      return [
+        {
+          field: 'configuration-set',
+          action: 'create',
+          to: `${name} (TLS required, reputation metrics on)`,
+          note: 'no configuration set of that name exists',
+        },
+      ];
     const changes: Change[] = [];
-    if (observed.tlsPolicy !== 'REQUIRE') changes.push({ field: 'tls-policy', action: 'update', from: observed.tlsPolicy ?? 'OPTIONAL', to: 'REQUIRE', note: 'mail must be delivered over TLS' });
-    if (!observed.reputationMetrics) changes.push({ field: 'reputation-metrics', action: 'update', from: 'off', to: 'on', note: 'bounce and complaint rates are tracked' });
+    if (observed.tlsPolicy !== 'REQUIRE')
+      changes.push({
+        field: 'tls-policy',
+        action: 'update',
+        from: observed.tlsPolicy ?? 'OPTIONAL',
+        to: 'REQUIRE',
+        note: 'mail must be delivered over TLS',
+      });
+    if (!observed.reputationMetrics)
+      changes.push({
+        field: 'reputation-metrics',
+        action: 'update',
+        from: 'off',
+        to: 'on',
+        note: 'bounce and complaint rates are tracked',
+      });
     const tags = tagsToAdd(ctx, observed);
-    if (tags.length > 0) changes.push({ field: 'tags', action: 'update', to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '), note: 'tags that identify it are missing' });
+    if (tags.length > 0)
+      changes.push({
+        field: 'tags',
+        action: 'update',
+        to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '),
+        note: 'tags that identify it are missing',
+      });
     return changes;
   },
 
@@ -101,10 +134,15 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
           if (found) return configSetStep.apply(ctx, found, configSetStep.plan(ctx, found));
         }
         if (err instanceof SES.LimitExceededException) {
-          throw new HmError('SES_LIMIT', 'this AWS account has reached its limit of SES configuration sets in this region', 'aws', {
-            hint: 'Delete unused configuration sets (`aws sesv2 list-configuration-sets`), then re-run.',
-            cause: err,
-          });
+          throw new HmError(
+            'SES_LIMIT',
+            'this AWS account has reached its limit of SES configuration sets in this region',
+            'aws',
+            {
+              hint: 'Delete unused configuration sets (`aws sesv2 list-configuration-sets`), then re-run.',
+              cause: err,
+            },
+          );
         }
         throw toHmError(err, `create SES configuration set ${name}`);
       }
@@ -112,10 +150,17 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
     if (changes.length === 0) return { type: 'unchanged', outputs };
     try {
       if (changes.some((c) => c.field === 'tls-policy')) {
-        await ses.send(new SES.PutConfigurationSetDeliveryOptionsCommand({ ConfigurationSetName: name, TlsPolicy: 'REQUIRE' }));
+        await ses.send(
+          new SES.PutConfigurationSetDeliveryOptionsCommand({ ConfigurationSetName: name, TlsPolicy: 'REQUIRE' }),
+        );
       }
       if (changes.some((c) => c.field === 'reputation-metrics')) {
-        await ses.send(new SES.PutConfigurationSetReputationOptionsCommand({ ConfigurationSetName: name, ReputationMetricsEnabled: true }));
+        await ses.send(
+          new SES.PutConfigurationSetReputationOptionsCommand({
+            ConfigurationSetName: name,
+            ReputationMetricsEnabled: true,
+          }),
+        );
       }
       const tags = tagsToAdd(ctx, observed);
       if (tags.length > 0) await ses.send(new SES.TagResourceCommand({ ResourceArn: outputs.arn, Tags: tags }));

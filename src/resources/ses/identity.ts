@@ -35,7 +35,14 @@ declare module '../../engine/types.js' {
 
 export type IdentityObserved = Pick<
   GetEmailIdentityCommandOutput,
-  'IdentityType' | 'VerifiedForSendingStatus' | 'VerificationStatus' | 'VerificationInfo' | 'DkimAttributes' | 'MailFromAttributes' | 'ConfigurationSetName' | 'Tags'
+  | 'IdentityType'
+  | 'VerifiedForSendingStatus'
+  | 'VerificationStatus'
+  | 'VerificationInfo'
+  | 'DkimAttributes'
+  | 'MailFromAttributes'
+  | 'ConfigurationSetName'
+  | 'Tags'
 >;
 
 /**
@@ -45,7 +52,8 @@ export type IdentityObserved = Pick<
 export const readIdentity = (ctx: StepContext): Promise<IdentityObserved | undefined> =>
   ctx.reads.once(`sesv2:GetEmailIdentity:${ctx.config.domain}`, () => getIdentity(ctx.aws.sesv2(), ctx.config.domain));
 /** Whoever changes the identity (its settings, its MAIL FROM) makes the next reader read it again. */
-export const identityChanged = (ctx: StepContext): void => ctx.reads.forget(`sesv2:GetEmailIdentity:${ctx.config.domain}`);
+export const identityChanged = (ctx: StepContext): void =>
+  ctx.reads.forget(`sesv2:GetEmailIdentity:${ctx.config.domain}`);
 
 /** Reads an SES identity; undefined when SES has none of that name. */
 export async function getIdentity(ses: SESv2Client, domain: string): Promise<IdentityObserved | undefined> {
@@ -58,7 +66,8 @@ export async function getIdentity(ses: SESv2Client, domain: string): Promise<Ide
 }
 
 /** Easy DKIM (keys held by SES); Bring-Your-Own-DKIM identities are the owner's business. */
-const easyDkim = (dkim: DkimAttributes | undefined) => dkim?.SigningAttributesOrigin === undefined || dkim.SigningAttributesOrigin === 'AWS_SES';
+const easyDkim = (dkim: DkimAttributes | undefined) =>
+  dkim?.SigningAttributesOrigin === undefined || dkim.SigningAttributesOrigin === 'AWS_SES';
 
 export function dkimOutputs(dkim: DkimAttributes | undefined): DkimOutputs {
   return {
@@ -81,7 +90,8 @@ function identityOutputs(ctx: StepContext, observed: IdentityObserved): Identity
   };
 }
 
-const tagsToAdd = (ctx: StepContext, observed: IdentityObserved) => missingTags(observed.Tags ?? [], resourceTags(ctx.config, ctx.config.domain));
+const tagsToAdd = (ctx: StepContext, observed: IdentityObserved) =>
+  missingTags(observed.Tags ?? [], resourceTags(ctx.config, ctx.config.domain));
 
 /**
  * An identity exists once per account and region. One that another environment (or app) of
@@ -94,9 +104,14 @@ function refuseOtherEnvironment(ctx: StepContext, observed: IdentityObserved): v
   const app = tag('Project');
   const env = tag('Environment');
   if (app === ctx.config.app && env === ctx.config.environment) return;
-  throw new HmError('SES_IDENTITY_IN_USE', `SES identity ${ctx.config.domain} in ${ctx.config.region} belongs to app "${app ?? '?'}", environment "${env ?? '?'}" of hm-infra`, 'user', {
-    hint: `Each environment needs its own email domain in one account and region: pass --domain <sub-domain> (for example ${ctx.config.environment}.${ctx.config.domain}), or use another account or region.`,
-  });
+  throw new HmError(
+    'SES_IDENTITY_IN_USE',
+    `SES identity ${ctx.config.domain} in ${ctx.config.region} belongs to app "${app ?? '?'}", environment "${env ?? '?'}" of hm-infra`,
+    'user',
+    {
+      hint: `Each environment needs its own email domain in one account and region: pass --domain <sub-domain> (for example ${ctx.config.environment}.${ctx.config.domain}), or use another account or region.`,
+    },
+  );
 }
 
 /** Brings an existing identity to the configuration: one call per differing setting. */
@@ -106,14 +121,27 @@ async function update(ctx: StepContext, observed: IdentityObserved, changes: Cha
   const has = (field: string) => changes.some((c) => c.field === field);
   try {
     if (has('configuration-set')) {
-      await ses.send(new SES.PutEmailIdentityConfigurationSetAttributesCommand({ EmailIdentity: domain, ConfigurationSetName: configurationSetName(ctx.config) }));
+      await ses.send(
+        new SES.PutEmailIdentityConfigurationSetAttributesCommand({
+          EmailIdentity: domain,
+          ConfigurationSetName: configurationSetName(ctx.config),
+        }),
+      );
     }
     if (has('dkim-key-length')) {
-      await ses.send(new SES.PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: domain, SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }));
+      await ses.send(
+        new SES.PutEmailIdentityDkimSigningAttributesCommand({
+          EmailIdentity: domain,
+          SigningAttributesOrigin: 'AWS_SES',
+          SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+        }),
+      );
     }
-    if (has('dkim-signing')) await ses.send(new SES.PutEmailIdentityDkimAttributesCommand({ EmailIdentity: domain, SigningEnabled: true }));
+    if (has('dkim-signing'))
+      await ses.send(new SES.PutEmailIdentityDkimAttributesCommand({ EmailIdentity: domain, SigningEnabled: true }));
     const tags = tagsToAdd(ctx, observed);
-    if (has('tags') && tags.length > 0) await ses.send(new SES.TagResourceCommand({ ResourceArn: sesArn(ctx, `identity/${domain}`), Tags: tags }));
+    if (has('tags') && tags.length > 0)
+      await ses.send(new SES.TagResourceCommand({ ResourceArn: sesArn(ctx, `identity/${domain}`), Tags: tags }));
   } catch (err) {
     throw toHmError(err, `update SES identity ${domain}`);
   }
@@ -133,11 +161,24 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
 
   plan(ctx, observed) {
     const setName = configurationSetName(ctx.config);
-    if (!observed) return [{ field: 'identity', action: 'create', to: `${ctx.config.domain} (Easy DKIM 2048-bit, configuration set ${setName})`, note: 'SES has no identity for the domain' }];
+    if (!observed)
+      return [
+        {
+          field: 'identity',
+          action: 'create',
+          to: `${ctx.config.domain} (Easy DKIM 2048-bit, configuration set ${setName})`,
+          note: 'SES has no identity for the domain',
+        },
+      ];
     if (observed.IdentityType !== undefined && observed.IdentityType !== 'DOMAIN') {
-      throw new HmError('SES_IDENTITY_TYPE', `SES identity ${ctx.config.domain} is a ${observed.IdentityType}, not a domain`, 'user', {
-        hint: 'Check --domain: it must be a domain name such as example.com.',
-      });
+      throw new HmError(
+        'SES_IDENTITY_TYPE',
+        `SES identity ${ctx.config.domain} is a ${observed.IdentityType}, not a domain`,
+        'user',
+        {
+          hint: 'Check --domain: it must be a domain name such as example.com.',
+        },
+      );
     }
     refuseOtherEnvironment(ctx, observed);
     const changes: Change[] = [];
@@ -154,11 +195,30 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
     if (!easyDkim(dkim)) {
       ctx.debug('the identity uses Bring-Your-Own-DKIM; its signing keys are left as they are');
     } else if (dkim?.NextSigningKeyLength !== undefined && dkim.NextSigningKeyLength !== 'RSA_2048_BIT') {
-      changes.push({ field: 'dkim-key-length', action: 'update', from: dkim.NextSigningKeyLength, to: 'RSA_2048_BIT', note: 'DKIM keys should be 2048-bit' });
+      changes.push({
+        field: 'dkim-key-length',
+        action: 'update',
+        from: dkim.NextSigningKeyLength,
+        to: 'RSA_2048_BIT',
+        note: 'DKIM keys should be 2048-bit',
+      });
     }
-    if (dkim?.SigningEnabled === false) changes.push({ field: 'dkim-signing', action: 'update', from: 'off', to: 'on', note: 'mail must be DKIM-signed' });
+    if (dkim?.SigningEnabled === false)
+      changes.push({
+        field: 'dkim-signing',
+        action: 'update',
+        from: 'off',
+        to: 'on',
+        note: 'mail must be DKIM-signed',
+      });
     const tags = tagsToAdd(ctx, observed);
-    if (tags.length > 0) changes.push({ field: 'tags', action: 'update', to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '), note: 'tags that identify it are missing' });
+    if (tags.length > 0)
+      changes.push({
+        field: 'tags',
+        action: 'update',
+        to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '),
+        note: 'tags that identify it are missing',
+      });
     return changes;
   },
 
@@ -167,7 +227,10 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
     if (observed) {
       identityChanged(ctx);
       await update(ctx, observed, changes);
-      return { type: 'updated', outputs: identityOutputs(ctx, (await getIdentity(ctx.aws.sesv2(), domain)) ?? observed) };
+      return {
+        type: 'updated',
+        outputs: identityOutputs(ctx, (await getIdentity(ctx.aws.sesv2(), domain)) ?? observed),
+      };
     }
     await ctx.intend({ create: domain });
     identityChanged(ctx);
@@ -182,7 +245,11 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
       );
       return {
         type: 'created',
-        outputs: identityOutputs(ctx, { ...res, ConfigurationSetName: configurationSetName(ctx.config), VerificationStatus: 'PENDING' }),
+        outputs: identityOutputs(ctx, {
+          ...res,
+          ConfigurationSetName: configurationSetName(ctx.config),
+          VerificationStatus: 'PENDING',
+        }),
       };
     } catch (err) {
       if (err instanceof SES.AlreadyExistsException) {
@@ -195,10 +262,15 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
         }
       }
       if (err instanceof SES.LimitExceededException) {
-        throw new HmError('SES_LIMIT', 'this AWS account has reached its limit of SES identities in this region', 'aws', {
-          hint: 'Delete unused identities (`aws sesv2 list-email-identities`), then re-run.',
-          cause: err,
-        });
+        throw new HmError(
+          'SES_LIMIT',
+          'this AWS account has reached its limit of SES identities in this region',
+          'aws',
+          {
+            hint: 'Delete unused identities (`aws sesv2 list-email-identities`), then re-run.',
+            cause: err,
+          },
+        );
       }
       throw toHmError(err, `create SES identity ${domain}`);
     }
@@ -206,7 +278,10 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
 
   outputs: identityOutputs,
 
-  pendingReason: (outputs) => (outputs.verifiedForSending ? undefined : `SES has not verified the domain yet (${outputs.verificationStatus.toLowerCase()}): \`hm-infra verify-dns\` waits for it`),
+  pendingReason: (outputs) =>
+    outputs.verifiedForSending
+      ? undefined
+      : `SES has not verified the domain yet (${outputs.verificationStatus.toLowerCase()}): \`hm-infra verify-dns\` waits for it`,
 
   async destroy(ctx, recorded) {
     try {

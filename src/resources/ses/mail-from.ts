@@ -47,16 +47,41 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
     if (!identity) return undefined;
     const attrs = identity.MailFromAttributes;
     if (!attrs?.MailFromDomain) return undefined;
-    return { domain: attrs.MailFromDomain, status: attrs.MailFromDomainStatus, behaviorOnMxFailure: attrs.BehaviorOnMxFailure };
+    return {
+      domain: attrs.MailFromDomain,
+      status: attrs.MailFromDomainStatus,
+      behaviorOnMxFailure: attrs.BehaviorOnMxFailure,
+    };
   },
 
   plan(ctx, observed) {
     const want = emailSettings(ctx.config).mailFromDomain;
-    if (!observed) return [{ field: 'mail-from', action: 'create', to: `${want} (on MX failure: ${BEHAVIOR})`, note: 'the identity has no custom MAIL FROM domain' }];
+    if (!observed)
+      return [
+        {
+          field: 'mail-from',
+          action: 'create',
+          to: `${want} (on MX failure: ${BEHAVIOR})`,
+          note: 'the identity has no custom MAIL FROM domain',
+        },
+      ];
     const changes: Change[] = [];
-    if (observed.domain !== want) changes.push({ field: 'mail-from-domain', action: 'update', from: observed.domain, to: want, note: 'a different MAIL FROM domain is set' });
+    if (observed.domain !== want)
+      changes.push({
+        field: 'mail-from-domain',
+        action: 'update',
+        from: observed.domain,
+        to: want,
+        note: 'a different MAIL FROM domain is set',
+      });
     if (observed.behaviorOnMxFailure !== BEHAVIOR) {
-      changes.push({ field: 'behavior-on-mx-failure', action: 'update', from: observed.behaviorOnMxFailure, to: BEHAVIOR, note: 'sending should fall back, not stop, when the MX record is missing' });
+      changes.push({
+        field: 'behavior-on-mx-failure',
+        action: 'update',
+        from: observed.behaviorOnMxFailure,
+        to: BEHAVIOR,
+        note: 'sending should fall back, not stop, when the MX record is missing',
+      });
     }
     return changes;
   },
@@ -65,7 +90,15 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
     const mailFrom = emailSettings(ctx.config).mailFromDomain;
     identityChanged(ctx);
     try {
-      await ctx.aws.sesv2().send(new SES.PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain, MailFromDomain: mailFrom, BehaviorOnMxFailure: BEHAVIOR }));
+      await ctx.aws
+        .sesv2()
+        .send(
+          new SES.PutEmailIdentityMailFromAttributesCommand({
+            EmailIdentity: ctx.config.domain,
+            MailFromDomain: mailFrom,
+            BehaviorOnMxFailure: BEHAVIOR,
+          }),
+        );
     } catch (err) {
       throw toHmError(err, `set the SES MAIL FROM domain ${mailFrom}`);
     }
@@ -76,11 +109,16 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
 
   outputs: (ctx, observed) => outputs(ctx, observed.status),
 
-  pendingReason: (recorded) => (recorded.status === 'SUCCESS' ? undefined : `SES has not verified the MAIL FROM domain yet (${recorded.status.toLowerCase()})`),
+  pendingReason: (recorded) =>
+    recorded.status === 'SUCCESS'
+      ? undefined
+      : `SES has not verified the MAIL FROM domain yet (${recorded.status.toLowerCase()})`,
 
   async destroy(ctx) {
     try {
-      await ctx.aws.sesv2().send(new SES.PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain }));
+      await ctx.aws
+        .sesv2()
+        .send(new SES.PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain }));
     } catch (err) {
       // Deleting the identity removed its MAIL FROM setting too.
       if (err instanceof SES.NotFoundException) return;

@@ -125,10 +125,26 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
 
     plan(ctx, observed) {
       const want = templateContent(definition, ctx.config);
-      if (!observed) return [{ field: 'template', action: 'create', to: `${definition.name}: "${want.Subject}"`, note: 'SES has no template of that name' }];
+      if (!observed)
+        return [
+          {
+            field: 'template',
+            action: 'create',
+            to: `${definition.name}: "${want.Subject}"`,
+            note: 'SES has no template of that name',
+          },
+        ];
       return FIELDS.filter((field) => observed[field] !== want[field]).map((field): Change => {
-        const diff = field === 'Subject' ? { from: observed.Subject, to: want.Subject } : firstDifference(observed[field], want[field]);
-        return { field: field.toLowerCase(), action: 'update', ...diff, note: `the template's ${field.toLowerCase()} differs` };
+        const diff =
+          field === 'Subject'
+            ? { from: observed.Subject, to: want.Subject }
+            : firstDifference(observed[field], want[field]);
+        return {
+          field: field.toLowerCase(),
+          action: 'update',
+          ...diff,
+          note: `the template's ${field.toLowerCase()} differs`,
+        };
       });
     },
 

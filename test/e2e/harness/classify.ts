@@ -35,7 +35,8 @@ export function credentialScope(headers: Record<string, string>, query: URLSearc
   if (!credential) return undefined;
   const parts = credential.split('/');
   // SigV4: key/date/region/service/aws4_request; SigV4a has no region: key/date/service/aws4_request.
-  if (parts.length >= 5) return { accessKeyId: parts[0] ?? '', region: parts[2] ?? 'us-east-1', service: parts[3] ?? 's3' };
+  if (parts.length >= 5)
+    return { accessKeyId: parts[0] ?? '', region: parts[2] ?? 'us-east-1', service: parts[3] ?? 's3' };
   if (parts.length === 4) return { accessKeyId: parts[0] ?? '', region: 'us-east-1', service: parts[2] ?? 's3' };
   return undefined;
 }
@@ -50,7 +51,9 @@ export function isWrite(operation: string, method: string): boolean {
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const verbOf = (method: string): string => ({ GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Post', HEAD: 'Head' })[method] ?? capitalise(method.toLowerCase());
+const verbOf = (method: string): string =>
+  ({ GET: 'Get', PUT: 'Put', DELETE: 'Delete', POST: 'Post', HEAD: 'Head' })[method] ??
+  capitalise(method.toLowerCase());
 const fallback = (method: string, path: string) => `${method} ${path}`;
 
 // ── S3 ───────────────────────────────────────────────────────────────────────────────────
@@ -62,10 +65,18 @@ const BUCKET_SUBRESOURCES: Record<string, Partial<Record<string, string>>> = {
   cors: { GET: 'GetBucketCors', PUT: 'PutBucketCors', DELETE: 'DeleteBucketCors' },
   versioning: { GET: 'GetBucketVersioning', PUT: 'PutBucketVersioning' },
   tagging: { GET: 'GetBucketTagging', PUT: 'PutBucketTagging', DELETE: 'DeleteBucketTagging' },
-  lifecycle: { GET: 'GetBucketLifecycleConfiguration', PUT: 'PutBucketLifecycleConfiguration', DELETE: 'DeleteBucketLifecycle' },
+  lifecycle: {
+    GET: 'GetBucketLifecycleConfiguration',
+    PUT: 'PutBucketLifecycleConfiguration',
+    DELETE: 'DeleteBucketLifecycle',
+  },
   encryption: { GET: 'GetBucketEncryption', PUT: 'PutBucketEncryption', DELETE: 'DeleteBucketEncryption' },
   publicAccessBlock: { GET: 'GetPublicAccessBlock', PUT: 'PutPublicAccessBlock', DELETE: 'DeletePublicAccessBlock' },
-  ownershipControls: { GET: 'GetBucketOwnershipControls', PUT: 'PutBucketOwnershipControls', DELETE: 'DeleteBucketOwnershipControls' },
+  ownershipControls: {
+    GET: 'GetBucketOwnershipControls',
+    PUT: 'PutBucketOwnershipControls',
+    DELETE: 'DeleteBucketOwnershipControls',
+  },
   acl: { GET: 'GetBucketAcl', PUT: 'PutBucketAcl' },
   location: { GET: 'GetBucketLocation' },
   website: { GET: 'GetBucketWebsite', PUT: 'PutBucketWebsite', DELETE: 'DeleteBucketWebsite' },
@@ -120,14 +131,25 @@ function s3Operation(method: string, path: string, query: URLSearchParams, heade
   if (!bucket) return method === 'GET' ? 'ListBuckets' : fallback(method, path);
   const table = key === undefined ? BUCKET_SUBRESOURCES : OBJECT_SUBRESOURCES;
   for (const [sub, operations] of Object.entries(table)) {
-    if (query.has(sub)) return operations[method] ?? `${verbOf(method)}${key === undefined ? 'Bucket' : 'Object'}${capitalise(sub)}`;
+    if (query.has(sub))
+      return operations[method] ?? `${verbOf(method)}${key === undefined ? 'Bucket' : 'Object'}${capitalise(sub)}`;
   }
   if (key !== undefined && query.has('uploadId')) {
-    return { PUT: headers['x-amz-copy-source'] ? 'UploadPartCopy' : 'UploadPart', POST: 'CompleteMultipartUpload', DELETE: 'AbortMultipartUpload', GET: 'ListParts' }[method] ?? fallback(method, path);
+    return (
+      {
+        PUT: headers['x-amz-copy-source'] ? 'UploadPartCopy' : 'UploadPart',
+        POST: 'CompleteMultipartUpload',
+        DELETE: 'AbortMultipartUpload',
+        GET: 'ListParts',
+      }[method] ?? fallback(method, path)
+    );
   }
   if (key === undefined) {
     if (method === 'GET') return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
-    return { HEAD: 'HeadBucket', PUT: 'CreateBucket', DELETE: 'DeleteBucket', POST: 'PostObject' }[method] ?? fallback(method, path);
+    return (
+      { HEAD: 'HeadBucket', PUT: 'CreateBucket', DELETE: 'DeleteBucket', POST: 'PostObject' }[method] ??
+      fallback(method, path)
+    );
   }
   if (method === 'PUT') return headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject';
   return { GET: 'GetObject', HEAD: 'HeadObject', DELETE: 'DeleteObject' }[method] ?? fallback(method, path);
@@ -223,7 +245,11 @@ function matches(pattern: string, method: string, routeMethod: string, path: str
   const [patternPath = '', patternQuery] = pattern.split('?');
   const want = patternPath.split('/');
   const have = path.replace(/\/+$/, '').split('/');
-  if (want.length !== have.length || !want.every((segment, i) => (segment === '*' ? (have[i] ?? '') !== '' : segment === have[i]))) return false;
+  if (
+    want.length !== have.length ||
+    !want.every((segment, i) => (segment === '*' ? (have[i] ?? '') !== '' : segment === have[i]))
+  )
+    return false;
   if (patternQuery === undefined) return true;
   const [key = '', value] = patternQuery.split('=');
   return value === undefined ? query.has(key) : query.get(key) === value;
@@ -252,5 +278,11 @@ export function classify(method: string, url: string, headers: Record<string, st
   if (service === 's3') operation = s3Operation(upper, parsed.pathname, parsed.searchParams, headers);
   else if (REST_TABLES[service]) operation = restOperation(service, upper, parsed.pathname, parsed.searchParams);
   else operation = queryAction(body, parsed.searchParams) ?? fallback(upper, parsed.pathname);
-  return { service, operation, write: isWrite(operation, upper), region: scope?.region ?? 'us-east-1', accessKeyId: scope?.accessKeyId };
+  return {
+    service,
+    operation,
+    write: isWrite(operation, upper),
+    region: scope?.region ?? 'us-east-1',
+    accessKeyId: scope?.accessKeyId,
+  };
 }

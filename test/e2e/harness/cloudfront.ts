@@ -26,7 +26,20 @@ import { bodyText, withBody } from './upstream.js';
 import { xmlServiceError } from './errors.js';
 import { KeyedLock } from './lock.js';
 import type { WireResponse } from './wire.js';
-import { type XmlElement, child, children, cloneXml, el, find, leaf, parseXml, serializeXml, setChild, setText, textAt } from './xml.js';
+import {
+  type XmlElement,
+  child,
+  children,
+  cloneXml,
+  el,
+  find,
+  leaf,
+  parseXml,
+  serializeXml,
+  setChild,
+  setText,
+  textAt,
+} from './xml.js';
 
 const NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 const API = '/2020-05-31';
@@ -51,8 +64,14 @@ export const awsArn = (arn: string) => arn.replace(/^arn:(aws[\w-]*):cloudfront:
 const motoArn = (arn: string) => arn.replace(/^arn:(aws[\w-]*):cloudfront::(\d{12}):/, 'arn:$1:cloudfront:$2:');
 
 const error = (status: number, code: string, message: string) => xmlServiceError('cloudfront', status, code, message);
-const missingIfMatch = () => error(400, 'InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
-const staleIfMatch = () => error(412, 'PreconditionFailed', 'The precondition given in one or more of the request-header fields evaluated to false.');
+const missingIfMatch = () =>
+  error(400, 'InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
+const staleIfMatch = () =>
+  error(
+    412,
+    'PreconditionFailed',
+    'The precondition given in one or more of the request-header fields evaluated to false.',
+  );
 
 function xmlAnswer(res: WireResponse, root: XmlElement, etag?: string): WireResponse {
   return withBody(res, serializeXml(root, true), { 'content-type': 'text/xml', ...(etag ? { etag } : {}) });
@@ -93,7 +112,10 @@ const SUMMARY_FIELDS: Array<[name: string, fallback: () => XmlElement]> = [
   ['PriceClass', () => leaf('PriceClass', 'PriceClass_All')],
   ['Enabled', () => leaf('Enabled', false)],
   ['ViewerCertificate', () => el('ViewerCertificate', [leaf('CloudFrontDefaultCertificate', true)])],
-  ['Restrictions', () => el('Restrictions', [el('GeoRestriction', [leaf('RestrictionType', 'none'), leaf('Quantity', 0)])])],
+  [
+    'Restrictions',
+    () => el('Restrictions', [el('GeoRestriction', [leaf('RestrictionType', 'none'), leaf('Quantity', 0)])]),
+  ],
   ['WebACLId', () => leaf('WebACLId', '')],
   ['HttpVersion', () => leaf('HttpVersion', 'http2')],
   ['IsIPV6Enabled', () => leaf('IsIPV6Enabled', false)],
@@ -171,7 +193,11 @@ export class CloudFrontLayer implements ServiceLayer {
   }
 
   /** The state of a distribution, adopting moto's view of one the harness has not seen. */
-  private adopt(id: string, distribution: XmlElement | undefined, etag: string | undefined): DistributionState | undefined {
+  private adopt(
+    id: string,
+    distribution: XmlElement | undefined,
+    etag: string | undefined,
+  ): DistributionState | undefined {
     const known = this.distributions.get(id);
     if (known) return known;
     const config = child(distribution, 'DistributionConfig');
@@ -214,7 +240,11 @@ export class CloudFrontLayer implements ServiceLayer {
     if (x.operation === 'GetDistributionConfig') {
       const state = await this.current(x, moto, id);
       if (!('config' in state)) return state;
-      return xmlAnswer({ status: 200, headers: {}, body: '' }, { ...cloneXml(state.config), attributes: { xmlns: NS } }, state.etag);
+      return xmlAnswer(
+        { status: 200, headers: {}, body: '' },
+        { ...cloneXml(state.config), attributes: { xmlns: NS } },
+        state.etag,
+      );
     }
     const res = await moto.forward(x.req);
     if (res.status !== 200) {
@@ -237,7 +267,11 @@ export class CloudFrontLayer implements ServiceLayer {
     if (!config) return moto.forward(x.req);
     const reference = textAt(config, 'CallerReference');
     if (reference !== textAt(state.config, 'CallerReference')) {
-      return error(400, 'IllegalUpdate', `The CallerReference of a distribution cannot be changed (it is ${textAt(state.config, 'CallerReference') ?? ''}, the request has ${reference ?? 'none'}).`);
+      return error(
+        400,
+        'IllegalUpdate',
+        `The CallerReference of a distribution cannot be changed (it is ${textAt(state.config, 'CallerReference') ?? ''}, the request has ${reference ?? 'none'}).`,
+      );
     }
     const res = await moto.forward(x.req);
     const root = res.status === 200 ? parseOrUndefined(res.body) : undefined;
@@ -253,7 +287,11 @@ export class CloudFrontLayer implements ServiceLayer {
     const refused = this.checkIfMatch(x, state.etag);
     if (refused) return refused;
     if (textAt(state.config, 'Enabled') !== 'false' || this.status(state) !== 'Deployed') {
-      return error(409, 'DistributionNotDisabled', 'The distribution you are trying to delete has not been disabled (or its disabling has not finished deploying).');
+      return error(
+        409,
+        'DistributionNotDisabled',
+        'The distribution you are trying to delete has not been disabled (or its disabling has not finished deploying).',
+      );
     }
     const res = await moto.forward(x.req);
     if (res.status === 204) this.distributions.delete(id);
@@ -297,7 +335,8 @@ export class CloudFrontLayer implements ServiceLayer {
     const id = /:distribution\/([^/]+)$/.exec(resource)?.[1];
     if (id !== undefined) {
       const state = await this.current(x, moto, id);
-      if (!('config' in state)) return error(404, 'NoSuchResource', `The specified resource does not exist: ${resource}`);
+      if (!('config' in state))
+        return error(404, 'NoSuchResource', `The specified resource does not exist: ${resource}`);
     }
     const url = new URL(x.url.href);
     url.searchParams.set('Resource', motoArn(resource));
@@ -321,9 +360,15 @@ export class CloudFrontLayer implements ServiceLayer {
     const names: string[] = [];
     let marker: string | undefined;
     do {
-      const res = await moto.call(x, 'cloudfront', 'GET', `${API}/origin-access-control${marker ? `?Marker=${encodeURIComponent(marker)}` : ''}`);
+      const res = await moto.call(
+        x,
+        'cloudfront',
+        'GET',
+        `${API}/origin-access-control${marker ? `?Marker=${encodeURIComponent(marker)}` : ''}`,
+      );
       const root = res.status === 200 ? parseOrUndefined(res.body) : undefined;
-      for (const summary of children(find(root, 'Items'), 'OriginAccessControlSummary')) names.push(textAt(summary, 'Name') ?? '');
+      for (const summary of children(find(root, 'Items'), 'OriginAccessControlSummary'))
+        names.push(textAt(summary, 'Name') ?? '');
       marker = textAt(root, 'IsTruncated') === 'true' ? textAt(root, 'NextMarker') : undefined;
     } while (marker);
     return names;
@@ -348,7 +393,11 @@ export class CloudFrontLayer implements ServiceLayer {
   private async createOac(x: Exchange, moto: Upstream): Promise<WireResponse> {
     const name = textAt(parseOrUndefined(x.req.body), 'Name');
     if (name !== undefined && (await this.oacNames(x, moto)).includes(name)) {
-      return error(409, 'OriginAccessControlAlreadyExists', `An origin access control with the name ${name} already exists.`);
+      return error(
+        409,
+        'OriginAccessControlAlreadyExists',
+        `An origin access control with the name ${name} already exists.`,
+      );
     }
     const res = await moto.forward(x.req);
     const id = res.status === 201 ? textAt(parseOrUndefined(res.body), 'Id') : undefined;
@@ -391,8 +440,15 @@ export class CloudFrontLayer implements ServiceLayer {
     if (current.res.status !== 200) return current.res;
     const refused = this.checkIfMatch(x, current.etag);
     if (refused) return refused;
-    const users = [...this.distributions.entries()].filter(([, state]) => oacIdsOf(state.config).includes(id)).map(([distributionId]) => distributionId);
-    if (users.length > 0) return error(409, 'OriginAccessControlInUse', `The origin access control ${id} is in use by distribution ${users.join(', ')}.`);
+    const users = [...this.distributions.entries()]
+      .filter(([, state]) => oacIdsOf(state.config).includes(id))
+      .map(([distributionId]) => distributionId);
+    if (users.length > 0)
+      return error(
+        409,
+        'OriginAccessControlInUse',
+        `The origin access control ${id} is in use by distribution ${users.join(', ')}.`,
+      );
     const res = await moto.forward(x.req);
     if (res.status === 204) this.oacEtags.delete(id);
     return res;

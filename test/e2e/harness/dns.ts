@@ -4,7 +4,12 @@
  * 127.0.0.1:<port>` then sees what `init` wrote. CNAME, MX and TXT (the record types SES needs)
  * and NS/SOA at the apex; a name with no set of the asked type is NODATA, an unknown name NXDOMAIN.
  */
-import { ListHostedZonesCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, type Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ListHostedZonesCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
 import dns2 from 'dns2';
 
 const { Packet } = dns2;
@@ -43,13 +48,23 @@ async function allSets(route53: Route53Client): Promise<ResourceRecordSet[]> {
       const page = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone.Id, ...start }));
       sets.push(...(page.ResourceRecordSets ?? []));
       if (!page.IsTruncated || !page.NextRecordName) break;
-      start = { StartRecordName: page.NextRecordName, ...(page.NextRecordType ? { StartRecordType: page.NextRecordType } : {}) };
+      start = {
+        StartRecordName: page.NextRecordName,
+        ...(page.NextRecordType ? { StartRecordType: page.NextRecordType } : {}),
+      };
     }
   }
   return sets;
 }
 
-const TYPES: Record<number, string> = { [Packet.TYPE.CNAME]: 'CNAME', [Packet.TYPE.MX]: 'MX', [Packet.TYPE.TXT]: 'TXT', [Packet.TYPE.NS]: 'NS', [Packet.TYPE.SOA]: 'SOA', [Packet.TYPE.A]: 'A' };
+const TYPES: Record<number, string> = {
+  [Packet.TYPE.CNAME]: 'CNAME',
+  [Packet.TYPE.MX]: 'MX',
+  [Packet.TYPE.TXT]: 'TXT',
+  [Packet.TYPE.NS]: 'NS',
+  [Packet.TYPE.SOA]: 'SOA',
+  [Packet.TYPE.A]: 'A',
+};
 
 function answersFor(set: ResourceRecordSet, name: string): Array<Record<string, unknown>> {
   const ttl = set.TTL ?? 300;

@@ -20,7 +20,12 @@ const NAMESPACES: Record<string, string> = {
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** An S3 error document, as S3 answers every failed request (but HEAD, whose answer has no body). */
-export function s3Error(status: number, code: string, message: string, extra: Record<string, string> = {}): WireResponse {
+export function s3Error(
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+): WireResponse {
   const requestId = randomBytes(8).toString('hex').toUpperCase();
   const hostId = randomBytes(32).toString('base64');
   const fields = Object.entries(extra)
@@ -47,14 +52,24 @@ export function xmlServiceError(service: string, status: number, code: string, m
 }
 
 /** Errors of AWS's front end itself; the rest are the SES v2 model's. */
-const FRAMEWORK_ERRORS = new Set(['InternalFailure', 'ServiceUnavailable', 'ThrottlingException', 'UnknownOperationException', 'SerializationException']);
+const FRAMEWORK_ERRORS = new Set([
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ThrottlingException',
+  'UnknownOperationException',
+  'SerializationException',
+]);
 
 /** A REST-JSON (SES v2) error: `x-amzn-errortype: Code:namespace`, `{"message": …}`. */
 export function jsonServiceError(status: number, code: string, message: string): WireResponse {
   const namespace = FRAMEWORK_ERRORS.has(code) ? 'com.amazon.coral.service' : 'com.amazonaws.sesv2';
   return {
     status,
-    headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), 'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/${namespace}/` },
+    headers: {
+      'content-type': 'application/json',
+      'x-amzn-requestid': randomUUID(),
+      'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/${namespace}/`,
+    },
     body: JSON.stringify({ message }),
   };
 }

@@ -87,7 +87,8 @@ export class FaultInjector {
   private readonly kinds: readonly FaultKind[];
 
   constructor(private readonly options: FaultOptions) {
-    if (!(options.rate >= 0 && options.rate <= 1)) throw new Error(`fault rate must be within 0 … 1, got ${options.rate}`);
+    if (!(options.rate >= 0 && options.rate <= 1))
+      throw new Error(`fault rate must be within 0 … 1, got ${options.rate}`);
     this.kinds = options.kinds && options.kinds.length > 0 ? options.kinds : FAULT_KINDS;
     this.random = mulberry32(options.seed ?? 1);
   }
@@ -104,7 +105,10 @@ export class FaultInjector {
     const kind = this.kinds[Math.floor(this.random() * this.kinds.length)] ?? 'server-error';
     const pick = this.random();
     if (kind === 'reset-before' || kind === 'reset-after') return { kind, code: 'reset' };
-    const variants = kind === 'throttle' ? [THROTTLES[target.service] ?? DEFAULT_THROTTLE] : (SERVER_ERRORS[target.service] ?? DEFAULT_SERVER_ERRORS);
+    const variants =
+      kind === 'throttle'
+        ? [THROTTLES[target.service] ?? DEFAULT_THROTTLE]
+        : (SERVER_ERRORS[target.service] ?? DEFAULT_SERVER_ERRORS);
     const [status, code, message] = variants[Math.floor(pick * variants.length)] ?? DEFAULT_THROTTLE;
     return { kind, code, response: serviceError(target.service, status, code, message) };
   }

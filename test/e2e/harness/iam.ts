@@ -19,7 +19,9 @@ export class IamLayer implements ServiceLayer {
 
   /** How many access keys moto holds for the user (0 when it cannot tell). */
   private async accessKeys(x: Exchange, moto: Upstream, userName: string): Promise<number> {
-    const res = await moto.call(x, 'iam', 'POST', '/', { body: form({ Action: 'ListAccessKeys', UserName: userName }) });
+    const res = await moto.call(x, 'iam', 'POST', '/', {
+      body: form({ Action: 'ListAccessKeys', UserName: userName }),
+    });
     if (res.status !== 200) return 0;
     try {
       return children(find(parseXml(res.body), 'ListAccessKeysResult', 'AccessKeyMetadata'), 'member').length;

@@ -87,7 +87,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function lowerCaseHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   return headers;
 }
 
@@ -105,7 +106,8 @@ const RESPONSE_HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-enco
 function send(req: IncomingMessage, res: ServerResponse, answer: WireResponse): void {
   const body = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(answer.headers)) if (!RESPONSE_HOP_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(answer.headers))
+    if (!RESPONSE_HOP_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
   if (req.method === 'HEAD') {
     // A HEAD answer carries the length of what GET would send, and no body.
     const length = answer.headers['content-length'];
@@ -214,7 +216,13 @@ export class AwsHarness {
 
   /** Clears moto (`POST /moto-api/reset`), what the layers know, and SES (a new FakeSes). */
   async resetAll(): Promise<void> {
-    const res = await this.moto.forward({ method: 'POST', url: '/moto-api/reset', headers: {}, body: Buffer.alloc(0), region: 'us-east-1' });
+    const res = await this.moto.forward({
+      method: 'POST',
+      url: '/moto-api/reset',
+      headers: {},
+      body: Buffer.alloc(0),
+      region: 'us-east-1',
+    });
     if (res.status !== 200) throw new Error(`moto reset answered ${res.status}`);
     this.forgetState();
     this.reset();
@@ -252,7 +260,18 @@ export class AwsHarness {
         return;
       }
       const { service, operation, write, region, accessKeyId } = classify(method, url, headers, body);
-      entry = { service, operation, write, status: undefined, startedAt: Date.now(), endedAt: undefined, accessKeyId, secure, method, url };
+      entry = {
+        service,
+        operation,
+        write,
+        status: undefined,
+        startedAt: Date.now(),
+        endedAt: undefined,
+        accessKeyId,
+        secure,
+        method,
+        url,
+      };
       this.requests.push(entry);
       const wire: WireRequest = { method, url, headers, body, region, accessKeyId };
       const exchange: Exchange = { req: wire, url: new URL(url, 'http://harness.invalid'), service, operation, secure };
@@ -260,7 +279,8 @@ export class AwsHarness {
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       this.errors.push(error);
-      if (!res.headersSent && !res.destroyed) send(req, res, serviceError(entry?.service ?? 's3', 500, 'InternalFailure', `harness: ${error.message}`));
+      if (!res.headersSent && !res.destroyed)
+        send(req, res, serviceError(entry?.service ?? 's3', 500, 'InternalFailure', `harness: ${error.message}`));
       if (entry) Object.assign(entry, { status: 500, endedAt: Date.now() });
     }
   }

@@ -18,7 +18,21 @@ import { KeyedLock } from './lock.js';
 import type { Exchange, ServiceLayer, Upstream } from './upstream.js';
 import { bodyText, withBody } from './upstream.js';
 import type { WireResponse } from './wire.js';
-import { type XmlElement, canonical, child, children, cloneXml, el, find, leaf, parseXml, serializeXml, setText, text, textAt } from './xml.js';
+import {
+  type XmlElement,
+  canonical,
+  child,
+  children,
+  cloneXml,
+  el,
+  find,
+  leaf,
+  parseXml,
+  serializeXml,
+  setText,
+  text,
+  textAt,
+} from './xml.js';
 
 const NS = 'https://route53.amazonaws.com/doc/2013-04-01/';
 const API = '/2013-04-01';
@@ -39,7 +53,8 @@ const dotted = (name: string) => {
 };
 
 /** What identifies a record set in a zone: name, type and (for routing policies) set identifier. */
-const keyOf = (set: XmlElement) => JSON.stringify([dotted(textAt(set, 'Name') ?? ''), textAt(set, 'Type') ?? '', textAt(set, 'SetIdentifier') ?? null]);
+const keyOf = (set: XmlElement) =>
+  JSON.stringify([dotted(textAt(set, 'Name') ?? ''), textAt(set, 'Type') ?? '', textAt(set, 'SetIdentifier') ?? null]);
 
 function labelOf(set: XmlElement): string {
   const id = textAt(set, 'SetIdentifier');
@@ -59,7 +74,13 @@ function contentOf(set: XmlElement): string {
   return JSON.stringify({
     ttl: textAt(set, 'TTL') ?? null,
     values,
-    alias: alias ? { zone: textAt(alias, 'HostedZoneId') ?? '', dns: dotted(textAt(alias, 'DNSName') ?? ''), health: textAt(alias, 'EvaluateTargetHealth') ?? 'false' } : null,
+    alias: alias
+      ? {
+          zone: textAt(alias, 'HostedZoneId') ?? '',
+          dns: dotted(textAt(alias, 'DNSName') ?? ''),
+          health: textAt(alias, 'EvaluateTargetHealth') ?? 'false',
+        }
+      : null,
     others,
   });
 }
@@ -82,7 +103,10 @@ function cnameConflicts(sets: Map<string, XmlElement>, zoneName: string): string
   }
   return [...typesByName]
     .filter(([, types]) => types.has('CNAME') && types.size > 1)
-    .map(([name]) => `RRSet of type CNAME with DNS name ${name} is not permitted as it conflicts with other records with the same DNS name in zone ${zoneName}`);
+    .map(
+      ([name]) =>
+        `RRSet of type CNAME with DNS name ${name} is not permitted as it conflicts with other records with the same DNS name in zone ${zoneName}`,
+    );
 }
 
 interface ChangeRecord {
@@ -169,7 +193,13 @@ export class Route53Layer implements ServiceLayer {
       const name = textAt(root, 'NextRecordName');
       next =
         textAt(root, 'IsTruncated') === 'true' && name !== undefined
-          ? new URLSearchParams({ name, type: textAt(root, 'NextRecordType') ?? '', ...(textAt(root, 'NextRecordIdentifier') ? { identifier: textAt(root, 'NextRecordIdentifier') ?? '' } : {}) })
+          ? new URLSearchParams({
+              name,
+              type: textAt(root, 'NextRecordType') ?? '',
+              ...(textAt(root, 'NextRecordIdentifier')
+                ? { identifier: textAt(root, 'NextRecordIdentifier') ?? '' }
+                : {}),
+            })
           : undefined;
     }
     return sets;
@@ -193,7 +223,10 @@ export class Route53Layer implements ServiceLayer {
         else after.set(key, set);
       } else if (action === 'DELETE') {
         if (!existing) problems.push(`Tried to delete resource record set ${labelOf(set)} but it was not found`);
-        else if (contentOf(existing) !== contentOf(set)) problems.push(`Tried to delete resource record set ${labelOf(set)} but the values provided do not match the current values`);
+        else if (contentOf(existing) !== contentOf(set))
+          problems.push(
+            `Tried to delete resource record set ${labelOf(set)} but the values provided do not match the current values`,
+          );
         else after.delete(key);
       } else if (action === 'UPSERT') {
         after.set(key, set);
@@ -208,7 +241,9 @@ export class Route53Layer implements ServiceLayer {
   /** The batch moto should apply to go from `before` to `after`: DELETEs of what goes, UPSERTs of what changes. */
   private netChanges(before: XmlElement[], after: Map<string, XmlElement>): Change[] {
     const beforeByKey = new Map(before.map((set) => [keyOf(set), set]));
-    const deletes: Change[] = [...beforeByKey].filter(([key]) => !after.has(key)).map(([, set]) => ({ action: 'DELETE', set }));
+    const deletes: Change[] = [...beforeByKey]
+      .filter(([key]) => !after.has(key))
+      .map(([, set]) => ({ action: 'DELETE', set }));
     const upserts: Change[] = [...after]
       .filter(([key, set]) => {
         const was = beforeByKey.get(key);
@@ -223,7 +258,9 @@ export class Route53Layer implements ServiceLayer {
       ...(comment !== undefined ? [leaf('Comment', comment)] : []),
       el(
         'Changes',
-        changes.map((c) => el('Change', [leaf('Action', c.action), { ...cloneXml(c.set), name: 'ResourceRecordSet', attributes: {} }])),
+        changes.map((c) =>
+          el('Change', [leaf('Action', c.action), { ...cloneXml(c.set), name: 'ResourceRecordSet', attributes: {} }]),
+        ),
       ),
     ]);
     return serializeXml(el('ChangeResourceRecordSetsRequest', [batch], { xmlns: NS }), true);
@@ -237,7 +274,10 @@ export class Route53Layer implements ServiceLayer {
   private async changeRecordSets(x: Exchange, moto: Upstream): Promise<WireResponse> {
     const zoneId = x.url.pathname.split('/')[3] ?? '';
     const batch = find(parseOrUndefined(x.req.body), 'ChangeBatch');
-    const changeList = children(find(batch, 'Changes'), 'Change').map((c) => ({ action: textAt(c, 'Action') ?? '', set: child(c, 'ResourceRecordSet') }));
+    const changeList = children(find(batch, 'Changes'), 'Change').map((c) => ({
+      action: textAt(c, 'Action') ?? '',
+      set: child(c, 'ResourceRecordSet'),
+    }));
     if (!batch || changeList.length === 0 || changeList.some((c) => !c.set)) return moto.forward(x.req);
     const changes = changeList as Change[];
     const comment = textAt(batch, 'Comment');
@@ -261,9 +301,15 @@ export class Route53Layer implements ServiceLayer {
     const references: string[] = [];
     let marker: string | undefined;
     do {
-      const res = await moto.call(x, 'route53', 'GET', `${API}/hostedzone${marker ? `?marker=${encodeURIComponent(marker)}` : ''}`);
+      const res = await moto.call(
+        x,
+        'route53',
+        'GET',
+        `${API}/hostedzone${marker ? `?marker=${encodeURIComponent(marker)}` : ''}`,
+      );
       const root = res.status === 200 ? parseOrUndefined(res.body) : undefined;
-      for (const zone of children(find(root, 'HostedZones'), 'HostedZone')) references.push(textAt(zone, 'CallerReference') ?? '');
+      for (const zone of children(find(root, 'HostedZones'), 'HostedZone'))
+        references.push(textAt(zone, 'CallerReference') ?? '');
       marker = textAt(root, 'IsTruncated') === 'true' ? textAt(root, 'NextMarker') : undefined;
     } while (marker);
     return references;
@@ -272,7 +318,11 @@ export class Route53Layer implements ServiceLayer {
   private async createZone(x: Exchange, moto: Upstream): Promise<WireResponse> {
     const reference = textAt(parseOrUndefined(x.req.body), 'CallerReference');
     if (reference !== undefined && (await this.zoneCallerReferences(x, moto)).includes(reference)) {
-      return error(409, 'HostedZoneAlreadyExists', `A hosted zone has already been created with the specified caller reference (${reference}).`);
+      return error(
+        409,
+        'HostedZoneAlreadyExists',
+        `A hosted zone has already been created with the specified caller reference (${reference}).`,
+      );
     }
     const res = await moto.forward(x.req);
     const root = res.status === 201 ? parseOrUndefined(res.body) : undefined;

@@ -48,16 +48,19 @@ export function parsePolicy(text: string): BucketPolicy | string {
   } catch {
     return "Policies must be valid JSON and the first byte must be '{'";
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return "Policies must be valid JSON and the first byte must be '{'";
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return "Policies must be valid JSON and the first byte must be '{'";
   const statement = (parsed as { Statement?: unknown }).Statement;
   if (statement === undefined) return 'Missing required field Statement';
   const statements = Array.isArray(statement) ? statement : [statement];
   if (statements.some((s) => typeof s !== 'object' || s === null)) return 'Statement is not a JSON object';
-  if ((statements as PolicyStatement[]).some((s) => s.Effect !== 'Allow' && s.Effect !== 'Deny')) return 'Invalid effect: statements need Effect Allow or Deny';
+  if ((statements as PolicyStatement[]).some((s) => s.Effect !== 'Allow' && s.Effect !== 'Deny'))
+    return 'Invalid effect: statements need Effect Allow or Deny';
   return { ...(parsed as object), Statement: statements as PolicyStatement[] };
 }
 
-const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const list = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** IAM wildcards: `*` any run of characters, `?` one character. */
 function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
@@ -68,7 +71,8 @@ function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean 
   return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
 }
 
-const anyMatch = (patterns: string[], value: string, ignoreCase: boolean) => patterns.some((p) => wildcard(p, value, ignoreCase));
+const anyMatch = (patterns: string[], value: string, ignoreCase: boolean) =>
+  patterns.some((p) => wildcard(p, value, ignoreCase));
 
 /** True for `"*"` and `{"AWS": "*"}` (or a list holding `"*"`): everyone. */
 export function isEveryone(principal: unknown): boolean {
@@ -81,21 +85,32 @@ export function isEveryone(principal: unknown): boolean {
 const SECURE_TRANSPORT = 'aws:securetransport';
 
 /** The statement's conditions, when the harness can evaluate all of them (Bool on aws:SecureTransport). */
-function secureTransportConditions(statement: PolicyStatement): Array<{ values: string[]; ifExists: boolean }> | undefined {
+function secureTransportConditions(
+  statement: PolicyStatement,
+): Array<{ values: string[]; ifExists: boolean }> | undefined {
   const out: Array<{ values: string[]; ifExists: boolean }> = [];
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
     if (!/^Bool(IfExists)?$/.test(operator)) return undefined;
     for (const [key, value] of Object.entries(keys)) {
       if (key.toLowerCase() !== SECURE_TRANSPORT) return undefined;
-      out.push({ values: (Array.isArray(value) ? value : [value]).map((v) => String(v).toLowerCase()), ifExists: operator.endsWith('IfExists') });
+      out.push({
+        values: (Array.isArray(value) ? value : [value]).map((v) => String(v).toLowerCase()),
+        ifExists: operator.endsWith('IfExists'),
+      });
     }
   }
   return out;
 }
 
 function statementApplies(statement: PolicyStatement, request: PolicyRequest): boolean {
-  const actionMatches = statement.NotAction !== undefined ? !anyMatch(list(statement.NotAction), request.action, true) : anyMatch(list(statement.Action), request.action, true);
-  const resourceMatches = statement.NotResource !== undefined ? !anyMatch(list(statement.NotResource), request.resource, false) : anyMatch(list(statement.Resource), request.resource, false);
+  const actionMatches =
+    statement.NotAction !== undefined
+      ? !anyMatch(list(statement.NotAction), request.action, true)
+      : anyMatch(list(statement.Action), request.action, true);
+  const resourceMatches =
+    statement.NotResource !== undefined
+      ? !anyMatch(list(statement.NotResource), request.resource, false)
+      : anyMatch(list(statement.Resource), request.resource, false);
   return actionMatches && resourceMatches;
 }
 
@@ -105,7 +120,8 @@ function statementApplies(statement: PolicyStatement, request: PolicyRequest): b
  */
 export function explicitDeny(policy: BucketPolicy, request: PolicyRequest): string | undefined {
   for (const [index, statement] of policy.Statement.entries()) {
-    if (statement.Effect !== 'Deny' || statement.NotPrincipal !== undefined || !isEveryone(statement.Principal)) continue;
+    if (statement.Effect !== 'Deny' || statement.NotPrincipal !== undefined || !isEveryone(statement.Principal))
+      continue;
     const conditions = secureTransportConditions(statement);
     if (!conditions || !statementApplies(statement, request)) continue;
     const actual = String(request.secureTransport);

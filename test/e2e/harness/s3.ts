@@ -39,7 +39,10 @@ const defaultsFor = (ownership: string): Array<[sub: string, body: string]> => [
     'publicAccessBlock',
     `<PublicAccessBlockConfiguration xmlns="${S3_NS}"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>`,
   ],
-  ['ownershipControls', `<OwnershipControls xmlns="${S3_NS}"><Rule><ObjectOwnership>${ownership}</ObjectOwnership></Rule></OwnershipControls>`],
+  [
+    'ownershipControls',
+    `<OwnershipControls xmlns="${S3_NS}"><Rule><ObjectOwnership>${ownership}</ObjectOwnership></Rule></OwnershipControls>`,
+  ],
   [
     'encryption',
     `<ServerSideEncryptionConfiguration xmlns="${S3_NS}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`,
@@ -47,12 +50,21 @@ const defaultsFor = (ownership: string): Array<[sub: string, body: string]> => [
 ];
 
 /** Headers that describe the body as sent, and stop being true once the harness replaces it. */
-const BODY_HEADERS = new Set(['content-md5', 'x-amz-sdk-checksum-algorithm', 'x-amz-decoded-content-length', 'x-amz-trailer', 'content-encoding']);
+const BODY_HEADERS = new Set([
+  'content-md5',
+  'x-amz-sdk-checksum-algorithm',
+  'x-amz-decoded-content-length',
+  'x-amz-trailer',
+  'content-encoding',
+]);
 
 /** A request body replaced: its length, encoding, MD5 and flexible checksums no longer hold. */
 function withRequestBody(x: Exchange, body: string): Exchange['req'] {
-  const headers = Object.fromEntries(Object.entries(x.req.headers).filter(([name]) => !name.startsWith('x-amz-checksum-') && !BODY_HEADERS.has(name)));
-  if (x.req.headers['content-md5'] !== undefined) headers['content-md5'] = createHash('md5').update(body).digest('base64');
+  const headers = Object.fromEntries(
+    Object.entries(x.req.headers).filter(([name]) => !name.startsWith('x-amz-checksum-') && !BODY_HEADERS.has(name)),
+  );
+  if (x.req.headers['content-md5'] !== undefined)
+    headers['content-md5'] = createHash('md5').update(body).digest('base64');
   if (/^STREAMING-/.test(headers['x-amz-content-sha256'] ?? '')) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
   return { ...x.req, headers, body: Buffer.from(body, 'utf8') };
 }
@@ -117,8 +129,17 @@ export class S3Layer implements ServiceLayer {
   private denied(x: Exchange, bucket: string, key: string | undefined): WireResponse | undefined {
     const held = this.policies.get(bucket);
     if (!held) return undefined;
-    const resource = key === undefined ? (x.operation === 'DeleteObjects' ? `arn:aws:s3:::${bucket}/*` : `arn:aws:s3:::${bucket}`) : `arn:aws:s3:::${bucket}/${key}`;
-    const statement = explicitDeny(held.policy, { action: iamAction(x.operation), resource, secureTransport: x.secure });
+    const resource =
+      key === undefined
+        ? x.operation === 'DeleteObjects'
+          ? `arn:aws:s3:::${bucket}/*`
+          : `arn:aws:s3:::${bucket}`
+        : `arn:aws:s3:::${bucket}/${key}`;
+    const statement = explicitDeny(held.policy, {
+      action: iamAction(x.operation),
+      resource,
+      secureTransport: x.secure,
+    });
     if (statement === undefined) return undefined;
     const res = s3Error(403, 'AccessDenied', 'Access Denied');
     return x.req.method === 'HEAD' ? { ...res, body: '' } : res;
@@ -132,14 +153,20 @@ export class S3Layer implements ServiceLayer {
 
   private async createBucket(x: Exchange, moto: Upstream, bucket: string): Promise<WireResponse> {
     const problem = bucketNameProblem(bucket);
-    if (problem) return s3Error(400, 'InvalidBucketName', `The specified bucket is not valid: a bucket name ${problem}.`, { BucketName: bucket });
+    if (problem)
+      return s3Error(400, 'InvalidBucketName', `The specified bucket is not valid: a bucket name ${problem}.`, {
+        BucketName: bucket,
+      });
     const existed = (await moto.call(x, 's3', 'HEAD', `/${encodeURIComponent(bucket)}`)).status === 200;
     const res = await moto.forward(x.req);
     if (res.status !== 200 || existed) return res;
     const ownership = x.req.headers['x-amz-object-ownership'] ?? 'BucketOwnerEnforced';
     for (const [sub, body] of defaultsFor(ownership)) {
       const applied = await moto.call(x, 's3', 'PUT', `/${encodeURIComponent(bucket)}?${sub}`, { body });
-      if (applied.status >= 300) throw new Error(`harness: moto refused the ${sub} default of new bucket ${bucket}: ${applied.status} ${bodyText(applied)}`);
+      if (applied.status >= 300)
+        throw new Error(
+          `harness: moto refused the ${sub} default of new bucket ${bucket}: ${applied.status} ${bodyText(applied)}`,
+        );
     }
     return res;
   }

@@ -33,9 +33,19 @@ interface Route {
   required: string[];
 }
 
-const route = (http: string, operation: string, options: { required?: string[]; query?: Record<string, QueryBinding> } = {}): Route => {
+const route = (
+  http: string,
+  operation: string,
+  options: { required?: string[]; query?: Record<string, QueryBinding> } = {},
+): Route => {
   const [method = '', path = ''] = http.split(' ');
-  return { operation, method, segments: path.split('/').slice(1), query: options.query ?? {}, required: options.required ?? [] };
+  return {
+    operation,
+    method,
+    segments: path.split('/').slice(1),
+    query: options.query ?? {},
+    required: options.required ?? [],
+  };
 };
 
 /**
@@ -48,19 +58,33 @@ const ROUTES: Route[] = [
   route('POST /v2/email/configuration-sets', 'CreateConfigurationSet', { required: ['ConfigurationSetName'] }),
   route('GET /v2/email/configuration-sets/{ConfigurationSetName}', 'GetConfigurationSet'),
   route('DELETE /v2/email/configuration-sets/{ConfigurationSetName}', 'DeleteConfigurationSet'),
-  route('PUT /v2/email/configuration-sets/{ConfigurationSetName}/delivery-options', 'PutConfigurationSetDeliveryOptions'),
-  route('PUT /v2/email/configuration-sets/{ConfigurationSetName}/reputation-options', 'PutConfigurationSetReputationOptions'),
+  route(
+    'PUT /v2/email/configuration-sets/{ConfigurationSetName}/delivery-options',
+    'PutConfigurationSetDeliveryOptions',
+  ),
+  route(
+    'PUT /v2/email/configuration-sets/{ConfigurationSetName}/reputation-options',
+    'PutConfigurationSetReputationOptions',
+  ),
   route('POST /v2/email/identities', 'CreateEmailIdentity', { required: ['EmailIdentity'] }),
   route('GET /v2/email/identities/{EmailIdentity}', 'GetEmailIdentity'),
   route('DELETE /v2/email/identities/{EmailIdentity}', 'DeleteEmailIdentity'),
   route('PUT /v2/email/identities/{EmailIdentity}/configuration-set', 'PutEmailIdentityConfigurationSetAttributes'),
   route('PUT /v2/email/identities/{EmailIdentity}/dkim', 'PutEmailIdentityDkimAttributes'),
-  route('PUT /v2/email/identities/{EmailIdentity}/dkim/signing', 'PutEmailIdentityDkimSigningAttributes', { required: ['SigningAttributesOrigin'] }),
+  route('PUT /v2/email/identities/{EmailIdentity}/dkim/signing', 'PutEmailIdentityDkimSigningAttributes', {
+    required: ['SigningAttributesOrigin'],
+  }),
   route('PUT /v2/email/identities/{EmailIdentity}/mail-from', 'PutEmailIdentityMailFromAttributes'),
   route('POST /v2/email/outbound-emails', 'SendEmail', { required: ['Content'] }),
-  route('GET /v2/email/tags', 'ListTagsForResource', { required: ['ResourceArn'], query: { ResourceArn: { member: 'ResourceArn' } } }),
+  route('GET /v2/email/tags', 'ListTagsForResource', {
+    required: ['ResourceArn'],
+    query: { ResourceArn: { member: 'ResourceArn' } },
+  }),
   route('POST /v2/email/tags', 'TagResource', { required: ['ResourceArn', 'Tags'] }),
-  route('DELETE /v2/email/tags', 'UntagResource', { required: ['ResourceArn', 'TagKeys'], query: { ResourceArn: { member: 'ResourceArn' }, TagKeys: { member: 'TagKeys', list: true } } }),
+  route('DELETE /v2/email/tags', 'UntagResource', {
+    required: ['ResourceArn', 'TagKeys'],
+    query: { ResourceArn: { member: 'ResourceArn' }, TagKeys: { member: 'TagKeys', list: true } },
+  }),
   route('POST /v2/email/templates', 'CreateEmailTemplate', { required: ['TemplateName', 'TemplateContent'] }),
   route('GET /v2/email/templates/{TemplateName}', 'GetEmailTemplate'),
   route('PUT /v2/email/templates/{TemplateName}', 'UpdateEmailTemplate', { required: ['TemplateContent'] }),
@@ -80,7 +104,8 @@ class ErrorAnswer extends Error {
 
 /** Errors of Coral itself (routing, parsing, a crash); every other code is one of the SES v2 model's. */
 const FRAMEWORK_ERRORS = new Set(['UnknownOperationException', 'SerializationException', 'InternalFailure']);
-const errorType = (code: string) => `${code}:http://internal.amazon.com/coral/${FRAMEWORK_ERRORS.has(code) ? 'com.amazon.coral.service' : 'com.amazonaws.sesv2'}/`;
+const errorType = (code: string) =>
+  `${code}:http://internal.amazon.com/coral/${FRAMEWORK_ERRORS.has(code) ? 'com.amazon.coral.service' : 'com.amazonaws.sesv2'}/`;
 
 /** The route's labels bound to the decoded path segments, or undefined when the path is not the route's. */
 function matchPath(segments: string[], path: string[]): Record<string, string> | undefined {
@@ -112,12 +137,18 @@ function parseBody(body: Buffer): Record<string, unknown> {
   } catch {
     throw new ErrorAnswer('SerializationException', 400, 'The request body is not valid JSON.');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ErrorAnswer('SerializationException', 400, 'The request body must be a JSON object.');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ErrorAnswer('SerializationException', 400, 'The request body must be a JSON object.');
   return parsed as Record<string, unknown>;
 }
 
 /** The operation's input: body members, then the query parameters and path labels bound to theirs. */
-function inputOf(route: Route, labels: Record<string, string>, query: URLSearchParams, body: Buffer): Record<string, unknown> {
+function inputOf(
+  route: Route,
+  labels: Record<string, string>,
+  query: URLSearchParams,
+  body: Buffer,
+): Record<string, unknown> {
   const input: Record<string, unknown> = parseBody(body);
   for (const [name, binding] of Object.entries(route.query)) {
     const values = query.getAll(name);
@@ -127,8 +158,15 @@ function inputOf(route: Route, labels: Record<string, string>, query: URLSearchP
   // SES v2 reports a missing required member the way Coral's validation does, as BadRequestException.
   const missing = route.required.filter((member) => input[member] === undefined || input[member] === null);
   if (missing.length > 0) {
-    const details = missing.map((member) => `Value null at '${member.charAt(0).toLowerCase()}${member.slice(1)}' failed to satisfy constraint: Member must not be null`);
-    throw new ErrorAnswer('BadRequestException', 400, `${missing.length} validation error${missing.length > 1 ? 's' : ''} detected: ${details.join('; ')}`);
+    const details = missing.map(
+      (member) =>
+        `Value null at '${member.charAt(0).toLowerCase()}${member.slice(1)}' failed to satisfy constraint: Member must not be null`,
+    );
+    throw new ErrorAnswer(
+      'BadRequestException',
+      400,
+      `${missing.length} validation error${missing.length > 1 ? 's' : ''} detected: ${details.join('; ')}`,
+    );
   }
   return input;
 }
@@ -152,7 +190,9 @@ function serviceError(err: unknown): ErrorAnswer | undefined {
   if (err instanceof ErrorAnswer) return err;
   if (!(err instanceof Error)) return undefined;
   const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-  return typeof status === 'number' && err.name !== '' && err.name !== 'Error' ? new ErrorAnswer(err.name, status, err.message) : undefined;
+  return typeof status === 'number' && err.name !== '' && err.name !== 'Error'
+    ? new ErrorAnswer(err.name, status, err.message)
+    : undefined;
 }
 
 /**
@@ -172,12 +212,22 @@ export class SesV2Wire {
     const requestId = randomUUID();
     try {
       const output = await this.answer(req);
-      return { status: 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: JSON.stringify(toWire(output ?? {})) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+        body: JSON.stringify(toWire(output ?? {})),
+      };
     } catch (err) {
-      const error = serviceError(err) ?? new ErrorAnswer('InternalFailure', 500, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      const error =
+        serviceError(err) ??
+        new ErrorAnswer('InternalFailure', 500, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
       return {
         status: error.status,
-        headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': errorType(error.code) },
+        headers: {
+          'content-type': 'application/json',
+          'x-amzn-requestid': requestId,
+          'x-amzn-errortype': errorType(error.code),
+        },
         body: JSON.stringify({ message: error.message }),
       };
     }
@@ -192,8 +242,15 @@ export class SesV2Wire {
       const labels = matchPath(candidate.segments, path);
       if (!labels) continue;
       const handler = this.handlers[`sesv2:${candidate.operation}`];
-      if (!handler) throw new ErrorAnswer('UnknownOperationException', 404, `${candidate.operation} (${method} ${url.pathname}) is an SES v2 operation FakeSes does not implement.`);
-      return await handler(inputOf(candidate, labels, url.searchParams, req.body), req.region, { accessKeyId: req.accessKeyId });
+      if (!handler)
+        throw new ErrorAnswer(
+          'UnknownOperationException',
+          404,
+          `${candidate.operation} (${method} ${url.pathname}) is an SES v2 operation FakeSes does not implement.`,
+        );
+      return await handler(inputOf(candidate, labels, url.searchParams, req.body), req.region, {
+        accessKeyId: req.accessKeyId,
+      });
     }
     throw new ErrorAnswer('UnknownOperationException', 404, `No SES v2 operation at ${method} ${url.pathname}.`);
   }

@@ -24,7 +24,13 @@ export interface Upstream {
   /** Sends a request to moto as it is (or as the layer rewrote it). */
   forward(req: WireRequest): Promise<WireResponse>;
   /** The harness's own call to moto (path-style for S3), signed (in scope only) like `x`'s request. */
-  call(x: Exchange, service: string, method: string, path: string, options?: { body?: string; headers?: Record<string, string> }): Promise<WireResponse>;
+  call(
+    x: Exchange,
+    service: string,
+    method: string,
+    path: string,
+    options?: { body?: string; headers?: Record<string, string> },
+  ): Promise<WireResponse>;
 }
 
 /** A harness layer for one service: answers AWS's way where moto does not. */
@@ -35,7 +41,17 @@ export interface ServiceLayer {
 }
 
 /** Request headers that belong to one hop, or that the harness's re-framing makes wrong. */
-const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'expect', 'content-length', 'te', 'trailer']);
+const HOP_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'content-length',
+  'te',
+  'trailer',
+]);
 
 /** Sends requests to the moto server at `baseUrl`. */
 export class MotoUpstream implements Upstream {
@@ -48,26 +64,43 @@ export class MotoUpstream implements Upstream {
   forward(req: WireRequest): Promise<WireResponse> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) if (!HOP_HEADERS.has(name)) headers[name] = value;
-    if (req.body.length > 0 || !['GET', 'HEAD', 'DELETE'].includes(req.method)) headers['content-length'] = String(req.body.length);
+    if (req.body.length > 0 || !['GET', 'HEAD', 'DELETE'].includes(req.method))
+      headers['content-length'] = String(req.body.length);
     return new Promise((resolve, reject) => {
-      const out = request({ host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const responseHeaders: Record<string, string> = {};
-          for (const [name, value] of Object.entries(res.headers)) {
-            if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
-          }
-          resolve({ status: res.statusCode ?? 502, headers: responseHeaders, body: Buffer.concat(chunks) });
-        });
-      });
+      const out = request(
+        {
+          host: this.target.hostname,
+          port: this.target.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent: false,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const responseHeaders: Record<string, string> = {};
+            for (const [name, value] of Object.entries(res.headers)) {
+              if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+            }
+            resolve({ status: res.statusCode ?? 502, headers: responseHeaders, body: Buffer.concat(chunks) });
+          });
+        },
+      );
       out.on('error', reject);
       out.end(req.body);
     });
   }
 
-  call(x: Exchange, service: string, method: string, path: string, options: { body?: string; headers?: Record<string, string> } = {}): Promise<WireResponse> {
+  call(
+    x: Exchange,
+    service: string,
+    method: string,
+    path: string,
+    options: { body?: string; headers?: Record<string, string> } = {},
+  ): Promise<WireResponse> {
     const accessKeyId = x.req.accessKeyId ?? 'AKIAHARNESS000000000';
     const now = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
     const body = Buffer.from(options.body ?? '', 'utf8');
@@ -81,7 +114,14 @@ export class MotoUpstream implements Upstream {
         host: this.target.host,
         'x-amz-date': now,
         authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${now.slice(0, 8)}/${x.req.region}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
-        ...(options.body !== undefined ? { 'content-type': service === 'iam' || service === 'sts' ? 'application/x-www-form-urlencoded; charset=utf-8' : 'application/xml' } : {}),
+        ...(options.body !== undefined
+          ? {
+              'content-type':
+                service === 'iam' || service === 'sts'
+                  ? 'application/x-www-form-urlencoded; charset=utf-8'
+                  : 'application/xml',
+            }
+          : {}),
         ...options.headers,
       },
     });
@@ -89,10 +129,13 @@ export class MotoUpstream implements Upstream {
 }
 
 /** The body of an answer as text. */
-export const bodyText = (res: WireResponse): string => (typeof res.body === 'string' ? res.body : res.body.toString('utf8'));
+export const bodyText = (res: WireResponse): string =>
+  typeof res.body === 'string' ? res.body : res.body.toString('utf8');
 
 /** The same answer with another body (and its headers, minus a stale length and checksum). */
 export function withBody(res: WireResponse, body: string, headers: Record<string, string> = {}): WireResponse {
-  const kept = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !['content-length', 'content-md5'].includes(name)));
+  const kept = Object.fromEntries(
+    Object.entries(res.headers).filter(([name]) => !['content-length', 'content-md5'].includes(name)),
+  );
   return { status: res.status, headers: { ...kept, ...headers }, body };
 }

@@ -15,7 +15,8 @@ export interface XmlElement {
 
 export type XmlNode = XmlElement | string;
 
-const escapeText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+const escapeText = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
 const escapeAttribute = (text: string) => escapeText(text).replace(/"/g, '&quot;');
 
 /** fast-xml-parser in its order-keeping form: every node is `{ name: children, ':@': attributes }` or `{ '#text': … }`. */
@@ -38,7 +39,9 @@ type OrderedNode = Record<string, unknown>;
 function toNode(node: OrderedNode): XmlNode {
   if ('#text' in node) return String(node['#text']);
   const name = Object.keys(node).find((key) => key !== ':@') ?? '';
-  const attributes = Object.fromEntries(Object.entries((node[':@'] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]));
+  const attributes = Object.fromEntries(
+    Object.entries((node[':@'] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]),
+  );
   return { name, attributes, children: ((node[name] as OrderedNode[] | undefined) ?? []).map(toNode) };
 }
 
@@ -78,7 +81,8 @@ export function children(parent: XmlElement | undefined, name?: string): XmlElem
 }
 
 /** The first child element named `name`. */
-export const child = (parent: XmlElement | undefined, name: string): XmlElement | undefined => children(parent, name)[0];
+export const child = (parent: XmlElement | undefined, name: string): XmlElement | undefined =>
+  children(parent, name)[0];
 
 /** The element at a path of child names (`find(root, 'ChangeBatch', 'Changes')`). */
 export function find(parent: XmlElement | undefined, ...path: string[]): XmlElement | undefined {
@@ -94,7 +98,8 @@ export function text(element: XmlElement | undefined): string | undefined {
 }
 
 /** The text of the child at `path`. */
-export const textAt = (parent: XmlElement | undefined, ...path: string[]): string | undefined => text(find(parent, ...path));
+export const textAt = (parent: XmlElement | undefined, ...path: string[]): string | undefined =>
+  text(find(parent, ...path));
 
 /** Replaces the first child named `name` in place (or appends `replacement` when there is none). */
 export function setChild(parent: XmlElement, replacement: XmlElement): void {
@@ -113,7 +118,13 @@ export const cloneXml = (element: XmlElement): XmlElement => structuredClone(ele
 export function canonical(element: XmlElement): string {
   const strip = (e: XmlElement): XmlElement => {
     const hasElements = e.children.some(isElement);
-    return { name: e.name, attributes: {}, children: e.children.filter((c) => !(hasElements && typeof c === 'string' && c.trim() === '')).map((c) => (typeof c === 'string' ? c : strip(c))) };
+    return {
+      name: e.name,
+      attributes: {},
+      children: e.children
+        .filter((c) => !(hasElements && typeof c === 'string' && c.trim() === ''))
+        .map((c) => (typeof c === 'string' ? c : strip(c))),
+    };
   };
   return serializeXml(strip(element));
 }

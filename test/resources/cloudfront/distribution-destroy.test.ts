@@ -10,8 +10,16 @@ let installed: InstalledFake;
 
 function givenDeployedDistribution() {
   const { cloudfront } = installed.fake;
-  const oac = cloudfront.handlers()['cloudfront:CreateOriginAccessControl']!({ OriginAccessControlConfig: { Name: 'oac' } }, 'us-east-1', {}) as { OriginAccessControl: { Id: string } };
-  const inputs = { config: givenConfig(), bucket: bucketOutputs('healthmetrics-uploads-dev', 'us-east-1'), oacId: oac.OriginAccessControl.Id };
+  const oac = cloudfront.handlers()['cloudfront:CreateOriginAccessControl']!(
+    { OriginAccessControlConfig: { Name: 'oac' } },
+    'us-east-1',
+    {},
+  ) as { OriginAccessControl: { Id: string } };
+  const inputs = {
+    config: givenConfig(),
+    bucket: bucketOutputs('healthmetrics-uploads-dev', 'us-east-1'),
+    oacId: oac.OriginAccessControl.Id,
+  };
   const created = cloudfront.createDistribution(desiredDistributionConfig(inputs, undefined, 'ref') as never, []);
   created.status = 'Deployed';
   return created;
@@ -30,7 +38,13 @@ describe('removing the distribution', () => {
     await distributionStep.destroy(givenStepContext(), { id: created.id } as never);
     // THEN
     expect(installed.fake.cloudfront.distributions.size).toBe(0);
-    expect(installed.fake.calls.map((c) => c.command)).toEqual(['GetDistribution', 'UpdateDistribution', 'GetDistribution', 'GetDistribution', 'DeleteDistribution']);
+    expect(installed.fake.calls.map((c) => c.command)).toEqual([
+      'GetDistribution',
+      'UpdateDistribution',
+      'GetDistribution',
+      'GetDistribution',
+      'DeleteDistribution',
+    ]);
   });
 
   it('is done when the distribution is already gone', async () => {

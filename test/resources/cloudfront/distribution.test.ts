@@ -15,7 +15,13 @@ import { AwsContext } from '../../../src/aws/context.js';
 import type { Config } from '../../../src/config/config.js';
 import { HmError } from '../../../src/errors.js';
 import { bucketOutputs } from '../../../src/resources/s3/bucket.js';
-import { TTLS, desiredDistributionConfig, diffDistribution, distributionComment, distributionTags } from '../../../src/resources/cloudfront/distribution-config.js';
+import {
+  TTLS,
+  desiredDistributionConfig,
+  diffDistribution,
+  distributionComment,
+  distributionTags,
+} from '../../../src/resources/cloudfront/distribution-config.js';
 import { distributionStep, waitForDeployment } from '../../../src/resources/cloudfront/distribution.js';
 import { awsError } from '../../fakes/account.js';
 import { converge, givenConfig, givenStepContext } from '../../support/context.js';
@@ -48,9 +54,18 @@ function givenContext(options: { config?: Config; recordedId?: string; intent?: 
 }
 
 /** A live distribution as GetDistribution returns it. */
-function givenLive(config: DistributionConfig, options: { etag?: string; tags?: Array<{ Key: string; Value: string }> } = {}) {
+function givenLive(
+  config: DistributionConfig,
+  options: { etag?: string; tags?: Array<{ Key: string; Value: string }> } = {},
+) {
   cf.on(GetDistributionCommand, { Id: 'EDIST' }).resolves({
-    Distribution: { Id: 'EDIST', ARN, Status: 'Deployed', DomainName: 'd111.cloudfront.net', DistributionConfig: config } as never,
+    Distribution: {
+      Id: 'EDIST',
+      ARN,
+      Status: 'Deployed',
+      DomainName: 'd111.cloudfront.net',
+      DistributionConfig: config,
+    } as never,
     ETag: options.etag ?? 'ETAG1',
   });
   cf.on(ListTagsForResourceCommand).resolves({ Tags: { Items: options.tags ?? distributionTags(givenConfig()) } });
@@ -73,13 +88,22 @@ describe('the distribution configuration', () => {
       Origins: {
         Quantity: 1,
         Items: [
-          { Id: 'S3-healthmetrics-uploads-dev', DomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com', OriginAccessControlId: 'EOAC', S3OriginConfig: { OriginAccessIdentity: '' } },
+          {
+            Id: 'S3-healthmetrics-uploads-dev',
+            DomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com',
+            OriginAccessControlId: 'EOAC',
+            S3OriginConfig: { OriginAccessIdentity: '' },
+          },
         ],
       },
       DefaultCacheBehavior: {
         TargetOriginId: 'S3-healthmetrics-uploads-dev',
         ViewerProtocolPolicy: 'redirect-to-https',
-        AllowedMethods: { Quantity: 3, Items: ['GET', 'HEAD', 'OPTIONS'], CachedMethods: { Quantity: 2, Items: ['GET', 'HEAD'] } },
+        AllowedMethods: {
+          Quantity: 3,
+          Items: ['GET', 'HEAD', 'OPTIONS'],
+          CachedMethods: { Quantity: 2, Items: ['GET', 'HEAD'] },
+        },
         Compress: true,
         ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' } },
         MinTTL: 0,
@@ -104,16 +128,32 @@ describe('the distribution configuration', () => {
   });
 
   it('serves a custom domain with its us-east-1 certificate over TLS 1.2, SNI only', () => {
-    const config = desiredDistributionConfig(givenInputs(givenConfig({ cdnDomain: 'cdn.example.com', certificateArn: CERT })), undefined, 'ref');
+    const config = desiredDistributionConfig(
+      givenInputs(givenConfig({ cdnDomain: 'cdn.example.com', certificateArn: CERT })),
+      undefined,
+      'ref',
+    );
     expect(config.Aliases).toEqual({ Quantity: 1, Items: ['cdn.example.com'] });
-    expect(config.ViewerCertificate).toEqual({ ACMCertificateArn: CERT, SSLSupportMethod: 'sni-only', MinimumProtocolVersion: 'TLSv1.2_2021', CloudFrontDefaultCertificate: false });
+    expect(config.ViewerCertificate).toEqual({
+      ACMCertificateArn: CERT,
+      SSLSupportMethod: 'sni-only',
+      MinimumProtocolVersion: 'TLSv1.2_2021',
+      CloudFrontDefaultCertificate: false,
+    });
   });
 
   it('keeps what it does not own: other origins, other behaviours, logging', () => {
     const live = prd();
     live.Origins = {
       Quantity: 2,
-      Items: [...(live.Origins?.Items ?? []), { Id: 'api', DomainName: 'api.example.com', CustomOriginConfig: { HTTPPort: 80, HTTPSPort: 443, OriginProtocolPolicy: 'https-only' } }],
+      Items: [
+        ...(live.Origins?.Items ?? []),
+        {
+          Id: 'api',
+          DomainName: 'api.example.com',
+          CustomOriginConfig: { HTTPPort: 80, HTTPSPort: 443, OriginProtocolPolicy: 'https-only' },
+        },
+      ],
     };
     live.CacheBehaviors = {
       Quantity: 2,
@@ -145,7 +185,13 @@ describe('the distribution configuration', () => {
     // WHEN
     const diff = diffDistribution(live, desiredDistributionConfig(givenInputs(), live, ''), givenInputs());
     // THEN
-    expect(diff).toEqual([{ field: 'default-behaviour', from: expect.stringContaining('TTL 0/3600/31536000'), to: expect.stringContaining('TTL 0/86400/31536000') }]);
+    expect(diff).toEqual([
+      {
+        field: 'default-behaviour',
+        from: expect.stringContaining('TTL 0/3600/31536000'),
+        to: expect.stringContaining('TTL 0/86400/31536000'),
+      },
+    ]);
   });
 
   it('treats a cache policy in place of the PRD TTLs as drift', () => {
@@ -168,12 +214,23 @@ describe('distribution step', () => {
   beforeEach(() => cf.reset());
 
   it('creates the distribution with its tags, having saved the CallerReference first', async () => {
-    cf.on(ListDistributionsCommand).resolves({ DistributionList: { Marker: '', MaxItems: 100, IsTruncated: false, Quantity: 0, Items: [] } });
+    cf.on(ListDistributionsCommand).resolves({
+      DistributionList: { Marker: '', MaxItems: 100, IsTruncated: false, Quantity: 0, Items: [] },
+    });
     const ctx = givenContext();
     let intentsAtCreate = -1;
     cf.on(CreateDistributionWithTagsCommand).callsFake((input) => {
       intentsAtCreate = ctx.intents.length;
-      return { Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd111.cloudfront.net', DistributionConfig: input.DistributionConfigWithTags.DistributionConfig }, ETag: 'E1' };
+      return {
+        Distribution: {
+          Id: 'EDIST',
+          ARN,
+          Status: 'InProgress',
+          DomainName: 'd111.cloudfront.net',
+          DistributionConfig: input.DistributionConfigWithTags.DistributionConfig,
+        },
+        ETag: 'E1',
+      };
     });
     // WHEN
     const { result } = await converge(distributionStep, ctx);
@@ -198,15 +255,26 @@ describe('distribution step', () => {
   });
 
   it('sends the CallerReference of an interrupted create again', async () => {
-    cf.on(ListDistributionsCommand).resolves({ DistributionList: { Marker: '', MaxItems: 100, IsTruncated: false, Quantity: 0 } });
+    cf.on(ListDistributionsCommand).resolves({
+      DistributionList: { Marker: '', MaxItems: 100, IsTruncated: false, Quantity: 0 },
+    });
     cf.on(CreateDistributionWithTagsCommand).callsFake((input) => ({
-      Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd1.cloudfront.net', DistributionConfig: input.DistributionConfigWithTags.DistributionConfig },
+      Distribution: {
+        Id: 'EDIST',
+        ARN,
+        Status: 'InProgress',
+        DomainName: 'd1.cloudfront.net',
+        DistributionConfig: input.DistributionConfigWithTags.DistributionConfig,
+      },
       ETag: 'E1',
     }));
     // WHEN
     await converge(distributionStep, givenContext({ intent: { callerReference: 'hm-infra-earlier' } }));
     // THEN
-    expect(cf.commandCalls(CreateDistributionWithTagsCommand)[0]?.args[0].input.DistributionConfigWithTags?.DistributionConfig?.CallerReference).toBe('hm-infra-earlier');
+    expect(
+      cf.commandCalls(CreateDistributionWithTagsCommand)[0]?.args[0].input.DistributionConfigWithTags
+        ?.DistributionConfig?.CallerReference,
+    ).toBe('hm-infra-earlier');
   });
 
   it('adopts a distribution found by its tags rather than creating another', async () => {
@@ -217,15 +285,34 @@ describe('distribution step', () => {
         IsTruncated: false,
         Quantity: 2,
         Items: [
-          { Id: 'EOTHER', ARN: 'arn:aws:cloudfront::123456789012:distribution/EOTHER', Comment: 'unrelated', Origins: { Quantity: 1, Items: [{ Id: 'x', DomainName: 'other.example.com' }] } } as never,
-          { Id: 'EDIST', ARN, Comment: 'renamed by hand', Origins: { Quantity: 1, Items: [{ Id: 'S3', DomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com' }] } } as never,
+          {
+            Id: 'EOTHER',
+            ARN: 'arn:aws:cloudfront::123456789012:distribution/EOTHER',
+            Comment: 'unrelated',
+            Origins: { Quantity: 1, Items: [{ Id: 'x', DomainName: 'other.example.com' }] },
+          } as never,
+          {
+            Id: 'EDIST',
+            ARN,
+            Comment: 'renamed by hand',
+            Origins: {
+              Quantity: 1,
+              Items: [{ Id: 'S3', DomainName: 'healthmetrics-uploads-dev.s3.us-east-1.amazonaws.com' }],
+            },
+          } as never,
         ],
       },
     });
     const live = { ...prd(), Comment: 'renamed by hand' };
     givenLive(live);
     cf.on(UpdateDistributionCommand).callsFake((input) => ({
-      Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd111.cloudfront.net', DistributionConfig: input.DistributionConfig },
+      Distribution: {
+        Id: 'EDIST',
+        ARN,
+        Status: 'InProgress',
+        DomainName: 'd111.cloudfront.net',
+        DistributionConfig: input.DistributionConfig,
+      },
       ETag: 'E2',
     }));
     // WHEN
@@ -256,7 +343,13 @@ describe('distribution step', () => {
     live.CacheBehaviors = { Quantity: 1, Items: [{ ...live.CacheBehaviors!.Items![0]!, DefaultTTL: 60 }] };
     givenLive(live, { etag: 'ETAG9' });
     cf.on(UpdateDistributionCommand).callsFake((input) => ({
-      Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd111.cloudfront.net', DistributionConfig: input.DistributionConfig },
+      Distribution: {
+        Id: 'EDIST',
+        ARN,
+        Status: 'InProgress',
+        DomainName: 'd111.cloudfront.net',
+        DistributionConfig: input.DistributionConfig,
+      },
       ETag: 'ETAG10',
     }));
     // WHEN
@@ -276,7 +369,16 @@ describe('distribution step', () => {
     cf.on(GetDistributionConfigCommand).resolves({ DistributionConfig: live, ETag: 'NEW' });
     cf.on(UpdateDistributionCommand)
       .rejectsOnce(awsError('cloudfront', 'PreconditionFailed'))
-      .callsFake((input) => ({ Distribution: { Id: 'EDIST', ARN, Status: 'InProgress', DomainName: 'd111.cloudfront.net', DistributionConfig: input.DistributionConfig }, ETag: 'NEWER' }));
+      .callsFake((input) => ({
+        Distribution: {
+          Id: 'EDIST',
+          ARN,
+          Status: 'InProgress',
+          DomainName: 'd111.cloudfront.net',
+          DistributionConfig: input.DistributionConfig,
+        },
+        ETag: 'NEWER',
+      }));
     // WHEN
     await converge(distributionStep, givenContext({ recordedId: 'EDIST' }));
     // THEN
@@ -304,14 +406,22 @@ describe('distribution step', () => {
     // THEN
     expect(changes.map((c) => c.field)).toEqual(['tags']);
     expect(cf).not.toHaveReceivedCommand(UpdateDistributionCommand);
-    expect(cf).toHaveReceivedCommandWith(TagResourceCommand, { Resource: ARN, Tags: { Items: distributionTags(givenConfig()).filter((t) => t.Key !== 'Name') } });
+    expect(cf).toHaveReceivedCommandWith(TagResourceCommand, {
+      Resource: ARN,
+      Tags: { Items: distributionTags(givenConfig()).filter((t) => t.Key !== 'Name') },
+    });
   });
 
   it('explains a custom domain already used by another distribution', async () => {
-    cf.on(ListDistributionsCommand).resolves({ DistributionList: { Marker: '', MaxItems: 100, IsTruncated: false, Quantity: 0 } });
+    cf.on(ListDistributionsCommand).resolves({
+      DistributionList: { Marker: '', MaxItems: 100, IsTruncated: false, Quantity: 0 },
+    });
     cf.on(CreateDistributionWithTagsCommand).rejects(awsError('cloudfront', 'CNAMEAlreadyExists'));
     // WHEN
-    const error = (await converge(distributionStep, givenContext({ config: givenConfig({ cdnDomain: 'cdn.example.com', certificateArn: CERT }) })).catch((e: unknown) => e)) as HmError;
+    const error = (await converge(
+      distributionStep,
+      givenContext({ config: givenConfig({ cdnDomain: 'cdn.example.com', certificateArn: CERT }) }),
+    ).catch((e: unknown) => e)) as HmError;
     // THEN
     expect(error.code).toBe('CDN_DOMAIN_IN_USE');
     expect(error.exitCode).toBe(2);
@@ -320,7 +430,15 @@ describe('distribution step', () => {
 
   it('uses the custom domain as CLOUDFRONT_URL', () => {
     const ctx = givenContext({ config: givenConfig({ cdnDomain: 'cdn.example.com', certificateArn: CERT }) });
-    const outputs = distributionStep.outputs(ctx, { id: 'EDIST', arn: ARN, domainName: 'd1.cloudfront.net', status: 'Deployed', etag: 'E', config: prd(), tags: [] });
+    const outputs = distributionStep.outputs(ctx, {
+      id: 'EDIST',
+      arn: ARN,
+      domainName: 'd1.cloudfront.net',
+      status: 'Deployed',
+      etag: 'E',
+      config: prd(),
+      tags: [],
+    });
     expect(outputs.url).toBe('https://cdn.example.com');
     expect(outputs.env).toEqual({ CLOUDFRONT_URL: 'https://cdn.example.com' });
     expect(outputs.aliases).toEqual(['cdn.example.com']);
@@ -335,7 +453,11 @@ describe('waiting for deployment', () => {
       .resolvesOnce({ Distribution: { Status: 'InProgress' } as never })
       .resolves({ Distribution: { Status: 'Deployed' } as never });
     // WHEN
-    await waitForDeployment(new AwsContext({ region: 'us-east-1' }), 'EDIST', { maxWaitSeconds: 5, minDelaySeconds: 0.01, maxDelaySeconds: 0.02 });
+    await waitForDeployment(new AwsContext({ region: 'us-east-1' }), 'EDIST', {
+      maxWaitSeconds: 5,
+      minDelaySeconds: 0.01,
+      maxDelaySeconds: 0.02,
+    });
     // THEN
     expect(cf).toHaveReceivedCommandTimes(GetDistributionCommand, 2);
   });
@@ -363,9 +485,12 @@ describe('waiting for deployment', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     // WHEN
-    const error = (await waitForDeployment(new AwsContext({ region: 'us-east-1' }), 'EDIST', { maxWaitSeconds: 10, minDelaySeconds: 0.02, maxDelaySeconds: 0.05, signal: controller.signal }).catch(
-      (e: unknown) => e,
-    )) as HmError;
+    const error = (await waitForDeployment(new AwsContext({ region: 'us-east-1' }), 'EDIST', {
+      maxWaitSeconds: 10,
+      minDelaySeconds: 0.02,
+      maxDelaySeconds: 0.05,
+      signal: controller.signal,
+    }).catch((e: unknown) => e)) as HmError;
     // THEN
     expect(error.code).toBe('WAIT_ABORTED');
     expect(error.exitCode).toBe(130);

@@ -38,14 +38,22 @@ describe('origin access control step', () => {
 
   it('creates the OAC of the PRD when none has its name, saying so first', async () => {
     givenOacs([{ Id: 'EOTHER', Name: 'someone-elses-oac' }]);
-    cf.on(CreateOriginAccessControlCommand).resolves({ OriginAccessControl: { Id: 'ENEW', OriginAccessControlConfig: oacConfig(givenConfig()) }, ETag: 'E1' });
+    cf.on(CreateOriginAccessControlCommand).resolves({
+      OriginAccessControl: { Id: 'ENEW', OriginAccessControlConfig: oacConfig(givenConfig()) },
+      ETag: 'E1',
+    });
     const ctx = givenStepContext();
     // WHEN
     const { result } = await converge(oacStep, ctx);
     // THEN
     expect(result).toEqual({ type: 'created', outputs: { id: 'ENEW', name: NAME } });
     expect(cf).toHaveReceivedCommandWith(CreateOriginAccessControlCommand, {
-      OriginAccessControlConfig: expect.objectContaining({ Name: NAME, OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' }),
+      OriginAccessControlConfig: expect.objectContaining({
+        Name: NAME,
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+        SigningProtocol: 'sigv4',
+      }),
     });
     expect(ctx.intents).toEqual([{ create: NAME }]);
   });
@@ -64,7 +72,9 @@ describe('origin access control step', () => {
   it('reads the recorded OAC by id, and looks by name when it is gone', async () => {
     cf.on(GetOriginAccessControlCommand).rejects(awsError('cloudfront', 'NoSuchOriginAccessControl'));
     givenOacs([{ Id: 'EOURS', Name: NAME }]);
-    const ctx = givenStepContext({ recorded: { status: 'created', owned: true, outputs: { id: 'EGONE', name: NAME }, updatedAt: '' } });
+    const ctx = givenStepContext({
+      recorded: { status: 'created', owned: true, outputs: { id: 'EGONE', name: NAME }, updatedAt: '' },
+    });
     // WHEN
     const observed = await oacStep.read(ctx);
     // THEN
@@ -73,9 +83,17 @@ describe('origin access control step', () => {
   });
 
   it('puts a changed signing behaviour back with the ETag it read', async () => {
-    cf.on(GetOriginAccessControlCommand).resolves({ OriginAccessControl: { Id: 'EOURS', OriginAccessControlConfig: { ...oacConfig(givenConfig()), SigningBehavior: 'no-override' } }, ETag: 'E7' });
+    cf.on(GetOriginAccessControlCommand).resolves({
+      OriginAccessControl: {
+        Id: 'EOURS',
+        OriginAccessControlConfig: { ...oacConfig(givenConfig()), SigningBehavior: 'no-override' },
+      },
+      ETag: 'E7',
+    });
     cf.on(UpdateOriginAccessControlCommand).resolves({});
-    const ctx = givenStepContext({ recorded: { status: 'created', owned: true, outputs: { id: 'EOURS', name: NAME }, updatedAt: '' } });
+    const ctx = givenStepContext({
+      recorded: { status: 'created', owned: true, outputs: { id: 'EOURS', name: NAME }, updatedAt: '' },
+    });
     // WHEN
     const { changes, result } = await converge(oacStep, ctx);
     // THEN
@@ -90,10 +108,28 @@ describe('origin access control step', () => {
 
   it('reads again and retries once when the ETag went stale', async () => {
     cf.on(GetOriginAccessControlCommand)
-      .resolvesOnce({ OriginAccessControl: { Id: 'EOURS', OriginAccessControlConfig: { ...oacConfig(givenConfig()), SigningProtocol: 'sigv4', SigningBehavior: 'never' } }, ETag: 'E1' })
-      .resolves({ OriginAccessControl: { Id: 'EOURS', OriginAccessControlConfig: { ...oacConfig(givenConfig()), SigningBehavior: 'never' } }, ETag: 'E2' });
+      .resolvesOnce({
+        OriginAccessControl: {
+          Id: 'EOURS',
+          OriginAccessControlConfig: {
+            ...oacConfig(givenConfig()),
+            SigningProtocol: 'sigv4',
+            SigningBehavior: 'never',
+          },
+        },
+        ETag: 'E1',
+      })
+      .resolves({
+        OriginAccessControl: {
+          Id: 'EOURS',
+          OriginAccessControlConfig: { ...oacConfig(givenConfig()), SigningBehavior: 'never' },
+        },
+        ETag: 'E2',
+      });
     cf.on(UpdateOriginAccessControlCommand).rejectsOnce(awsError('cloudfront', 'PreconditionFailed')).resolves({});
-    const ctx = givenStepContext({ recorded: { status: 'created', owned: true, outputs: { id: 'EOURS', name: NAME }, updatedAt: '' } });
+    const ctx = givenStepContext({
+      recorded: { status: 'created', owned: true, outputs: { id: 'EOURS', name: NAME }, updatedAt: '' },
+    });
     // WHEN
     await converge(oacStep, ctx);
     // THEN
@@ -110,7 +146,10 @@ describe('origin access control step', () => {
   });
 
   it('refuses to delete an OAC a distribution still uses, and says what to do', async () => {
-    cf.on(GetOriginAccessControlCommand).resolves({ OriginAccessControl: { Id: 'EOURS', OriginAccessControlConfig: oacConfig(givenConfig()) }, ETag: 'E3' });
+    cf.on(GetOriginAccessControlCommand).resolves({
+      OriginAccessControl: { Id: 'EOURS', OriginAccessControlConfig: oacConfig(givenConfig()) },
+      ETag: 'E3',
+    });
     cf.on(DeleteOriginAccessControlCommand).rejects(awsError('cloudfront', 'OriginAccessControlInUse'));
     // WHEN
     const error = await oacStep.destroy(givenStepContext(), { id: 'EOURS', name: NAME }).catch((e: unknown) => e);

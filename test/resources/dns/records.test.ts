@@ -1,4 +1,10 @@
-import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HmError } from '../../../src/errors.js';
@@ -28,7 +34,9 @@ function identityOutputs(tokens = TOKENS): IdentityOutputs {
 function givenContext(options: { overwriteDns?: boolean; recorded?: ResourceRecord; external?: boolean } = {}) {
   return givenStepContext({
     outputs: {
-      'dns-zone': options.external ? { mode: 'external', reason: '--dns external' } : { mode: 'route53', zoneId: ZONE, zoneName: 'example.com' },
+      'dns-zone': options.external
+        ? { mode: 'external', reason: '--dns external' }
+        : { mode: 'route53', zoneId: ZONE, zoneName: 'example.com' },
       'email-identity': identityOutputs(),
     },
     flags: { overwriteDns: options.overwriteDns === true },
@@ -47,7 +55,9 @@ function givenZone(sets: ResourceRecordSet[]) {
       .slice(0, 20),
     IsTruncated: false,
   }));
-  r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date(0) } });
+  r53
+    .on(ChangeResourceRecordSetsCommand)
+    .resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date(0) } });
   r53.on(GetChangeCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'INSYNC', SubmittedAt: new Date(0) } });
 }
 
@@ -121,11 +131,20 @@ describe('email DNS records', () => {
     const zone: ResourceRecordSet[] = [];
     givenZone(zone);
     const records = emailDnsRecords(givenConfig(), { tokens: TOKENS, signingHostedZone: 'dkim.amazonses.com' });
-    const applied = records.map((r) => ({ Name: `${r.name}.`, Type: r.type, TTL: 600, ResourceRecords: [{ Value: r.type === 'TXT' ? quoteTxt(r.value) : `${r.value}.` }] }));
+    const applied = records.map((r) => ({
+      Name: `${r.name}.`,
+      Type: r.type,
+      TTL: 600,
+      ResourceRecords: [{ Value: r.type === 'TXT' ? quoteTxt(r.value) : `${r.value}.` }],
+    }));
     // The first attempt took effect; the SDK's retry of it is refused, and the zone is read again.
     r53.on(ChangeResourceRecordSetsCommand).callsFake(() => {
       zone.push(...applied);
-      throw awsError('route53', 'InvalidChangeBatch', "[Tried to create resource record set [name='aaaa1111._domainkey.example.com.', type='CNAME'] but it already exists]");
+      throw awsError(
+        'route53',
+        'InvalidChangeBatch',
+        "[Tried to create resource record set [name='aaaa1111._domainkey.example.com.', type='CNAME'] but it already exists]",
+      );
     });
     // WHEN
     const { result } = await converge(dnsRecordsStep, givenContext());
@@ -136,7 +155,9 @@ describe('email DNS records', () => {
 
   it('stops on a refused batch when the zone still lacks records: something else changed it', async () => {
     givenZone([]);
-    r53.on(ChangeResourceRecordSetsCommand).rejects(awsError('route53', 'InvalidChangeBatch', '[RRSet of type CNAME with DNS name x is not permitted]'));
+    r53
+      .on(ChangeResourceRecordSetsCommand)
+      .rejects(awsError('route53', 'InvalidChangeBatch', '[RRSet of type CNAME with DNS name x is not permitted]'));
     // WHEN
     const error = (await converge(dnsRecordsStep, givenContext()).catch((e: unknown) => e)) as HmError;
     // THEN
@@ -150,16 +171,41 @@ describe('email DNS records', () => {
     // WHEN
     const { result } = await converge(dnsRecordsStep, givenContext());
     // THEN
-    const txt = batch().filter((c) => c.ResourceRecordSet?.Type === 'TXT' && c.ResourceRecordSet.Name === 'mail.example.com.');
+    const txt = batch().filter(
+      (c) => c.ResourceRecordSet?.Type === 'TXT' && c.ResourceRecordSet.Name === 'mail.example.com.',
+    );
     expect(txt).toEqual([
-      { Action: 'DELETE', ResourceRecordSet: { Name: 'mail.example.com.', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: google }] } },
-      { Action: 'CREATE', ResourceRecordSet: { Name: 'mail.example.com.', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: google }, { Value: '"v=spf1 include:amazonses.com ~all"' }] } },
+      {
+        Action: 'DELETE',
+        ResourceRecordSet: { Name: 'mail.example.com.', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: google }] },
+      },
+      {
+        Action: 'CREATE',
+        ResourceRecordSet: {
+          Name: 'mail.example.com.',
+          Type: 'TXT',
+          TTL: 300,
+          ResourceRecords: [{ Value: google }, { Value: '"v=spf1 include:amazonses.com ~all"' }],
+        },
+      },
     ]);
-    expect(result.outputs.added).toContainEqual({ name: 'mail.example.com', type: 'TXT', value: 'v=spf1 include:amazonses.com ~all', createdSet: false });
+    expect(result.outputs.added).toContainEqual({
+      name: 'mail.example.com',
+      type: 'TXT',
+      value: 'v=spf1 include:amazonses.com ~all',
+      createdSet: false,
+    });
   });
 
   it('stops with exit 2 and writes nothing when another CNAME holds a DKIM name, showing both values', async () => {
-    givenZone([{ Name: 'aaaa1111._domainkey.example.com.', Type: 'CNAME', TTL: 600, ResourceRecords: [{ Value: 'old-key.example.net' }] }]);
+    givenZone([
+      {
+        Name: 'aaaa1111._domainkey.example.com.',
+        Type: 'CNAME',
+        TTL: 600,
+        ResourceRecords: [{ Value: 'old-key.example.net' }],
+      },
+    ]);
     // WHEN
     const attempt = converge(dnsRecordsStep, givenContext());
     // THEN
@@ -174,7 +220,9 @@ describe('email DNS records', () => {
   });
 
   it('stops on another DMARC policy, but keeps unrelated TXT values', async () => {
-    givenZone([{ Name: '_dmarc.example.com.', Type: 'TXT', TTL: 600, ResourceRecords: [{ Value: '"v=DMARC1; p=none"' }] }]);
+    givenZone([
+      { Name: '_dmarc.example.com.', Type: 'TXT', TTL: 600, ResourceRecords: [{ Value: '"v=DMARC1; p=none"' }] },
+    ]);
     // WHEN
     const error = (await converge(dnsRecordsStep, givenContext()).catch((e: unknown) => e)) as HmError;
     // THEN
@@ -185,19 +233,35 @@ describe('email DNS records', () => {
   });
 
   it('with --overwrite-dns replaces the conflicting value and keeps it in the outputs for teardown', async () => {
-    givenZone([{ Name: '_dmarc.example.com.', Type: 'TXT', TTL: 600, ResourceRecords: [{ Value: '"v=DMARC1; p=none"' }, { Value: '"other=1"' }] }]);
+    givenZone([
+      {
+        Name: '_dmarc.example.com.',
+        Type: 'TXT',
+        TTL: 600,
+        ResourceRecords: [{ Value: '"v=DMARC1; p=none"' }, { Value: '"other=1"' }],
+      },
+    ]);
     // WHEN
     const { result } = await converge(dnsRecordsStep, givenContext({ overwriteDns: true }));
     // THEN
     const create = batch().find((c) => c.Action === 'CREATE' && c.ResourceRecordSet?.Name === '_dmarc.example.com.');
-    expect(create?.ResourceRecordSet?.ResourceRecords).toEqual([{ Value: '"other=1"' }, { Value: '"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"' }]);
-    expect(result.outputs.replaced).toEqual([{ name: '_dmarc.example.com', type: 'TXT', values: ['"v=DMARC1; p=none"'] }]);
+    expect(create?.ResourceRecordSet?.ResourceRecords).toEqual([
+      { Value: '"other=1"' },
+      { Value: '"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"' },
+    ]);
+    expect(result.outputs.replaced).toEqual([
+      { name: '_dmarc.example.com', type: 'TXT', values: ['"v=DMARC1; p=none"'] },
+    ]);
   });
 
   it('refuses, even with --overwrite-dns, a CNAME where MX and TXT records must go', async () => {
-    givenZone([{ Name: 'mail.example.com.', Type: 'CNAME', TTL: 600, ResourceRecords: [{ Value: 'mailhost.example.net' }] }]);
+    givenZone([
+      { Name: 'mail.example.com.', Type: 'CNAME', TTL: 600, ResourceRecords: [{ Value: 'mailhost.example.net' }] },
+    ]);
     // WHEN
-    const error = (await converge(dnsRecordsStep, givenContext({ overwriteDns: true })).catch((e: unknown) => e)) as HmError;
+    const error = (await converge(dnsRecordsStep, givenContext({ overwriteDns: true })).catch(
+      (e: unknown) => e,
+    )) as HmError;
     // THEN
     expect(error.code).toBe('DNS_CONFLICT');
     expect(error.hint).toContain('Remove or rename');
@@ -211,11 +275,20 @@ describe('email DNS records', () => {
         Name: `${r.name}.`,
         Type: r.type,
         TTL: 600,
-        ResourceRecords: [{ Value: r.type === 'TXT' ? quoteTxt(r.value) : r.type === 'MX' ? `${r.value}.` : `${r.value.toUpperCase()}.` }],
+        ResourceRecords: [
+          {
+            Value: r.type === 'TXT' ? quoteTxt(r.value) : r.type === 'MX' ? `${r.value}.` : `${r.value.toUpperCase()}.`,
+          },
+        ],
       })),
     );
     const added = [{ name: '_dmarc.example.com', type: 'TXT', value: records[5]?.value, createdSet: true }];
-    const recorded: ResourceRecord = { status: 'created', owned: true, outputs: { mode: 'route53', zoneId: ZONE, added }, updatedAt: '' };
+    const recorded: ResourceRecord = {
+      status: 'created',
+      owned: true,
+      outputs: { mode: 'route53', zoneId: ZONE, added },
+      updatedAt: '',
+    };
     // WHEN
     const { changes, result } = await converge(dnsRecordsStep, givenContext({ recorded }));
     // THEN
@@ -237,8 +310,21 @@ describe('email DNS records', () => {
 
   it('removes only the values it added, and puts back what --overwrite-dns replaced', async () => {
     givenZone([
-      { Name: 'mail.example.com.', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: '"google-site-verification=abc"' }, { Value: '"v=spf1 include:amazonses.com ~all"' }] },
-      { Name: '_dmarc.example.com.', Type: 'TXT', TTL: 600, ResourceRecords: [{ Value: '"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"' }] },
+      {
+        Name: 'mail.example.com.',
+        Type: 'TXT',
+        TTL: 300,
+        ResourceRecords: [
+          { Value: '"google-site-verification=abc"' },
+          { Value: '"v=spf1 include:amazonses.com ~all"' },
+        ],
+      },
+      {
+        Name: '_dmarc.example.com.',
+        Type: 'TXT',
+        TTL: 600,
+        ResourceRecords: [{ Value: '"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"' }],
+      },
     ]);
     const ctx = givenContext();
     // WHEN
@@ -248,7 +334,12 @@ describe('email DNS records', () => {
       records: [],
       added: [
         { name: 'mail.example.com', type: 'TXT', value: 'v=spf1 include:amazonses.com ~all', createdSet: false },
-        { name: '_dmarc.example.com', type: 'TXT', value: 'v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com', createdSet: false },
+        {
+          name: '_dmarc.example.com',
+          type: 'TXT',
+          value: 'v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com',
+          createdSet: false,
+        },
       ],
       replaced: [{ name: '_dmarc.example.com', type: 'TXT', values: ['"v=DMARC1; p=none"'] }],
     });

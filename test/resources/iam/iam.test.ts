@@ -19,7 +19,12 @@ import type { HmError } from '../../../src/errors.js';
 import type { ResourceRecord } from '../../../src/state/schema.js';
 import { makeAccessKeyStep } from '../../../src/resources/iam/access-key.js';
 import { s3PolicyStep, sesPolicyStep } from '../../../src/resources/iam/policies.js';
-import { canonical, s3UploadsPolicy, samePolicy, sesSendingPolicy } from '../../../src/resources/iam/policy-document.js';
+import {
+  canonical,
+  s3UploadsPolicy,
+  samePolicy,
+  sesSendingPolicy,
+} from '../../../src/resources/iam/policy-document.js';
 import { iamUserStep, whileUserPropagates } from '../../../src/resources/iam/user.js';
 import { resourceTags } from '../../../src/resources/tags.js';
 import { awsError } from '../../fakes/account.js';
@@ -37,14 +42,32 @@ const outputs = {
   'iam-user': { name: USER, arn: `arn:aws:iam::123456789012:user/${USER}`, userId: 'AIDAUSER' },
   bucket: { name: 'healthmetrics-uploads-dev', arn: BUCKET_ARN, region: 'us-east-1', regionalDomainName: 'x' },
   'email-identity': { arn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com' },
-  'email-config-set': { name: 'healthmetrics-dev', arn: 'arn:aws:ses:us-east-1:123456789012:configuration-set/healthmetrics-dev' },
+  'email-config-set': {
+    name: 'healthmetrics-dev',
+    arn: 'arn:aws:ses:us-east-1:123456789012:configuration-set/healthmetrics-dev',
+  },
   'template-email-verification': { name: 'email-verification', variables: [] },
   'template-password-reset': { name: 'password-reset', variables: [] },
 } as never;
 const givenContext = (options: { recorded?: ResourceRecord; rotateKey?: boolean } = {}) =>
-  givenStepContext({ outputs, ...(options.recorded ? { recorded: options.recorded } : {}), flags: { rotateKey: options.rotateKey === true } });
-const record = (fields: Partial<ResourceRecord>): ResourceRecord => ({ status: 'created', owned: true, outputs: {}, updatedAt: '2026-11-01T00:00:00.000Z', ...fields });
-const key = (id: string, status: 'Active' | 'Inactive' = 'Active') => ({ UserName: USER, AccessKeyId: id, Status: status, CreateDate: new Date('2026-11-01T00:00:00Z') });
+  givenStepContext({
+    outputs,
+    ...(options.recorded ? { recorded: options.recorded } : {}),
+    flags: { rotateKey: options.rotateKey === true },
+  });
+const record = (fields: Partial<ResourceRecord>): ResourceRecord => ({
+  status: 'created',
+  owned: true,
+  outputs: {},
+  updatedAt: '2026-11-01T00:00:00.000Z',
+  ...fields,
+});
+const key = (id: string, status: 'Active' | 'Inactive' = 'Active') => ({
+  UserName: USER,
+  AccessKeyId: id,
+  Status: status,
+  CreateDate: new Date('2026-11-01T00:00:00Z'),
+});
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 describe('IAM user step', () => {
@@ -52,18 +75,33 @@ describe('IAM user step', () => {
 
   it('creates healthmetrics-app-dev with the tags, saying so first', async () => {
     iam.on(GetUserCommand).rejects(noEntity());
-    iam.on(CreateUserCommand).resolves({ User: { UserName: USER, Arn: `arn:aws:iam::123456789012:user/${USER}`, UserId: 'AIDANEW', Path: '/', CreateDate: new Date() } });
+    iam
+      .on(CreateUserCommand)
+      .resolves({
+        User: {
+          UserName: USER,
+          Arn: `arn:aws:iam::123456789012:user/${USER}`,
+          UserId: 'AIDANEW',
+          Path: '/',
+          CreateDate: new Date(),
+        },
+      });
     const ctx = givenContext();
     // WHEN
     const { result } = await converge(iamUserStep, ctx);
     // THEN
-    expect(result).toEqual({ type: 'created', outputs: { name: USER, arn: `arn:aws:iam::123456789012:user/${USER}`, userId: 'AIDANEW' } });
+    expect(result).toEqual({
+      type: 'created',
+      outputs: { name: USER, arn: `arn:aws:iam::123456789012:user/${USER}`, userId: 'AIDANEW' },
+    });
     expect(iam).toHaveReceivedCommandWith(CreateUserCommand, { UserName: USER, Tags: OURS });
     expect(ctx.intents).toEqual([{ create: USER }]);
   });
 
   it('adopts a user tagged ManagedBy=hm-infra for this app and environment, writing nothing', async () => {
-    iam.on(GetUserCommand).resolves({ User: { UserName: USER, Arn: 'arn:u', UserId: 'AIDAOLD', Path: '/', CreateDate: new Date() } });
+    iam
+      .on(GetUserCommand)
+      .resolves({ User: { UserName: USER, Arn: 'arn:u', UserId: 'AIDAOLD', Path: '/', CreateDate: new Date() } });
     iam.on(ListUserTagsCommand).resolves({ Tags: OURS });
     // WHEN
     const { changes, result } = await converge(iamUserStep, givenContext());
@@ -75,7 +113,9 @@ describe('IAM user step', () => {
   });
 
   it('refuses a user of that name that hm-infra did not make, naming how to claim it', async () => {
-    iam.on(GetUserCommand).resolves({ User: { UserName: USER, Arn: 'arn:u', UserId: 'AIDAOTHER', Path: '/', CreateDate: new Date() } });
+    iam
+      .on(GetUserCommand)
+      .resolves({ User: { UserName: USER, Arn: 'arn:u', UserId: 'AIDAOTHER', Path: '/', CreateDate: new Date() } });
     iam.on(ListUserTagsCommand).resolves({ Tags: [{ Key: 'team', Value: 'ops' }] });
     // WHEN
     const error = (await converge(iamUserStep, givenContext()).catch((e: unknown) => e)) as HmError;
@@ -87,7 +127,9 @@ describe('IAM user step', () => {
   });
 
   it('refuses a user another environment of hm-infra tagged', async () => {
-    iam.on(GetUserCommand).resolves({ User: { UserName: USER, Arn: 'arn:u', UserId: 'AIDAOTHER', Path: '/', CreateDate: new Date() } });
+    iam
+      .on(GetUserCommand)
+      .resolves({ User: { UserName: USER, Arn: 'arn:u', UserId: 'AIDAOTHER', Path: '/', CreateDate: new Date() } });
     iam.on(ListUserTagsCommand).resolves({ Tags: resourceTags(givenConfig({ environment: 'prod' }), USER) });
     // WHEN
     const error = (await converge(iamUserStep, givenContext()).catch((e: unknown) => e)) as HmError;
@@ -96,11 +138,16 @@ describe('IAM user step', () => {
   });
 
   it('puts back the tags of the user state recorded, when someone removed them', async () => {
-    iam.on(GetUserCommand).resolves({ User: { UserName: USER, Arn: 'arn:u', UserId: 'AIDAMINE', Path: '/', CreateDate: new Date() } });
+    iam
+      .on(GetUserCommand)
+      .resolves({ User: { UserName: USER, Arn: 'arn:u', UserId: 'AIDAMINE', Path: '/', CreateDate: new Date() } });
     iam.on(ListUserTagsCommand).resolves({ Tags: [] });
     iam.on(TagUserCommand).resolves({});
     // WHEN
-    const { result } = await converge(iamUserStep, givenContext({ recorded: record({ outputs: { name: USER, arn: 'arn:u', userId: 'AIDAMINE' } }) }));
+    const { result } = await converge(
+      iamUserStep,
+      givenContext({ recorded: record({ outputs: { name: USER, arn: 'arn:u', userId: 'AIDAMINE' } }) }),
+    );
     // THEN
     expect(result.type).toBe('updated');
     expect(iam).toHaveReceivedCommandWith(TagUserCommand, { UserName: USER, Tags: OURS });
@@ -134,7 +181,9 @@ describe('IAM user step', () => {
     // THEN
     expect(value).toBe('ok');
     expect(calls).toBe(3);
-    await expect(whileUserPropagates(async () => Promise.reject(noEntity()), { attempts: 2, firstDelayMs: 1 })).rejects.toBeInstanceOf(NoSuchEntityException);
+    await expect(
+      whileUserPropagates(async () => Promise.reject(noEntity()), { attempts: 2, firstDelayMs: 1 }),
+    ).rejects.toBeInstanceOf(NoSuchEntityException);
   });
 });
 
@@ -144,14 +193,24 @@ describe('policy documents', () => {
     const doc = s3UploadsPolicy(BUCKET_ARN);
     // THEN
     expect(doc.Statement).toEqual([
-      { Sid: 'UploadObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [`${BUCKET_ARN}/*`] },
+      {
+        Sid: 'UploadObjects',
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+        Resource: [`${BUCKET_ARN}/*`],
+      },
       { Sid: 'ListUploads', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [BUCKET_ARN] },
     ]);
   });
 
   it('lets the app send only as the configured sender, through named SES resources, never "*"', () => {
     // WHEN
-    const doc = sesSendingPolicy({ identityArn: 'arn:i', configurationSetArn: 'arn:c', templateArns: ['arn:t1', 'arn:t2'], fromAddress: 'noreply@example.com' });
+    const doc = sesSendingPolicy({
+      identityArn: 'arn:i',
+      configurationSetArn: 'arn:c',
+      templateArns: ['arn:t1', 'arn:t2'],
+      fromAddress: 'noreply@example.com',
+    });
     // THEN
     const [statement] = doc.Statement;
     expect(statement?.Action).toEqual(['ses:SendEmail', 'ses:SendRawEmail', 'ses:SendTemplatedEmail']);
@@ -165,13 +224,23 @@ describe('policy documents', () => {
     const reordered = {
       Statement: [
         { Resource: BUCKET_ARN, Action: 's3:ListBucket', Effect: 'Allow', Sid: 'ListUploads' },
-        { Resource: [`${BUCKET_ARN}/*`], Effect: 'Allow', Action: ['s3:DeleteObject', 's3:PutObject', 's3:GetObject'], Sid: 'UploadObjects' },
+        {
+          Resource: [`${BUCKET_ARN}/*`],
+          Effect: 'Allow',
+          Action: ['s3:DeleteObject', 's3:PutObject', 's3:GetObject'],
+          Sid: 'UploadObjects',
+        },
       ],
       Version: '2012-10-17',
     };
     // THEN
     expect(samePolicy(reordered, ours)).toBe(true);
-    expect(samePolicy({ ...reordered, Statement: [{ ...reordered.Statement[0], Resource: '*' }, reordered.Statement[1]] }, ours)).toBe(false);
+    expect(
+      samePolicy(
+        { ...reordered, Statement: [{ ...reordered.Statement[0], Resource: '*' }, reordered.Statement[1]] },
+        ours,
+      ),
+    ).toBe(false);
     expect(samePolicy({ ...reordered, Statement: [reordered.Statement[1]] }, ours)).toBe(false);
     expect(canonical({ b: 1, a: [2, 1] })).toEqual({ a: [2, 1], b: 1 });
   });
@@ -195,8 +264,22 @@ describe('inline policy steps', () => {
 
   it('sees no drift in a URL-encoded document with other key order (as GetUserPolicy returns it)', async () => {
     const doc = s3UploadsPolicy(BUCKET_ARN);
-    const shuffled = { Statement: doc.Statement.map((s) => ({ Resource: s.Resource, Action: [...s.Action].reverse(), Sid: s.Sid, Effect: s.Effect })).reverse(), Version: doc.Version };
-    iam.on(GetUserPolicyCommand).resolves({ UserName: USER, PolicyName: 's3-uploads', PolicyDocument: encodeURIComponent(JSON.stringify(shuffled)) });
+    const shuffled = {
+      Statement: doc.Statement.map((s) => ({
+        Resource: s.Resource,
+        Action: [...s.Action].reverse(),
+        Sid: s.Sid,
+        Effect: s.Effect,
+      })).reverse(),
+      Version: doc.Version,
+    };
+    iam
+      .on(GetUserPolicyCommand)
+      .resolves({
+        UserName: USER,
+        PolicyName: 's3-uploads',
+        PolicyDocument: encodeURIComponent(JSON.stringify(shuffled)),
+      });
     // WHEN
     const { changes, result } = await converge(s3PolicyStep, givenContext());
     // THEN
@@ -235,7 +318,15 @@ describe('access key step', () => {
     events = [];
     iam.on(CreateAccessKeyCommand).callsFake(() => {
       events.push('create');
-      return { AccessKey: { UserName: USER, AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active', CreateDate: new Date('2026-11-22T00:00:00Z') } };
+      return {
+        AccessKey: {
+          UserName: USER,
+          AccessKeyId: 'AKIANEW',
+          SecretAccessKey: SECRET,
+          Status: 'Active',
+          CreateDate: new Date('2026-11-22T00:00:00Z'),
+        },
+      };
     });
     iam.on(UpdateAccessKeyCommand).callsFake((input: { AccessKeyId: string; Status: string }) => {
       events.push(`${input.Status.toLowerCase()} ${input.AccessKeyId}`);
@@ -270,14 +361,26 @@ describe('access key step', () => {
     // THEN
     expect(events).toEqual(['create', 'save AKIANEW', 'check AKIANEW']);
     expect(ctx.secrets).toEqual([{ accessKeyId: 'AKIANEW', secretAccessKey: SECRET }]);
-    expect(result).toEqual({ type: 'created', outputs: { userName: USER, accessKeyId: 'AKIANEW', createdAt: '2026-11-22T00:00:00.000Z', verified: true, retiring: [] } });
+    expect(result).toEqual({
+      type: 'created',
+      outputs: {
+        userName: USER,
+        accessKeyId: 'AKIANEW',
+        createdAt: '2026-11-22T00:00:00.000Z',
+        verified: true,
+        retiring: [],
+      },
+    });
     expect(JSON.stringify(result)).not.toContain(SECRET);
     expect(ctx.intents).toEqual([{ keysBefore: [], retiring: [] }]);
   });
 
   it('changes nothing when state holds the key, it exists and was confirmed', async () => {
     iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [key('AKIAOLD')] });
-    const recorded = record({ outputs: { userName: USER, accessKeyId: 'AKIAOLD', verified: true, retiring: [] }, secret: { accessKeyId: 'AKIAOLD', secretAccessKey: SECRET } });
+    const recorded = record({
+      outputs: { userName: USER, accessKeyId: 'AKIAOLD', verified: true, retiring: [] },
+      secret: { accessKeyId: 'AKIAOLD', secretAccessKey: SECRET },
+    });
     // WHEN
     const { changes } = await converge(step, givenContext({ recorded }));
     // THEN
@@ -311,7 +414,10 @@ describe('access key step', () => {
 
   it('rotates in order: create, save, check the new key, then deactivate and delete the old one', async () => {
     iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [key('AKIAOLD')] });
-    const recorded = record({ outputs: { userName: USER, accessKeyId: 'AKIAOLD', verified: true, retiring: [] }, secret: { accessKeyId: 'AKIAOLD', secretAccessKey: 'old-secret' } });
+    const recorded = record({
+      outputs: { userName: USER, accessKeyId: 'AKIAOLD', verified: true, retiring: [] },
+      secret: { accessKeyId: 'AKIAOLD', secretAccessKey: 'old-secret' },
+    });
     const ctx = withSaves(givenContext({ recorded, rotateKey: true }));
     // WHEN
     const { changes, result } = await converge(step, ctx);
@@ -324,8 +430,13 @@ describe('access key step', () => {
 
   it('keeps the old key while AWS does not accept the new one yet, and says so', async () => {
     iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [key('AKIAOLD')] });
-    sts.on(GetCallerIdentityCommand).rejects(awsError('sts', 'InvalidClientTokenId', 'The security token included in the request is invalid.'));
-    const recorded = record({ outputs: { userName: USER, accessKeyId: 'AKIAOLD', verified: true, retiring: [] }, secret: { accessKeyId: 'AKIAOLD', secretAccessKey: 'old-secret' } });
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(awsError('sts', 'InvalidClientTokenId', 'The security token included in the request is invalid.'));
+    const recorded = record({
+      outputs: { userName: USER, accessKeyId: 'AKIAOLD', verified: true, retiring: [] },
+      secret: { accessKeyId: 'AKIAOLD', secretAccessKey: 'old-secret' },
+    });
     const ctx = givenContext({ recorded, rotateKey: true });
     // WHEN
     const { result } = await converge(step, ctx);
@@ -370,7 +481,10 @@ describe('access key step', () => {
       .resolves({ AccessKeyMetadata: [key('AKIALOST'), key('AKIANEW')] });
     iam.on(CreateAccessKeyCommand).callsFake(() => {
       events.push('create');
-      return { AccessKey: { UserName: USER, AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active' }, $metadata: { attempts: 2 } };
+      return {
+        AccessKey: { UserName: USER, AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active' },
+        $metadata: { attempts: 2 },
+      };
     });
     const ctx = withSaves(givenContext());
     // WHEN
@@ -386,7 +500,9 @@ describe('access key step', () => {
       .resolvesOnce({ AccessKeyMetadata: [key('AKIAOLD')] })
       .resolves({ AccessKeyMetadata: [key('AKIAOLD'), key('AKIALOST')] });
     // The SDK sent the create twice: the first made AKIALOST (its answer lost), the second found no room.
-    const retried = Object.assign(awsError('iam', 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2'), { $metadata: { httpStatusCode: 409, attempts: 2 } });
+    const retried = Object.assign(awsError('iam', 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2'), {
+      $metadata: { httpStatusCode: 409, attempts: 2 },
+    });
     iam
       .on(CreateAccessKeyCommand)
       .rejectsOnce(retried)
@@ -394,12 +510,22 @@ describe('access key step', () => {
         events.push('create');
         return { AccessKey: { UserName: USER, AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active' } };
       });
-    const recorded = record({ outputs: { userName: USER, accessKeyId: 'AKIAOLD', verified: true, retiring: [] }, secret: { accessKeyId: 'AKIAOLD', secretAccessKey: 'old-secret' } });
+    const recorded = record({
+      outputs: { userName: USER, accessKeyId: 'AKIAOLD', verified: true, retiring: [] },
+      secret: { accessKeyId: 'AKIAOLD', secretAccessKey: 'old-secret' },
+    });
     const ctx = withSaves(givenContext({ recorded, rotateKey: true }));
     // WHEN
     const { result } = await converge(step, ctx);
     // THEN
-    expect(events).toEqual(['delete AKIALOST', 'create', 'save AKIANEW', 'check AKIANEW', 'inactive AKIAOLD', 'delete AKIAOLD']);
+    expect(events).toEqual([
+      'delete AKIALOST',
+      'create',
+      'save AKIANEW',
+      'check AKIANEW',
+      'inactive AKIAOLD',
+      'delete AKIAOLD',
+    ]);
     expect(result.outputs).toMatchObject({ accessKeyId: 'AKIANEW', retiring: [] });
   });
 

@@ -1,8 +1,18 @@
-import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteBucketPolicyCommand,
+  GetBucketPolicyCommand,
+  PutBucketPolicyCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bucketOutputs } from '../../../src/resources/s3/bucket.js';
-import { type PolicyDocument, bucketPolicyStep, makeBucketPolicyStep, ourStatements } from '../../../src/resources/s3/bucket-policy.js';
+import {
+  type PolicyDocument,
+  bucketPolicyStep,
+  makeBucketPolicyStep,
+  ourStatements,
+} from '../../../src/resources/s3/bucket-policy.js';
 import { awsError } from '../../fakes/account.js';
 import { converge, givenStepContext } from '../../support/context.js';
 
@@ -34,9 +44,16 @@ function givenPolicy(doc: PolicyDocument | undefined) {
   s3.on(DeleteBucketPolicyCommand).resolves({});
 }
 
-const written = (): PolicyDocument => JSON.parse(String(s3.commandCalls(PutBucketPolicyCommand)[0]?.args[0].input.Policy));
+const written = (): PolicyDocument =>
+  JSON.parse(String(s3.commandCalls(PutBucketPolicyCommand)[0]?.args[0].input.Policy));
 
-const userStatement = { Sid: 'PartnerRead', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: 's3:ListBucket', Resource: BUCKET.arn };
+const userStatement = {
+  Sid: 'PartnerRead',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+  Action: 's3:ListBucket',
+  Resource: BUCKET.arn,
+};
 
 describe('bucket policy step', () => {
   beforeEach(() => s3.reset());
@@ -76,7 +93,11 @@ describe('bucket policy step', () => {
       Version: '2012-10-17',
       Statement: [
         { ...tls!, Action: ['s3:*'], Resource: [`${BUCKET.arn}/*`, BUCKET.arn] },
-        { ...read!, Principal: { Service: ['cloudfront.amazonaws.com'] }, Condition: { StringEquals: { 'aws:sourcearn': [DIST_ARN] } } },
+        {
+          ...read!,
+          Principal: { Service: ['cloudfront.amazonaws.com'] },
+          Condition: { StringEquals: { 'aws:sourcearn': [DIST_ARN] } },
+        },
       ],
     });
     // WHEN
@@ -87,12 +108,19 @@ describe('bucket policy step', () => {
   });
 
   it("merges by Sid: keeps the user's statements and replaces ours when the distribution changed", async () => {
-    givenPolicy({ Version: '2012-10-17', Statement: [userStatement, ...ourStatements(BUCKET.arn, 'arn:aws:cloudfront::123456789012:distribution/EOLD')] });
+    givenPolicy({
+      Version: '2012-10-17',
+      Statement: [userStatement, ...ourStatements(BUCKET.arn, 'arn:aws:cloudfront::123456789012:distribution/EOLD')],
+    });
     // WHEN
     const { changes } = await converge(bucketPolicyStep, givenContext());
     // THEN
     expect(changes.map((c) => [c.field, c.action])).toEqual([['AllowCloudFrontRead', 'update']]);
-    expect(written().Statement.map((s) => s.Sid)).toEqual(['PartnerRead', 'AllowCloudFrontRead', 'DenyInsecureTransport']);
+    expect(written().Statement.map((s) => s.Sid)).toEqual([
+      'PartnerRead',
+      'AllowCloudFrontRead',
+      'DenyInsecureTransport',
+    ]);
     expect(written().Statement[1]?.Condition).toEqual({ StringEquals: { 'AWS:SourceArn': DIST_ARN } });
   });
 

@@ -17,7 +17,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HmError } from '../../../src/errors.js';
 import { bucketOutputs } from '../../../src/resources/s3/bucket.js';
-import { CORS_RULE_ID, bucketSettingsStep, bucketTags, lifecycleRules } from '../../../src/resources/s3/bucket-settings.js';
+import {
+  CORS_RULE_ID,
+  bucketSettingsStep,
+  bucketTags,
+  lifecycleRules,
+} from '../../../src/resources/s3/bucket-settings.js';
 import { awsError } from '../../fakes/account.js';
 import { converge, givenConfig, givenStepContext } from '../../support/context.js';
 
@@ -62,31 +67,78 @@ const settings: SettingCase[] = [
   {
     name: 'encryption',
     get: GetBucketEncryptionCommand,
-    absent: () => s3.on(GetBucketEncryptionCommand).rejects(awsError('s3', 'ServerSideEncryptionConfigurationNotFoundError')),
+    absent: () =>
+      s3.on(GetBucketEncryptionCommand).rejects(awsError('s3', 'ServerSideEncryptionConfigurationNotFoundError')),
     equal: () =>
-      s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }] } }),
+      s3
+        .on(GetBucketEncryptionCommand)
+        .resolves({
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
+          },
+        }),
     different: () =>
-      s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'k' } }] } }),
+      s3
+        .on(GetBucketEncryptionCommand)
+        .resolves({
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'k' } }],
+          },
+        }),
     put: PutBucketEncryptionCommand,
-    expected: { Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } },
+    expected: {
+      Bucket,
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+    },
   },
   {
     name: 'public-access-block',
     get: GetPublicAccessBlockCommand,
     absent: () => s3.on(GetPublicAccessBlockCommand).rejects(awsError('s3', 'NoSuchPublicAccessBlockConfiguration')),
     equal: () =>
-      s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }),
+      s3
+        .on(GetPublicAccessBlockCommand)
+        .resolves({
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
+        }),
     different: () =>
-      s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: true } }),
+      s3
+        .on(GetPublicAccessBlockCommand)
+        .resolves({
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: false,
+            RestrictPublicBuckets: true,
+          },
+        }),
     put: PutPublicAccessBlockCommand,
-    expected: { Bucket, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } },
+    expected: {
+      Bucket,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    },
   },
   {
     name: 'cors',
     get: GetBucketCorsCommand,
     absent: () => s3.on(GetBucketCorsCommand).rejects(awsError('s3', 'NoSuchCORSConfiguration')),
     // Order of list values does not matter to S3, so it does not count as drift.
-    equal: () => s3.on(GetBucketCorsCommand).resolves({ CORSRules: [{ ...ourCors, AllowedMethods: ['HEAD', 'POST', 'PUT', 'GET'] }] }),
+    equal: () =>
+      s3
+        .on(GetBucketCorsCommand)
+        .resolves({ CORSRules: [{ ...ourCors, AllowedMethods: ['HEAD', 'POST', 'PUT', 'GET'] }] }),
     different: () => s3.on(GetBucketCorsCommand).resolves({ CORSRules: [{ ...ourCors, MaxAgeSeconds: 60 }] }),
     put: PutBucketCorsCommand,
     expected: { Bucket, CORSConfiguration: { CORSRules: [ourCors] } },
@@ -96,10 +148,17 @@ const settings: SettingCase[] = [
     get: GetBucketLifecycleConfigurationCommand,
     absent: () => s3.on(GetBucketLifecycleConfigurationCommand).rejects(awsError('s3', 'NoSuchLifecycleConfiguration')),
     // AWS returns `Filter: {}` for "whole bucket" where we sent `Prefix: ''`: not drift.
-    equal: () => s3.on(GetBucketLifecycleConfigurationCommand).resolves({ Rules: lifecycleRules().map((r) => ({ ...r, Filter: {} })) }),
+    equal: () =>
+      s3
+        .on(GetBucketLifecycleConfigurationCommand)
+        .resolves({ Rules: lifecycleRules().map((r) => ({ ...r, Filter: {} })) }),
     different: () =>
       s3.on(GetBucketLifecycleConfigurationCommand).resolves({
-        Rules: lifecycleRules().map((r) => (r.ID === 'abort-incomplete-multipart' ? { ...r, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 30 } } : r)),
+        Rules: lifecycleRules().map((r) =>
+          r.ID === 'abort-incomplete-multipart'
+            ? { ...r, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 30 } }
+            : r,
+        ),
       }),
     put: PutBucketLifecycleConfigurationCommand,
     expected: { Bucket, LifecycleConfiguration: { Rules: lifecycleRules() } },
@@ -109,7 +168,12 @@ const settings: SettingCase[] = [
     get: GetBucketTaggingCommand,
     absent: () => s3.on(GetBucketTaggingCommand).rejects(awsError('s3', 'NoSuchTagSet')),
     equal: () => s3.on(GetBucketTaggingCommand).resolves({ TagSet: [...bucketTags(config)].reverse() }),
-    different: () => s3.on(GetBucketTaggingCommand).resolves({ TagSet: bucketTags(config).map((t) => (t.Key === 'ManagedBy' ? { ...t, Value: 'terraform' } : t)) }),
+    different: () =>
+      s3
+        .on(GetBucketTaggingCommand)
+        .resolves({
+          TagSet: bucketTags(config).map((t) => (t.Key === 'ManagedBy' ? { ...t, Value: 'terraform' } : t)),
+        }),
     put: PutBucketTaggingCommand,
     expected: { Bucket, Tagging: { TagSet: bucketTags(config) } },
   },
@@ -120,7 +184,8 @@ function givenEverySettingAsConfigured(): void {
   for (const setting of settings) s3.on(setting.put).resolves({});
 }
 
-const ctx = () => givenStepContext({ config, outputs: { bucket: bucketOutputs(Bucket, 'us-east-1') }, recorded: undefined });
+const ctx = () =>
+  givenStepContext({ config, outputs: { bucket: bucketOutputs(Bucket, 'us-east-1') }, recorded: undefined });
 
 describe('bucket settings', () => {
   beforeEach(() => {
@@ -155,12 +220,18 @@ describe('bucket settings', () => {
       // THEN
       expect(changes.map((c) => [c.field, c.action])).toEqual([[setting.name, 'update']]);
       expect(s3).toHaveReceivedCommandTimes(setting.put, 1);
-      for (const other of settings.filter((s) => s.name !== setting.name)) expect(s3).not.toHaveReceivedCommand(other.put);
+      for (const other of settings.filter((s) => s.name !== setting.name))
+        expect(s3).not.toHaveReceivedCommand(other.put);
     });
   });
 
   it("keeps the user's own tags, lifecycle rules and CORS rules when it writes its own", async () => {
-    const userRule = { ID: 'archive-logs', Status: 'Enabled' as const, Filter: { Prefix: 'logs/' }, Expiration: { Days: 365 } };
+    const userRule = {
+      ID: 'archive-logs',
+      Status: 'Enabled' as const,
+      Filter: { Prefix: 'logs/' },
+      Expiration: { Days: 365 },
+    };
     const userCors = { AllowedMethods: ['GET'], AllowedOrigins: ['https://admin.example.org'] };
     s3.on(GetBucketTaggingCommand).resolves({ TagSet: [{ Key: 'CostCenter', Value: '42' }] });
     s3.on(GetBucketLifecycleConfigurationCommand).resolves({ Rules: [userRule] });
@@ -170,7 +241,8 @@ describe('bucket settings', () => {
     // THEN
     const tagSet = s3.commandCalls(PutBucketTaggingCommand)[0]?.args[0].input.Tagging?.TagSet;
     expect(tagSet).toEqual([...bucketTags(config), { Key: 'CostCenter', Value: '42' }]);
-    const rules = s3.commandCalls(PutBucketLifecycleConfigurationCommand)[0]?.args[0].input.LifecycleConfiguration?.Rules;
+    const rules = s3.commandCalls(PutBucketLifecycleConfigurationCommand)[0]?.args[0].input.LifecycleConfiguration
+      ?.Rules;
     expect(rules).toEqual([...lifecycleRules(), userRule]);
     const corsRules = s3.commandCalls(PutBucketCorsCommand)[0]?.args[0].input.CORSConfiguration?.CORSRules;
     expect(corsRules).toEqual([ourCors, userCors]);
@@ -180,9 +252,16 @@ describe('bucket settings', () => {
     const custom = givenConfig({ corsOrigins: ['https://app.example.com', 'http://localhost:3003'] });
     s3.on(GetBucketCorsCommand).rejects(awsError('s3', 'NoSuchCORSConfiguration'));
     // WHEN
-    await converge(bucketSettingsStep, givenStepContext({ config: custom, outputs: { bucket: bucketOutputs(Bucket, 'us-east-1') } }));
+    await converge(
+      bucketSettingsStep,
+      givenStepContext({ config: custom, outputs: { bucket: bucketOutputs(Bucket, 'us-east-1') } }),
+    );
     // THEN
-    expect(s3).toHaveReceivedCommandWith(PutBucketCorsCommand, { CORSConfiguration: { CORSRules: [{ ...ourCors, AllowedOrigins: ['https://app.example.com', 'http://localhost:3003'] }] } });
+    expect(s3).toHaveReceivedCommandWith(PutBucketCorsCommand, {
+      CORSConfiguration: {
+        CORSRules: [{ ...ourCors, AllowedOrigins: ['https://app.example.com', 'http://localhost:3003'] }],
+      },
+    });
   });
 
   it('reads all six settings at once rather than one after another', async () => {

@@ -42,7 +42,10 @@ describe('bucket step', () => {
     // WHEN
     await converge(bucketStep, ctx);
     // THEN
-    expect(s3).toHaveReceivedCommandWith(CreateBucketCommand, { Bucket: 'healthmetrics-uploads-dev', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } });
+    expect(s3).toHaveReceivedCommandWith(CreateBucketCommand, {
+      Bucket: 'healthmetrics-uploads-dev',
+      CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+    });
   });
 
   it('records its intent to create before the create call', async () => {
@@ -121,14 +124,18 @@ describe('bucket step', () => {
     it('deletes the bucket, and counts one already gone as removed', async () => {
       s3.on(DeleteBucketCommand).rejectsOnce(awsError('s3', 'NoSuchBucket'));
       // WHEN / THEN
-      await expect(bucketStep.destroy(givenStepContext(), bucketOutputs('b-uploads-dev', 'us-east-1'))).resolves.toBeUndefined();
+      await expect(
+        bucketStep.destroy(givenStepContext(), bucketOutputs('b-uploads-dev', 'us-east-1')),
+      ).resolves.toBeUndefined();
       expect(s3).toHaveReceivedCommandWith(DeleteBucketCommand, { Bucket: 'b-uploads-dev' });
     });
 
     it('refuses a bucket that still holds objects', async () => {
       s3.on(DeleteBucketCommand).rejects(awsError('s3', 'BucketNotEmpty'));
       // WHEN
-      const error = await failureOf(bucketStep.destroy(givenStepContext(), bucketOutputs('b-uploads-dev', 'us-east-1')));
+      const error = await failureOf(
+        bucketStep.destroy(givenStepContext(), bucketOutputs('b-uploads-dev', 'us-east-1')),
+      );
       // THEN
       expect(error.code).toBe('BUCKET_NOT_EMPTY');
     });

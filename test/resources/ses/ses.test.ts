@@ -43,7 +43,13 @@ describe('SES configuration set step', () => {
     // WHEN
     const { result } = await converge(configSetStep, ctx);
     // THEN
-    expect(result).toEqual({ type: 'created', outputs: { name: 'healthmetrics-dev', arn: 'arn:aws:ses:us-east-1:123456789012:configuration-set/healthmetrics-dev' } });
+    expect(result).toEqual({
+      type: 'created',
+      outputs: {
+        name: 'healthmetrics-dev',
+        arn: 'arn:aws:ses:us-east-1:123456789012:configuration-set/healthmetrics-dev',
+      },
+    });
     expect(ses).toHaveReceivedCommandWith(CreateConfigurationSetCommand, {
       ConfigurationSetName: 'healthmetrics-dev',
       DeliveryOptions: { TlsPolicy: 'REQUIRE' },
@@ -54,7 +60,13 @@ describe('SES configuration set step', () => {
   });
 
   it('changes only the TLS policy when that is all that drifted', async () => {
-    ses.on(GetConfigurationSetCommand).resolves({ DeliveryOptions: { TlsPolicy: 'OPTIONAL' }, ReputationOptions: { ReputationMetricsEnabled: true }, Tags: OURS });
+    ses
+      .on(GetConfigurationSetCommand)
+      .resolves({
+        DeliveryOptions: { TlsPolicy: 'OPTIONAL' },
+        ReputationOptions: { ReputationMetricsEnabled: true },
+        Tags: OURS,
+      });
     // WHEN
     const { changes, result } = await converge(configSetStep, givenContext());
     // THEN
@@ -66,7 +78,13 @@ describe('SES configuration set step', () => {
   });
 
   it('leaves an equal configuration set alone', async () => {
-    ses.on(GetConfigurationSetCommand).resolves({ DeliveryOptions: { TlsPolicy: 'REQUIRE' }, ReputationOptions: { ReputationMetricsEnabled: true }, Tags: OURS });
+    ses
+      .on(GetConfigurationSetCommand)
+      .resolves({
+        DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+        ReputationOptions: { ReputationMetricsEnabled: true },
+        Tags: OURS,
+      });
     // WHEN
     const { changes } = await converge(configSetStep, givenContext());
     // THEN
@@ -82,7 +100,11 @@ describe('SES identity step', () => {
     ses.on(GetEmailIdentityCommand).rejects(notFound());
     ses
       .on(CreateEmailIdentityCommand)
-      .resolves({ IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: { Status: 'PENDING', Tokens: ['t1', 't2', 't3'], SigningHostedZone: 'dkim.amazonses.com' } });
+      .resolves({
+        IdentityType: 'DOMAIN',
+        VerifiedForSendingStatus: false,
+        DkimAttributes: { Status: 'PENDING', Tokens: ['t1', 't2', 't3'], SigningHostedZone: 'dkim.amazonses.com' },
+      });
     const ctx = givenContext();
     // WHEN
     const { result } = await converge(identityStep, ctx);
@@ -108,7 +130,12 @@ describe('SES identity step', () => {
   it('reads the identity when SES says it already exists, and only sets the missing default configuration set', async () => {
     const existing = {
       IdentityType: 'DOMAIN' as const,
-      DkimAttributes: { Status: 'SUCCESS' as const, Tokens: ['t1'], SigningEnabled: true, NextSigningKeyLength: 'RSA_2048_BIT' as const },
+      DkimAttributes: {
+        Status: 'SUCCESS' as const,
+        Tokens: ['t1'],
+        SigningEnabled: true,
+        NextSigningKeyLength: 'RSA_2048_BIT' as const,
+      },
       Tags: resourceTags(givenConfig(), 'example.com'),
     };
     ses.on(GetEmailIdentityCommand).rejectsOnce(notFound()).resolves(existing);
@@ -117,12 +144,21 @@ describe('SES identity step', () => {
     const { result } = await converge(identityStep, givenContext());
     // THEN
     expect(result.type).toBe('updated');
-    expect(ses).toHaveReceivedCommandWith(PutEmailIdentityConfigurationSetAttributesCommand, { EmailIdentity: 'example.com', ConfigurationSetName: 'healthmetrics-dev' });
+    expect(ses).toHaveReceivedCommandWith(PutEmailIdentityConfigurationSetAttributesCommand, {
+      EmailIdentity: 'example.com',
+      ConfigurationSetName: 'healthmetrics-dev',
+    });
     expect(result.outputs.dkim.tokens).toEqual(['t1']);
   });
 
   it('refuses an identity that another environment of this tool set up, before changing it', async () => {
-    ses.on(GetEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', ConfigurationSetName: 'healthmetrics-prod', Tags: resourceTags(givenConfig({ environment: 'prod' }), 'example.com') });
+    ses
+      .on(GetEmailIdentityCommand)
+      .resolves({
+        IdentityType: 'DOMAIN',
+        ConfigurationSetName: 'healthmetrics-prod',
+        Tags: resourceTags(givenConfig({ environment: 'prod' }), 'example.com'),
+      });
     // WHEN
     const error = (await converge(identityStep, givenContext()).catch((e: unknown) => e)) as HmError;
     // THEN
@@ -149,17 +185,28 @@ describe('SES MAIL FROM step', () => {
       .on(GetEmailIdentityCommand)
       .resolvesOnce({ MailFromAttributes: undefined })
       .resolves({
-        MailFromAttributes: { MailFromDomain: 'mail.example.com', MailFromDomainStatus: 'PENDING', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+        MailFromAttributes: {
+          MailFromDomain: 'mail.example.com',
+          MailFromDomainStatus: 'PENDING',
+          BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+        },
       });
     ses.on(PutEmailIdentityMailFromAttributesCommand).resolves({});
     // WHEN
     const first = await converge(mailFromStep, givenContext());
     const second = await converge(mailFromStep, givenContext());
     // THEN
-    expect(first.result).toEqual({ type: 'created', outputs: { domain: 'mail.example.com', status: 'PENDING', behaviorOnMxFailure: 'USE_DEFAULT_VALUE' } });
+    expect(first.result).toEqual({
+      type: 'created',
+      outputs: { domain: 'mail.example.com', status: 'PENDING', behaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+    });
     expect(second.changes).toEqual([]);
     expect(ses).toHaveReceivedCommandTimes(PutEmailIdentityMailFromAttributesCommand, 1);
-    expect(ses).toHaveReceivedCommandWith(PutEmailIdentityMailFromAttributesCommand, { EmailIdentity: 'example.com', MailFromDomain: 'mail.example.com', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' });
+    expect(ses).toHaveReceivedCommandWith(PutEmailIdentityMailFromAttributesCommand, {
+      EmailIdentity: 'example.com',
+      MailFromDomain: 'mail.example.com',
+      BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+    });
   });
 });
 
@@ -197,19 +244,38 @@ describe('SES template steps', () => {
 
   it('updates a template whose HTML was edited by hand with one UpdateEmailTemplate, and shows the differing line', async () => {
     const want = templateContent(verification as (typeof TEMPLATES)[number], givenConfig());
-    ses.on(GetEmailTemplateCommand).resolves({ TemplateName: 'email-verification', TemplateContent: { ...want, Html: want.Html.replace('24 hours', '48 hours') } });
+    ses
+      .on(GetEmailTemplateCommand)
+      .resolves({
+        TemplateName: 'email-verification',
+        TemplateContent: { ...want, Html: want.Html.replace('24 hours', '48 hours') },
+      });
     ses.on(UpdateEmailTemplateCommand).resolves({});
     // WHEN
     const { changes, result } = await converge(step, givenContext());
     // THEN
-    expect(changes).toEqual([expect.objectContaining({ field: 'html', from: '<p>This link expires in 48 hours.</p>', to: '<p>This link expires in 24 hours.</p>' })]);
+    expect(changes).toEqual([
+      expect.objectContaining({
+        field: 'html',
+        from: '<p>This link expires in 48 hours.</p>',
+        to: '<p>This link expires in 24 hours.</p>',
+      }),
+    ]);
     expect(result.type).toBe('updated');
     expect(ses).toHaveReceivedCommandTimes(UpdateEmailTemplateCommand, 1);
-    expect(ses).toHaveReceivedCommandWith(UpdateEmailTemplateCommand, { TemplateName: 'email-verification', TemplateContent: want });
+    expect(ses).toHaveReceivedCommandWith(UpdateEmailTemplateCommand, {
+      TemplateName: 'email-verification',
+      TemplateContent: want,
+    });
   });
 
   it('leaves an equal template alone', async () => {
-    ses.on(GetEmailTemplateCommand).resolves({ TemplateName: 'email-verification', TemplateContent: templateContent(verification as (typeof TEMPLATES)[number], givenConfig()) });
+    ses
+      .on(GetEmailTemplateCommand)
+      .resolves({
+        TemplateName: 'email-verification',
+        TemplateContent: templateContent(verification as (typeof TEMPLATES)[number], givenConfig()),
+      });
     // WHEN
     const { changes } = await converge(step, givenContext());
     // THEN
@@ -220,12 +286,25 @@ describe('SES template steps', () => {
 
 describe('DNS zone step', () => {
   beforeEach(() => r53.reset());
-  const zone = (Id: string, Name: string, PrivateZone = false) => ({ Id: `/hostedzone/${Id}`, Name, CallerReference: Id, Config: { PrivateZone } });
+  const zone = (Id: string, Name: string, PrivateZone = false) => ({
+    Id: `/hostedzone/${Id}`,
+    Name,
+    CallerReference: Id,
+    Config: { PrivateZone },
+  });
 
   it('picks the public zone named exactly like the domain, ignoring private and longer-named ones', async () => {
     r53
       .on(ListHostedZonesByNameCommand)
-      .resolves({ HostedZones: [zone('ZPRIV', 'example.com.', true), zone('ZPUB', 'example.com.'), zone('ZSUB', 'app.example.com.')], IsTruncated: false, MaxItems: 20 });
+      .resolves({
+        HostedZones: [
+          zone('ZPRIV', 'example.com.', true),
+          zone('ZPUB', 'example.com.'),
+          zone('ZSUB', 'app.example.com.'),
+        ],
+        IsTruncated: false,
+        MaxItems: 20,
+      });
     // WHEN
     const observed = await dnsZoneStep.read(givenContext());
     // THEN
@@ -233,10 +312,14 @@ describe('DNS zone step', () => {
   });
 
   it('prints the records when no public zone matches (auto), and refuses with --dns route53', async () => {
-    r53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [zone('ZOTHER', 'example.org.')], IsTruncated: false, MaxItems: 20 });
+    r53
+      .on(ListHostedZonesByNameCommand)
+      .resolves({ HostedZones: [zone('ZOTHER', 'example.org.')], IsTruncated: false, MaxItems: 20 });
     // WHEN
     const auto = await dnsZoneStep.read(givenContext());
-    const forced = (await dnsZoneStep.read(givenContext(givenConfig({ dns: 'route53' }))).catch((e: unknown) => e)) as HmError;
+    const forced = (await dnsZoneStep
+      .read(givenContext(givenConfig({ dns: 'route53' })))
+      .catch((e: unknown) => e)) as HmError;
     // THEN
     expect(auto).toEqual({ mode: 'external', reason: 'no public Route 53 hosted zone named example.com' });
     expect(forced.code).toBe('ROUTE53_NO_ZONE');
@@ -244,8 +327,16 @@ describe('DNS zone step', () => {
   });
 
   it('asks for --hosted-zone-id when two public zones have the name, and checks the one given', async () => {
-    r53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [zone('ZA', 'example.com.'), zone('ZB', 'example.com.')], IsTruncated: false, MaxItems: 20 });
-    r53.on(GetHostedZoneCommand).resolves({ HostedZone: zone('ZB', 'example.com.'), DelegationSet: { NameServers: [] } });
+    r53
+      .on(ListHostedZonesByNameCommand)
+      .resolves({
+        HostedZones: [zone('ZA', 'example.com.'), zone('ZB', 'example.com.')],
+        IsTruncated: false,
+        MaxItems: 20,
+      });
+    r53
+      .on(GetHostedZoneCommand)
+      .resolves({ HostedZone: zone('ZB', 'example.com.'), DelegationSet: { NameServers: [] } });
     // WHEN
     const ambiguous = (await dnsZoneStep.read(givenContext()).catch((e: unknown) => e)) as HmError;
     const chosen = await dnsZoneStep.read(givenContext(givenConfig({ hostedZoneId: 'ZB' })));
