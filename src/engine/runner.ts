@@ -475,7 +475,7 @@ export async function runDestroy(steps: readonly AnyStep[], options: DestroyOpti
       return done('keep', ['existed before hm-infra: left in place (--include-adopted removes it)']);
     }
     const context = ctx(step);
-    let outputs = item.record.outputs;
+    let outputs = recordedOutputs(step, item.record);
     if (item.removal === 'find') {
       const observed = await step.read(context);
       if (observed === undefined) {
@@ -492,7 +492,7 @@ export async function runDestroy(steps: readonly AnyStep[], options: DestroyOpti
   };
 
   const reads = new RunReads();
-  const ctx = (step: AnyStep): StepContext => destroyContext(step, options, emit, reads);
+  const ctx = (step: AnyStep): StepContext => destroyContext(step, steps, options, emit, reads);
 
   const ordered = items.map((i) => i.step);
   const outcomes = await schedule(ordered, {
@@ -522,6 +522,7 @@ export async function runDestroy(steps: readonly AnyStep[], options: DestroyOpti
 /** A removal's context: what it needs of its dependencies (the bucket's name) is in their records. */
 function destroyContext(
   step: AnyStep,
+  steps: readonly AnyStep[],
   options: Omit<DestroyOptions, 'signal' | 'onEvent'>,
   emit: (event: RunEvent) => void,
   reads: RunReads,
@@ -543,7 +544,8 @@ function destroyContext(
           `removing ${step.id} needs the recorded outputs of ${id}, which state no longer has`,
           'internal',
         );
-      return record.outputs;
+      const dependency = steps.find((s) => s.id === id);
+      return dependency ? recordedOutputs(dependency, record) : record.outputs;
     },
     emit,
     reads,
@@ -564,9 +566,28 @@ export async function removalBlockers(
   const checks = items
     .filter((i) => i.removal === 'remove' && i.step.checkDestroy !== undefined)
     .map(async ({ step, record }) => {
-      const context = destroyContext(step, options, () => undefined, reads);
-      const problem = await step.checkDestroy?.(context, record.outputs);
+      const context = destroyContext(step, steps, options, () => undefined, reads);
+      const problem = await step.checkDestroy?.(context, recordedOutputs(step, record));
       return problem === undefined ? [] : [{ id: step.id, title: step.title, problem }];
     });
   return (await Promise.all(checks)).flat();
+}
+
+/**
+ * A resource's outputs as state recorded them, checked against the resource's own schema: a
+ * record edited by hand (or by another version) is refused with what is wrong, before it is used.
+ */
+export function recordedOutputs(step: AnyStep, record: ResourceRecord): Record<string, unknown> {
+  if (!step.outputsSchema) return record.outputs;
+  const parsed = step.outputsSchema.safeParse(record.outputs);
+  if (parsed.success) return parsed.data as Record<string, unknown>;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
+  throw new HmError(
+    'STATE_RECORD_INVALID',
+    `the state's record of the ${step.title} is not valid (${problems})`,
+    'user',
+    {
+      hint: 'Restore the state file from a backup, or remove that record from it and run `hm-infra init` again to find the resource by its name.',
+    },
+  );
 }

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { AwsContext } from '../aws/context.js';
 import type { Config } from '../config/config.js';
 import type { ResourceRecord, Secret } from '../state/schema.js';
@@ -116,6 +117,8 @@ export interface Step<Obs = unknown, Out extends object = object> {
    * verifying), from its outputs; shown as "pending" by `status`.
    */
   pendingReason?(outputs: Out): string | undefined;
+  /** The outputs as state records them: a record that does not match is refused before use. */
+  outputsSchema?: z.ZodType<Out>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,16 +1,14 @@
-import { IAM } from '../../aws/sdk.js';
 import type { IAMClient, Tag } from '@aws-sdk/client-iam';
-import { toHmError } from '../../aws/errors.js';
+import { z } from 'zod';
+import { IAM } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';
+import { defineResource } from '../../engine/resource.js';
+import type { StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
 import { missingTags, resourceTags } from '../tags.js';
-import type { Step, StepContext } from '../../engine/types.js';
 
-export interface IamUserOutputs {
-  name: string;
-  arn: string;
-  userId: string;
-}
+const outputsSchema = z.object({ name: z.string(), arn: z.string(), userId: z.string() });
+export type IamUserOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -18,10 +16,7 @@ declare module '../../engine/types.js' {
   }
 }
 
-export interface IamUserObserved {
-  name: string;
-  arn: string;
-  userId: string;
+export interface IamUserObserved extends IamUserOutputs {
   tags: Tag[];
 }
 
@@ -32,22 +27,10 @@ const wantedTags = (config: Config) => resourceTags(config, appUserName(config))
 
 async function listTags(iam: IAMClient, userName: string): Promise<Tag[]> {
   const tags: Tag[] = [];
-  for await (const page of IAM.paginateListUserTags({ client: iam }, { UserName: userName }))
+  for await (const page of IAM.paginateListUserTags({ client: iam }, { UserName: userName })) {
     tags.push(...(page.Tags ?? []));
-  return tags;
-}
-
-async function read(ctx: StepContext): Promise<IamUserObserved | undefined> {
-  const iam = ctx.aws.iam();
-  const name = appUserName(ctx.config);
-  try {
-    const { User } = await iam.send(new IAM.GetUserCommand({ UserName: name }));
-    if (!User?.Arn || !User.UserId) return undefined;
-    return { name, arn: User.Arn, userId: User.UserId, tags: await listTags(iam, name) };
-  } catch (err) {
-    if (err instanceof IAM.NoSuchEntityException) return undefined;
-    throw toHmError(err, `read IAM user ${name}`);
   }
+  return tags;
 }
 
 /**
@@ -75,18 +58,12 @@ function refuseForeignUser(ctx: StepContext, observed: IamUserObserved): void {
       'IAM_USER_IN_USE',
       `IAM user ${name} belongs to app "${tag('Project') ?? '?'}", environment "${tag('Environment') ?? '?'}" of hm-infra`,
       'user',
-      {
-        hint: 'Use another --app or --env, or fix the Project and Environment tags of the user if they are wrong.',
-      },
+      { hint: 'Use another --app or --env, or fix the Project and Environment tags of the user if they are wrong.' },
     );
   }
 }
 
-const outputsOf = (observed: Pick<IamUserObserved, 'name' | 'arn' | 'userId'>): IamUserOutputs => ({
-  name: observed.name,
-  arn: observed.arn,
-  userId: observed.userId,
-});
+const outputsOf = ({ name, arn, userId }: IamUserOutputs): IamUserOutputs => ({ name, arn, userId });
 
 /**
  * IAM is eventually consistent: a user created a moment ago may not be visible yet to the
@@ -110,88 +87,78 @@ export async function whileUserPropagates<T>(
 }
 
 /** The app's IAM user: no console password, no managed policies; its rights are the inline policies. */
-export const iamUserStep: Step<IamUserObserved, IamUserOutputs> = {
+export const iamUserStep = defineResource<IamUserObserved, IamUserOutputs>({
   id: 'iam-user',
   title: 'IAM user',
   service: 'IAM',
   dependsOn: ['account'],
-  read,
+  describe: (ctx) => `IAM user ${appUserName(ctx.config)}`,
+  notFound: (err) => err instanceof IAM.NoSuchEntityException,
+  alreadyExists: (err) => err instanceof IAM.EntityAlreadyExistsException,
+  outputsSchema,
 
-  plan(ctx, observed) {
+  async find(ctx) {
+    const iam = ctx.aws.iam();
     const name = appUserName(ctx.config);
-    if (!observed) return [{ field: 'user', action: 'create', to: name, note: 'IAM has no user of that name' }];
+    const { User } = await iam.send(new IAM.GetUserCommand({ UserName: name }));
+    if (!User?.Arn || !User.UserId) return undefined;
+    return { name, arn: User.Arn, userId: User.UserId, tags: await listTags(iam, name) };
+  },
+
+  toCreate: (ctx) => ({ field: 'user', to: appUserName(ctx.config), note: 'IAM has no user of that name' }),
+
+  diff(ctx, observed) {
     refuseForeignUser(ctx, observed);
     const tags = missingTags(observed.tags, wantedTags(ctx.config));
     if (tags.length === 0) return [];
-    return [
-      {
-        field: 'tags',
-        action: 'update',
-        to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '),
-        note: 'tags that identify it are missing',
-      },
-    ];
+    const to = tags.map((t) => `${t.Key}=${t.Value}`).join(', ');
+    return [{ field: 'tags', action: 'update', to, note: 'tags that identify it are missing' }];
   },
 
-  async apply(ctx, observed) {
-    const iam = ctx.aws.iam();
+  intent: (ctx) => ({ create: appUserName(ctx.config) }),
+
+  async create(ctx) {
     const name = appUserName(ctx.config);
-    if (observed) {
-      const tags = missingTags(observed.tags, wantedTags(ctx.config));
-      try {
-        await iam.send(new IAM.TagUserCommand({ UserName: name, Tags: tags }));
-      } catch (err) {
-        throw toHmError(err, `tag IAM user ${name}`);
-      }
-      return { type: 'updated', outputs: outputsOf(observed) };
+    const { User } = await ctx.aws
+      .iam()
+      .send(new IAM.CreateUserCommand({ UserName: name, Tags: wantedTags(ctx.config) }));
+    if (!User?.Arn || !User.UserId) {
+      throw new HmError('IAM_USER_ANSWER', `IAM created user ${name} but did not return its ARN`, 'aws');
     }
-    await ctx.intend({ create: name });
-    try {
-      const { User } = await iam.send(new IAM.CreateUserCommand({ UserName: name, Tags: wantedTags(ctx.config) }));
-      if (!User?.Arn || !User.UserId)
-        throw new HmError('IAM_USER_ANSWER', `IAM created user ${name} but did not return its ARN`, 'aws');
-      return { type: 'created', outputs: outputsOf({ name, arn: User.Arn, userId: User.UserId }) };
-    } catch (err) {
-      if (err instanceof IAM.EntityAlreadyExistsException) {
-        // Created by a run whose answer was lost (its intent is in state), or by someone else.
-        const found = await read(ctx);
-        if (found) {
-          const changes = iamUserStep.plan(ctx, found);
-          return changes.length === 0
-            ? { type: 'unchanged', outputs: outputsOf(found) }
-            : iamUserStep.apply(ctx, found, changes);
-        }
-      }
-      if (err instanceof IAM.LimitExceededException) {
-        throw new HmError('IAM_LIMIT', 'this AWS account has reached its limit of IAM users', 'aws', {
-          hint: 'Delete unused IAM users, or ask AWS for a higher quota, then re-run.',
-          cause: err,
-        });
-      }
-      throw toHmError(err, `create IAM user ${name}`);
-    }
+    return outputsOf({ name, arn: User.Arn, userId: User.UserId });
+  },
+
+  async update(ctx, observed) {
+    const tags = missingTags(observed.tags, wantedTags(ctx.config));
+    await ctx.aws.iam().send(new IAM.TagUserCommand({ UserName: observed.name, Tags: tags }));
   },
 
   outputs: (_ctx, observed) => outputsOf(observed),
 
   /** Removes the user; its access keys and inline policies go first (their own steps). */
-  async destroy(ctx, recorded) {
-    try {
-      await ctx.aws.iam().send(new IAM.DeleteUserCommand({ UserName: recorded.name }));
-    } catch (err) {
-      if (err instanceof IAM.NoSuchEntityException) return;
-      if (err instanceof IAM.DeleteConflictException) {
-        throw new HmError(
-          'IAM_USER_IN_USE',
-          `IAM user ${recorded.name} still has access keys, policies or other attachments`,
-          'aws',
-          {
-            hint: `Remove what is still attached (\`aws iam list-access-keys --user-name ${recorded.name}\`, \`aws iam list-user-policies\`, \`list-attached-user-policies\`, \`list-groups-for-user\`), then re-run.`,
-            cause: err,
-          },
-        );
-      }
-      throw toHmError(err, `delete IAM user ${recorded.name}`);
-    }
+  async remove(ctx, recorded) {
+    await ctx.aws.iam().send(new IAM.DeleteUserCommand({ UserName: recorded.name }));
   },
-};
+
+  explain(_ctx, err, doing) {
+    if (err instanceof IAM.LimitExceededException && doing === 'create') {
+      return new HmError('IAM_LIMIT', 'this AWS account has reached its limit of IAM users', 'aws', {
+        hint: 'Delete unused IAM users, or ask AWS for a higher quota, then re-run.',
+        cause: err,
+      });
+    }
+    if (err instanceof IAM.DeleteConflictException) {
+      const name = appUserName(_ctx.config);
+      return new HmError(
+        'IAM_USER_IN_USE',
+        `IAM user ${name} still has access keys, policies or other attachments`,
+        'aws',
+        {
+          hint: `Remove what is still attached (\`aws iam list-access-keys --user-name ${name}\`, \`aws iam list-user-policies\`, \`list-attached-user-policies\`, \`list-groups-for-user\`), then re-run.`,
+          cause: err,
+        },
+      );
+    }
+    return undefined;
+  },
+});
