@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import type { ConfigFlags, GlobalOptions, Io } from './commands/common.js';
+import type { GlobalOptions, Io } from './commands/common.js';
+import type { PlanFlags } from './commands/plan.js';
+import { CONFIG_FLAG_KEYS, CONFIG_OPTIONS } from './config/options.js';
 import type { InitFlags } from './commands/init.js';
 import type { PrintEnvFlags } from './commands/print-env.js';
 import type { SmokeTestFlags } from './commands/smoke-test.js';
@@ -36,38 +38,27 @@ const collect = (value: string, previous: string[] = []) => [
     .filter(Boolean),
 ];
 
+/** The settings of src/config/options.ts as flags of a configuring command (init, plan); `--env` and `--region` are the program's. */
 function addConfigOptions(cmd: Command): Command {
-  return cmd
-    .option('--app <name>', 'application name, part of every resource name (e.g. healthmetrics)')
-    .option('--domain <domain>', 'your domain (e.g. example.com): the SES email identity and the CORS defaults')
-    .option(
-      '--cors-origin <url>',
-      'browser origin allowed to upload (repeatable; default https://<domain> and https://www.<domain>)',
-      collect,
-    )
-    .option('--bucket-name <name>', 'S3 bucket name (default <app>-uploads-<env>)')
-    .option('--cdn', 'put the CloudFront CDN in front of the bucket (the default)')
-    .option(
-      '--no-cdn',
-      'leave out the CloudFront CDN (for an emulator without CloudFront, or uploads served by presigned URLs)',
-    )
-    .option('--cdn-domain <host>', 'custom CDN host name such as cdn.example.com (needs --certificate-arn)')
-    .option('--certificate-arn <arn>', 'ACM certificate in us-east-1 covering --cdn-domain')
-    .option('--email', 'set up SES email and its DNS records (the default)')
-    .option('--no-email', 'leave out SES email and its DNS records (for an emulator without SES v2)')
-    .option(
-      '--dns <mode>',
-      'email DNS records: auto (Route 53 when a public zone matches the domain, else printed), route53, external',
-    )
-    .option('--hosted-zone-id <id>', "the Route 53 zone to use when several public zones have the domain's name")
-    .option('--mail-from <domain>', 'MAIL FROM domain for bounces and SPF (default mail.<domain>)')
-    .option('--from-email <address>', 'sender address for SES_FROM_EMAIL (default noreply@<domain>)')
-    .option('--dmarc-policy <policy>', 'DMARC policy: none, quarantine (default) or reject')
-    .option('--product-name <name>', 'product name in the email templates (default: the app name, capitalised)')
-    .option(
-      '--config <file>',
-      'read these settings from a JSON file (keys as in the state file: app, domain, corsOrigins …); typed flags win',
-    );
+  for (const key of CONFIG_FLAG_KEYS) {
+    const option = CONFIG_OPTIONS[key];
+    if (option.kind === 'list') cmd.option(option.flag, option.description, collect);
+    else cmd.option(option.flag, option.description);
+    if ('negation' in option) cmd.option(option.flag.replace(/^--/, '--no-'), option.negation);
+  }
+  return cmd.option(
+    '--config <file>',
+    'read these settings from a JSON file (keys as in the state file: app, domain, corsOrigins …); typed flags win',
+  );
+}
+
+/** A command's own options, the settings among them under their config keys (`--mail-from` → `mailFromDomain`). */
+function flagsOf<F>(cmd: Command): F {
+  const opts = cmd.opts<Record<string, unknown>>();
+  const keyOf = new Map<string, string>(
+    CONFIG_FLAG_KEYS.map((key) => [new Option(CONFIG_OPTIONS[key].flag).attributeName(), key]),
+  );
+  return Object.fromEntries(Object.entries(opts).map(([name, value]) => [keyOf.get(name) ?? name, value])) as F;
 }
 
 /** The global options of a command, noting whether --env was typed or is the default. */
@@ -84,8 +75,8 @@ function program(io: Io, setCode: (code: number) => void): Command {
   const root = new Command('hm-infra')
     .description('Set up S3 + CloudFront uploads, SES email, DNS and a least-privilege IAM user on AWS, in one run.')
     .version(version(), '-V, --version', 'print the version')
-    .addOption(new Option('--env <name>', 'environment (one state file and one set of resources each)').default('dev'))
-    .option('--region <region>', 'AWS region (default: state, AWS_REGION, the profile, then us-east-1)')
+    .addOption(new Option(CONFIG_OPTIONS.environment.flag, CONFIG_OPTIONS.environment.description).default('dev'))
+    .option(CONFIG_OPTIONS.region.flag, CONFIG_OPTIONS.region.description)
     .option('--profile <name>', 'AWS profile from ~/.aws/config (SSO profiles work)')
     .option('--endpoint-url <url>', 'AWS-compatible endpoint such as LocalStack or moto (or AWS_ENDPOINT_URL)')
     .option('--state <path>', 'state file (default .hm-infra/<env>.json)')
@@ -102,9 +93,9 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .option('--overwrite-dns', 'show conflicting DNS records as to replace, as init --overwrite-dns would')
     .option('--rotate-key', 'show the access key rotation init --rotate-key would do')
     .addHelpText('after', '\nExample:\n  $ hm-infra plan --offline --app healthmetrics --domain example.com')
-    .action(async (opts: ConfigFlags & { offline?: boolean }, cmd: Command) => {
+    .action(async (_opts: object, cmd: Command) => {
       const { runPlan } = await import('./commands/plan.js');
-      setCode(await runPlan(globalsOf(cmd), opts, io));
+      setCode(await runPlan(globalsOf(cmd), flagsOf<PlanFlags>(cmd), io));
     });
 
   addConfigOptions(root.command('init').description('provision everything (asks to confirm unless --yes)'))
@@ -116,9 +107,9 @@ function program(io: Io, setCode: (code: number) => void): Command {
     )
     .option('--rotate-key', 'give the app user a new access key; the old one is deleted once the new one works')
     .addHelpText('after', '\nExample:\n  $ hm-infra init --yes --app healthmetrics --domain example.com --env prod')
-    .action(async (opts: InitFlags, cmd: Command) => {
+    .action(async (_opts: object, cmd: Command) => {
       const { runInit } = await import('./commands/init.js');
-      setCode(await runInit(globalsOf(cmd), opts, io));
+      setCode(await runInit(globalsOf(cmd), flagsOf<InitFlags>(cmd), io));
     });
 
   root

@@ -1,5 +1,6 @@
 import type { AwsContext } from '../aws/context.js';
 import { type Config, inputProblems, resolveConfig } from '../config/config.js';
+import { CONFIG_FLAG_KEYS, type ConfigFlags } from '../config/options.js';
 import { checkEndpointUrl, checkEnvName, checkRegion } from '../config/validate.js';
 import { type HmError, inputError } from '../errors.js';
 import { type Style, makeStyle } from '../views/style.js';
@@ -35,45 +36,12 @@ export interface Io {
   readonly progressStream?: NodeJS.WriteStream;
 }
 
-/** Flags that shape the configuration (init and plan). */
-export interface ConfigFlags {
-  app?: string;
-  domain?: string;
-  corsOrigin?: string[];
-  bucketName?: string;
-  /** false with --no-cdn; undefined when neither --cdn nor --no-cdn was typed. */
-  cdn?: boolean;
-  cdnDomain?: string;
-  certificateArn?: string;
-  /** false with --no-email. */
-  email?: boolean;
-  dns?: string;
-  hostedZoneId?: string;
-  mailFrom?: string;
-  fromEmail?: string;
-  dmarcPolicy?: string;
-  productName?: string;
-  /** --config <file.json>: the same values from a file; typed flags win. */
-  config?: string;
-}
+export type { ConfigFlags } from '../config/options.js';
 
-/** Names of the flags above that shape the configuration (not --config itself). */
-const CONFIG_FLAG_KEYS = [
-  'app',
-  'domain',
-  'corsOrigin',
-  'bucketName',
-  'cdn',
-  'cdnDomain',
-  'certificateArn',
-  'email',
-  'dns',
-  'hostedZoneId',
-  'mailFrom',
-  'fromEmail',
-  'dmarcPolicy',
-  'productName',
-] as const;
+/** The settings typed as configuring flags (not --config itself). */
+function typedSettings(flags: ConfigFlags): ConfigFlags {
+  return Object.fromEntries(CONFIG_FLAG_KEYS.map((key) => [key, flags[key]]));
+}
 
 /** True when no configuration flag was typed (a bare `hm-infra init`). */
 export function noConfigFlags(flags: ConfigFlags): boolean {
@@ -101,23 +69,7 @@ export async function withConfigFile<F extends ConfigFlags>(
       region: globals.region ?? file.region,
       profile: globals.profile ?? file.profile,
     },
-    flags: {
-      ...flags,
-      app: flags.app ?? file.app,
-      domain: flags.domain ?? file.domain,
-      corsOrigin: flags.corsOrigin ?? file.corsOrigins,
-      bucketName: flags.bucketName ?? file.bucketName,
-      cdn: flags.cdn ?? file.cdn,
-      cdnDomain: flags.cdnDomain ?? file.cdnDomain,
-      certificateArn: flags.certificateArn ?? file.certificateArn,
-      email: flags.email ?? file.email,
-      dns: flags.dns ?? file.dns,
-      hostedZoneId: flags.hostedZoneId ?? file.hostedZoneId,
-      mailFrom: flags.mailFrom ?? file.mailFromDomain,
-      fromEmail: flags.fromEmail ?? file.fromEmail,
-      dmarcPolicy: flags.dmarcPolicy ?? file.dmarcPolicy,
-      productName: flags.productName ?? file.productName,
-    },
+    flags: { ...flags, ...Object.fromEntries(CONFIG_FLAG_KEYS.map((key) => [key, flags[key] ?? file[key]])) },
   };
 }
 
@@ -250,20 +202,7 @@ export async function prepare(
   io: Io,
   options: { offline?: boolean; lockFor?: string } = {},
 ): Promise<Prepared> {
-  const typed = inputProblems({
-    app: flags.app,
-    domain: flags.domain,
-    bucketName: flags.bucketName,
-    corsOrigins: flags.corsOrigin,
-    cdnDomain: flags.cdnDomain,
-    certificateArn: flags.certificateArn,
-    dns: flags.dns,
-    hostedZoneId: flags.hostedZoneId,
-    dmarcPolicy: flags.dmarcPolicy,
-    productName: flags.productName,
-    mailFromDomain: flags.mailFrom,
-    fromEmail: flags.fromEmail,
-  });
+  const typed = inputProblems(typedSettings(flags));
   const problems = [...globalProblems(globals, io), ...typed];
   // What was typed is checked before the state folder is touched (the lock creates it).
   if (problems.length > 0) throw inputError(problems.join('\n'));
@@ -273,27 +212,7 @@ export async function prepare(
     const state = await store.load();
     if (state) checkAgainstState(flags, globals, state, store);
     const region = await resolveRegion(globals, io, state, options.offline === true);
-    const config = resolveConfig(
-      {
-        app: flags.app,
-        domain: flags.domain,
-        bucketName: flags.bucketName,
-        corsOrigins: flags.corsOrigin,
-        cdn: flags.cdn,
-        cdnDomain: flags.cdnDomain,
-        certificateArn: flags.certificateArn,
-        email: flags.email,
-        dns: flags.dns,
-        hostedZoneId: flags.hostedZoneId,
-        mailFromDomain: flags.mailFrom,
-        fromEmail: flags.fromEmail,
-        dmarcPolicy: flags.dmarcPolicy,
-        productName: flags.productName,
-        environment: globals.env,
-        region,
-      },
-      state?.config,
-    );
+    const config = resolveConfig({ ...typedSettings(flags), environment: globals.env, region }, state?.config);
     return { store, state, config };
   } catch (err) {
     await store.unlock();

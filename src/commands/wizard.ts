@@ -123,7 +123,7 @@ export async function runWizard(start: WizardStart, io: Io, deps: WizardDeps): P
   const sameDomain = recordedDomain === domain;
   if (!start.askAll) return { globals, flags };
 
-  if (flags.corsOrigin === undefined) {
+  if (flags.corsOrigins === undefined) {
     const current = sameDomain && state ? state.config.corsOrigins : defaults.corsOrigins(domain);
     const answer = await ask.input({
       id: 'cors',
@@ -135,7 +135,7 @@ export async function runWizard(start: WizardStart, io: Io, deps: WizardDeps): P
         return origins.map(checkCorsOrigin).find((p) => p !== undefined);
       },
     });
-    flags.corsOrigin = splitOrigins(answer);
+    flags.corsOrigins = splitOrigins(answer);
   }
 
   if ((flags.email ?? state?.config.email ?? true) && flags.fromEmail === undefined) {

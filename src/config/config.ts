@@ -1,98 +1,26 @@
 import * as z from 'zod/mini';
 import './zod-english.js';
 import { HmError } from '../errors.js';
-import {
-  type Check,
-  checkAppName,
-  checkBucketName,
-  checkCdnDomain,
-  checkCertificateArn,
-  checkCorsOrigin,
-  checkDmarcPolicy,
-  checkDnsMode,
-  checkDomain,
-  checkEnvName,
-  checkFromEmail,
-  checkHostedZoneId,
-  checkMailFromDomain,
-  checkProductName,
-  checkRegion,
-  DMARC_POLICIES,
-  DNS_MODES,
-  normalizeDomain,
-} from './validate.js';
-
-/** Applies a validator inside a zod schema, so the state file is held to the same rules as flags. */
-function checked(check: Check) {
-  return z.string().check(
-    z.superRefine((value, ctx) => {
-      const problem = check(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
-  );
-}
+import { CONFIG_KEYS, type ConfigKey, type TypedSettings, normalized, settingProblems, stateShape } from './options.js';
+import { checkDomain, checkFromEmail, checkMailFromDomain } from './validate.js';
 
 /**
- * Everything that decides what gets provisioned for one environment. It is stored in the
- * state file, so a re-run without flags reproduces the same resources.
+ * Everything that decides what gets provisioned for one environment, one field per setting of
+ * src/config/options.ts. It is stored in the state file, so a re-run without flags reproduces
+ * the same resources.
  */
-export const ConfigSchema = z
-  .strictObject({
-    app: checked(checkAppName),
-    environment: checked(checkEnvName),
-    region: checked(checkRegion),
-    domain: checked(checkDomain),
-    bucketName: checked(checkBucketName),
-    corsOrigins: z.array(checked(checkCorsOrigin)).check(z.minLength(1)),
-    /** CloudFront in front of the bucket (the PRD's CDN); off only by --no-cdn. */
-    cdn: z._default(z.boolean(), true),
-    /** Custom CDN host name; needs `certificateArn`. */
-    cdnDomain: z.optional(checked(checkCdnDomain)),
-    /** ACM certificate (us-east-1) covering `cdnDomain`. */
-    certificateArn: z.optional(checked(checkCertificateArn)),
-    /** SES identity, configuration set, templates and their DNS records; off only by --no-email. */
-    email: z._default(z.boolean(), true),
-    /** Where the email DNS records go: Route 53 (auto finds the zone) or printed for another host. */
-    dns: z._default(z.enum(DNS_MODES), 'auto'),
-    /** The Route 53 zone to use when more than one public zone has the domain's name. */
-    hostedZoneId: z.optional(checked(checkHostedZoneId)),
-    /** MAIL FROM domain (bounces, SPF); `mail.<domain>` unless chosen. Read it with emailSettings(). */
-    mailFromDomain: z.optional(z.string()),
-    /** The app's sender address (SES_FROM_EMAIL); `noreply@<domain>` unless chosen. */
-    fromEmail: z.optional(z.string()),
-    dmarcPolicy: z._default(z.enum(DMARC_POLICIES), 'quarantine'),
-    /** Name in the email templates; the app name with a capital unless chosen. */
-    productName: z.optional(checked(checkProductName)),
-  })
-  .check(
-    z.superRefine((config, ctx) => {
-      for (const problem of [pairProblem(config), ...emailProblems(config)]) {
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }
-    }),
-  );
+export const ConfigSchema = z.strictObject(stateShape()).check(
+  z.superRefine((config, ctx) => {
+    for (const problem of [pairProblem(config), ...emailProblems(config)]) {
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  }),
+);
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-/** What the user typed (flags, config file, prompts); every field may be missing. */
-export interface ConfigInput {
-  app?: string | undefined;
-  environment: string;
-  region: string;
-  domain?: string | undefined;
-  bucketName?: string | undefined;
-  corsOrigins?: string[] | undefined;
-  cdn?: boolean | undefined;
-  cdnDomain?: string | undefined;
-  certificateArn?: string | undefined;
-  email?: boolean | undefined;
-  dns?: string | undefined;
-  hostedZoneId?: string | undefined;
-  mailFromDomain?: string | undefined;
-  fromEmail?: string | undefined;
-  dmarcPolicy?: string | undefined;
-  productName?: string | undefined;
-}
+/** What the user typed (flags, config file, prompts); every setting but the environment and region may be missing. */
+export type ConfigInput = TypedSettings & { environment: string; region: string };
 
 /** Email settings that depend on the domain, checked against it. */
 function emailProblems(input: {
@@ -170,57 +98,28 @@ const REQUIRED: Array<[keyof ConfigInput, string]> = [
  * each saying what to type instead. Used on raw flags and on the merged configuration.
  */
 export function inputProblems(input: Partial<ConfigInput>): string[] {
-  const checks: Array<[Check, string | undefined]> = [
-    [checkAppName, input.app],
-    [checkEnvName, input.environment],
-    [checkRegion, input.region],
-    [checkDomain, input.domain],
-    [checkBucketName, input.bucketName],
-    ...(input.corsOrigins ?? []).map((origin): [Check, string] => [checkCorsOrigin, origin]),
-    [checkCdnDomain, input.cdnDomain],
-    [checkCertificateArn, input.certificateArn],
-    [checkDnsMode, input.dns],
-    [checkHostedZoneId, input.hostedZoneId],
-    [checkDmarcPolicy, input.dmarcPolicy],
-    [checkProductName, input.productName],
-  ];
-  const problems = [
-    ...checks.flatMap(([check, value]) => (value === undefined ? [] : [check(value)])),
-    ...emailProblems(input),
-  ];
+  const problems = [...settingProblems(input), ...emailProblems(input)];
   return [...new Set(problems.filter((p) => p !== undefined))];
 }
+
+/** Settings at the domain (addresses under it): carried over from state only while the domain stays the same. */
+const AT_THE_DOMAIN: ReadonlySet<ConfigKey> = new Set(['mailFromDomain', 'fromEmail']);
 
 /**
  * Merges what the user typed over what the state file recorded, fills defaults, and
  * validates everything at once, so one run reports every problem, before any AWS call.
  */
 export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
-  const merged: ConfigInput = {
-    app: input.app ?? recorded?.app,
-    environment: input.environment,
-    region: input.region,
-    domain: input.domain !== undefined ? normalizeDomain(input.domain) : recorded?.domain,
-    bucketName: input.bucketName ?? recorded?.bucketName,
-    corsOrigins: input.corsOrigins?.length ? input.corsOrigins : recorded?.corsOrigins,
-    cdn: input.cdn ?? recorded?.cdn ?? true,
-    cdnDomain: input.cdnDomain !== undefined ? normalizeDomain(input.cdnDomain) : recorded?.cdnDomain,
-    certificateArn: input.certificateArn ?? recorded?.certificateArn,
-    email: input.email ?? recorded?.email ?? true,
-    dns: input.dns ?? recorded?.dns,
-    hostedZoneId: input.hostedZoneId ?? recorded?.hostedZoneId,
-    dmarcPolicy: input.dmarcPolicy ?? recorded?.dmarcPolicy,
-    productName: input.productName ?? recorded?.productName,
-  };
-  // Addresses at the domain are carried over only while the domain stays the same.
-  const sameDomain = recorded !== undefined && recorded.domain === merged.domain;
-  merged.mailFromDomain =
-    input.mailFromDomain !== undefined
-      ? normalizeDomain(input.mailFromDomain)
-      : sameDomain
-        ? recorded.mailFromDomain
-        : undefined;
-  merged.fromEmail = input.fromEmail ?? (sameDomain ? recorded.fromEmail : undefined);
+  const merged: ConfigInput = { environment: input.environment, region: input.region };
+  const set = merged as Record<string, unknown>;
+  for (const key of CONFIG_KEYS) {
+    if (key === 'environment' || key === 'region') continue;
+    const typed = normalized(key, input[key]);
+    // An empty list (no --cors-origin left after splitting) is nothing typed.
+    const given = Array.isArray(typed) && typed.length === 0 ? undefined : typed;
+    const carried = AT_THE_DOMAIN.has(key) && recorded?.domain !== merged.domain ? undefined : recorded?.[key];
+    set[key] = given ?? carried;
+  }
   const missing = REQUIRED.filter(([key]) => merged[key] === undefined || merged[key] === '').map(([, flag]) => flag);
   if (missing.length > 0) {
     throw new HmError(
@@ -238,21 +137,19 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
   const pair = pairProblem(merged);
   const problems = [...inputProblems({ ...merged, app, domain }), ...(pair ? [pair] : [])];
   if (problems.length > 0) throw new HmError('INVALID_INPUT', problems.join('\n'), 'user');
-  const candidate = {
+  const email = merged.email ?? true;
+  const candidate: Record<string, unknown> = {
+    ...Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)),
     app,
-    environment: merged.environment,
-    region: merged.region,
     domain,
     bucketName: merged.bucketName ?? defaults.bucketName(app, merged.environment),
     corsOrigins: [...new Set(merged.corsOrigins ?? defaults.corsOrigins(domain))],
     cdn: merged.cdn ?? true,
-    ...(merged.cdnDomain !== undefined ? { cdnDomain: merged.cdnDomain } : {}),
-    ...(merged.certificateArn !== undefined ? { certificateArn: merged.certificateArn } : {}),
-    email: merged.email ?? true,
+    email,
     dns: merged.dns ?? 'auto',
     ...(merged.hostedZoneId !== undefined ? { hostedZoneId: merged.hostedZoneId.replace(/^\/hostedzone\//, '') } : {}),
     // Without email there is no sender to default; a typed one is refused above.
-    ...(merged.email !== false
+    ...(email
       ? {
           mailFromDomain: merged.mailFromDomain ?? `mail.${domain}`,
           fromEmail: merged.fromEmail ?? `noreply@${domain}`,
@@ -261,6 +158,10 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
     dmarcPolicy: merged.dmarcPolicy ?? 'quarantine',
     productName: merged.productName ?? defaultProductName(app),
   };
+  if (!email) {
+    delete candidate['mailFromDomain'];
+    delete candidate['fromEmail'];
+  }
   const parsed = ConfigSchema.safeParse(candidate);
   if (!parsed.success) {
     throw new HmError(

@@ -4,33 +4,14 @@ import { closest, distance } from 'fastest-levenshtein';
 import * as z from 'zod/mini';
 import './zod-english.js';
 import { inputError } from '../errors.js';
+import { fileShape } from './options.js';
 
 /**
- * A `--config <file.json>` for CI: every wizard answer and flag under the name the state file
- * uses. Unknown keys are refused (a typo must not silently fall back to a default); values are
- * checked by the same validators as flags once merged.
+ * A `--config <file.json>` for CI: every setting of src/config/options.ts under the name the
+ * state file uses, and the AWS profile. Unknown keys are refused (a typo must not silently fall
+ * back to a default); values are checked by the same validators as flags once merged.
  */
-export const ConfigFileSchema = z.partial(
-  z.strictObject({
-    app: z.string(),
-    environment: z.string(),
-    region: z.string(),
-    profile: z.string(),
-    domain: z.string(),
-    bucketName: z.string(),
-    corsOrigins: z.array(z.string()),
-    cdn: z.boolean(),
-    cdnDomain: z.string(),
-    certificateArn: z.string(),
-    email: z.boolean(),
-    dns: z.string(),
-    hostedZoneId: z.string(),
-    mailFromDomain: z.string(),
-    fromEmail: z.string(),
-    dmarcPolicy: z.string(),
-    productName: z.string(),
-  }),
-);
+export const ConfigFileSchema = z.partial(z.strictObject({ ...fileShape(), profile: z.string() }));
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
