@@ -41,7 +41,7 @@ function givenStep(
     apply: async () => {
       log.push(`start ${id}`);
       if (options.wait) await options.wait.promise;
-      if (options.fails) throw new HmError('BOOM', `${id} failed`, 'aws');
+      if (options.fails) throw new HmError('AWS_ERROR', `${id} failed`, 'aws');
       log.push(`end ${id}`);
       return { type: 'created', outputs: { id } };
     },
@@ -240,7 +240,7 @@ describe('runDestroy', () => {
       destroy: async () => {
         log.push(`remove ${id}`);
         if (options.wait) await options.wait.promise;
-        if (options.fails) throw new HmError('BOOM', `${id} failed`, 'aws');
+        if (options.fails) throw new HmError('AWS_ERROR', `${id} failed`, 'aws');
         log.push(`removed ${id}`);
         return options.pending ? { pending: `${id} is going` } : undefined;
       },

@@ -100,7 +100,7 @@ describe('the live task list', () => {
     live.onEvent({ type: 'start', id: 'c', title: 'Step c' });
     live.onEvent({
       type: 'failed',
-      outcome: outcome('c', { status: 'failed', error: new HmError('BOOM', 'it broke', 'aws') }),
+      outcome: outcome('c', { status: 'failed', error: new HmError('AWS_ERROR', 'it broke', 'aws') }),
     });
     live.onEvent({
       type: 'skipped',
@@ -114,7 +114,7 @@ describe('the live task list', () => {
     // THEN the last frame lists every step with what happened to it
     const final = lastFrame(terminal.writes);
     expect(final).toMatch(/✔ Step b updated \(cors\)/);
-    expect(final).toMatch(/✖ Step c failed \(BOOM\)/);
+    expect(final).toMatch(/✖ Step c failed \(AWS_ERROR\)/);
     expect(final).toMatch(/Step d skipped: "c" did not complete/);
     expect(final).not.toContain('waiting for Route 53');
   });
