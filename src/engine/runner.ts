@@ -400,6 +400,8 @@ export function removalPlan(
     const record = records[step.id];
     if (!record || step.readOnly) continue;
     const removal: Removal = record.status === 'pending' ? 'find' : record.owned || includeAdopted ? 'remove' : 'keep';
+    // A record that cannot be used is refused now, before anything is removed.
+    if (removal === 'remove') recordedOutputs(step, record);
     items.push({ step, removal, record });
   }
   const dependents = new Map<StepId, StepId[]>(ordered.map((s) => [s.id, []]));
