@@ -477,7 +477,8 @@ export async function runDestroy(steps: readonly AnyStep[], options: DestroyOpti
       return done('keep', ['existed before hm-infra: left in place (--include-adopted removes it)']);
     }
     const context = ctx(step);
-    let outputs = recordedOutputs(step, item.record);
+    // An interrupted create (`find`) recorded only its intent: its outputs come from the lookup below.
+    let outputs = item.removal === 'find' ? item.record.outputs : recordedOutputs(step, item.record);
     if (item.removal === 'find') {
       const observed = await step.read(context);
       if (observed === undefined) {
@@ -547,7 +548,7 @@ function destroyContext(
           'internal',
         );
       const dependency = steps.find((s) => s.id === id);
-      return dependency ? recordedOutputs(dependency, record) : record.outputs;
+      return dependency && record.status !== 'pending' ? recordedOutputs(dependency, record) : record.outputs;
     },
     emit,
     reads,

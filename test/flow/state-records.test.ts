@@ -43,4 +43,23 @@ describe("a resource's record in the state file", () => {
     expect(run.stderr).toContain("the state's record of the IAM user is not valid (name:");
     expect(fake.calls.slice(callsBefore).filter((c) => /^(Delete|Put|Update|Create)/.test(c.command))).toEqual([]);
   });
+
+  it('of an interrupted create (its intent only) is not held to the schema: teardown finds the resource by name', async () => {
+    // GIVEN the IAM user's create was interrupted before its answer was saved
+    const state = JSON.parse(await readFile(statePath(), 'utf8'));
+    const intent = { create: state.resources['iam-user'].outputs.name };
+    state.resources['iam-user'] = {
+      status: 'pending',
+      owned: false,
+      outputs: {},
+      intent,
+      updatedAt: new Date().toISOString(),
+    };
+    await writeFile(statePath(), JSON.stringify(state, null, 2), { mode: 0o600 });
+    // WHEN
+    const run = await runCli(['teardown', '--yes'], { cwd });
+    // THEN the user is found by its name and removed with the rest
+    expect(run.code, run.stderr).toBe(0);
+    expect(fake.calls.some((c) => c.command === 'DeleteUser')).toBe(true);
+  });
 });
