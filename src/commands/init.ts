@@ -12,7 +12,7 @@ import { type Style, pad } from '../views/style.js';
 import { type State, newState } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
 import type { StateStore } from '../state/store.js';
-import { waitForDeployment } from '../resources/cloudfront/distribution.js';
+import { waitForDeployment } from '../resources/cloudfront/deployment.js';
 import { type AccountStatus, accountStatus } from '../checks/email-verification.js';
 import { provisioningSteps } from '../resources/index.js';
 import { type RunResult, orderSteps, runSteps } from '../engine/runner.js';

@@ -1,10 +1,13 @@
-import { CloudFront } from '../../aws/sdk.js';
 import type { CloudFrontClient, Distribution, DistributionConfig, Tag } from '@aws-sdk/client-cloudfront';
-import type { AwsContext } from '../../aws/context.js';
-import { toHmError } from '../../aws/errors.js';
+import { z } from 'zod';
+import { CloudFront } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';
-import { ExitCode, HmError } from '../../errors.js';
+import { type Doing, type ErrorMatch, attempt, retryOnce, unlessNotFound } from '../../engine/resource.js';
+import type { Change, StepContext } from '../../engine/types.js';
+import { HmError } from '../../errors.js';
 import { bucketOutputs } from '../s3/bucket.js';
+import { defineResourceInParts, recordedOrInterrupted } from './define.js';
+import { waitForDeployment } from './deployment.js';
 import {
   ASPECTS,
   type DistributionInputs,
@@ -16,7 +19,6 @@ import {
   missingDistributionTags,
 } from './distribution-config.js';
 import { oacName } from './oac.js';
-import type { Change, Step, StepContext } from '../../engine/types.js';
 
 /** What the plan lists of a distribution still to create. */
 const CREATE_SUMMARY = [
@@ -29,19 +31,20 @@ const CREATE_SUMMARY = [
   'aliases',
 ];
 
-export interface DistributionOutputs {
-  id: string;
-  arn: string;
+const outputsSchema = z.object({
+  id: z.string(),
+  arn: z.string(),
   /** `dxxxx.cloudfront.net` */
-  domainName: string;
+  domainName: z.string(),
   /** InProgress while CloudFront deploys a change (minutes), then Deployed. */
-  status: string;
+  status: z.string(),
   /** CLOUDFRONT_URL: https:// and the custom domain when there is one, else the CloudFront one. */
-  url: string;
-  aliases: string[];
-  /** What the app reads: the PRD's CLOUDFRONT_URL. */
-  env: { CLOUDFRONT_URL: string };
-}
+  url: z.string(),
+  aliases: z.array(z.string()),
+  /** What the app reads: the PRD's CLOUDFRONT_URL (recorded by every version since it was added; not before). */
+  env: z.object({ CLOUDFRONT_URL: z.string() }).optional(),
+});
+export type DistributionOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -58,6 +61,9 @@ export interface DistributionObserved {
   config: DistributionConfig;
   tags: Tag[];
 }
+
+const noSuchDistribution: ErrorMatch = (err) => err instanceof CloudFront.NoSuchDistribution;
+const changedMeanwhile: ErrorMatch = (err) => err instanceof CloudFront.PreconditionFailed;
 
 function inputsOf(ctx: StepContext): DistributionInputs {
   return { config: ctx.config, bucket: ctx.output('bucket'), oacId: ctx.output('oac').id };
@@ -95,23 +101,20 @@ function observedOf(
   return { id: Id, arn: ARN, domainName: DomainName ?? '', status: Status ?? 'InProgress', etag, config, tags };
 }
 
-async function tagsOf(cf: CloudFrontClient, arn: string): Promise<Tag[]> {
-  try {
-    return (await cf.send(new CloudFront.ListTagsForResourceCommand({ Resource: arn }))).Tags?.Items ?? [];
-  } catch (err) {
-    throw toHmError(err, `read the tags of distribution ${arn}`);
-  }
-}
+const tagsOf = (cf: CloudFrontClient, arn: string): Promise<Tag[]> =>
+  attempt(
+    async () => (await cf.send(new CloudFront.ListTagsForResourceCommand({ Resource: arn }))).Tags?.Items ?? [],
+    `read the tags of distribution ${arn}`,
+  );
 
 /** The distribution with its config and ETag; its tags are read unless already known. */
 async function getById(cf: CloudFrontClient, id: string, knownTags?: Tag[]): Promise<DistributionObserved | undefined> {
-  let res;
-  try {
-    res = await cf.send(new CloudFront.GetDistributionCommand({ Id: id }));
-  } catch (err) {
-    if (err instanceof CloudFront.NoSuchDistribution) return undefined;
-    throw toHmError(err, `read distribution ${id}`);
-  }
+  const res = await unlessNotFound(
+    () => cf.send(new CloudFront.GetDistributionCommand({ Id: id })),
+    noSuchDistribution,
+    `read distribution ${id}`,
+  );
+  if (!res) return undefined;
   const observed = observedOf(res.Distribution, res.ETag, []);
   return { ...observed, tags: knownTags ?? (await tagsOf(cf, observed.arn)) };
 }
@@ -120,23 +123,21 @@ async function getById(cf: CloudFrontClient, id: string, knownTags?: Tag[]): Pro
  * A distribution of this app and environment that the state does not know (an earlier run
  * crashed before saving, or the state file was lost): tagged as ours, else carrying our comment.
  */
-async function find(ctx: StepContext): Promise<DistributionObserved | undefined> {
+async function findOurs(ctx: StepContext): Promise<DistributionObserved | undefined> {
   const cf = ctx.aws.cloudfront();
   const comment = distributionComment(ctx.config);
   const origin = ctx.output('bucket').regionalDomainName;
-  const candidates: Array<{ id: string; arn: string; commentMatches: boolean }> = [];
-  try {
+  const candidates = await attempt(async () => {
+    const found: Array<{ id: string; arn: string; commentMatches: boolean }> = [];
     for await (const page of CloudFront.paginateListDistributions({ client: cf, pageSize: 100 }, {})) {
       for (const d of page.DistributionList?.Items ?? []) {
         const commentMatches = d.Comment === comment;
         const servesBucket = d.Origins?.Items?.some((o) => o.DomainName === origin) === true;
-        if (d.Id && d.ARN && (commentMatches || servesBucket))
-          candidates.push({ id: d.Id, arn: d.ARN, commentMatches });
+        if (d.Id && d.ARN && (commentMatches || servesBucket)) found.push({ id: d.Id, arn: d.ARN, commentMatches });
       }
     }
-  } catch (err) {
-    throw toHmError(err, 'list CloudFront distributions');
-  }
+    return found;
+  }, 'list CloudFront distributions');
 
   const tagsById = new Map<string, Tag[]>();
   for (const candidate of candidates) tagsById.set(candidate.id, await tagsOf(cf, candidate.arn));
@@ -159,7 +160,47 @@ async function find(ctx: StepContext): Promise<DistributionObserved | undefined>
   return getById(cf, id, tagsById.get(id));
 }
 
-function createError(err: unknown, config: Config): HmError {
+const callerReferences = new WeakMap<StepContext, string>();
+
+/**
+ * The CallerReference of this create, the same in the intent and in the call: the one an
+ * interrupted create saved, so that CloudFront answers a re-run with the distribution it
+ * already made and never makes a second one; a new one otherwise.
+ */
+function callerReference(ctx: StepContext): string {
+  const known = callerReferences.get(ctx);
+  if (known !== undefined) return known;
+  const recorded = ctx.recorded?.intent?.['callerReference'];
+  const reference =
+    typeof recorded === 'string'
+      ? recorded
+      : `hm-infra-${ctx.config.app}-${ctx.config.environment}-${Date.now().toString(36)}`;
+  callerReferences.set(ctx, reference);
+  return reference;
+}
+
+/** The configuration to send for what was observed: the live one with every owned field as it should be. */
+const desiredFor = (inputs: DistributionInputs, observed: DistributionObserved) =>
+  desiredDistributionConfig(inputs, observed.config, observed.config.CallerReference ?? '');
+
+/** Sends the desired configuration with the ETag of the version it was derived from, when it differs. */
+async function sendConfig(ctx: StepContext, observed: DistributionObserved): Promise<DistributionObserved> {
+  const inputs = inputsOf(ctx);
+  const desired = desiredFor(inputs, observed);
+  if (diffDistribution(observed.config, desired, inputs).length === 0) return observed;
+  const res = await ctx.aws.cloudfront().send(
+    new CloudFront.UpdateDistributionCommand({
+      Id: observed.id,
+      IfMatch: observed.etag,
+      DistributionConfig: desired,
+    }),
+  );
+  return observedOf(res.Distribution, res.ETag, observed.tags);
+}
+
+/** Known answers of a create or an update, in the user's terms. */
+function explain(config: Config, err: unknown, doing: Doing): HmError | undefined {
+  if (doing !== 'create' && doing !== 'update') return undefined;
   if (err instanceof CloudFront.CNAMEAlreadyExists) {
     return new HmError(
       'CDN_DOMAIN_IN_USE',
@@ -182,7 +223,7 @@ function createError(err: unknown, config: Config): HmError {
       },
     );
   }
-  if (err instanceof CloudFront.TooManyDistributions) {
+  if (err instanceof CloudFront.TooManyDistributions && doing === 'create') {
     return new HmError(
       'TOO_MANY_DISTRIBUTIONS',
       'this AWS account has reached its limit of CloudFront distributions',
@@ -193,113 +234,50 @@ function createError(err: unknown, config: Config): HmError {
       },
     );
   }
-  return toHmError(err, 'create the CloudFront distribution');
-}
-
-async function create(ctx: StepContext): Promise<DistributionObserved> {
-  const cf = ctx.aws.cloudfront();
-  // Saved before the call: a re-run after a lost answer sends the same reference, which
-  // CloudFront answers with the distribution it already made, never a second one.
-  const recordedReference = ctx.recorded?.intent?.['callerReference'];
-  const callerReference =
-    typeof recordedReference === 'string'
-      ? recordedReference
-      : `hm-infra-${ctx.config.app}-${ctx.config.environment}-${Date.now().toString(36)}`;
-  await ctx.intend({ callerReference });
-  const config = desiredDistributionConfig(inputsOf(ctx), undefined, callerReference);
-  try {
-    const res = await cf.send(
-      new CloudFront.CreateDistributionWithTagsCommand({
-        DistributionConfigWithTags: { DistributionConfig: config, Tags: { Items: distributionTags(ctx.config) } },
-      }),
-    );
-    return observedOf(res.Distribution, res.ETag, distributionTags(ctx.config));
-  } catch (err) {
-    if (err instanceof CloudFront.DistributionAlreadyExists) {
-      // Our reference with a different configuration: the earlier create went through.
-      const found = await find(ctx);
-      if (found) return found;
-    }
-    throw createError(err, ctx.config);
-  }
-}
-
-/**
- * Sends the desired configuration with the ETag it was derived from. When someone else changed
- * the distribution in between (PreconditionFailed), the live configuration is read again and
- * the update retried once on top of it.
- */
-async function update(ctx: StepContext, observed: DistributionObserved, retry = true): Promise<DistributionObserved> {
-  const cf = ctx.aws.cloudfront();
-  const inputs = inputsOf(ctx);
-  const desired = desiredDistributionConfig(inputs, observed.config, observed.config.CallerReference ?? '');
-  if (diffDistribution(observed.config, desired, inputs).length === 0) return observed;
-  try {
-    const res = await cf.send(
-      new CloudFront.UpdateDistributionCommand({
-        Id: observed.id,
-        IfMatch: observed.etag,
-        DistributionConfig: desired,
-      }),
-    );
-    return observedOf(res.Distribution, res.ETag, observed.tags);
-  } catch (err) {
-    if (retry && err instanceof CloudFront.PreconditionFailed) {
-      ctx.debug('the distribution changed while we updated it; reading its configuration again');
-      let fresh;
-      try {
-        fresh = await cf.send(new CloudFront.GetDistributionConfigCommand({ Id: observed.id }));
-      } catch (readErr) {
-        throw toHmError(readErr, `read distribution ${observed.id}`);
-      }
-      if (fresh.DistributionConfig)
-        return update(ctx, { ...observed, config: fresh.DistributionConfig, etag: fresh.ETag }, false);
-    }
-    if (err instanceof CloudFront.CNAMEAlreadyExists || err instanceof CloudFront.InvalidViewerCertificate)
-      throw createError(err, ctx.config);
-    throw toHmError(err, `update distribution ${observed.id}`);
-  }
+  return undefined;
 }
 
 /**
  * The CDN in front of the bucket: S3 origin through the OAC, HTTPS only, the PRD's TTLs, an
  * `avatars/*` behaviour cached for a week, and an optional custom domain.
  */
-export const distributionStep: Step<DistributionObserved, DistributionOutputs> = {
+export const distributionStep = defineResourceInParts<DistributionObserved, DistributionOutputs>({
   id: 'distribution',
   title: 'CloudFront distribution',
   service: 'CloudFront',
   dependsOn: ['bucket', 'oac'],
+  describe: () => 'the CloudFront distribution',
+  notFound: noSuchDistribution,
+  outputsSchema: recordedOrInterrupted(outputsSchema),
 
-  async read(ctx) {
+  async find(ctx) {
     const recordedId = ctx.recorded?.outputs['id'];
     if (typeof recordedId === 'string') {
       const found = await getById(ctx.aws.cloudfront(), recordedId);
       if (found) return found;
       ctx.debug(`the recorded distribution ${recordedId} no longer exists; looking for it by tag and comment`);
     }
-    return find(ctx);
+    return findOurs(ctx);
   },
 
-  plan(ctx, observed) {
-    if (!observed) {
-      // Dependency outputs may not exist yet (plan before the first run): describe from config.
-      const inputs = {
-        config: ctx.config,
-        bucket: bucketOutputs(ctx.config.bucketName, ctx.config.region),
-        oacId: oacName(ctx.config),
-      };
-      const config = desiredDistributionConfig(inputs, undefined, '');
-      return ASPECTS.filter((a) => CREATE_SUMMARY.includes(a.field)).map((a) => ({
-        field: a.field,
-        action: 'create',
-        to: a.summary(a.view(config, inputs)),
-        note: 'no distribution of this app and environment exists',
-      }));
-    }
+  toCreate(ctx) {
+    // Dependency outputs may not exist yet (plan before the first run): describe from config.
+    const inputs = {
+      config: ctx.config,
+      bucket: bucketOutputs(ctx.config.bucketName, ctx.config.region),
+      oacId: oacName(ctx.config),
+    };
+    const config = desiredDistributionConfig(inputs, undefined, '');
+    return ASPECTS.filter((a) => CREATE_SUMMARY.includes(a.field)).map((a) => ({
+      field: a.field,
+      to: a.summary(a.view(config, inputs)),
+      note: 'no distribution of this app and environment exists',
+    }));
+  },
+
+  diff(ctx, observed) {
     const inputs = inputsOf(ctx);
-    const desired = desiredDistributionConfig(inputs, observed.config, observed.config.CallerReference ?? '');
-    const changes: Change[] = diffDistribution(observed.config, desired, inputs).map((d) => ({
+    const changes: Change[] = diffDistribution(observed.config, desiredFor(inputs, observed), inputs).map((d) => ({
       field: d.field,
       action: 'update',
       from: d.from,
@@ -314,24 +292,63 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
     return changes;
   },
 
-  async apply(ctx, observed) {
-    if (!observed) {
-      const created = await create(ctx);
-      ctx.report(`distribution ${created.id} is deploying to the edge (usually 5–15 minutes); it serves once Deployed`);
-      return { type: 'created', outputs: outputsOf(ctx.config, created) };
-    }
-    const updated = await update(ctx, observed);
+  intent: (ctx) => ({ callerReference: callerReference(ctx) }),
+
+  /** Created with its tags; answered "already exists", our reference went through before: that one is it. */
+  async create(ctx) {
+    const cf = ctx.aws.cloudfront();
+    const config = desiredDistributionConfig(inputsOf(ctx), undefined, callerReference(ctx));
+    const tags = distributionTags(ctx.config);
+    const created = await retryOnce(
+      async () => {
+        const res = await cf.send(
+          new CloudFront.CreateDistributionWithTagsCommand({
+            DistributionConfigWithTags: { DistributionConfig: config, Tags: { Items: tags } },
+          }),
+        );
+        return observedOf(res.Distribution, res.ETag, tags);
+      },
+      // Our reference with a different configuration: the earlier create went through.
+      (err) => err instanceof CloudFront.DistributionAlreadyExists,
+      () => findOurs(ctx),
+    );
+    ctx.report(`distribution ${created.id} is deploying to the edge (usually 5–15 minutes); it serves once Deployed`);
+    return outputsOf(ctx.config, created);
+  },
+
+  /**
+   * Sends the desired configuration with the ETag it was derived from, then adds missing tags.
+   * When someone else changed the distribution in between (PreconditionFailed), the live
+   * configuration is read again and the update retried once on top of it.
+   */
+  async update(ctx, observed) {
+    const cf = ctx.aws.cloudfront();
+    const updated = await attempt(
+      () =>
+        retryOnce(
+          () => sendConfig(ctx, observed),
+          changedMeanwhile,
+          async () => {
+            ctx.debug('the distribution changed while we updated it; reading its configuration again');
+            const fresh = await attempt(
+              () => cf.send(new CloudFront.GetDistributionConfigCommand({ Id: observed.id })),
+              `read distribution ${observed.id}`,
+            );
+            if (!fresh.DistributionConfig) return undefined;
+            return sendConfig(ctx, { ...observed, config: fresh.DistributionConfig, etag: fresh.ETag });
+          },
+        ),
+      `update distribution ${observed.id}`,
+      (err) => explain(ctx.config, err, 'update'),
+    );
     const tags = missingDistributionTags(observed.tags, ctx.config);
     if (tags.length > 0) {
-      try {
-        await ctx.aws
-          .cloudfront()
-          .send(new CloudFront.TagResourceCommand({ Resource: observed.arn, Tags: { Items: tags } }));
-      } catch (err) {
-        throw toHmError(err, `tag distribution ${observed.id}`);
-      }
+      await attempt(
+        () => cf.send(new CloudFront.TagResourceCommand({ Resource: observed.arn, Tags: { Items: tags } })),
+        `tag distribution ${observed.id}`,
+      );
     }
-    return { type: 'updated', outputs: outputsOf(ctx.config, updated) };
+    return outputsOf(ctx.config, updated);
   },
 
   outputs: (ctx, observed) => outputsOf(ctx.config, observed),
@@ -346,25 +363,26 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
    * Once disabled the record says `disabling`, so an interrupted or --no-wait teardown finishes
    * the job next time; the origin access control is removed only after this (the runner's order).
    */
-  async destroy(ctx, recorded) {
+  async remove(ctx, recorded) {
     const cf = ctx.aws.cloudfront();
     // Tags do not matter to a removal: none are read.
     let current = await getById(cf, recorded.id, []);
     if (!current) return undefined;
     if (current.config.Enabled) {
       ctx.report(`disabling distribution ${recorded.id}`);
-      try {
-        const res = await cf.send(
-          new CloudFront.UpdateDistributionCommand({
-            Id: recorded.id,
-            IfMatch: current.etag,
-            DistributionConfig: { ...current.config, Enabled: false },
-          }),
-        );
-        current = observedOf(res.Distribution, res.ETag, current.tags);
-      } catch (err) {
-        throw toHmError(err, `disable distribution ${recorded.id}`);
-      }
+      const { etag, config, tags } = current;
+      const res = await attempt(
+        () =>
+          cf.send(
+            new CloudFront.UpdateDistributionCommand({
+              Id: recorded.id,
+              IfMatch: etag,
+              DistributionConfig: { ...config, Enabled: false },
+            }),
+          ),
+        `disable distribution ${recorded.id}`,
+      );
+      current = observedOf(res.Distribution, res.ETag, tags);
     }
     if (current.status !== 'Deployed') {
       await ctx.markDisabling();
@@ -383,80 +401,14 @@ export const distributionStep: Step<DistributionObserved, DistributionOutputs> =
       });
       current = (await getById(cf, recorded.id, [])) ?? current;
     }
-    try {
-      await cf.send(new CloudFront.DeleteDistributionCommand({ Id: recorded.id, IfMatch: current.etag }));
-    } catch (err) {
-      if (err instanceof CloudFront.NoSuchDistribution) return undefined;
-      throw toHmError(err, `delete distribution ${recorded.id}`);
-    }
+    const { etag } = current;
+    await unlessNotFound(
+      () => cf.send(new CloudFront.DeleteDistributionCommand({ Id: recorded.id, IfMatch: etag })),
+      noSuchDistribution,
+      `delete distribution ${recorded.id}`,
+    );
     return undefined;
   },
-};
 
-export interface WaitOptions {
-  maxWaitSeconds: number;
-  /** Seconds between polls (the SDK waiter's back-off between these). */
-  minDelaySeconds?: number;
-  maxDelaySeconds?: number;
-  /** Called every `progressEverySeconds` with the elapsed time, for a live display. */
-  onProgress?: (elapsed: string) => void;
-  progressEverySeconds?: number;
-  signal?: AbortSignal;
-  /** What to do after a timeout, when it is not "re-run with --wait". */
-  timeoutHint?: string;
-}
-
-const elapsedText = (ms: number) => {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-};
-
-/**
- * Waits with the SDK waiter until the distribution is Deployed. A timeout is not a failure of
- * the distribution (it finishes on its own) and gets its own code and exit code 3.
- */
-export async function waitForDeployment(aws: AwsContext, id: string, options: WaitOptions): Promise<void> {
-  const started = Date.now();
-  const ticker = options.onProgress
-    ? setInterval(
-        () => options.onProgress?.(elapsedText(Date.now() - started)),
-        (options.progressEverySeconds ?? 15) * 1000,
-      )
-    : undefined;
-  try {
-    await CloudFront.waitUntilDistributionDeployed(
-      {
-        client: aws.cloudfront(),
-        maxWaitTime: options.maxWaitSeconds,
-        minDelay: options.minDelaySeconds ?? 20,
-        maxDelay: options.maxDelaySeconds ?? 60,
-        ...(options.signal ? { abortSignal: options.signal } : {}),
-      },
-      { Id: id },
-    );
-  } catch (err) {
-    const name = (err as Error).name;
-    if (name === 'TimeoutError') {
-      throw new HmError(
-        'DEPLOY_PENDING',
-        `distribution ${id} is still deploying after ${elapsedText(Date.now() - started)}`,
-        'aws',
-        {
-          hint:
-            options.timeoutHint ??
-            'CloudFront finishes on its own; nothing needs to be redone. Re-run with --wait to keep waiting.',
-          exitCode: ExitCode.pending,
-          cause: err,
-        },
-      );
-    }
-    if (name === 'AbortError')
-      throw new HmError('WAIT_ABORTED', `stopped waiting for distribution ${id}`, 'user', {
-        exitCode: ExitCode.aborted,
-        cause: err,
-      });
-    throw toHmError(err, `wait for distribution ${id} to deploy`);
-  } finally {
-    if (ticker) clearInterval(ticker);
-  }
-}
+  explain: (ctx, err, doing) => explain(ctx.config, err, doing),
+});

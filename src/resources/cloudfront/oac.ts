@@ -1,14 +1,14 @@
-import { CloudFront } from '../../aws/sdk.js';
 import type { CloudFrontClient, OriginAccessControlConfig } from '@aws-sdk/client-cloudfront';
-import { toHmError } from '../../aws/errors.js';
+import { z } from 'zod';
+import { CloudFront } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';
+import { type ErrorMatch, attempt, defineResource, retryOnce, unlessNotFound } from '../../engine/resource.js';
+import type { Change, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
-import type { Change, Step, StepContext } from '../../engine/types.js';
+import { recordedOrInterrupted } from './define.js';
 
-export interface OacOutputs {
-  id: string;
-  name: string;
-}
+const outputsSchema = z.object({ id: z.string(), name: z.string() });
+export type OacOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -39,20 +39,25 @@ export function oacConfig(config: Config): OriginAccessControlConfig {
 /** The settings this tool owns; the description is informational. */
 const OWNED = ['OriginAccessControlOriginType', 'SigningBehavior', 'SigningProtocol'] as const;
 
+const pickOwned = (config: OriginAccessControlConfig) =>
+  Object.fromEntries(OWNED.map((key) => [key, config[key]])) as Partial<OriginAccessControlConfig>;
+
+const noSuchOac: ErrorMatch = (err) => err instanceof CloudFront.NoSuchOriginAccessControl;
+const changedMeanwhile: ErrorMatch = (err) => err instanceof CloudFront.PreconditionFailed;
+
 async function getById(cf: CloudFrontClient, id: string): Promise<OacObserved | undefined> {
-  try {
-    const res = await cf.send(new CloudFront.GetOriginAccessControlCommand({ Id: id }));
-    const config = res.OriginAccessControl?.OriginAccessControlConfig;
-    return config ? { id, config, etag: res.ETag } : undefined;
-  } catch (err) {
-    if (err instanceof CloudFront.NoSuchOriginAccessControl) return undefined;
-    throw toHmError(err, `read origin access control ${id}`);
-  }
+  const res = await unlessNotFound(
+    () => cf.send(new CloudFront.GetOriginAccessControlCommand({ Id: id })),
+    noSuchOac,
+    `read origin access control ${id}`,
+  );
+  const config = res?.OriginAccessControl?.OriginAccessControlConfig;
+  return config ? { id, config, etag: res?.ETag } : undefined;
 }
 
 /** Every OAC of the account is listed (100 a page) until the one with our name turns up. */
-async function findByName(cf: CloudFrontClient, name: string): Promise<OacObserved | undefined> {
-  try {
+function findByName(cf: CloudFrontClient, name: string): Promise<OacObserved | undefined> {
+  return attempt(async () => {
     for await (const page of CloudFront.paginateListOriginAccessControls({ client: cf, pageSize: 100 }, {})) {
       const hit = page.OriginAccessControlList?.Items?.find((item) => item.Name === name);
       if (hit?.Id) {
@@ -63,49 +68,36 @@ async function findByName(cf: CloudFrontClient, name: string): Promise<OacObserv
         };
       }
     }
-  } catch (err) {
-    throw toHmError(err, 'list CloudFront origin access controls');
-  }
-  return undefined;
+    return undefined;
+  }, 'list CloudFront origin access controls');
 }
 
-async function update(ctx: StepContext, observed: OacObserved, retry = true): Promise<void> {
+/** Sends the owned settings on top of the OAC's own, with the ETag of the version they came from. */
+async function putOwnedSettings(ctx: StepContext, observed: OacObserved) {
   const cf = ctx.aws.cloudfront();
   // A list entry has no ETag: read the OAC, so config and ETag come from the same version.
   const current = observed.etag ? observed : ((await getById(cf, observed.id)) ?? observed);
-  try {
-    await cf.send(
-      new CloudFront.UpdateOriginAccessControlCommand({
-        Id: current.id,
-        IfMatch: current.etag,
-        OriginAccessControlConfig: {
-          ...current.config,
-          ...pickOwned(oacConfig(ctx.config)),
-          Name: oacName(ctx.config),
-        },
-      }),
-    );
-  } catch (err) {
-    if (retry && err instanceof CloudFront.PreconditionFailed) {
-      ctx.debug('the origin access control changed while we updated it; reading it again');
-      const fresh = await getById(cf, observed.id);
-      if (fresh) return update(ctx, fresh, false);
-    }
-    throw toHmError(err, `update origin access control ${observed.id}`);
-  }
+  return cf.send(
+    new CloudFront.UpdateOriginAccessControlCommand({
+      Id: current.id,
+      IfMatch: current.etag,
+      OriginAccessControlConfig: { ...current.config, ...pickOwned(oacConfig(ctx.config)), Name: oacName(ctx.config) },
+    }),
+  );
 }
 
-const pickOwned = (config: OriginAccessControlConfig) =>
-  Object.fromEntries(OWNED.map((key) => [key, config[key]])) as Partial<OriginAccessControlConfig>;
-
 /** Origin access control: CloudFront signs its requests to the private bucket (sigv4, always). */
-export const oacStep: Step<OacObserved, OacOutputs> = {
+export const oacStep = defineResource<OacObserved, OacOutputs>({
   id: 'oac',
   title: 'CloudFront origin access',
   service: 'CloudFront',
   dependsOn: ['account'],
+  describe: (ctx) => `origin access control ${oacName(ctx.config)}`,
+  notFound: noSuchOac,
+  alreadyExists: (err) => err instanceof CloudFront.OriginAccessControlAlreadyExists,
+  outputsSchema: recordedOrInterrupted(outputsSchema),
 
-  async read(ctx) {
+  async find(ctx) {
     const cf = ctx.aws.cloudfront();
     const recordedId = ctx.recorded?.outputs['id'];
     if (typeof recordedId === 'string') {
@@ -116,16 +108,13 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
     return findByName(cf, oacName(ctx.config));
   },
 
-  plan(ctx, observed) {
-    if (!observed)
-      return [
-        {
-          field: 'origin-access-control',
-          action: 'create',
-          to: oacName(ctx.config),
-          note: 'no origin access control of that name exists',
-        },
-      ];
+  toCreate: (ctx) => ({
+    field: 'origin-access-control',
+    to: oacName(ctx.config),
+    note: 'no origin access control of that name exists',
+  }),
+
+  diff(ctx, observed) {
     const want = oacConfig(ctx.config);
     return OWNED.filter((key) => observed.config[key] !== want[key]).map((key): Change => ({
       field: key,
@@ -136,61 +125,63 @@ export const oacStep: Step<OacObserved, OacOutputs> = {
     }));
   },
 
-  async apply(ctx, observed) {
-    const cf = ctx.aws.cloudfront();
-    if (observed) {
-      await update(ctx, observed);
-      return { type: 'updated', outputs: { id: observed.id, name: oacName(ctx.config) } };
-    }
-    await ctx.intend({ create: oacName(ctx.config) });
-    try {
-      const res = await cf.send(
-        new CloudFront.CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(ctx.config) }),
-      );
-      const id = res.OriginAccessControl?.Id;
-      if (!id) throw new HmError('NO_OAC_ID', 'CloudFront created the origin access control but returned no id', 'aws');
-      return { type: 'created', outputs: { id, name: oacName(ctx.config) } };
-    } catch (err) {
-      if (err instanceof CloudFront.OriginAccessControlAlreadyExists) {
-        // Created by a run whose answer was lost, or at the same moment by another tool.
-        const found = await findByName(cf, oacName(ctx.config));
-        if (found) return { type: 'unchanged', outputs: { id: found.id, name: oacName(ctx.config) } };
-      }
-      if (err instanceof CloudFront.TooManyOriginAccessControls) {
-        throw new HmError(
-          'TOO_MANY_OACS',
-          'this AWS account has reached its limit of CloudFront origin access controls',
-          'aws',
-          {
-            hint: 'Delete unused origin access controls in the CloudFront console, or request a higher quota, then re-run.',
+  intent: (ctx) => ({ create: oacName(ctx.config) }),
+
+  async create(ctx) {
+    const res = await ctx.aws
+      .cloudfront()
+      .send(new CloudFront.CreateOriginAccessControlCommand({ OriginAccessControlConfig: oacConfig(ctx.config) }));
+    const id = res.OriginAccessControl?.Id;
+    if (!id) throw new HmError('NO_OAC_ID', 'CloudFront created the origin access control but returned no id', 'aws');
+    return { id, name: oacName(ctx.config) };
+  },
+
+  /** When someone else changed the OAC in between (PreconditionFailed), it is read again and the update sent once more. */
+  async update(ctx, observed) {
+    await attempt(
+      () =>
+        retryOnce(
+          () => putOwnedSettings(ctx, observed),
+          changedMeanwhile,
+          async () => {
+            ctx.debug('the origin access control changed while we updated it; reading it again');
+            const fresh = await getById(ctx.aws.cloudfront(), observed.id);
+            return fresh && putOwnedSettings(ctx, fresh);
           },
-        );
-      }
-      throw toHmError(err, `create origin access control ${oacName(ctx.config)}`);
-    }
+        ),
+      `update origin access control ${observed.id}`,
+    );
   },
 
   outputs: (ctx, observed) => ({ id: observed.id, name: oacName(ctx.config) }),
 
-  async destroy(ctx, recorded) {
+  /** Deleted with the ETag just read; the distribution that uses it goes first (the runner's order). */
+  async remove(ctx, recorded) {
     const cf = ctx.aws.cloudfront();
     const current = await getById(cf, recorded.id);
     if (!current) return;
-    try {
-      await cf.send(new CloudFront.DeleteOriginAccessControlCommand({ Id: recorded.id, IfMatch: current.etag }));
-    } catch (err) {
-      if (err instanceof CloudFront.NoSuchOriginAccessControl) return;
-      if (err instanceof CloudFront.OriginAccessControlInUse) {
-        throw new HmError(
-          'OAC_IN_USE',
-          `origin access control ${recorded.name} is still used by a distribution`,
-          'aws',
-          {
-            hint: 'Delete (or detach from) the distribution first; teardown does this in order. Then re-run.',
-          },
-        );
-      }
-      throw toHmError(err, `delete origin access control ${recorded.name}`);
-    }
+    await cf.send(new CloudFront.DeleteOriginAccessControlCommand({ Id: recorded.id, IfMatch: current.etag }));
   },
-};
+
+  explain(ctx, err, doing) {
+    if (err instanceof CloudFront.TooManyOriginAccessControls && doing === 'create') {
+      return new HmError(
+        'TOO_MANY_OACS',
+        'this AWS account has reached its limit of CloudFront origin access controls',
+        'aws',
+        {
+          hint: 'Delete unused origin access controls in the CloudFront console, or request a higher quota, then re-run.',
+        },
+      );
+    }
+    if (err instanceof CloudFront.OriginAccessControlInUse && doing === 'delete') {
+      return new HmError(
+        'OAC_IN_USE',
+        `origin access control ${oacName(ctx.config)} is still used by a distribution`,
+        'aws',
+        { hint: 'Delete (or detach from) the distribution first; teardown does this in order. Then re-run.' },
+      );
+    }
+    return undefined;
+  },
+});
