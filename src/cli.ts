@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import type { ConfigFlags, GlobalOptions, Io } from './commands/common.js';
+import type { ConfigFlags, GlobalOptions } from './commands/common.js';
+import type { Io } from './commands/io.js';
 import type { InitFlags } from './commands/init.js';
 import type { PrintEnvFlags } from './commands/print-env.js';
 import type { SmokeTestFlags } from './commands/smoke-test.js';
