@@ -8,6 +8,7 @@ import { StateSession } from '../state/session.js';
 import { waitForDeployment } from '../resources/cloudfront/distribution.js';
 import { type AccountStatus, accountStatus } from '../checks/email-verification.js';
 import { provisioningSteps } from '../resources/index.js';
+import { planDifferences } from '../engine/plan-diff.js';
 import { type RunResult, orderSteps, runSteps } from '../engine/runner.js';
 import { createAws, preloadAws } from './aws.js';
 import {
@@ -119,32 +120,50 @@ async function goAhead(prompter: Prompter): Promise<boolean> {
 }
 
 /**
- * Shows the plan and asks to go ahead (Ctrl-C counts as no). Returns an exit code when the
- * answer is no or the plan cannot be read.
+ * Shows the plan and asks to go ahead. Once it is confirmed, reads everything again: when that
+ * plan is not the one shown (someone changed something meanwhile), shows what changed and asks
+ * again; when it is, returns it, to be applied with what it read. A plan with nothing to change
+ * is applied without asking. An exit code when the answer is no or a plan cannot be read.
  */
-async function confirmPlan(
+async function confirmedPlan(
   config: Config,
   state: State | undefined,
   aws: AwsContext,
   flags: InitFlags,
   view: InitView,
   prompter: Prompter,
-): Promise<number | undefined> {
-  const planned = await computePlan(config, state, aws, flags, view.planProgress());
-  if (!planned.ok) {
-    view.failedSteps(planned.outcomes);
-    return failureCode(planned);
-  }
+): Promise<RunResult | number> {
+  const read = () => computePlan(config, state, aws, flags, view.planProgress());
   const meta = planMeta(config, false);
-  view.plan(planned.outcomes, meta);
-  const { create, update } = summarize(planned.outcomes);
-  if (create + update === 0) return undefined;
-  if (await goAhead(prompter)) return undefined;
-  view.declined(planned.outcomes, meta);
-  return ExitCode.aborted;
+  let shown = await read();
+  if (!shown.ok) {
+    view.failedSteps(shown.outcomes);
+    return failureCode(shown);
+  }
+  view.plan(shown.outcomes, meta);
+  for (;;) {
+    const { create, update } = summarize(shown.outcomes);
+    if (create + update === 0) return shown;
+    if (!(await goAhead(prompter))) {
+      view.declined(shown.outcomes, meta);
+      return ExitCode.aborted;
+    }
+    const fresh = await read();
+    if (!fresh.ok) {
+      view.failedSteps(fresh.outcomes);
+      return failureCode(fresh);
+    }
+    const differences = planDifferences(shown.outcomes, fresh.outcomes);
+    if (differences.length === 0) return fresh;
+    view.planChanged(differences, fresh.outcomes);
+    shown = fresh;
+  }
 }
 
-/** `hm-infra init`: (ask,) validate, (plan and confirm,) provision, report. */
+/**
+ * `hm-infra init`: (ask,) validate, (plan and confirm, then apply that plan,) provision, report.
+ * With --yes no plan is shown: the steps are read as they are applied.
+ */
 export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags, io: Io): Promise<number> {
   const maxWaitSeconds = waitMinutes(typedFlags.waitTimeout);
   let { globals, flags } = await withConfigFile(typedGlobals, typedFlags, io);
@@ -169,10 +188,8 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
   const steps = provisioningSteps(config);
   const interrupt = interruptible(() => view.stopping());
   try {
-    if (prompter) {
-      const declined = await confirmPlan(config, state, aws, flags, view, prompter);
-      if (declined !== undefined) return declined;
-    }
+    const planned = prompter ? await confirmedPlan(config, state, aws, flags, view, prompter) : undefined;
+    if (typeof planned === 'number') return planned;
     const session = new StateSession(store, state ?? newState(config));
     session.state.config = config;
     const started = Date.now();
@@ -189,6 +206,7 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
         aws,
         session,
         signal: interrupt.signal,
+        ...(planned?.observations ? { observations: planned.observations } : {}),
         onEvent: (event) => {
           if (event.type === 'done' && event.outcome.id === 'account' && config.email && view.showsSendingStatus)
             ses = sendingStatus(aws);

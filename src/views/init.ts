@@ -2,11 +2,12 @@ import { ExitCode, type HmError } from '../errors.js';
 import type { State } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { AccountStatus } from '../checks/email-verification.js';
+import type { StepDifference } from '../engine/plan-diff.js';
 import type { RunResult, StepOutcome } from '../engine/runner.js';
 import { renderRecordTable, zoneFileSnippet } from './dns.js';
 import { MASK, envEntries, renderEnv } from './env.js';
 import { liveWait } from './live-progress.js';
-import { type PlanMeta, planJson, renderPlan, summarize } from './plan.js';
+import { type PlanMeta, planJson, renderPlan, renderPlanChanges, summarize } from './plan.js';
 import { RunView } from './run-progress.js';
 import { sandboxAdvice } from './ses.js';
 import { type Style, pad } from './style.js';
@@ -195,8 +196,8 @@ export interface InitRun {
 }
 
 /**
- * What `init` shows: the plan to confirm, the steps' progress, the wait for CloudFront, and the
- * result or what went wrong.
+ * What `init` shows: the plan to confirm (and, read again before applying, what changed in
+ * it), the steps' progress, the wait for CloudFront, and the result or what went wrong.
  */
 export interface InitView {
   /** Where the questions are drawn. */
@@ -207,6 +208,8 @@ export interface InitView {
   planProgress: RunView['planProgress'];
   /** The plan to confirm. */
   plan(outcomes: readonly StepOutcome[], meta: PlanMeta): void;
+  /** Read again before applying, the plan is not the one shown: what changed, and the plan now. */
+  planChanged(differences: readonly StepDifference[], outcomes: readonly StepOutcome[]): void;
   /** The answer was no: nothing was changed. */
   declined(outcomes: readonly StepOutcome[], meta: PlanMeta): void;
   /** A plan could not be read. */
@@ -285,6 +288,10 @@ class HumanInitView extends InitViewBase implements InitView {
     this.output.out(renderPlan(outcomes, meta, this.style));
   }
 
+  planChanged(differences: readonly StepDifference[], outcomes: readonly StepOutcome[]): void {
+    this.output.out(renderPlanChanges(differences, outcomes, this.style));
+  }
+
   /** Only a run that went through to the end has a result to show; otherwise stderr says what happened. */
   result(run: InitRun): void {
     const { result, waited } = run;
@@ -303,6 +310,10 @@ class JsonInitView extends InitViewBase implements InitView {
 
   plan(outcomes: readonly StepOutcome[], meta: PlanMeta): void {
     this.output.err(renderPlan(outcomes, meta, this.style));
+  }
+
+  planChanged(differences: readonly StepDifference[], outcomes: readonly StepOutcome[]): void {
+    this.output.err(renderPlanChanges(differences, outcomes, this.style));
   }
 
   override declined(outcomes: readonly StepOutcome[], meta: PlanMeta): void {

@@ -1,4 +1,5 @@
 import type { RunEvent, RunResult, StepOutcome } from '../engine/runner.js';
+import type { StepDifference } from '../engine/plan-diff.js';
 import type { Change, Service } from '../engine/types.js';
 import { type Style, pad } from './style.js';
 import { BaseView, type Output, type ViewOptions, printJson } from './view.js';
@@ -98,6 +99,31 @@ function stepLines(o: StepOutcome, width: number, style: Style, after = ''): str
 function summaryLine(outcomes: readonly StepOutcome[]): string {
   const s = summarize(outcomes);
   return `${s.create} to create, ${s.update} to update, ${s.unchanged} unchanged`;
+}
+
+/**
+ * What a plan read again is found to differ in from the one shown: each step that changed,
+ * as it is now and what it was, and the new totals.
+ */
+export function renderPlanChanges(
+  differences: readonly StepDifference[],
+  outcomes: readonly StepOutcome[],
+  style: Style,
+): string {
+  const width = Math.max(...outcomes.map((o) => o.title.length)) + 2;
+  const was = (o: StepOutcome | undefined) => {
+    if (o === undefined) return 'not in the plan';
+    const action = o.action ?? o.status;
+    const fields = o.changes.map((c) => c.field);
+    return fields.length > 0 && action !== 'unchanged' ? `${action}: ${fields.join(', ')}` : action;
+  };
+  const lines = ['', style.yellow('Read again before applying, the plan has changed since it was shown:')];
+  for (const { id, before, after } of differences) {
+    if (after === undefined) lines.push(`    ${pad(before?.title ?? id, width)}${style.dim('no longer in the plan')}`);
+    else lines.push(...stepLines(after, width, style, style.dim(` (was ${was(before)})`)));
+  }
+  lines.push('', `Now: ${summaryLine(outcomes)}`);
+  return lines.join('\n');
 }
 
 /** The plan as one JSON document (`--json`). */
