@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import type { GlobalOptions, Io } from './commands/common.js';
+import type { GlobalOptions } from './commands/common.js';
+import type { Io } from './commands/io.js';
 import type { PlanFlags } from './commands/plan.js';
 import { CONFIG_FLAG_KEYS, CONFIG_OPTIONS } from './config/options.js';
 import type { InitFlags } from './commands/init.js';

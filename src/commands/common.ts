@@ -1,11 +1,12 @@
-import type { AwsContext } from '../aws/context.js';
 import { type Config, inputProblems, resolveConfig } from '../config/config.js';
 import { CONFIG_FLAG_KEYS, type ConfigFlags } from '../config/options.js';
 import { checkEndpointUrl, checkEnvName, checkRegion } from '../config/validate.js';
-import { type HmError, inputError } from '../errors.js';
-import { type Style, makeStyle } from '../views/style.js';
+import { inputError } from '../errors.js';
 import type { State } from '../state/schema.js';
-import { StateStore, statePathFor } from '../state/store.js';
+import type { StateStore } from '../state/store.js';
+import { endpointFor } from './aws.js';
+import type { Io } from './io.js';
+import { checkEnvironment, storeFor } from './state.js';
 
 /** Options every command honours (see `hm-infra --help`). */
 export interface GlobalOptions {
@@ -19,21 +20,6 @@ export interface GlobalOptions {
   verbose?: boolean;
   /** --env was typed (or set by --config), not commander's default. */
   envGiven?: boolean;
-}
-
-/** Where a command writes, and what it may assume about the terminal. */
-export interface Io {
-  /** Writes one line (or block) to stdout: results, plans, JSON. */
-  out(text: string): void;
-  /** Writes one line (or block) to stderr: progress, warnings, errors. */
-  err(text: string): void;
-  /** stdin and stdout are a terminal: prompts are allowed. */
-  readonly interactive: boolean;
-  readonly color: boolean;
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  /** stderr, when it is a terminal: live progress may redraw there. Absent: plain lines. */
-  readonly progressStream?: NodeJS.WriteStream;
 }
 
 export type { ConfigFlags } from '../config/options.js';
@@ -73,20 +59,6 @@ export async function withConfigFile<F extends ConfigFlags>(
   };
 }
 
-export function styleFor(io: Io): Style {
-  return makeStyle(io.color);
-}
-
-/** The endpoint of an AWS-compatible API, from --endpoint-url or AWS_ENDPOINT_URL. */
-export function endpointFor(globals: GlobalOptions, io: Io): string | undefined {
-  return globals.endpointUrl ?? (io.env['AWS_ENDPOINT_URL'] || undefined);
-}
-
-/** The state file of an environment: --state when given, else `.hm-infra/<env>.json`. */
-export function storeFor(globals: GlobalOptions, io: Io, env: string = globals.env): StateStore {
-  return new StateStore(statePathFor(env, globals.state, io.cwd), io.cwd);
-}
-
 /**
  * Problems with the global flags that need no state or AWS. The environment name is checked
  * on its own first, as it becomes part of a file path.
@@ -102,33 +74,6 @@ export function globalProblems(globals: GlobalOptions, io: Io): string[] {
       ? 'profile name is empty: pass --profile <name> as listed in ~/.aws/config'
       : undefined,
   ].filter((p) => p !== undefined);
-}
-
-/** A state file passed with --state that belongs to another environment than --env. */
-export function checkEnvironment(globals: GlobalOptions, state: State, store: StateStore): void {
-  if (state.environment !== globals.env) {
-    throw inputError(
-      `the state file ${store.displayPath} is for environment "${state.environment}", not "${globals.env}"`,
-      `Pass --env ${state.environment}, or another --state file.`,
-    );
-  }
-}
-
-/**
- * The state of an environment `init` has set up, for commands that only work on one
- * (verify-dns, print-env); a clear error when there is none. Reads local files only.
- */
-export async function loadSetUpState(globals: GlobalOptions, io: Io): Promise<{ store: StateStore; state: State }> {
-  const store = storeFor(globals, io);
-  const state = await store.load();
-  if (!state) {
-    throw inputError(
-      `environment "${globals.env}" has not been set up (no ${store.displayPath})`,
-      `Run \`hm-infra init --env ${globals.env}\` first, or pass --state <file>.`,
-    );
-  }
-  checkEnvironment(globals, state, store);
-  return { store, state };
 }
 
 /** Refuses flags that would silently turn an existing environment into a different one. */
@@ -218,55 +163,4 @@ export async function prepare(
     await store.unlock();
     throw err;
   }
-}
-
-/**
- * Starts loading the AWS SDK (about 0.3 s of modules) in the background while the wizard asks
- * its questions; createAws then finds it loaded. A failure surfaces there, not here.
- */
-export function preloadAws(): void {
-  import('../aws/context.js').catch(() => undefined);
-}
-
-/** The AWS clients of this run; the SDK is loaded only by commands that call AWS. */
-export async function createAws(globals: GlobalOptions, io: Io, region: string): Promise<AwsContext> {
-  const { AwsContext } = await import('../aws/context.js');
-  return new AwsContext({ region, profile: globals.profile, endpointUrl: endpointFor(globals, io) });
-}
-
-/** Exit code for a run whose steps failed: the first failure's own code (2 for bad input). */
-export function exitCodeOf(errors: ReadonlyArray<HmError | undefined>): number {
-  const first = errors.find((e) => e !== undefined);
-  return first?.exitCode ?? 1;
-}
-
-/** --wait-timeout as typed (minutes), in seconds; checked with the other input, before any AWS call. */
-export function waitMinutes(typed: string | undefined): number {
-  const minutes = Number(typed ?? '30');
-  if (!Number.isFinite(minutes) || minutes < 1 || minutes > 180) {
-    throw inputError(
-      `--wait-timeout "${typed ?? ''}" is not valid: give the minutes to wait, from 1 to 180 (for example --wait-timeout 30)`,
-    );
-  }
-  return minutes * 60;
-}
-
-/**
- * First Ctrl-C: stop starting steps, let running ones finish and save. Second: the default
- * behaviour (exit at once); a re-run still converges because every step checks first.
- */
-export function interruptible(io: Io, style: Style, onStop: () => void): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) {
-      process.removeListener('SIGINT', onSigint);
-      process.kill(process.pid, 'SIGINT');
-      return;
-    }
-    io.err(style.yellow('Stopping after the running steps finish (Ctrl-C again to quit now)…'));
-    onStop();
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }

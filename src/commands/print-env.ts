@@ -1,24 +1,17 @@
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { ExitCode, HmError, inputError } from '../errors.js';
-import { ENV_FORMATS, type EnvFormat, envEntries, missingEntries, renderEnv } from '../views/env.js';
-import { type GlobalOptions, type Io, globalProblems, loadSetUpState, styleFor } from './common.js';
+import { envEntries, missingEntries, renderEnv } from '../views/env.js';
+import { printEnvViewFor } from '../views/print-env.js';
+import { type GlobalOptions, globalProblems } from './common.js';
+import type { Io } from './io.js';
+import { loadSetUpState } from './state.js';
 
 export interface PrintEnvFlags {
   format?: string;
   showSecret?: boolean;
   write?: string;
   force?: boolean;
-}
-
-function formatOf(globals: GlobalOptions, flags: PrintEnvFlags): EnvFormat {
-  const format = flags.format ?? (globals.json ? 'json' : 'dotenv');
-  if (!(ENV_FORMATS as readonly string[]).includes(format)) {
-    throw inputError(`--format "${format}" is not valid: use ${ENV_FORMATS.join(', ')} (for example --format shell)`);
-  }
-  if (globals.json && format !== 'json')
-    throw inputError(`--json and --format ${format} disagree`, 'Pass one of them.');
-  return format as EnvFormat;
 }
 
 /**
@@ -69,9 +62,10 @@ async function writeEnvFile(
  * no SDK: it answers at once, offline. The secret is masked unless --show-secret or --write.
  */
 export async function runPrintEnv(globals: GlobalOptions, flags: PrintEnvFlags, io: Io): Promise<number> {
+  const view = printEnvViewFor(globals, io);
   const problems = globalProblems(globals, io);
   if (problems.length > 0) throw inputError(problems.join('\n'));
-  const format = formatOf(globals, flags);
+  const format = view.format(flags.format);
   if (flags.write !== undefined && flags.write.trim() === '')
     throw inputError('--write needs a file name, for example --write .env');
   const { state, store } = await loadSetUpState(globals, io);
@@ -80,7 +74,6 @@ export async function runPrintEnv(globals: GlobalOptions, flags: PrintEnvFlags, 
   const header = [
     `${state.app} (${state.environment}) in ${state.region}: from ${store.displayPath} by hm-infra print-env`,
   ];
-  const style = styleFor(io);
 
   if (flags.write !== undefined) {
     if (missing.length > 0) {
@@ -98,23 +91,14 @@ export async function runPrintEnv(globals: GlobalOptions, flags: PrintEnvFlags, 
     const shownPath = relative(io.cwd, path).startsWith('..') ? path : relative(io.cwd, path);
     const text = `${renderEnv(entries, format, { showSecret: true, header })}\n`;
     const outcome = await writeEnvFile(path, text, flags.force === true, shownPath);
-    const count = entries.filter((e) => e.value !== undefined).length;
-    if (globals.json) io.out(JSON.stringify({ kind: 'env-file', path, format, variables: count, outcome }, null, 2));
-    else
-      io.out(
-        `${style.green('✔')} ${outcome === 'written' ? 'Wrote' : 'Already up to date:'} ${count} variables to ${shownPath} (${format}, mode 0600, secret included). Keep it out of version control.`,
-      );
+    const variables = entries.filter((e) => e.value !== undefined).length;
+    view.written({ path, shownPath, format, variables, outcome });
     return ExitCode.ok;
   }
 
-  io.out(renderEnv(entries, format, { showSecret: flags.showSecret === true, header }));
+  view.env(renderEnv(entries, format, { showSecret: flags.showSecret === true, header }));
   if (missing.length > 0) {
-    io.err(
-      style.yellow(
-        `${missing.length} of ${entries.length} variables are missing: ${missing.map((e) => e.name).join(', ')}.`,
-      ),
-    );
-    io.err(missing[0]?.missing ?? '');
+    view.missing(missing, entries);
     return ExitCode.failure;
   }
   return ExitCode.ok;

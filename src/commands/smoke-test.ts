@@ -1,18 +1,13 @@
 import { type Clock, systemClock } from '../clock.js';
 import { ExitCode, inputError } from '../errors.js';
-import { renderCheckResult, smokeCounts, smokeExitCode, smokeSummary } from '../views/smoke-test.js';
+import { type SmokeTestMeta, smokeExitCode, smokeTestViewFor } from '../views/smoke-test.js';
 import type { State } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { SmokeTarget } from '../checks/smoke-test.js';
-import {
-  type GlobalOptions,
-  type Io,
-  createAws,
-  endpointFor,
-  globalProblems,
-  loadSetUpState,
-  styleFor,
-} from './common.js';
+import { createAws, endpointFor } from './aws.js';
+import { type GlobalOptions, globalProblems } from './common.js';
+import type { Io } from './io.js';
+import { loadSetUpState } from './state.js';
 
 export interface SmokeTestFlags {
   /** Recipient of the test email (default: SES's mailbox simulator). */
@@ -131,7 +126,7 @@ export async function runSmokeTest(
   io: Io,
   deps: SmokeTestDeps = {},
 ): Promise<number> {
-  const style = styleFor(io);
+  const view = smokeTestViewFor(globals, io);
   const problems = globalProblems(globals, io);
   if (problems.length > 0) throw inputError(problems.join('\n'));
   const { cdnTimeoutMs } = checkFlags(flags);
@@ -143,56 +138,30 @@ export async function runSmokeTest(
   const { runSmokeChecks } = await import('../checks/smoke-test.js');
   const controller = new AbortController();
   const onSigint = () => {
-    if (!controller.signal.aborted) io.err(style.yellow('Stopping: removing the test object first…'));
+    if (!controller.signal.aborted) view.stopping();
     controller.abort();
   };
   process.on('SIGINT', onSigint);
   const started = clock.now();
-  if (!globals.json)
-    io.out(
-      style.bold(
-        `Smoke test of ${state.app} (${state.environment}) in ${state.region}, as the app user ${target.userName} (key ${target.credentials.accessKeyId})`,
-      ),
-    );
+  const meta: SmokeTestMeta = {
+    app: state.app,
+    environment: state.environment,
+    region: state.region,
+    userName: target.userName,
+    accessKeyId: target.credentials.accessKeyId,
+  };
+  view.start(meta);
   try {
     const results = await runSmokeChecks(aws, target, {
       fetch: deps.fetch ?? globalThis.fetch,
       clock,
       signal: controller.signal,
       cdnTimeoutMs,
-      onWait: (line) => io.err(style.dim(`[${Math.round((clock.now() - started) / 1000)}s] ${line}`)),
-      onResult: (result) => {
-        if (!globals.json) io.out(renderCheckResult(result, style));
-      },
+      onWait: (line) => view.waiting(line, Math.round((clock.now() - started) / 1000)),
+      onResult: (result) => view.check(result),
     });
     const code = controller.signal.aborted ? ExitCode.aborted : smokeExitCode(results);
-    if (globals.json) {
-      const outcome =
-        code === ExitCode.ok
-          ? 'passed'
-          : code === ExitCode.pending
-            ? 'pending'
-            : code === ExitCode.aborted
-              ? 'aborted'
-              : 'failed';
-      io.out(
-        JSON.stringify(
-          {
-            kind: 'smoke-test',
-            outcome,
-            environment: state.environment,
-            region: state.region,
-            accessKeyId: target.credentials.accessKeyId,
-            counts: smokeCounts(results),
-            checks: results,
-          },
-          null,
-          2,
-        ),
-      );
-    } else {
-      io.out(smokeSummary(results, style));
-    }
+    view.result(results, code, meta);
     return code;
   } finally {
     process.removeListener('SIGINT', onSigint);

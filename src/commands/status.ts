@@ -1,10 +1,12 @@
 import { ExitCode, inputError } from '../errors.js';
-import { lineRenderer } from '../views/progress.js';
-import { type StatusMeta, classify, renderStatus, statusSummary } from '../views/status.js';
+import { type StatusMeta, classify, statusSummary, statusViewFor } from '../views/status.js';
 import { provisioningSteps } from '../resources/index.js';
 import { runSteps } from '../engine/runner.js';
-import { type GlobalOptions, type Io, createAws, globalProblems, loadSetUpState, styleFor } from './common.js';
-import { reportFailure } from './plan.js';
+import { createAws } from './aws.js';
+import { type GlobalOptions, globalProblems } from './common.js';
+import { failureCode } from './exit-code.js';
+import type { Io } from './io.js';
+import { loadSetUpState } from './state.js';
 
 /**
  * `hm-infra status`: reads every resource and compares it with what state recorded: in sync,
@@ -12,7 +14,7 @@ import { reportFailure } from './plan.js';
  * Exit 0 when nothing drifted or went missing, 4 otherwise, 1 when something could not be read.
  */
 export async function runStatus(globals: GlobalOptions, io: Io): Promise<number> {
-  const style = styleFor(io);
+  const view = statusViewFor(globals, io);
   const problems = globalProblems(globals, io);
   if (problems.length > 0) throw inputError(problems.join('\n'));
   const { store, state } = await loadSetUpState(globals, io);
@@ -32,11 +34,14 @@ export async function runStatus(globals: GlobalOptions, io: Io): Promise<number>
       records: state.resources,
       recordedAccountId: state.accountId,
       survey: true,
-      onEvent: globals.verbose ? lineRenderer(io.err, style, true) : undefined,
+      onEvent: view.planProgress(),
     });
     // Without the right account nothing else means anything.
     const account = result.outcomes.find((o) => o.id === 'account');
-    if (account?.status === 'failed') return reportFailure({ ...result, outcomes: [account] }, globals, io);
+    if (account?.status === 'failed') {
+      view.failedSteps([account]);
+      return failureCode({ outcomes: [account] });
+    }
     const stepOf = new Map(steps.map((s) => [s.id, s]));
     const rows = result.outcomes
       .filter((o) => !stepOf.get(o.id)?.readOnly || o.status !== 'done')
@@ -58,9 +63,7 @@ export async function runStatus(globals: GlobalOptions, io: Io): Promise<number>
     };
     const code =
       summary.drifted + summary.missing > 0 ? ExitCode.drift : summary.unchecked > 0 ? ExitCode.failure : ExitCode.ok;
-    if (globals.json)
-      io.out(JSON.stringify({ kind: 'status', ok: code === ExitCode.ok, ...meta, summary, resources: rows }, null, 2));
-    else io.out(renderStatus(rows, meta, style));
+    view.status(rows, meta, code === ExitCode.ok);
     return code;
   } finally {
     aws.destroy();

@@ -1,13 +1,5 @@
 import { ExitCode, inputError } from '../errors.js';
-import { type LiveProgress, liveProgress, progressMode } from '../views/live-progress.js';
-import { lineRenderer } from '../views/progress.js';
-import {
-  type TeardownMeta,
-  removalPlanJson,
-  renderRemovalPlan,
-  renderTeardownResult,
-  teardownJson,
-} from '../views/teardown.js';
+import { type TeardownMeta, type TeardownView, teardownViewFor } from '../views/teardown.js';
 import type { State } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
 import type { StateStore } from '../state/store.js';
@@ -22,19 +14,14 @@ import {
   runDestroy,
   runSteps,
 } from '../engine/runner.js';
-import {
-  type GlobalOptions,
-  type Io,
-  checkEnvironment,
-  createAws,
-  globalProblems,
-  interruptible,
-  storeFor,
-  styleFor,
-  waitMinutes,
-} from './common.js';
-import { reportFailure } from './plan.js';
+import { createAws } from './aws.js';
+import { type GlobalOptions, globalProblems } from './common.js';
+import { failureCode } from './exit-code.js';
+import { interruptible } from './interrupt.js';
+import type { Io } from './io.js';
 import { abortedAtPrompt, isPromptAbort, terminalPrompter } from './prompts.js';
+import { checkEnvironment, storeFor } from './state.js';
+import { waitMinutes } from './wait-timeout.js';
 
 export interface TeardownFlags {
   dryRun?: boolean;
@@ -47,7 +34,7 @@ export interface TeardownFlags {
 }
 
 /** No state file: torn down before (exit 0, nothing to do) or never set up (a typo in --env?). */
-async function nothingRecorded(store: StateStore, globals: GlobalOptions, io: Io): Promise<number> {
+async function nothingRecorded(store: StateStore, globals: GlobalOptions, view: TeardownView): Promise<number> {
   const [last] = await store.archives();
   if (last === undefined) {
     throw inputError(
@@ -55,16 +42,7 @@ async function nothingRecorded(store: StateStore, globals: GlobalOptions, io: Io
       'Check --env (or pass the file with --state). Resources made without a state file are not removed by teardown: delete them in the AWS console.',
     );
   }
-  const message = `environment "${globals.env}" was already torn down (its state is in ${store.display(last)}); nothing to remove`;
-  if (globals.json)
-    io.out(
-      JSON.stringify(
-        { kind: 'teardown', ok: true, nothingToDo: true, environment: globals.env, archivedState: last },
-        null,
-        2,
-      ),
-    );
-  else io.out(message);
+  view.nothingToDo(globals.env, { path: last, shown: store.display(last) });
   return ExitCode.ok;
 }
 
@@ -72,8 +50,7 @@ async function nothingRecorded(store: StateStore, globals: GlobalOptions, io: Io
 async function checkAccount(
   state: State,
   options: Pick<DestroyOptions, 'aws' | 'config'>,
-  globals: GlobalOptions,
-  io: Io,
+  view: TeardownView,
 ): Promise<number | undefined> {
   const result = await runSteps([accountStep], {
     mode: 'plan',
@@ -82,18 +59,20 @@ async function checkAccount(
     records: state.resources,
     recordedAccountId: state.accountId,
   });
-  return result.ok ? undefined : reportFailure(result, globals, io);
+  if (result.ok) return undefined;
+  view.failedSteps(result.outcomes);
+  return failureCode(result);
 }
 
 /** Asks for the environment's name, typed out (as a repository deletion does); anything else stops. */
-async function confirmByName(environment: string, globals: GlobalOptions, io: Io): Promise<boolean> {
+async function confirmByName(environment: string, view: TeardownView, io: Io): Promise<boolean> {
   if (!io.interactive) {
     throw inputError(
       'teardown deletes AWS resources and needs a confirmation, but there is no terminal to ask in',
       `Re-run with --yes to confirm (as in CI), or with --dry-run to see what would be removed.`,
     );
   }
-  const prompter = terminalPrompter(globals.json ? process.stderr : process.stdout);
+  const prompter = terminalPrompter(view.promptOutput);
   try {
     const typed = await prompter.input({
       id: 'confirm-env',
@@ -111,18 +90,18 @@ async function confirmByName(environment: string, globals: GlobalOptions, io: Io
  * removal is saved as it happens, and the state file is moved aside once everything is gone.
  */
 export async function runTeardown(globals: GlobalOptions, flags: TeardownFlags, io: Io): Promise<number> {
-  const style = styleFor(io);
+  const view = teardownViewFor(globals, io);
   const removalWaitSeconds = flags.wait === false ? 0 : waitMinutes(flags.waitTimeout);
   const problems = globalProblems(globals, io);
   if (problems.length > 0) throw inputError(problems.join('\n'));
   const dryRun = flags.dryRun === true;
   const store = storeFor(globals, io);
   // Looked at before the lock, which would create the state folder for a mistyped --env.
-  if (!(await store.load())) return nothingRecorded(store, globals, io);
+  if (!(await store.load())) return nothingRecorded(store, globals, view);
   if (!dryRun) await store.lock('teardown');
   try {
     const state = await store.load();
-    if (!state) return await nothingRecorded(store, globals, io);
+    if (!state) return await nothingRecorded(store, globals, view);
     checkEnvironment(globals, state, store);
     if (globals.region !== undefined && globals.region !== state.region) {
       throw inputError(
@@ -147,26 +126,20 @@ export async function runTeardown(globals: GlobalOptions, flags: TeardownFlags, 
         session,
         includeAdopted: flags.includeAdopted === true,
       };
-      const refused = await checkAccount(state, options, globals, io);
+      const refused = await checkAccount(state, options, view);
       if (refused !== undefined) return refused;
       const steps = provisioningSteps(config);
       const { items, waitsFor } = removalPlan(steps, state.resources, options.includeAdopted);
       const blockers = await removalBlockers(steps, options);
-      const preview = renderRemovalPlan(items, blockers, meta, { force: options.flags.force }, style);
-      if (globals.json && (dryRun || blockers.length > 0))
-        io.out(
-          JSON.stringify({ ...removalPlanJson(items, blockers, meta), ok: blockers.length === 0, dryRun }, null, 2),
-        );
-      if (globals.json) io.err(preview);
-      else io.out(preview);
+      view.removalPlan(items, blockers, meta, { force: options.flags.force, dryRun });
       if (blockers.length > 0) {
-        io.err(style.red('Nothing was removed.'));
+        view.blocked();
         return ExitCode.usage;
       }
       if (dryRun) return ExitCode.ok;
       const toRemove = items.filter((i) => i.removal !== 'keep');
-      if (toRemove.length > 0 && !globals.yes && !(await confirmByName(state.environment, globals, io))) {
-        io.err('The name did not match. Nothing was removed.');
+      if (toRemove.length > 0 && !globals.yes && !(await confirmByName(state.environment, view, io))) {
+        view.declined();
         return ExitCode.aborted;
       }
       return await removeAll(
@@ -174,7 +147,7 @@ export async function runTeardown(globals: GlobalOptions, flags: TeardownFlags, 
         items.map((i) => i.step),
         waitsFor,
         options,
-        { store, meta, globals, io },
+        { store, meta, view },
       );
     } finally {
       aws.destroy();
@@ -189,29 +162,18 @@ async function removeAll(
   shown: readonly AnyStep[],
   waitsFor: Map<string, string[]>,
   options: Omit<DestroyOptions, 'signal' | 'onEvent'>,
-  run: { store: StateStore; meta: TeardownMeta; globals: GlobalOptions; io: Io },
+  run: { store: StateStore; meta: TeardownMeta; view: TeardownView },
 ): Promise<number> {
-  const { store, meta, globals, io } = run;
-  const style = styleFor(io);
-  const verbose = globals.verbose === true;
-  const mode = progressMode({ terminal: io.progressStream !== undefined, env: io.env, verbose });
-  let live: LiveProgress | undefined;
-  const interrupt = interruptible(io, style, () => live?.stopping());
+  const { store, meta, view } = run;
+  const interrupt = interruptible(() => view.stopping());
   const started = Date.now();
   let result: DestroyResult;
   try {
-    live =
-      mode === 'live' && io.progressStream && shown.length > 0
-        ? await liveProgress(shown, io.progressStream, style, (step) => waitsFor.get(step.id) ?? [])
-        : undefined;
+    const progress = await view.startProgress(shown, (step) => waitsFor.get(step.id) ?? []);
     try {
-      result = await runDestroy(steps, {
-        ...options,
-        signal: interrupt.signal,
-        onEvent: live ? live.onEvent : lineRenderer(io.err, style, verbose),
-      });
+      result = await runDestroy(steps, { ...options, signal: interrupt.signal, onEvent: progress.onEvent });
     } finally {
-      await live?.close();
+      await progress.close();
     }
   } finally {
     interrupt.dispose();
@@ -219,27 +181,20 @@ async function removeAll(
   const complete = result.ok && !result.pending && !result.aborted;
   const archived = complete ? await store.archive(options.session.state) : undefined;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (globals.json) io.out(JSON.stringify(teardownJson(result, meta, archived), null, 2));
-  else
-    io.out(renderTeardownResult(result, { seconds, archived: archived ? store.display(archived) : undefined }, style));
-  const again = `\`hm-infra teardown --env ${meta.environment}\``;
+  view.result(result, meta, {
+    seconds,
+    archived: archived ? { path: archived, shown: store.display(archived) } : undefined,
+  });
   if (result.aborted) {
-    io.err(
-      style.yellow(`Interrupted. Every removal so far is saved in ${store.displayPath}; re-run ${again} to continue.`),
-    );
+    view.interrupted(store.displayPath, meta.environment);
     return ExitCode.aborted;
   }
   if (!result.ok) {
-    const code = reportFailure({ ...result, outputs: {} }, globals, io);
-    io.err(`Removals so far are saved in ${store.displayPath}; fix the problem and re-run ${again} to continue.`);
-    return code;
+    view.failure(result, store.displayPath, meta.environment);
+    return failureCode(result);
   }
   if (result.pending) {
-    io.err(
-      style.yellow(
-        `Not finished: AWS is still removing something (see above). Re-run ${again} in a few minutes to finish.`,
-      ),
-    );
+    view.pending(meta.environment);
     return ExitCode.pending;
   }
   return ExitCode.ok;

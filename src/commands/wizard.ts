@@ -15,7 +15,8 @@ import {
   slugify,
 } from '../config/validate.js';
 import type { State } from '../state/schema.js';
-import { type ConfigFlags, type GlobalOptions, type Io, styleFor } from './common.js';
+import type { ConfigFlags, GlobalOptions } from './common.js';
+import { type Io, styleFor } from './io.js';
 import type { Prompter } from './prompts.js';
 
 /** What the wizard needs from outside: the prompts, and read-only lookups. */

@@ -38,11 +38,22 @@ export type RunEvent =
   | { type: 'failed'; outcome: StepOutcome }
   | { type: 'skipped'; outcome: StepOutcome };
 
+/** What a plan run found of one step it read: what exists (undefined: absent) and what would change. */
+export interface StepObservation {
+  observed: unknown;
+  changes: Change[];
+}
+
 export interface RunResult {
   ok: boolean;
   aborted: boolean;
   outcomes: StepOutcome[];
   outputs: Partial<StepOutputs>;
+  /**
+   * Plan mode: what each step that was read found. Steps downstream of something still to be
+   * created were not read and have none.
+   */
+  observations?: ReadonlyMap<StepId, StepObservation>;
 }
 
 export interface RunOptions {
@@ -60,6 +71,12 @@ export interface RunOptions {
   /** Stops scheduling new steps (Ctrl-C); running steps finish and are saved. */
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Apply mode: what a plan run of the same configuration just read (its `observations`). A
+   * step found there is not read again: it applies the changes that plan found. Any other
+   * step is read as usual.
+   */
+  observations?: ReadonlyMap<StepId, StepObservation>;
   /**
    * `status` (plan mode): check every step even after one fails, and read a step whose
    * dependency is missing with that dependency's recorded outputs (the names it had).
@@ -115,6 +132,7 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
   const outputs: Record<string, unknown> = {};
   /** Steps whose resource does not exist yet (plan mode): dependents cannot be read either. */
   const absent = new Set<StepId>();
+  const observations = new Map<StepId, StepObservation>();
 
   const records = (): Record<string, ResourceRecord> => options.session?.state.resources ?? options.records ?? {};
   const reads = new RunReads();
@@ -164,9 +182,16 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
     const started = Date.now();
     const base = { id: step.id, title: step.title, service: step.service, changes: [] as Change[] };
     const cannotRead = !options.aws || step.dependsOn.some((dep) => absent.has(dep) && !recordedInstead(dep));
-    const observed = options.mode === 'plan' && cannotRead ? undefined : await readFor(step, ctx);
-    const changes = step.plan(ctx, observed);
+    const planned = options.mode === 'apply' ? options.observations?.get(step.id) : undefined;
+    if (planned) ctx.debug('read for the plan just shown; not read again');
+    const observed = planned
+      ? planned.observed
+      : options.mode === 'plan' && cannotRead
+        ? undefined
+        : await readFor(step, ctx);
+    const changes = planned ? planned.changes : step.plan(ctx, observed);
     if (options.mode === 'plan') {
+      if (!cannotRead) observations.set(step.id, { observed, changes });
       if (observed === undefined && !step.readOnly) absent.add(step.id);
       else if (observed !== undefined) outputs[step.id] = step.outputs(ctx, observed);
       const action: StepAction = step.readOnly
@@ -224,6 +249,7 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
     aborted: options.signal?.aborted === true,
     outcomes: list,
     outputs: outputs as Partial<StepOutputs>,
+    ...(options.mode === 'plan' ? { observations } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
-import type { StepOutcome } from '../engine/runner.js';
+import type { RunEvent, RunResult, StepOutcome } from '../engine/runner.js';
+import type { StepDifference } from '../engine/plan-diff.js';
 import type { Change, Service } from '../engine/types.js';
 import { type Style, pad } from './style.js';
+import { BaseView, type Output, type ViewOptions, printJson } from './view.js';
 
 export interface PlanMeta {
   app: string;
@@ -66,29 +68,61 @@ export function renderPlan(outcomes: readonly StepOutcome[], meta: PlanMeta, sty
   lines.push(style.bold(`Plan for ${meta.app} (${meta.environment}) in ${meta.region}`));
   if (meta.offline) lines.push(style.dim('offline: nothing was read from AWS, so everything is shown as to create'));
   const width = Math.max(...outcomes.map((o) => o.title.length)) + 2;
+  for (const { service, heading, note } of SERVICES) {
+    const group = outcomes.filter((o) => o.service === service);
+    if (group.length === 0) continue;
+    const changing = group.some((o) => o.action === 'create' || o.action === 'update');
+    lines.push('', `  ${style.bold(heading)}${changing && note ? style.dim(` — ${note}`) : ''}`);
+    for (const o of group) lines.push(...stepLines(o, width, style));
+  }
+  lines.push('', summaryLine(outcomes));
+  return lines.join('\n');
+}
+
+/** A step of a plan: its title, what would happen and its id; under it, what differs. */
+function stepLines(o: StepOutcome, width: number, style: Style, after = ''): string[] {
   const label: Record<string, (s: string) => string> = {
     create: style.green,
     update: style.yellow,
     unchanged: style.dim,
     read: style.cyan,
   };
-  for (const { service, heading, note } of SERVICES) {
-    const group = outcomes.filter((o) => o.service === service);
-    if (group.length === 0) continue;
-    const changing = group.some((o) => o.action === 'create' || o.action === 'update');
-    lines.push('', `  ${style.bold(heading)}${changing && note ? style.dim(` — ${note}`) : ''}`);
-    for (const o of group) {
-      const action = o.action ?? o.status;
-      const paint = label[action] ?? ((s: string) => s);
-      lines.push(`    ${pad(o.title, width)}${paint(pad(action, 10))}${style.dim(o.id)}`);
-      if (o.action === 'update' || o.action === 'create') {
-        for (const change of o.changes) lines.push(changeLine(change, style));
-      }
-    }
+  const action = o.action ?? o.status;
+  const paint = label[action] ?? ((s: string) => s);
+  const lines = [`    ${pad(o.title, width)}${paint(pad(action, 10))}${style.dim(o.id)}${after}`];
+  if (o.action === 'update' || o.action === 'create') {
+    for (const change of o.changes) lines.push(changeLine(change, style));
   }
+  return lines;
+}
+
+function summaryLine(outcomes: readonly StepOutcome[]): string {
   const s = summarize(outcomes);
-  lines.push('');
-  lines.push(`${s.create} to create, ${s.update} to update, ${s.unchanged} unchanged`);
+  return `${s.create} to create, ${s.update} to update, ${s.unchanged} unchanged`;
+}
+
+/**
+ * What a plan read again is found to differ in from the one shown: each step that changed,
+ * as it is now and what it was, and the new totals.
+ */
+export function renderPlanChanges(
+  differences: readonly StepDifference[],
+  outcomes: readonly StepOutcome[],
+  style: Style,
+): string {
+  const width = Math.max(...outcomes.map((o) => o.title.length)) + 2;
+  const was = (o: StepOutcome | undefined) => {
+    if (o === undefined) return 'not in the plan';
+    const action = o.action ?? o.status;
+    const fields = o.changes.map((c) => c.field);
+    return fields.length > 0 && action !== 'unchanged' ? `${action}: ${fields.join(', ')}` : action;
+  };
+  const lines = ['', style.yellow('Read again before applying, the plan has changed since it was shown:')];
+  for (const { id, before, after } of differences) {
+    if (after === undefined) lines.push(`    ${pad(before?.title ?? id, width)}${style.dim('no longer in the plan')}`);
+    else lines.push(...stepLines(after, width, style, style.dim(` (was ${was(before)})`)));
+  }
+  lines.push('', `Now: ${summaryLine(outcomes)}`);
   return lines.join('\n');
 }
 
@@ -106,4 +140,37 @@ export function planJson(outcomes: readonly StepOutcome[], meta: PlanMeta) {
     })),
     summary: summarize(outcomes),
   };
+}
+
+/** What `plan` shows: the plan, or why it could not be read. */
+export interface PlanView {
+  /** The steps' progress while they are read (--verbose). */
+  planProgress(): ((event: RunEvent) => void) | undefined;
+  plan(outcomes: readonly StepOutcome[], meta: PlanMeta): void;
+  failure(result: RunResult, meta: PlanMeta): void;
+}
+
+class HumanPlanView extends BaseView implements PlanView {
+  plan(outcomes: readonly StepOutcome[], meta: PlanMeta): void {
+    this.output.out(renderPlan(outcomes, meta, this.style));
+  }
+
+  failure(result: RunResult): void {
+    this.failedSteps(result.outcomes);
+  }
+}
+
+class JsonPlanView extends BaseView implements PlanView {
+  plan(outcomes: readonly StepOutcome[], meta: PlanMeta): void {
+    printJson(this.output, { ...planJson(outcomes, meta), ok: true });
+  }
+
+  failure(result: RunResult, meta: PlanMeta): void {
+    printJson(this.output, { ...planJson(result.outcomes, meta), ok: false });
+    this.failedSteps(result.outcomes);
+  }
+}
+
+export function planViewFor(options: ViewOptions, output: Output): PlanView {
+  return options.json ? new JsonPlanView(output, options) : new HumanPlanView(output, options);
 }

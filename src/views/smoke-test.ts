@@ -1,6 +1,7 @@
 import { ExitCode } from '../errors.js';
 import type { CheckId, CheckResult, CheckStatus } from '../checks/smoke-test.js';
 import { type Style, pad } from './style.js';
+import { BaseView, type Output, type ViewOptions, printJson } from './view.js';
 
 const LABELS: Record<CheckId, string> = {
   'app-key': 'app key',
@@ -62,4 +63,82 @@ export function smokeSummary(results: readonly CheckResult[], style: Style): str
   return style.green(
     `Smoke test passed (${parts}): the stack works as the app will use it, with the app user's own key.`,
   );
+}
+
+/** Whose stack is tested, and with which key. */
+export interface SmokeTestMeta {
+  app: string;
+  environment: string;
+  region: string;
+  userName: string;
+  accessKeyId: string;
+}
+
+/** What `smoke-test` shows: each check as it ends, then the verdict. */
+export interface SmokeTestView {
+  start(meta: SmokeTestMeta): void;
+  /** A check waiting (CloudFront deploying), `seconds` into the run. */
+  waiting(line: string, seconds: number): void;
+  check(result: CheckResult): void;
+  /** Ctrl-C: the test object is removed before stopping. */
+  stopping(): void;
+  result(results: readonly CheckResult[], code: number, meta: SmokeTestMeta): void;
+}
+
+abstract class SmokeTestViewBase extends BaseView {
+  waiting(line: string, seconds: number): void {
+    this.output.err(this.style.dim(`[${seconds}s] ${line}`));
+  }
+
+  stopping(): void {
+    this.output.err(this.style.yellow('Stopping: removing the test object first…'));
+  }
+}
+
+class HumanSmokeTestView extends SmokeTestViewBase implements SmokeTestView {
+  start(meta: SmokeTestMeta): void {
+    this.output.out(
+      this.style.bold(
+        `Smoke test of ${meta.app} (${meta.environment}) in ${meta.region}, as the app user ${meta.userName} (key ${meta.accessKeyId})`,
+      ),
+    );
+  }
+
+  check(result: CheckResult): void {
+    this.output.out(renderCheckResult(result, this.style));
+  }
+
+  result(results: readonly CheckResult[]): void {
+    this.output.out(smokeSummary(results, this.style));
+  }
+}
+
+class JsonSmokeTestView extends SmokeTestViewBase implements SmokeTestView {
+  start(): void {}
+
+  check(): void {}
+
+  result(results: readonly CheckResult[], code: number, meta: SmokeTestMeta): void {
+    const outcome =
+      code === ExitCode.ok
+        ? 'passed'
+        : code === ExitCode.pending
+          ? 'pending'
+          : code === ExitCode.aborted
+            ? 'aborted'
+            : 'failed';
+    printJson(this.output, {
+      kind: 'smoke-test',
+      outcome,
+      environment: meta.environment,
+      region: meta.region,
+      accessKeyId: meta.accessKeyId,
+      counts: smokeCounts(results),
+      checks: results,
+    });
+  }
+}
+
+export function smokeTestViewFor(options: ViewOptions, output: Output): SmokeTestView {
+  return options.json ? new JsonSmokeTestView(output, options) : new HumanSmokeTestView(output, options);
 }

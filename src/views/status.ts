@@ -1,8 +1,9 @@
 import type { ResourceRecord } from '../state/schema.js';
-import type { StepOutcome } from '../engine/runner.js';
+import type { RunEvent, StepOutcome } from '../engine/runner.js';
 import type { Change } from '../engine/types.js';
 import { SERVICES } from './plan.js';
 import { type Style, pad } from './style.js';
+import { BaseView, type Output, type ViewOptions, printJson } from './view.js';
 
 export type ResourceStatus = 'in-sync' | 'drifted' | 'missing' | 'pending' | 'unchecked';
 
@@ -143,4 +144,29 @@ export function renderStatus(rows: readonly StatusRow[], meta: StatusMeta, style
       `Run \`hm-infra init --env ${meta.environment}\` to put it back as recorded (\`hm-infra plan\` shows what it would change).`,
     );
   return lines.join('\n');
+}
+
+/** What `status` shows: every recorded resource's status, or why the account could not be checked. */
+export interface StatusView {
+  /** The steps' progress while they are read (--verbose). */
+  planProgress(): ((event: RunEvent) => void) | undefined;
+  /** Nothing else means anything without the right account: its failure alone. */
+  failedSteps(outcomes: readonly StepOutcome[]): void;
+  status(rows: readonly StatusRow[], meta: StatusMeta, ok: boolean): void;
+}
+
+class HumanStatusView extends BaseView implements StatusView {
+  status(rows: readonly StatusRow[], meta: StatusMeta): void {
+    this.output.out(renderStatus(rows, meta, this.style));
+  }
+}
+
+class JsonStatusView extends BaseView implements StatusView {
+  status(rows: readonly StatusRow[], meta: StatusMeta, ok: boolean): void {
+    printJson(this.output, { kind: 'status', ok, ...meta, summary: statusSummary(rows), resources: rows });
+  }
+}
+
+export function statusViewFor(options: ViewOptions, output: Output): StatusView {
+  return options.json ? new JsonStatusView(output, options) : new HumanStatusView(output, options);
 }

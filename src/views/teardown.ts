@@ -1,6 +1,8 @@
 import type { DestroyResult, RemovalItem } from '../engine/runner.js';
 import { SERVICES } from './plan.js';
+import { RunView } from './run-progress.js';
 import { type Style, pad } from './style.js';
+import { type Output, type ViewOptions, printJson } from './view.js';
 
 export interface TeardownMeta {
   app: string;
@@ -156,4 +158,137 @@ export function teardownJson(result: DestroyResult, meta: TeardownMeta, archived
     })),
     archivedState: archived ?? null,
   };
+}
+
+/** Where the state file went once everything was removed: its path, and as shown to the user. */
+export interface Archived {
+  path: string;
+  shown: string;
+}
+
+/** What `teardown` shows: what it would remove, its progress, and what went and what stayed. */
+export interface TeardownView {
+  /** Where the confirmation question is drawn. */
+  readonly promptOutput: NodeJS.WritableStream;
+  /** No state file, and an archived one: the environment was torn down before. */
+  nothingToDo(environment: string, archived: Archived): void;
+  /** The account check failed: nothing else is looked at. */
+  failedSteps(outcomes: DestroyResult['outcomes']): void;
+  removalPlan(
+    items: readonly RemovalItem[],
+    blockers: readonly Blocker[],
+    meta: TeardownMeta,
+    options: { force: boolean; dryRun: boolean },
+  ): void;
+  /** Something stands in the way (a bucket holding objects): nothing was removed. */
+  blocked(): void;
+  /** The name typed was not the environment's. */
+  declined(): void;
+  startProgress: RunView['startProgress'];
+  stopping(): void;
+  result(result: DestroyResult, meta: TeardownMeta, run: { seconds: string; archived: Archived | undefined }): void;
+  interrupted(statePath: string, environment: string): void;
+  failure(result: DestroyResult, statePath: string, environment: string): void;
+  /** AWS is still removing something: the next teardown finishes. */
+  pending(environment: string): void;
+}
+
+const again = (environment: string) => `\`hm-infra teardown --env ${environment}\``;
+
+abstract class TeardownViewBase extends RunView {
+  blocked(): void {
+    this.output.err(this.style.red('Nothing was removed.'));
+  }
+
+  declined(): void {
+    this.output.err('The name did not match. Nothing was removed.');
+  }
+
+  interrupted(statePath: string, environment: string): void {
+    this.output.err(
+      this.style.yellow(
+        `Interrupted. Every removal so far is saved in ${statePath}; re-run ${again(environment)} to continue.`,
+      ),
+    );
+  }
+
+  failure(result: DestroyResult, statePath: string, environment: string): void {
+    this.failedSteps(result.outcomes);
+    this.output.err(
+      `Removals so far are saved in ${statePath}; fix the problem and re-run ${again(environment)} to continue.`,
+    );
+  }
+
+  pending(environment: string): void {
+    this.output.err(
+      this.style.yellow(
+        `Not finished: AWS is still removing something (see above). Re-run ${again(environment)} in a few minutes to finish.`,
+      ),
+    );
+  }
+}
+
+class HumanTeardownView extends TeardownViewBase implements TeardownView {
+  get promptOutput(): NodeJS.WritableStream {
+    return process.stdout;
+  }
+
+  nothingToDo(environment: string, archived: Archived): void {
+    this.output.out(
+      `environment "${environment}" was already torn down (its state is in ${archived.shown}); nothing to remove`,
+    );
+  }
+
+  removalPlan(
+    items: readonly RemovalItem[],
+    blockers: readonly Blocker[],
+    meta: TeardownMeta,
+    options: { force: boolean },
+  ): void {
+    this.output.out(renderRemovalPlan(items, blockers, meta, options, this.style));
+  }
+
+  result(result: DestroyResult, _meta: TeardownMeta, run: { seconds: string; archived: Archived | undefined }): void {
+    this.output.out(renderTeardownResult(result, { seconds: run.seconds, archived: run.archived?.shown }, this.style));
+  }
+}
+
+/** stdout carries one JSON document; the removal plan for people and the question go to stderr. */
+class JsonTeardownView extends TeardownViewBase implements TeardownView {
+  get promptOutput(): NodeJS.WritableStream {
+    return process.stderr;
+  }
+
+  nothingToDo(environment: string, archived: Archived): void {
+    printJson(this.output, {
+      kind: 'teardown',
+      ok: true,
+      nothingToDo: true,
+      environment,
+      archivedState: archived.path,
+    });
+  }
+
+  removalPlan(
+    items: readonly RemovalItem[],
+    blockers: readonly Blocker[],
+    meta: TeardownMeta,
+    options: { force: boolean; dryRun: boolean },
+  ): void {
+    if (options.dryRun || blockers.length > 0)
+      printJson(this.output, {
+        ...removalPlanJson(items, blockers, meta),
+        ok: blockers.length === 0,
+        dryRun: options.dryRun,
+      });
+    this.output.err(renderRemovalPlan(items, blockers, meta, options, this.style));
+  }
+
+  result(result: DestroyResult, meta: TeardownMeta, run: { archived: Archived | undefined }): void {
+    printJson(this.output, teardownJson(result, meta, run.archived?.path));
+  }
+}
+
+export function teardownViewFor(options: ViewOptions, output: Output): TeardownView {
+  return options.json ? new JsonTeardownView(output, options) : new HumanTeardownView(output, options);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolverAddress } from '../../src/commands/verify-dns.js';
+import { resolverAddress } from '../../src/checks/dns-resolver.js';
 
 describe('verify-dns --resolver', () => {
   it.each(['1.1.1.1', '127.0.0.1:5353', '2606:4700:4700::1111', '[2606:4700:4700::1111]:53', '[::1]'])(

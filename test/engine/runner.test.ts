@@ -191,6 +191,34 @@ describe('runSteps', () => {
     ]);
   });
 
+  it('applies what a plan run read without reading it again, and reads what that plan could not', async () => {
+    const log: string[] = [];
+    const ttl: Change = { field: 'ttl', action: 'update', from: 1, to: 2 };
+    const steps = [
+      givenStep('exists', [], log, { exists: true, changes: [ttl] }),
+      givenStep('absent', [], log),
+      givenStep('child', ['absent'], log, { exists: true }),
+    ];
+    const planned = await runSteps(steps, { mode: 'plan', config, aws });
+    expect([...(planned.observations?.keys() ?? [])].sort()).toEqual(['absent', 'exists']);
+    log.length = 0;
+    // WHEN
+    const result = await runSteps(steps, {
+      mode: 'apply',
+      config,
+      aws,
+      session: session(),
+      observations: planned.observations,
+    });
+    // THEN
+    expect(log.sort()).toEqual(['end absent', 'end exists', 'read child', 'start absent', 'start exists']);
+    expect(result.outcomes.map((o) => [o.id, o.changes])).toEqual([
+      ['exists', [ttl]],
+      ['absent', [{ field: 'absent', action: 'create' }]],
+      ['child', []],
+    ]);
+  });
+
   it('offline reads nothing at all', async () => {
     const log: string[] = [];
     // WHEN

@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/commands/common.js';
+import type { Io } from '../../src/commands/io.js';
 import type { Clock } from '../../src/clock.js';
 import { givenVirtualClock } from '../support/clock.js';
 import { runVerifyDns } from '../../src/commands/verify-dns.js';

@@ -1,5 +1,5 @@
 import { main } from '../../src/cli.js';
-import type { Io } from '../../src/commands/common.js';
+import type { Io } from '../../src/commands/io.js';
 
 export interface CliRun {
   code: number;

@@ -1,0 +1,168 @@
+import { HmError } from '../errors.js';
+import type { AccountStatus, ComponentCheck, EmailCheck, RecordCheck } from '../checks/email-verification.js';
+import { sandboxAdvice } from './ses.js';
+import { type Style, pad } from './style.js';
+import { BaseView, type Output, type ViewOptions, printJson } from './view.js';
+
+const WORDS: Record<string, string> = {
+  SUCCESS: 'verified',
+  PENDING: 'pending',
+  FAILED: 'failed',
+  TEMPORARY_FAILURE: 'temporary failure (SES retries)',
+  NOT_STARTED: 'not started',
+};
+
+function mark(ok: boolean | 'failed', style: Style): string {
+  if (ok === true) return style.green('✔');
+  return ok === 'failed' ? style.red('✖') : style.yellow('…');
+}
+
+const componentLine = (c: ComponentCheck, style: Style) =>
+  `  ${mark(c.status === 'SUCCESS' ? true : c.status === 'FAILED' ? 'failed' : false, style)} ${pad(c.label, 34)}${WORDS[c.status] ?? c.status}${c.detail ? ` (${c.detail})` : ''}`;
+
+function foundText(r: RecordCheck): string {
+  if (r.error) return `lookup error: ${r.error}`;
+  return r.found.length === 0 ? 'nothing' : r.found.join(' | ');
+}
+
+function recordLine(r: RecordCheck, width: number, style: Style): string {
+  const head = `  ${mark(r.ok, style)} ${pad(r.record.type, 6)}${pad(r.record.name, width)}`;
+  return r.ok
+    ? `${head}${style.dim(r.record.value)}`
+    : `${head}expected ${r.record.value}\n  ${' '.repeat(8 + width)}found    ${foundText(r)}`;
+}
+
+export function renderCheck(check: EmailCheck, style: Style): string[] {
+  const width = Math.max(...check.records.map((r) => r.record.name.length)) + 2;
+  return [
+    style.bold(`SES verification of ${check.domain}`),
+    ...check.components.map((c) => componentLine(c, style)),
+    style.bold('DNS, as your resolver answers'),
+    ...check.records.map((r) => recordLine(r, width, style)),
+  ];
+}
+
+/** One line per thing that changed between two checks (off a terminal). */
+function changes(prev: EmailCheck, next: EmailCheck): string[] {
+  const lines: string[] = [];
+  for (const c of next.components) {
+    const before = prev.components.find((p) => p.id === c.id);
+    if (before && before.status !== c.status)
+      lines.push(`${c.label}: ${WORDS[before.status] ?? before.status} → ${WORDS[c.status] ?? c.status}`);
+  }
+  next.records.forEach((r, i) => {
+    const before = prev.records[i];
+    if (before && (before.ok !== r.ok || foundText(before) !== foundText(r)))
+      lines.push(`${r.record.type} ${r.record.name}: ${r.ok ? 'found as expected' : `found ${foundText(r)}`}`);
+  });
+  return lines;
+}
+
+function failureAdvice(check: EmailCheck): HmError {
+  const failed = check.components.filter((c) => c.status === 'FAILED').map((c) => c.label);
+  const wrong = check.records
+    .filter((r) => !r.ok)
+    .map((r) => `${r.record.type} ${r.record.name} → ${r.record.value} (found ${foundText(r)})`);
+  return new HmError('SES_VERIFICATION_FAILED', `SES could not verify ${failed.join(', ')} of ${check.domain}`, 'aws', {
+    hint:
+      (wrong.length > 0
+        ? `Fix these records at your DNS host:\n  ${wrong.join('\n  ')}\n`
+        : 'The records resolve now; SES checks again on its own within a few hours.\n') +
+      'SES retries for 72 hours after a change; re-run `hm-infra init` to restart a DKIM verification that has given up.',
+  });
+}
+
+/** What `verify-dns` shows: each check of SES and DNS as it comes, then the verdict. */
+export interface VerifyDnsView {
+  /** The SES account's status could not be read: the sandbox advice is left out. */
+  accountUnreadable(err: unknown): void;
+  /** A check, `seconds` into the run; `previous` is the one before it. */
+  check(check: EmailCheck, previous: EmailCheck | undefined, seconds: number): void;
+  /** Another run holds the lock, so the result was not recorded in state. */
+  stateNotUpdated(): void;
+  sandboxAdvice(account: AccountStatus, region: string, domain: string): void;
+  result(check: EmailCheck, account: AccountStatus | undefined): void;
+  verified(domain: string): void;
+  failed(check: EmailCheck): void;
+  stopped(): void;
+  /** Still pending: after `minutes` of waiting, or (--once) at the one check. */
+  pending(domain: string, minutes: number | undefined): void;
+}
+
+/** Off a terminal (and with --json): the first check in full, then a line per thing that changed. */
+abstract class VerifyDnsViewBase extends BaseView {
+  accountUnreadable(err: unknown): void {
+    if (this.verbose) this.error(err);
+    else this.output.err(this.style.dim(`(could not read the SES account status: ${(err as Error).message})`));
+  }
+
+  check(check: EmailCheck, previous: EmailCheck | undefined, seconds: number): void {
+    if (!previous) this.output.err(renderCheck(check, this.style).join('\n'));
+    else for (const line of changes(previous, check)) this.output.err(`[${seconds}s] ${line}`);
+  }
+
+  stateNotUpdated(): void {
+    if (this.verbose) this.output.err('state not updated: another hm-infra run holds the lock');
+  }
+
+  sandboxAdvice(account: AccountStatus, region: string, domain: string): void {
+    for (const line of sandboxAdvice(account, region, domain)) this.output.err(line);
+  }
+
+  verified(domain: string): void {
+    this.output.err(`${this.style.green('✔')} ${domain} is verified for sending with DKIM and MAIL FROM.`);
+  }
+
+  failed(check: EmailCheck): void {
+    this.error(failureAdvice(check));
+  }
+
+  stopped(): void {
+    this.output.err(
+      this.style.yellow('Stopped. Verification goes on at SES; re-run `hm-infra verify-dns` to check again.'),
+    );
+  }
+
+  pending(domain: string, minutes: number | undefined): void {
+    const waited = minutes === undefined ? 'is' : `is still, after ${minutes} min,`;
+    this.output.err(
+      this.style.yellow(
+        `Verification of ${domain} ${waited} pending. DNS changes can take up to 72 hours to be seen; re-run \`hm-infra verify-dns\` later.`,
+      ),
+    );
+  }
+}
+
+/** On a terminal the status block is redrawn in place: cursor up over the last one, clear, write. */
+class HumanVerifyDnsView extends VerifyDnsViewBase implements VerifyDnsView {
+  private drawn = 0;
+
+  override check(check: EmailCheck, previous: EmailCheck | undefined, seconds: number): void {
+    if (!this.output.interactive) return super.check(check, previous, seconds);
+    const text = [...renderCheck(check, this.style), this.style.dim(`checked after ${seconds}s; Ctrl-C stops`)].join(
+      '\n',
+    );
+    this.output.err(`${this.drawn > 0 ? `\u001b[${this.drawn}A\u001b[J` : ''}${text}`);
+    this.drawn = text.split('\n').length;
+  }
+
+  result(): void {}
+}
+
+class JsonVerifyDnsView extends VerifyDnsViewBase implements VerifyDnsView {
+  result(check: EmailCheck, account: AccountStatus | undefined): void {
+    printJson(this.output, {
+      kind: 'verify-dns',
+      outcome: check.outcome,
+      domain: check.domain,
+      verifiedForSending: check.verifiedForSending,
+      components: check.components,
+      records: check.records.map((r) => ({ ...r.record, found: r.found, ok: r.ok, error: r.error ?? null })),
+      account: account ?? null,
+    });
+  }
+}
+
+export function verifyDnsViewFor(options: ViewOptions, output: Output): VerifyDnsView {
+  return options.json ? new JsonVerifyDnsView(output, options) : new HumanVerifyDnsView(output, options);
+}
