@@ -88,13 +88,16 @@ export interface ResourceSpec<Obs, Out extends object> {
   readonly notFound: ErrorMatch | readonly ErrorMatch[];
   /** What exists now; undefined, or a not-found answer, when absent. */
   find(ctx: StepContext): Promise<Obs | undefined>;
-  /** The change shown when it is absent (`action` is `create`). */
-  toCreate(ctx: StepContext): Omit<Change, 'action'>;
+  /** What the plan shows while it is absent (`action` is `create`): one line, or one per part (a distribution's origin, behaviours …). */
+  toCreate(ctx: StepContext): Omit<Change, 'action'> | Array<Omit<Change, 'action'>>;
   /** What differs from what should be ([] when nothing does); may refuse (someone else's resource). */
   diff(ctx: StepContext, observed: Obs): Change[];
-  /** Identifiers saved to state before the create (default: `{ create: describe }`). */
+  /**
+   * Identifiers saved to state before the create (default: `{ create: describe }`), and handed to
+   * `create`: what makes a create idempotent (CloudFront's CallerReference) is the same in both.
+   */
   intent?(ctx: StepContext): Record<string, unknown>;
-  create(ctx: StepContext): Promise<Out>;
+  create(ctx: StepContext, intent: Record<string, unknown>): Promise<Out>;
   /** The create's answers that mean it exists already: it is read again and converged. */
   readonly alreadyExists?: ErrorMatch | readonly ErrorMatch[];
   /** Makes an existing resource match; returns its outputs, or nothing for `outputs(observed)`. */
@@ -134,7 +137,10 @@ export function defineResource<Obs, Out extends object>(spec: ResourceSpec<Obs, 
     },
 
     plan(ctx, observed) {
-      if (observed === undefined) return [{ ...spec.toCreate(ctx), action: 'create' }];
+      if (observed === undefined) {
+        const parts = spec.toCreate(ctx);
+        return (Array.isArray(parts) ? parts : [parts]).map((part): Change => ({ ...part, action: 'create' }));
+      }
       return spec.diff(ctx, observed);
     },
 
@@ -147,9 +153,10 @@ export function defineResource<Obs, Out extends object>(spec: ResourceSpec<Obs, 
           throw fail(ctx, err, 'update');
         }
       }
-      await ctx.intend(spec.intent?.(ctx) ?? { create: spec.describe(ctx) });
+      const intent = spec.intent?.(ctx) ?? { create: spec.describe(ctx) };
+      await ctx.intend(intent);
       try {
-        return { type: 'created', outputs: await spec.create(ctx) };
+        return { type: 'created', outputs: await spec.create(ctx, intent) };
       } catch (err) {
         if (!matches(err, spec.alreadyExists)) throw fail(ctx, err, 'create');
         // Created by a run whose answer was lost (its intent is in state), or by someone else.

@@ -503,8 +503,7 @@ export async function runDestroy(steps: readonly AnyStep[], options: DestroyOpti
       return done('keep', ['existed before hm-infra: left in place (--include-adopted removes it)']);
     }
     const context = ctx(step);
-    // An interrupted create (`find`) recorded only its intent: its outputs come from the lookup below.
-    let outputs = item.removal === 'find' ? item.record.outputs : recordedOutputs(step, item.record);
+    let outputs = recordedOutputs(step, item.record);
     if (item.removal === 'find') {
       const observed = await step.read(context);
       if (observed === undefined) {
@@ -574,7 +573,7 @@ function destroyContext(
           'internal',
         );
       const dependency = steps.find((s) => s.id === id);
-      return dependency && record.status !== 'pending' ? recordedOutputs(dependency, record) : record.outputs;
+      return dependency ? recordedOutputs(dependency, record) : record.outputs;
     },
     emit,
     reads,
@@ -605,9 +604,11 @@ export async function removalBlockers(
 /**
  * A resource's outputs as state recorded them, checked against the resource's own schema: a
  * record edited by hand (or by another version) is refused with what is wrong, before it is used.
+ * A record still `pending` has no outputs yet and is passed through.
  */
 export function recordedOutputs(step: AnyStep, record: ResourceRecord): Record<string, unknown> {
-  if (!step.outputsSchema) return record.outputs;
+  // An interrupted create recorded only its intent; teardown looks the resource up by name instead.
+  if (!step.outputsSchema || record.status === 'pending') return record.outputs;
   const parsed = step.outputsSchema.safeParse(record.outputs);
   if (parsed.success) return parsed.data as Record<string, unknown>;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');

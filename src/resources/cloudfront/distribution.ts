@@ -2,11 +2,17 @@ import type { CloudFrontClient, Distribution, DistributionConfig, Tag } from '@a
 import { z } from 'zod';
 import { CloudFront } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';
-import { type Doing, type ErrorMatch, attempt, retryOnce, unlessNotFound } from '../../engine/resource.js';
+import {
+  type Doing,
+  type ErrorMatch,
+  attempt,
+  defineResource,
+  retryOnce,
+  unlessNotFound,
+} from '../../engine/resource.js';
 import type { Change, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
 import { bucketOutputs } from '../s3/bucket.js';
-import { defineResourceInParts, recordedOrInterrupted } from './define.js';
 import { waitForDeployment } from './deployment.js';
 import {
   ASPECTS,
@@ -160,23 +166,16 @@ async function findOurs(ctx: StepContext): Promise<DistributionObserved | undefi
   return getById(cf, id, tagsById.get(id));
 }
 
-const callerReferences = new WeakMap<StepContext, string>();
-
 /**
- * The CallerReference of this create, the same in the intent and in the call: the one an
- * interrupted create saved, so that CloudFront answers a re-run with the distribution it
- * already made and never makes a second one; a new one otherwise.
+ * The CallerReference of a create: the one an interrupted create saved, so that CloudFront
+ * answers a re-run with the distribution it already made and never makes a second one; a new
+ * one otherwise.
  */
 function callerReference(ctx: StepContext): string {
-  const known = callerReferences.get(ctx);
-  if (known !== undefined) return known;
   const recorded = ctx.recorded?.intent?.['callerReference'];
-  const reference =
-    typeof recorded === 'string'
-      ? recorded
-      : `hm-infra-${ctx.config.app}-${ctx.config.environment}-${Date.now().toString(36)}`;
-  callerReferences.set(ctx, reference);
-  return reference;
+  return typeof recorded === 'string'
+    ? recorded
+    : `hm-infra-${ctx.config.app}-${ctx.config.environment}-${Date.now().toString(36)}`;
 }
 
 /** The configuration to send for what was observed: the live one with every owned field as it should be. */
@@ -241,14 +240,14 @@ function explain(config: Config, err: unknown, doing: Doing): HmError | undefine
  * The CDN in front of the bucket: S3 origin through the OAC, HTTPS only, the PRD's TTLs, an
  * `avatars/*` behaviour cached for a week, and an optional custom domain.
  */
-export const distributionStep = defineResourceInParts<DistributionObserved, DistributionOutputs>({
+export const distributionStep = defineResource<DistributionObserved, DistributionOutputs>({
   id: 'distribution',
   title: 'CloudFront distribution',
   service: 'CloudFront',
   dependsOn: ['bucket', 'oac'],
   describe: () => 'the CloudFront distribution',
   notFound: noSuchDistribution,
-  outputsSchema: recordedOrInterrupted(outputsSchema),
+  outputsSchema,
 
   async find(ctx) {
     const recordedId = ctx.recorded?.outputs['id'];
@@ -295,9 +294,9 @@ export const distributionStep = defineResourceInParts<DistributionObserved, Dist
   intent: (ctx) => ({ callerReference: callerReference(ctx) }),
 
   /** Created with its tags; answered "already exists", our reference went through before: that one is it. */
-  async create(ctx) {
+  async create(ctx, intent) {
     const cf = ctx.aws.cloudfront();
-    const config = desiredDistributionConfig(inputsOf(ctx), undefined, callerReference(ctx));
+    const config = desiredDistributionConfig(inputsOf(ctx), undefined, String(intent['callerReference']));
     const tags = distributionTags(ctx.config);
     const created = await retryOnce(
       async () => {

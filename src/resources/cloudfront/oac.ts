@@ -5,7 +5,6 @@ import type { Config } from '../../config/config.js';
 import { type ErrorMatch, attempt, defineResource, retryOnce, unlessNotFound } from '../../engine/resource.js';
 import type { Change, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
-import { recordedOrInterrupted } from './define.js';
 
 const outputsSchema = z.object({ id: z.string(), name: z.string() });
 export type OacOutputs = z.infer<typeof outputsSchema>;
@@ -95,7 +94,7 @@ export const oacStep = defineResource<OacObserved, OacOutputs>({
   describe: (ctx) => `origin access control ${oacName(ctx.config)}`,
   notFound: noSuchOac,
   alreadyExists: (err) => err instanceof CloudFront.OriginAccessControlAlreadyExists,
-  outputsSchema: recordedOrInterrupted(outputsSchema),
+  outputsSchema,
 
   async find(ctx) {
     const cf = ctx.aws.cloudfront();
