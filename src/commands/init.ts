@@ -9,7 +9,9 @@ import { waitForDeployment } from '../resources/cloudfront/deployment.js';
 import { type AccountStatus, accountStatus } from '../checks/email-verification.js';
 import { provisioningSteps } from '../resources/index.js';
 import { planDifferences } from '../engine/plan-diff.js';
-import { type RunResult, orderSteps, runSteps } from '../engine/runner.js';
+import { orderSteps } from '../engine/order.js';
+import type { RunResult } from '../engine/outcome.js';
+import { runSteps } from '../engine/run.js';
 import { createAws, preloadAws } from './aws.js';
 import {
   type ConfigFlags,

@@ -1,7 +1,7 @@
 import { ExitCode, inputError } from '../errors.js';
 import { type StatusMeta, classify, statusSummary, statusViewFor } from '../views/status.js';
 import { provisioningSteps } from '../resources/index.js';
-import { runSteps } from '../engine/runner.js';
+import { runSteps } from '../engine/run.js';
 import { createAws } from './aws.js';
 import { type GlobalOptions, globalProblems } from './common.js';
 import { failureCode } from './exit-code.js';

@@ -12,8 +12,8 @@ import {
   removalBlockers,
   removalPlan,
   runDestroy,
-  runSteps,
-} from '../engine/runner.js';
+} from '../engine/destroy.js';
+import { runSteps } from '../engine/run.js';
 import { createAws } from './aws.js';
 import { type GlobalOptions, globalProblems } from './common.js';
 import { failureCode } from './exit-code.js';

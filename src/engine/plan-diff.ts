@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { StepOutcome } from './runner.js';
+import type { StepOutcome } from './outcome.js';
 import type { StepId } from './types.js';
 
 /** One step whose plan is not what it was: what it was, and what it is now. */

@@ -3,7 +3,7 @@ import type { State } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { AccountStatus } from '../checks/email-verification.js';
 import type { StepDifference } from '../engine/plan-diff.js';
-import type { RunResult, StepOutcome } from '../engine/runner.js';
+import type { RunResult, StepOutcome } from '../engine/outcome.js';
 import { renderRecordTable, zoneFileSnippet } from './dns.js';
 import { MASK, envEntries, renderEnv } from './env.js';
 import { liveWait } from './live-progress.js';

@@ -6,7 +6,7 @@
  */
 import type { ListrDefaultRendererTask, ListrTaskWrapper } from 'listr2';
 import type { AnyStep, StepId } from '../engine/types.js';
-import type { RunEvent } from '../engine/runner.js';
+import type { RunEvent } from '../engine/outcome.js';
 import { doneText } from './progress.js';
 import type { Style } from './style.js';
 

@@ -1,4 +1,4 @@
-import type { RunEvent, RunResult, StepOutcome } from '../engine/runner.js';
+import type { RunEvent, RunResult, StepOutcome } from '../engine/outcome.js';
 import type { StepDifference } from '../engine/plan-diff.js';
 import type { Change, Service } from '../engine/types.js';
 import { type Style, pad } from './style.js';

@@ -1,4 +1,4 @@
-import type { RunEvent, StepOutcome } from '../engine/runner.js';
+import type { RunEvent, StepOutcome } from '../engine/outcome.js';
 import { type Style, pad } from './style.js';
 
 /** Wide enough for the longest step title ("CloudFront origin access"). */

@@ -1,4 +1,4 @@
-import type { RunEvent } from '../engine/runner.js';
+import type { RunEvent } from '../engine/outcome.js';
 import type { AnyStep, StepId } from '../engine/types.js';
 import { liveProgress, progressMode } from './live-progress.js';
 import { lineRenderer } from './progress.js';

@@ -1,5 +1,5 @@
 import type { ResourceRecord } from '../state/schema.js';
-import type { RunEvent, StepOutcome } from '../engine/runner.js';
+import type { RunEvent, StepOutcome } from '../engine/outcome.js';
 import type { Change } from '../engine/types.js';
 import { SERVICES } from './plan.js';
 import { type Style, pad } from './style.js';

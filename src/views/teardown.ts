@@ -1,4 +1,4 @@
-import type { DestroyResult, RemovalItem } from '../engine/runner.js';
+import type { DestroyResult, RemovalItem } from '../engine/destroy.js';
 import { SERVICES } from './plan.js';
 import { RunView } from './run-progress.js';
 import { type Style, pad } from './style.js';

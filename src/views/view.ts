@@ -5,7 +5,7 @@
  * global options. Commands only call their view; which output it is, is the view's business.
  */
 import type { HmError } from '../errors.js';
-import type { RunEvent, StepOutcome } from '../engine/runner.js';
+import type { RunEvent, StepOutcome } from '../engine/outcome.js';
 import { renderError } from './errors.js';
 import { lineRenderer } from './progress.js';
 import { type Style, makeStyle } from './style.js';

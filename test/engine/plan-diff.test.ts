@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planDifferences } from '../../src/engine/plan-diff.js';
-import type { StepOutcome } from '../../src/engine/runner.js';
+import type { StepOutcome } from '../../src/engine/outcome.js';
 import type { Change } from '../../src/engine/types.js';
 
 const outcome = (id: string, action: StepOutcome['action'], changes: Change[] = []): StepOutcome => ({

@@ -7,7 +7,7 @@
  * reads it repeated (test/support/critical-path.ts), and the process's peak resident memory.
  * Nothing here reaches the network.
  */
-import { currentStepId } from '../../src/engine/runner.js';
+import { currentStepId } from '../../src/engine/schedule.js';
 import { FakeAccount } from '../fakes/account.js';
 import { installFakeAccount } from '../fakes/install.js';
 import { measureCommands } from './measure.js';

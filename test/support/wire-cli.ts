@@ -11,7 +11,7 @@ import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { STSClient } from '@aws-sdk/client-sts';
-import { currentStepId } from '../../src/engine/runner.js';
+import { currentStepId } from '../../src/engine/schedule.js';
 import type { TimedCall } from './critical-path.js';
 import { measureCommands } from './measure.js';
 

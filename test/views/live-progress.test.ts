@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { HmError } from '../../src/errors.js';
 import { liveProgress, progressMode } from '../../src/views/live-progress.js';
 import { makeStyle } from '../../src/views/style.js';
-import type { StepOutcome } from '../../src/engine/runner.js';
+import type { StepOutcome } from '../../src/engine/outcome.js';
 import type { AnyStep } from '../../src/engine/types.js';
 import { fakeTerminal, plain } from '../support/terminal.js';
 

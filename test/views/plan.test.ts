@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderPlan } from '../../src/views/plan.js';
 import { makeStyle } from '../../src/views/style.js';
-import type { StepOutcome } from '../../src/engine/runner.js';
+import type { StepOutcome } from '../../src/engine/outcome.js';
 
 const outcome = (
   id: string,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordedOutputs } from '../../../src/engine/runner.js';
+import { recordedOutputs } from '../../../src/engine/destroy.js';
 import type { HmError } from '../../../src/errors.js';
 import { distributionStep } from '../../../src/resources/cloudfront/distribution.js';
 import { oacStep } from '../../../src/resources/cloudfront/oac.js';

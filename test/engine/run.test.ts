@@ -7,7 +7,10 @@ import { HmError } from '../../src/errors.js';
 import { newState } from '../../src/state/schema.js';
 import { StateSession } from '../../src/state/session.js';
 import { StateStore } from '../../src/state/store.js';
-import { orderSteps, removalPlan, runDestroy, runSteps, type RunEvent } from '../../src/engine/runner.js';
+import { removalPlan, runDestroy } from '../../src/engine/destroy.js';
+import { orderSteps } from '../../src/engine/order.js';
+import type { RunEvent } from '../../src/engine/outcome.js';
+import { runSteps } from '../../src/engine/run.js';
 import type { AnyStep, Change } from '../../src/engine/types.js';
 import { givenConfig } from '../support/context.js';
 
