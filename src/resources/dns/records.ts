@@ -1,11 +1,14 @@
-import { Route53 } from '../../aws/sdk.js';
 import type {
   Change as Route53Change,
   ListResourceRecordSetsCommandOutput,
   ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import { toHmError } from '../../aws/errors.js';
+import { z } from 'zod';
+import { Route53 } from '../../aws/sdk.js';
+import { type ErrorMatch, attempt, unlessNotFound } from '../../engine/resource.js';
+import type { Change, DestroyResult, Step, StepContext, StepOutputs } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
+import { outputIfKnown, retryOnceAfter } from './step-helpers.js';
 import {
   DNS_TTL,
   type DnsRecord,
@@ -17,34 +20,42 @@ import {
 } from './values.js';
 
 export type { DnsRecord, RecordType } from './values.js';
-import type { Change, Step, StepContext } from '../../engine/types.js';
+
+const recordType = z.enum(['CNAME', 'MX', 'TXT']);
+
+const dnsRecordSchema = z.object({
+  name: z.string(),
+  type: recordType,
+  ttl: z.number(),
+  value: z.string(),
+  purpose: z.enum(['dkim', 'mail-from-mx', 'spf', 'dmarc']),
+}) satisfies z.ZodType<DnsRecord>;
 
 /** A value this tool wrote into Route 53; teardown removes exactly these. */
-export interface AddedValue {
-  name: string;
-  type: RecordType;
-  value: string;
+const addedValueSchema = z.object({
+  name: z.string(),
+  type: recordType,
+  value: z.string(),
   /** The record set did not exist before: teardown may delete the whole set. */
-  createdSet: boolean;
-}
+  createdSet: z.boolean(),
+});
+export type AddedValue = z.infer<typeof addedValueSchema>;
 
 /** Values --overwrite-dns replaced, kept so teardown can put them back. */
-export interface ReplacedValue {
-  name: string;
-  type: RecordType;
-  values: string[];
-}
+const replacedValueSchema = z.object({ name: z.string(), type: recordType, values: z.array(z.string()) });
+export type ReplacedValue = z.infer<typeof replacedValueSchema>;
 
-export interface DnsRecordsOutputs {
-  mode: 'route53' | 'external';
-  zoneId?: string | undefined;
-  records: DnsRecord[];
-  added: AddedValue[];
-  replaced: ReplacedValue[];
+const outputsSchema = z.object({
+  mode: z.enum(['route53', 'external']),
+  zoneId: z.string().optional(),
+  records: z.array(dnsRecordSchema),
+  added: z.array(addedValueSchema),
+  replaced: z.array(replacedValueSchema),
   /** Route 53 change of the last write; PENDING when the wait for INSYNC ran out. */
-  changeId?: string | undefined;
-  changeStatus?: 'INSYNC' | 'PENDING' | undefined;
-}
+  changeId: z.string().optional(),
+  changeStatus: z.enum(['INSYNC', 'PENDING']).optional(),
+});
+export type DnsRecordsOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -74,27 +85,26 @@ const toRrSet = (raw: ResourceRecordSet): RrSet => ({
   raw,
 });
 
+/** Route 53's answer when the zone itself is gone. */
+const noSuchZone: ErrorMatch = (err) => err instanceof Route53.NoSuchHostedZone;
+
+const readingSets = (zoneId: string, name: string) => `read the DNS records at ${name} in Route 53 zone ${zoneId}`;
+
 /** Every record set at one name (all types), following pages while they stay at that name. */
 async function setsAt(ctx: StepContext, zoneId: string, name: string): Promise<RrSet[]> {
   const found: RrSet[] = [];
   let start: { StartRecordName: string; StartRecordType?: ResourceRecordSet['Type'] } | undefined = {
     StartRecordName: `${name}.`,
   };
-  try {
-    while (start) {
-      const page: ListResourceRecordSetsCommandOutput = await ctx.aws
-        .route53()
-        .send(new Route53.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 20, ...start }));
-      const sets = (page.ResourceRecordSets ?? []).map(toRrSet);
-      found.push(...sets.filter((s) => s.name === name));
-      const next: boolean =
-        page.IsTruncated === true && page.NextRecordName !== undefined && bareName(page.NextRecordName) === name;
-      start = next
-        ? { StartRecordName: page.NextRecordName as string, StartRecordType: page.NextRecordType }
-        : undefined;
-    }
-  } catch (err) {
-    throw toHmError(err, `read the DNS records at ${name} in Route 53 zone ${zoneId}`);
+  while (start) {
+    const page: ListResourceRecordSetsCommandOutput = await ctx.aws
+      .route53()
+      .send(new Route53.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 20, ...start }));
+    const sets = (page.ResourceRecordSets ?? []).map(toRrSet);
+    found.push(...sets.filter((s) => s.name === name));
+    const next: boolean =
+      page.IsTruncated === true && page.NextRecordName !== undefined && bareName(page.NextRecordName) === name;
+    start = next ? { StartRecordName: page.NextRecordName as string, StartRecordType: page.NextRecordType } : undefined;
   }
   return found;
 }
@@ -198,11 +208,19 @@ export type DnsObserved =
   | { mode: 'external'; records: DnsRecord[] }
   | { mode: 'route53'; zoneId: string; records: DnsRecord[]; plans: RecordPlan[] };
 
-function neededRecords(ctx: StepContext): DnsRecord[] {
-  const identity = ctx.output('email-identity');
+/** The records SES needs for the identity's DKIM tokens. */
+function recordsFor(ctx: StepContext, identity: Pick<StepOutputs['email-identity'], 'dkim'>): DnsRecord[] {
   if (identity.dkim.tokens.length === 0)
     ctx.debug('the identity has no Easy DKIM tokens (Bring-Your-Own-DKIM, or not reported): no DKIM records');
   return emailDnsRecords(ctx.config, identity.dkim);
+}
+
+const neededRecords = (ctx: StepContext): DnsRecord[] => recordsFor(ctx, ctx.output('email-identity'));
+
+/** Needed records when the identity's outputs are known, else the placeholder form. */
+function knownRecords(ctx: StepContext): DnsRecord[] {
+  const identity = outputIfKnown(ctx, 'email-identity');
+  return identity ? recordsFor(ctx, identity) : emailDnsRecords(ctx.config, undefined);
 }
 
 /**
@@ -218,7 +236,14 @@ async function observeRoute53(
   const names = [...new Set(records.map((r) => r.name))];
   const sets = await ctx.reads.once(
     zoneReadKey(zoneId, names),
-    async () => new Map(await Promise.all(names.map(async (name) => [name, await setsAt(ctx, zoneId, name)] as const))),
+    async () =>
+      new Map(
+        await Promise.all(
+          names.map(
+            async (name) => [name, await attempt(() => setsAt(ctx, zoneId, name), readingSets(zoneId, name))] as const,
+          ),
+        ),
+      ),
   );
   return { mode: 'route53', zoneId, records, plans: records.map((r) => planRecord(r, sets.get(r.name) ?? [])) };
 }
@@ -305,24 +330,27 @@ function changeBatch(plans: RecordPlan[]): {
   return { changes, added, replaced };
 }
 
+/** The waiter ran out of time (or a poll timed out): the change is made, only not confirmed yet. */
+const ranOutOfTime: ErrorMatch = (err) =>
+  (err as Error).name === 'TimeoutError' || /timed? ?out|exceeded/i.test((err as Error).message);
+
 /** Waits (bounded) until Route 53 reports the change INSYNC on all its name servers. */
 async function waitInsync(ctx: StepContext, changeId: string): Promise<'INSYNC' | 'PENDING'> {
   ctx.report('waiting for Route 53 to apply the change on all its name servers…');
-  try {
-    await Route53.waitUntilResourceRecordSetsChanged(
-      { client: ctx.aws.route53(), maxWaitTime: 300, minDelay: 2, maxDelay: 15 },
-      { Id: changeId },
-    );
-    return 'INSYNC';
-  } catch (err) {
-    if ((err as Error).name === 'TimeoutError' || /timed? ?out|exceeded/i.test((err as Error).message)) {
-      ctx.report(
-        'Route 53 has not confirmed the change after 5 minutes; it is applied and will propagate (verify-dns checks it)',
-      );
-      return 'PENDING';
-    }
-    throw toHmError(err, `wait for Route 53 change ${changeId}`);
-  }
+  const confirmed = await unlessNotFound(
+    () =>
+      Route53.waitUntilResourceRecordSetsChanged(
+        { client: ctx.aws.route53(), maxWaitTime: 300, minDelay: 2, maxDelay: 15 },
+        { Id: changeId },
+      ),
+    ranOutOfTime,
+    `wait for Route 53 change ${changeId}`,
+  );
+  if (confirmed !== undefined) return 'INSYNC';
+  ctx.report(
+    'Route 53 has not confirmed the change after 5 minutes; it is applied and will propagate (verify-dns checks it)',
+  );
+  return 'PENDING';
 }
 
 function changesOf(plans: RecordPlan[], overwrite: boolean): Change[] {
@@ -353,10 +381,272 @@ function changesOf(plans: RecordPlan[], overwrite: boolean): Change[] {
   });
 }
 
+// --- reading, planning, writing, removing ---------------------------------------------------
+
+/**
+ * What is in place: in a Route 53 zone, the record sets at the names the records need
+ * (undefined while nothing of ours and nothing in the way is there: all still to create); with
+ * an external DNS host, the list state kept from the last run.
+ */
+async function find(ctx: StepContext): Promise<DnsObserved | undefined> {
+  const zone = ctx.output('dns-zone');
+  const records = neededRecords(ctx);
+  if (zone.mode === 'external') {
+    const recorded = ctx.recorded?.outputs;
+    return recorded?.['mode'] === 'external'
+      ? { mode: 'external', records: (recorded['records'] as DnsRecord[] | undefined) ?? [] }
+      : undefined;
+  }
+  const observed = await observeRoute53(ctx, zone.zoneId, records);
+  return observed.plans.every((p) => p.kind === 'create') ? undefined : observed;
+}
+
+/** Every record, to create (in the placeholder form while the identity's tokens are unknown). */
+const toCreate = (ctx: StepContext): Change[] =>
+  knownRecords(ctx).map((r) => ({
+    field: `${r.type} ${r.name}`,
+    action: 'create',
+    to: r.value,
+    note: 'no such record yet',
+  }));
+
+/** What differs; refuses conflicts (all of them, or with --overwrite-dns only those it will not touch). */
+function diff(ctx: StepContext, observed: DnsObserved): Change[] {
+  if (observed.mode === 'external') {
+    const want = neededRecords(ctx);
+    const same =
+      want.length === observed.records.length &&
+      want.every((r, i) => key(r) === key(observed.records[i] ?? { name: '', type: '' }));
+    return same
+      ? []
+      : [
+          {
+            field: 'records',
+            action: 'update',
+            from: observed.records.map((r) => r.value).join(', '),
+            to: want.map((r) => r.value).join(', '),
+            note: 'the records to add at your DNS host changed',
+          },
+        ];
+  }
+  checkConflicts(observed.plans, ctx.flags.overwriteDns);
+  return changesOf(observed.plans, ctx.flags.overwriteDns);
+}
+
+/** Route 53's refusal of a whole change batch (a record set already there, or changed meanwhile). */
+const refusedBatch: ErrorMatch = (err) => err instanceof Route53.InvalidChangeBatch;
+
+type Sent = { changeId: string | undefined } | { appliedEarlier: true };
+
+async function sendBatch(ctx: StepContext, zoneId: string, changes: Route53Change[]): Promise<Sent> {
+  const res = await ctx.aws.route53().send(
+    new Route53.ChangeResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      ChangeBatch: {
+        Comment: `hm-infra: SES records for ${ctx.config.domain} (${ctx.config.environment})`,
+        Changes: changes,
+      },
+    }),
+  );
+  return { changeId: res.ChangeInfo?.Id };
+}
+
+/**
+ * A batch the SDK sent again after its first answer was lost is refused as "already exists":
+ * when the zone, read again, now holds everything, that first attempt applied it. Undefined
+ * when records are still missing: the refusal stands.
+ */
+async function appliedEarlier(
+  ctx: StepContext,
+  zoneId: string,
+  records: DnsRecord[],
+  refusal: unknown,
+): Promise<Sent | undefined> {
+  ctx.reads.forget(
+    zoneReadKey(
+      zoneId,
+      records.map((r) => r.name),
+    ),
+  );
+  const now = await observeRoute53(ctx, zoneId, records);
+  if (changeBatch(now.plans).changes.length > 0) return undefined;
+  ctx.debug(
+    `Route 53 refused the change batch (${(refusal as Error).message}), but the zone already holds every record: an earlier attempt applied it`,
+  );
+  return { appliedEarlier: true };
+}
+
+const rejected = (err: unknown) =>
+  new HmError('DNS_CHANGE_REJECTED', `Route 53 rejected the record changes: ${(err as Error).message}`, 'aws', {
+    hint: 'A record may have changed while this ran. Re-run: the records are read again first.',
+    cause: err,
+  });
+
+/**
+ * Writes what is missing in one change batch (after saving what it is about to add), and waits
+ * for INSYNC; with an external DNS host, keeps the list to add there.
+ */
+async function write(
+  ctx: StepContext,
+  observed: DnsObserved | undefined,
+): Promise<{ type: 'created' | 'updated' | 'unchanged'; outputs: DnsRecordsOutputs }> {
+  const zone = ctx.output('dns-zone');
+  const records = neededRecords(ctx);
+  const type = observed ? 'updated' : 'created';
+  if (zone.mode === 'external') return { type, outputs: { mode: 'external', records, added: [], replaced: [] } };
+  const current = observed?.mode === 'route53' ? observed : await observeRoute53(ctx, zone.zoneId, records);
+  checkConflicts(current.plans, ctx.flags.overwriteDns);
+  const batch = changeBatch(current.plans);
+  const carried = carriedAdded(ctx, current);
+  const outputsWith = (extra: Partial<DnsRecordsOutputs>): DnsRecordsOutputs => ({
+    mode: 'route53',
+    zoneId: zone.zoneId,
+    records,
+    added: [...new Map([...carried, ...batch.added].map((v) => [key(v), v])).values()],
+    replaced: [...carriedReplaced(ctx), ...batch.replaced],
+    ...extra,
+  });
+  if (batch.changes.length === 0) return { type: 'unchanged', outputs: outputsWith({}) };
+  // What is about to be added is saved first: a crash after the call still knows it is ours.
+  await ctx.intend({ added: batch.added, replaced: batch.replaced });
+  ctx.reads.forget(
+    zoneReadKey(
+      zone.zoneId,
+      records.map((r) => r.name),
+    ),
+  );
+  const sent = await attempt(
+    () =>
+      retryOnceAfter(
+        () => sendBatch(ctx, zone.zoneId, batch.changes),
+        refusedBatch,
+        (refusal) => appliedEarlier(ctx, zone.zoneId, records, refusal),
+      ),
+    `change DNS records in Route 53 zone ${zone.zoneId}`,
+    (err) => (refusedBatch(err) ? rejected(err) : undefined),
+  );
+  if ('appliedEarlier' in sent) return { type, outputs: outputsWith({ changeStatus: 'PENDING' }) };
+  const changeStatus = sent.changeId ? await waitInsync(ctx, sent.changeId) : 'PENDING';
+  return { type, outputs: outputsWith({ changeId: sent.changeId, changeStatus }) };
+}
+
+function outputs(ctx: StepContext, observed: DnsObserved): DnsRecordsOutputs {
+  const records = neededRecords(ctx);
+  if (observed.mode === 'external') return { mode: 'external', records, added: [], replaced: [] };
+  const prev = ctx.recorded?.outputs;
+  return {
+    mode: 'route53',
+    zoneId: observed.zoneId,
+    records,
+    added: carriedAdded(ctx, observed),
+    replaced: carriedReplaced(ctx),
+    changeId: prev?.['changeId'] as string | undefined,
+    changeStatus: prev?.['changeStatus'] as 'INSYNC' | 'PENDING' | undefined,
+  };
+}
+
+/**
+ * Takes out exactly the values this tool added (a merged TXT keeps the user's values) and puts
+ * back what --overwrite-dns replaced. A record none of whose values is ours any more was
+ * changed by hand: it is reported and left, unless --force (and then only a record set this
+ * tool created or replaced; the user's own record sets are never deleted). A zone that is gone
+ * took every record with it.
+ */
+async function remove(ctx: StepContext, recorded: DnsRecordsOutputs): Promise<DestroyResult | undefined> {
+  if (recorded.mode !== 'route53' || !recorded.zoneId) {
+    if (recorded.records.length === 0) return undefined;
+    const names = [...new Set(recorded.records.map((r) => `${r.type} ${r.name}`))];
+    return {
+      kept: [`${recorded.records.length} records you added at your DNS host: remove them there (${names.join(', ')})`],
+    };
+  }
+  const zoneId = recorded.zoneId;
+  const changes: Route53Change[] = [];
+  const kept: string[] = [];
+  // Adopted records (teardown --include-adopted) were found, not added: their values are
+  // taken out, never a whole record set.
+  const added: AddedValue[] =
+    ctx.recorded?.owned === false
+      ? recorded.records.map((r) => ({ name: r.name, type: r.type, value: r.value, createdSet: false }))
+      : recorded.added;
+  const groups = new Map<string, { name: string; type: RecordType }>();
+  for (const v of [...added, ...recorded.replaced]) groups.set(`${v.name}|${v.type}`, { name: v.name, type: v.type });
+  // Every name is read once, all at once, before anything is decided.
+  const names = [...new Set([...groups.values()].map((g) => g.name))];
+  const read = await Promise.all(
+    names.map(
+      async (name) =>
+        [name, await unlessNotFound(() => setsAt(ctx, zoneId, name), noSuchZone, readingSets(zoneId, name))] as const,
+    ),
+  );
+  const setsByName = new Map<string, RrSet[]>();
+  for (const [name, sets] of read) {
+    // The whole zone is gone, and every record with it.
+    if (sets === undefined) return undefined;
+    setsByName.set(name, sets);
+  }
+  for (const { name, type } of groups.values()) {
+    const current = (setsByName.get(name) ?? []).find((s) => s.type === type && !s.special);
+    const addedHere = added.filter((v) => v.name === name && v.type === type);
+    const ours = new Set(addedHere.map((v) => normalizeValue(type, route53Value(v))));
+    const restore = recorded.replaced.filter((v) => v.name === name && v.type === type).flatMap((v) => v.values);
+    const present = current?.values.filter((v) => ours.has(v)) ?? [];
+    const removable = addedHere.some((v) => v.createdSet) || restore.length > 0;
+    if (current && ours.size > 0 && present.length === 0) {
+      if (!(ctx.flags.force && removable)) {
+        kept.push(
+          `${type} ${name} was changed since hm-infra wrote it (now ${current.values.join(', ')}): left in place${removable ? '; --force removes it' : ''}`,
+        );
+        continue;
+      }
+      ctx.debug(`${type} ${name} was changed by hand; --force removes it`);
+    }
+    const others =
+      ctx.flags.force && removable && present.length === 0
+        ? []
+        : (current?.raw.ResourceRecords ?? []).filter((r) => !ours.has(normalizeValue(type, r.Value ?? '')));
+    const back = restore
+      .filter((value) => !others.some((r) => normalizeValue(type, r.Value ?? '') === normalizeValue(type, value)))
+      .map((Value) => ({ Value }));
+    const next = [...others, ...back];
+    const unchanged =
+      current !== undefined &&
+      next.length === current.values.length &&
+      next.every((r) => current.values.includes(normalizeValue(type, r.Value ?? '')));
+    if (unchanged || (!current && next.length === 0)) continue;
+    if (current) changes.push({ Action: 'DELETE', ResourceRecordSet: current.raw });
+    if (next.length > 0)
+      changes.push({
+        Action: 'CREATE',
+        ResourceRecordSet: { Name: `${name}.`, Type: type, TTL: current?.ttl ?? DNS_TTL, ResourceRecords: next },
+      });
+  }
+  if (changes.length > 0) {
+    ctx.report(
+      `removing ${changes.filter((c) => c.Action === 'DELETE').length} record sets from Route 53 zone ${zoneId}`,
+    );
+    const res = await unlessNotFound(
+      () =>
+        ctx.aws.route53().send(
+          new Route53.ChangeResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes },
+          }),
+        ),
+      noSuchZone,
+      `remove DNS records from Route 53 zone ${zoneId}`,
+    );
+    if (res?.ChangeInfo?.Id) await waitInsync(ctx, res.ChangeInfo.Id);
+  }
+  return kept.length > 0 ? { kept } : undefined;
+}
+
 /**
  * The DNS records SES needs. In a Route 53 zone: read first, create what is missing, merge TXT
  * values into existing sets, stop on conflicts (unless --overwrite-dns), wait for INSYNC, and
  * record exactly what was added. Otherwise: the list to add at the DNS host, kept in state.
+ * A plain step, not a declared resource: its plan lists every record to create, and what it
+ * saves before writing (the values it is about to add) comes from the zone it read.
  */
 export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
   id: 'dns-records',
@@ -364,244 +654,10 @@ export const dnsRecordsStep: Step<DnsObserved, DnsRecordsOutputs> = {
   service: 'DNS',
   // Not after MAIL FROM: the records do not depend on it, and SES checks them whenever they appear.
   dependsOn: ['dns-zone', 'email-identity'],
-
-  async read(ctx) {
-    const zone = ctx.output('dns-zone');
-    const records = neededRecords(ctx);
-    if (zone.mode === 'external') {
-      const recorded = ctx.recorded?.outputs;
-      return recorded?.['mode'] === 'external'
-        ? { mode: 'external', records: (recorded['records'] as DnsRecord[] | undefined) ?? [] }
-        : undefined;
-    }
-    const observed = await observeRoute53(ctx, zone.zoneId, records);
-    // Nothing of ours and nothing in the way: the records are still to create.
-    return observed.plans.every((p) => p.kind === 'create') ? undefined : observed;
-  },
-
-  plan(ctx, observed) {
-    if (!observed) {
-      return safeRecords(ctx).map((r) => ({
-        field: `${r.type} ${r.name}`,
-        action: 'create',
-        to: r.value,
-        note: 'no such record yet',
-      }));
-    }
-    if (observed.mode === 'external') {
-      const want = neededRecords(ctx);
-      const same =
-        want.length === observed.records.length &&
-        want.every((r, i) => key(r) === key(observed.records[i] ?? { name: '', type: '' }));
-      return same
-        ? []
-        : [
-            {
-              field: 'records',
-              action: 'update',
-              from: observed.records.map((r) => r.value).join(', '),
-              to: want.map((r) => r.value).join(', '),
-              note: 'the records to add at your DNS host changed',
-            },
-          ];
-    }
-    checkConflicts(observed.plans, ctx.flags.overwriteDns);
-    return changesOf(observed.plans, ctx.flags.overwriteDns);
-  },
-
-  async apply(ctx, observed) {
-    const zone = ctx.output('dns-zone');
-    const records = neededRecords(ctx);
-    if (zone.mode === 'external') {
-      return {
-        type: observed ? 'updated' : 'created',
-        outputs: { mode: 'external', records, added: [], replaced: [] },
-      };
-    }
-    const current = observed?.mode === 'route53' ? observed : await observeRoute53(ctx, zone.zoneId, records);
-    checkConflicts(current.plans, ctx.flags.overwriteDns);
-    const batch = changeBatch(current.plans);
-    const carried = carriedAdded(ctx, current);
-    const outputsWith = (extra: Partial<DnsRecordsOutputs>): DnsRecordsOutputs => ({
-      mode: 'route53',
-      zoneId: zone.zoneId,
-      records,
-      added: [...new Map([...carried, ...batch.added].map((v) => [key(v), v])).values()],
-      replaced: [...carriedReplaced(ctx), ...batch.replaced],
-      ...extra,
-    });
-    if (batch.changes.length === 0) return { type: 'unchanged', outputs: outputsWith({}) };
-    // What is about to be added is saved first: a crash after the call still knows it is ours.
-    await ctx.intend({ added: batch.added, replaced: batch.replaced });
-    ctx.reads.forget(
-      zoneReadKey(
-        zone.zoneId,
-        records.map((r) => r.name),
-      ),
-    );
-    let changeId: string | undefined;
-    try {
-      const res = await ctx.aws.route53().send(
-        new Route53.ChangeResourceRecordSetsCommand({
-          HostedZoneId: zone.zoneId,
-          ChangeBatch: {
-            Comment: `hm-infra: SES records for ${ctx.config.domain} (${ctx.config.environment})`,
-            Changes: batch.changes,
-          },
-        }),
-      );
-      changeId = res.ChangeInfo?.Id;
-    } catch (err) {
-      if (err instanceof Route53.InvalidChangeBatch) {
-        // A batch the SDK sent again after its first answer was lost is refused as "already
-        // exists": when the zone now holds everything, that first attempt applied it.
-        ctx.reads.forget(
-          zoneReadKey(
-            zone.zoneId,
-            records.map((r) => r.name),
-          ),
-        );
-        const now = await observeRoute53(ctx, zone.zoneId, records);
-        if (changeBatch(now.plans).changes.length === 0) {
-          ctx.debug(
-            `Route 53 refused the change batch (${(err as Error).message}), but the zone already holds every record: an earlier attempt applied it`,
-          );
-          return { type: observed ? 'updated' : 'created', outputs: outputsWith({ changeStatus: 'PENDING' }) };
-        }
-        throw new HmError(
-          'DNS_CHANGE_REJECTED',
-          `Route 53 rejected the record changes: ${(err as Error).message}`,
-          'aws',
-          {
-            hint: 'A record may have changed while this ran. Re-run: the records are read again first.',
-            cause: err,
-          },
-        );
-      }
-      throw toHmError(err, `change DNS records in Route 53 zone ${zone.zoneId}`);
-    }
-    const changeStatus = changeId ? await waitInsync(ctx, changeId) : 'PENDING';
-    return { type: observed ? 'updated' : 'created', outputs: outputsWith({ changeId, changeStatus }) };
-  },
-
-  outputs(ctx, observed) {
-    const records = neededRecords(ctx);
-    if (observed.mode === 'external') return { mode: 'external', records, added: [], replaced: [] };
-    const prev = ctx.recorded?.outputs;
-    return {
-      mode: 'route53',
-      zoneId: observed.zoneId,
-      records,
-      added: carriedAdded(ctx, observed),
-      replaced: carriedReplaced(ctx),
-      changeId: prev?.['changeId'] as string | undefined,
-      changeStatus: prev?.['changeStatus'] as 'INSYNC' | 'PENDING' | undefined,
-    };
-  },
-
-  /**
-   * Takes out exactly the values this tool added (a merged TXT keeps the user's values) and puts
-   * back what --overwrite-dns replaced. A record none of whose values is ours any more was
-   * changed by hand: it is reported and left, unless --force (and then only a record set this
-   * tool created or replaced; the user's own record sets are never deleted).
-   */
-  async destroy(ctx, recorded) {
-    if (recorded.mode !== 'route53' || !recorded.zoneId) {
-      if (recorded.records.length === 0) return undefined;
-      const names = [...new Set(recorded.records.map((r) => `${r.type} ${r.name}`))];
-      return {
-        kept: [
-          `${recorded.records.length} records you added at your DNS host: remove them there (${names.join(', ')})`,
-        ],
-      };
-    }
-    const zoneId = recorded.zoneId;
-    const changes: Route53Change[] = [];
-    const kept: string[] = [];
-    // Adopted records (teardown --include-adopted) were found, not added: their values are
-    // taken out, never a whole record set.
-    const added: AddedValue[] =
-      ctx.recorded?.owned === false
-        ? recorded.records.map((r) => ({ name: r.name, type: r.type, value: r.value, createdSet: false }))
-        : recorded.added;
-    const groups = new Map<string, { name: string; type: RecordType }>();
-    for (const v of [...added, ...recorded.replaced]) groups.set(`${v.name}|${v.type}`, { name: v.name, type: v.type });
-    // Every name is read once, all at once, before anything is decided.
-    const names = [...new Set([...groups.values()].map((g) => g.name))];
-    let setsByName: Map<string, RrSet[]>;
-    try {
-      setsByName = new Map(
-        await Promise.all(names.map(async (name) => [name, await setsAt(ctx, zoneId, name)] as const)),
-      );
-    } catch (err) {
-      // The whole zone is gone, and every record with it.
-      if (err instanceof HmError && err.cause instanceof Route53.NoSuchHostedZone) return undefined;
-      throw err;
-    }
-    for (const { name, type } of groups.values()) {
-      const current = (setsByName.get(name) ?? []).find((s) => s.type === type && !s.special);
-      const addedHere = added.filter((v) => v.name === name && v.type === type);
-      const ours = new Set(addedHere.map((v) => normalizeValue(type, route53Value(v))));
-      const restore = recorded.replaced.filter((v) => v.name === name && v.type === type).flatMap((v) => v.values);
-      const present = current?.values.filter((v) => ours.has(v)) ?? [];
-      const removable = addedHere.some((v) => v.createdSet) || restore.length > 0;
-      if (current && ours.size > 0 && present.length === 0) {
-        if (!(ctx.flags.force && removable)) {
-          kept.push(
-            `${type} ${name} was changed since hm-infra wrote it (now ${current.values.join(', ')}): left in place${removable ? '; --force removes it' : ''}`,
-          );
-          continue;
-        }
-        ctx.debug(`${type} ${name} was changed by hand; --force removes it`);
-      }
-      const others =
-        ctx.flags.force && removable && present.length === 0
-          ? []
-          : (current?.raw.ResourceRecords ?? []).filter((r) => !ours.has(normalizeValue(type, r.Value ?? '')));
-      const back = restore
-        .filter((value) => !others.some((r) => normalizeValue(type, r.Value ?? '') === normalizeValue(type, value)))
-        .map((Value) => ({ Value }));
-      const next = [...others, ...back];
-      const unchanged =
-        current !== undefined &&
-        next.length === current.values.length &&
-        next.every((r) => current.values.includes(normalizeValue(type, r.Value ?? '')));
-      if (unchanged || (!current && next.length === 0)) continue;
-      if (current) changes.push({ Action: 'DELETE', ResourceRecordSet: current.raw });
-      if (next.length > 0)
-        changes.push({
-          Action: 'CREATE',
-          ResourceRecordSet: { Name: `${name}.`, Type: type, TTL: current?.ttl ?? DNS_TTL, ResourceRecords: next },
-        });
-    }
-    if (changes.length > 0) {
-      ctx.report(
-        `removing ${changes.filter((c) => c.Action === 'DELETE').length} record sets from Route 53 zone ${zoneId}`,
-      );
-      try {
-        const res = await ctx.aws
-          .route53()
-          .send(
-            new Route53.ChangeResourceRecordSetsCommand({
-              HostedZoneId: zoneId,
-              ChangeBatch: { Comment: `hm-infra: remove SES records for ${ctx.config.domain}`, Changes: changes },
-            }),
-          );
-        if (res.ChangeInfo?.Id) await waitInsync(ctx, res.ChangeInfo.Id);
-      } catch (err) {
-        if (err instanceof Route53.NoSuchHostedZone) return kept.length > 0 ? { kept } : undefined;
-        throw toHmError(err, `remove DNS records from Route 53 zone ${zoneId}`);
-      }
-    }
-    return kept.length > 0 ? { kept } : undefined;
-  },
+  outputsSchema,
+  read: find,
+  plan: (ctx, observed) => (observed ? diff(ctx, observed) : toCreate(ctx)),
+  apply: write,
+  outputs,
+  destroy: remove,
 };
-
-/** Needed records when the identity's outputs are known, else the placeholder form. */
-function safeRecords(ctx: StepContext): DnsRecord[] {
-  try {
-    return neededRecords(ctx);
-  } catch {
-    return emailDnsRecords(ctx.config, undefined);
-  }
-}

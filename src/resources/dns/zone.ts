@@ -1,10 +1,15 @@
-import { Route53 } from '../../aws/sdk.js';
+import { z } from 'zod';
 import { toHmError } from '../../aws/errors.js';
-import { HmError } from '../../errors.js';
+import { Route53 } from '../../aws/sdk.js';
+import { attempt } from '../../engine/resource.js';
 import type { Step, StepContext } from '../../engine/types.js';
+import { HmError } from '../../errors.js';
 
-export type DnsZoneOutputs =
-  { mode: 'route53'; zoneId: string; zoneName: string } | { mode: 'external'; reason: string };
+const outputsSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('route53'), zoneId: z.string(), zoneName: z.string() }),
+  z.object({ mode: z.literal('external'), reason: z.string() }),
+]);
+export type DnsZoneOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -15,19 +20,19 @@ declare module '../../engine/types.js' {
 const bareId = (id: string) => id.replace(/^\/hostedzone\//, '');
 const fqdn = (name: string) => `${name.toLowerCase().replace(/\.$/, '')}.`;
 
+/** The zone --hosted-zone-id names: it must exist, be public and be named like the domain. */
 async function zoneById(ctx: StepContext, id: string): Promise<DnsZoneOutputs> {
   const domain = ctx.config.domain;
-  let zone;
-  try {
-    zone = (await ctx.aws.route53().send(new Route53.GetHostedZoneCommand({ Id: id }))).HostedZone;
-  } catch (err) {
-    if (err instanceof Route53.NoSuchHostedZone) {
-      throw new HmError('ROUTE53_NO_SUCH_ZONE', `Route 53 has no hosted zone ${id} in this account`, 'user', {
-        hint: 'Check --hosted-zone-id (`aws route53 list-hosted-zones-by-name`), or leave it out to find the zone by name.',
-      });
-    }
-    throw toHmError(err, `read Route 53 hosted zone ${id}`);
-  }
+  const { HostedZone: zone } = await attempt(
+    () => ctx.aws.route53().send(new Route53.GetHostedZoneCommand({ Id: id })),
+    `read Route 53 hosted zone ${id}`,
+    (err) =>
+      err instanceof Route53.NoSuchHostedZone
+        ? new HmError('ROUTE53_NO_SUCH_ZONE', `Route 53 has no hosted zone ${id} in this account`, 'user', {
+            hint: 'Check --hosted-zone-id (`aws route53 list-hosted-zones-by-name`), or leave it out to find the zone by name.',
+          })
+        : undefined,
+  );
   if (!zone?.Name || fqdn(zone.Name) !== fqdn(domain)) {
     throw new HmError(
       'ROUTE53_ZONE_MISMATCH',
@@ -51,9 +56,33 @@ async function zoneById(ctx: StepContext, id: string): Promise<DnsZoneOutputs> {
   return { mode: 'route53', zoneId: bareId(id), zoneName: domain };
 }
 
+/** Any failure to list the zones also says how to go on without Route 53. */
+function withExternalHint(err: unknown, doing: string): HmError {
+  const error = toHmError(err, doing);
+  return new HmError(error.code, error.message, error.source, {
+    hint: `${error.hint ?? ''} To add the DNS records at another DNS host, re-run with --dns external.`.trim(),
+    exitCode: error.exitCode,
+    cause: err,
+  });
+}
+
+/** The public zones named exactly like the domain (ListHostedZonesByName also returns the names after it). */
+async function zonesNamed(ctx: StepContext, domain: string) {
+  const doing = `look up the Route 53 hosted zone of ${domain}`;
+  const { HostedZones } = await attempt(
+    () => ctx.aws.route53().send(new Route53.ListHostedZonesByNameCommand({ DNSName: domain, MaxItems: 20 })),
+    doing,
+    (err) => withExternalHint(err, doing),
+  );
+  return (HostedZones ?? []).filter(
+    (found) => found.Name !== undefined && fqdn(found.Name) === fqdn(domain) && found.Config?.PrivateZone !== true,
+  );
+}
+
 /**
  * Where the email DNS records go: the public Route 53 zone named exactly like the domain, or,
- * when there is none (or with --dns external), printed for the user's DNS host.
+ * when there is none (or with --dns external), printed for the user's DNS host. It only reads:
+ * it decides where the records go and never creates a zone.
  */
 export const dnsZoneStep: Step<DnsZoneOutputs, DnsZoneOutputs> = {
   id: 'dns-zone',
@@ -61,31 +90,17 @@ export const dnsZoneStep: Step<DnsZoneOutputs, DnsZoneOutputs> = {
   service: 'DNS',
   dependsOn: ['account'],
   readOnly: true,
+  outputsSchema,
 
   async read(ctx) {
     const { domain, dns, hostedZoneId } = ctx.config;
     if (dns === 'external') return { mode: 'external', reason: '--dns external' };
     if (hostedZoneId !== undefined) return zoneById(ctx, hostedZoneId);
-    let zones;
-    try {
-      zones =
-        (await ctx.aws.route53().send(new Route53.ListHostedZonesByNameCommand({ DNSName: domain, MaxItems: 20 })))
-          .HostedZones ?? [];
-    } catch (err) {
-      const error = toHmError(err, `look up the Route 53 hosted zone of ${domain}`);
-      throw new HmError(error.code, error.message, error.source, {
-        hint: `${error.hint ?? ''} To add the DNS records at another DNS host, re-run with --dns external.`.trim(),
-        exitCode: error.exitCode,
-        cause: err,
-      });
-    }
-    const matches = zones.filter(
-      (z) => z.Name !== undefined && fqdn(z.Name) === fqdn(domain) && z.Config?.PrivateZone !== true,
-    );
+    const matches = await zonesNamed(ctx, domain);
     if (matches.length > 1) {
       throw new HmError(
         'ROUTE53_AMBIGUOUS',
-        `${matches.length} public Route 53 zones are named ${domain}: ${matches.map((z) => bareId(z.Id ?? '')).join(', ')}`,
+        `${matches.length} public Route 53 zones are named ${domain}: ${matches.map((found) => bareId(found.Id ?? '')).join(', ')}`,
         'user',
         {
           hint:

@@ -1,15 +1,14 @@
-import { SES } from '../../aws/sdk.js';
 import type { GetConfigurationSetCommandOutput } from '@aws-sdk/client-sesv2';
-import { toHmError } from '../../aws/errors.js';
+import { z } from 'zod';
+import { SES } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';
+import { defineResource } from '../../engine/resource.js';
+import type { Change, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
 import { missingTags, resourceTags } from '../tags.js';
-import type { Change, Step, StepContext } from '../../engine/types.js';
 
-export interface ConfigSetOutputs {
-  name: string;
-  arn: string;
-}
+const outputsSchema = z.object({ name: z.string(), arn: z.string() });
+export type ConfigSetOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -46,41 +45,32 @@ function observe(res: GetConfigurationSetCommandOutput): ConfigSetObserved {
 const tagsToAdd = (ctx: StepContext, observed: ConfigSetObserved) =>
   missingTags(observed.tags, resourceTags(ctx.config, configurationSetName(ctx.config)));
 
-async function read(ctx: StepContext): Promise<ConfigSetObserved | undefined> {
-  try {
-    return observe(
-      await ctx.aws
-        .sesv2()
-        .send(new SES.GetConfigurationSetCommand({ ConfigurationSetName: configurationSetName(ctx.config) })),
-    );
-  } catch (err) {
-    if (err instanceof SES.NotFoundException) return undefined;
-    throw toHmError(err, `read SES configuration set ${configurationSetName(ctx.config)}`);
-  }
-}
-
 /**
  * The configuration set every email is sent through (the identity's default): TLS required
  * to the receiving server, reputation metrics (bounce and complaint rates) on.
  */
-export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
+export const configSetStep = defineResource<ConfigSetObserved, ConfigSetOutputs>({
   id: 'email-config-set',
   title: 'SES configuration set',
   service: 'SES',
   dependsOn: ['account'],
-  read,
+  describe: (ctx) => `SES configuration set ${configurationSetName(ctx.config)}`,
+  notFound: (err) => err instanceof SES.NotFoundException,
+  alreadyExists: (err) => err instanceof SES.AlreadyExistsException,
+  outputsSchema,
 
-  plan(ctx, observed) {
+  async find(ctx) {
     const name = configurationSetName(ctx.config);
-    if (!observed)
-      return [
-        {
-          field: 'configuration-set',
-          action: 'create',
-          to: `${name} (TLS required, reputation metrics on)`,
-          note: 'no configuration set of that name exists',
-        },
-      ];
+    return observe(await ctx.aws.sesv2().send(new SES.GetConfigurationSetCommand({ ConfigurationSetName: name })));
+  },
+
+  toCreate: (ctx) => ({
+    field: 'configuration-set',
+    to: `${configurationSetName(ctx.config)} (TLS required, reputation metrics on)`,
+    note: 'no configuration set of that name exists',
+  }),
+
+  diff(ctx, observed) {
     const changes: Change[] = [];
     if (observed.tlsPolicy !== 'REQUIRE')
       changes.push({
@@ -109,75 +99,61 @@ export const configSetStep: Step<ConfigSetObserved, ConfigSetOutputs> = {
     return changes;
   },
 
-  async apply(ctx, observed, changes) {
+  intent: (ctx) => ({ create: configurationSetName(ctx.config) }),
+
+  async create(ctx) {
+    const name = configurationSetName(ctx.config);
+    await ctx.aws.sesv2().send(
+      new SES.CreateConfigurationSetCommand({
+        ConfigurationSetName: name,
+        DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+        ReputationOptions: { ReputationMetricsEnabled: true },
+        SendingOptions: { SendingEnabled: true },
+        Tags: resourceTags(ctx.config, name),
+      }),
+    );
+    return { name, arn: configSetArn(ctx) };
+  },
+
+  /** One call per differing setting; missing tags are added. */
+  async update(ctx, observed, changes) {
     const ses = ctx.aws.sesv2();
     const name = configurationSetName(ctx.config);
-    const outputs = { name, arn: configSetArn(ctx) };
-    if (!observed) {
-      await ctx.intend({ create: name });
-      try {
-        await ses.send(
-          new SES.CreateConfigurationSetCommand({
-            ConfigurationSetName: name,
-            DeliveryOptions: { TlsPolicy: 'REQUIRE' },
-            ReputationOptions: { ReputationMetricsEnabled: true },
-            SendingOptions: { SendingEnabled: true },
-            Tags: resourceTags(ctx.config, name),
-          }),
-        );
-        return { type: 'created', outputs };
-      } catch (err) {
-        if (err instanceof SES.AlreadyExistsException) {
-          // Created by a run whose answer was lost, or by someone else: compare it next run.
-          ctx.debug(`configuration set ${name} already exists; using it`);
-          const found = await read(ctx);
-          if (found) return configSetStep.apply(ctx, found, configSetStep.plan(ctx, found));
-        }
-        if (err instanceof SES.LimitExceededException) {
-          throw new HmError(
-            'SES_LIMIT',
-            'this AWS account has reached its limit of SES configuration sets in this region',
-            'aws',
-            {
-              hint: 'Delete unused configuration sets (`aws sesv2 list-configuration-sets`), then re-run.',
-              cause: err,
-            },
-          );
-        }
-        throw toHmError(err, `create SES configuration set ${name}`);
-      }
+    if (changes.some((c) => c.field === 'tls-policy')) {
+      await ses.send(
+        new SES.PutConfigurationSetDeliveryOptionsCommand({ ConfigurationSetName: name, TlsPolicy: 'REQUIRE' }),
+      );
     }
-    if (changes.length === 0) return { type: 'unchanged', outputs };
-    try {
-      if (changes.some((c) => c.field === 'tls-policy')) {
-        await ses.send(
-          new SES.PutConfigurationSetDeliveryOptionsCommand({ ConfigurationSetName: name, TlsPolicy: 'REQUIRE' }),
-        );
-      }
-      if (changes.some((c) => c.field === 'reputation-metrics')) {
-        await ses.send(
-          new SES.PutConfigurationSetReputationOptionsCommand({
-            ConfigurationSetName: name,
-            ReputationMetricsEnabled: true,
-          }),
-        );
-      }
-      const tags = tagsToAdd(ctx, observed);
-      if (tags.length > 0) await ses.send(new SES.TagResourceCommand({ ResourceArn: outputs.arn, Tags: tags }));
-    } catch (err) {
-      throw toHmError(err, `update SES configuration set ${name}`);
+    if (changes.some((c) => c.field === 'reputation-metrics')) {
+      await ses.send(
+        new SES.PutConfigurationSetReputationOptionsCommand({
+          ConfigurationSetName: name,
+          ReputationMetricsEnabled: true,
+        }),
+      );
     }
-    return { type: 'updated', outputs };
+    const tags = tagsToAdd(ctx, observed);
+    if (tags.length > 0) await ses.send(new SES.TagResourceCommand({ ResourceArn: configSetArn(ctx), Tags: tags }));
   },
 
   outputs: (ctx) => ({ name: configurationSetName(ctx.config), arn: configSetArn(ctx) }),
 
-  async destroy(ctx, recorded) {
-    try {
-      await ctx.aws.sesv2().send(new SES.DeleteConfigurationSetCommand({ ConfigurationSetName: recorded.name }));
-    } catch (err) {
-      if (err instanceof SES.NotFoundException) return;
-      throw toHmError(err, `delete SES configuration set ${recorded.name}`);
-    }
+  async remove(ctx, recorded) {
+    await ctx.aws.sesv2().send(new SES.DeleteConfigurationSetCommand({ ConfigurationSetName: recorded.name }));
   },
-};
+
+  explain(_ctx, err, doing) {
+    if (err instanceof SES.LimitExceededException && doing === 'create') {
+      return new HmError(
+        'SES_LIMIT',
+        'this AWS account has reached its limit of SES configuration sets in this region',
+        'aws',
+        {
+          hint: 'Delete unused configuration sets (`aws sesv2 list-configuration-sets`), then re-run.',
+          cause: err,
+        },
+      );
+    }
+    return undefined;
+  },
+});

@@ -1,31 +1,34 @@
-import { SES } from '../../aws/sdk.js';
 import type { DkimAttributes, GetEmailIdentityCommandOutput, SESv2Client } from '@aws-sdk/client-sesv2';
-import { toHmError } from '../../aws/errors.js';
+import { z } from 'zod';
+import { SES } from '../../aws/sdk.js';
 import { emailSettings } from '../../config/config.js';
+import { defineResource, unlessNotFound } from '../../engine/resource.js';
+import type { Change, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
 import { DEFAULT_SIGNING_ZONE } from '../dns/values.js';
-import { configurationSetName, sesArn } from './configuration-set.js';
 import { missingTags, resourceTags } from '../tags.js';
-import type { Change, Step, StepContext } from '../../engine/types.js';
+import { configurationSetName, sesArn } from './configuration-set.js';
 
-export interface DkimOutputs {
+const dkimSchema = z.object({
   /** NOT_STARTED | PENDING | SUCCESS | FAILED | TEMPORARY_FAILURE */
-  status: string;
+  status: z.string(),
   /** Easy DKIM tokens: one CNAME each. Empty with Bring-Your-Own-DKIM. */
-  tokens: string[];
-  signingHostedZone: string;
-}
+  tokens: z.array(z.string()),
+  signingHostedZone: z.string(),
+});
+export type DkimOutputs = z.infer<typeof dkimSchema>;
 
-export interface IdentityOutputs {
-  domain: string;
-  arn: string;
-  verifiedForSending: boolean;
+const outputsSchema = z.object({
+  domain: z.string(),
+  arn: z.string(),
+  verifiedForSending: z.boolean(),
   /** PENDING | SUCCESS | FAILED | TEMPORARY_FAILURE | NOT_STARTED */
-  verificationStatus: string;
-  dkim: DkimOutputs;
-  configurationSet: string;
-  env: { SES_FROM_EMAIL: string; SES_REGION: string };
-}
+  verificationStatus: z.string(),
+  dkim: dkimSchema,
+  configurationSet: z.string(),
+  env: z.object({ SES_FROM_EMAIL: z.string(), SES_REGION: z.string() }),
+});
+export type IdentityOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -56,14 +59,15 @@ export const identityChanged = (ctx: StepContext): void =>
   ctx.reads.forget(`sesv2:GetEmailIdentity:${ctx.config.domain}`);
 
 /** Reads an SES identity; undefined when SES has none of that name. */
-export async function getIdentity(ses: SESv2Client, domain: string): Promise<IdentityObserved | undefined> {
-  try {
-    return await ses.send(new SES.GetEmailIdentityCommand({ EmailIdentity: domain }));
-  } catch (err) {
-    if (err instanceof SES.NotFoundException) return undefined;
-    throw toHmError(err, `read SES identity ${domain}`);
-  }
+export function getIdentity(ses: SESv2Client, domain: string): Promise<IdentityObserved | undefined> {
+  return unlessNotFound(
+    () => ses.send(new SES.GetEmailIdentityCommand({ EmailIdentity: domain })),
+    isNotFound,
+    `read SES identity ${domain}`,
+  );
 }
+
+const isNotFound = (err: unknown) => err instanceof SES.NotFoundException;
 
 /** Easy DKIM (keys held by SES); Bring-Your-Own-DKIM identities are the owner's business. */
 const easyDkim = (dkim: DkimAttributes | undefined) =>
@@ -114,73 +118,39 @@ function refuseOtherEnvironment(ctx: StepContext, observed: IdentityObserved): v
   );
 }
 
-/** Brings an existing identity to the configuration: one call per differing setting. */
-async function update(ctx: StepContext, observed: IdentityObserved, changes: Change[]): Promise<void> {
-  const ses = ctx.aws.sesv2();
-  const domain = ctx.config.domain;
-  const has = (field: string) => changes.some((c) => c.field === field);
-  try {
-    if (has('configuration-set')) {
-      await ses.send(
-        new SES.PutEmailIdentityConfigurationSetAttributesCommand({
-          EmailIdentity: domain,
-          ConfigurationSetName: configurationSetName(ctx.config),
-        }),
-      );
-    }
-    if (has('dkim-key-length')) {
-      await ses.send(
-        new SES.PutEmailIdentityDkimSigningAttributesCommand({
-          EmailIdentity: domain,
-          SigningAttributesOrigin: 'AWS_SES',
-          SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
-        }),
-      );
-    }
-    if (has('dkim-signing'))
-      await ses.send(new SES.PutEmailIdentityDkimAttributesCommand({ EmailIdentity: domain, SigningEnabled: true }));
-    const tags = tagsToAdd(ctx, observed);
-    if (has('tags') && tags.length > 0)
-      await ses.send(new SES.TagResourceCommand({ ResourceArn: sesArn(ctx, `identity/${domain}`), Tags: tags }));
-  } catch (err) {
-    throw toHmError(err, `update SES identity ${domain}`);
-  }
-}
-
 /**
  * The SES domain identity with Easy DKIM (2048-bit keys) and the environment's configuration
  * set as its default. Its DKIM tokens become three CNAME records (dns-records).
  */
-export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
+export const identityStep = defineResource<IdentityObserved, IdentityOutputs>({
   id: 'email-identity',
   title: 'SES domain identity',
   service: 'SES',
   dependsOn: ['account', 'email-config-set'],
+  describe: (ctx) => `SES identity ${ctx.config.domain}`,
+  notFound: isNotFound,
+  alreadyExists: (err) => err instanceof SES.AlreadyExistsException,
+  outputsSchema,
 
-  read: readIdentity,
+  find: readIdentity,
 
-  plan(ctx, observed) {
-    const setName = configurationSetName(ctx.config);
-    if (!observed)
-      return [
-        {
-          field: 'identity',
-          action: 'create',
-          to: `${ctx.config.domain} (Easy DKIM 2048-bit, configuration set ${setName})`,
-          note: 'SES has no identity for the domain',
-        },
-      ];
+  toCreate: (ctx) => ({
+    field: 'identity',
+    to: `${ctx.config.domain} (Easy DKIM 2048-bit, configuration set ${configurationSetName(ctx.config)})`,
+    note: 'SES has no identity for the domain',
+  }),
+
+  diff(ctx, observed) {
     if (observed.IdentityType !== undefined && observed.IdentityType !== 'DOMAIN') {
       throw new HmError(
         'SES_IDENTITY_TYPE',
         `SES identity ${ctx.config.domain} is a ${observed.IdentityType}, not a domain`,
         'user',
-        {
-          hint: 'Check --domain: it must be a domain name such as example.com.',
-        },
+        { hint: 'Check --domain: it must be a domain name such as example.com.' },
       );
     }
     refuseOtherEnvironment(ctx, observed);
+    const setName = configurationSetName(ctx.config);
     const changes: Change[] = [];
     if (observed.ConfigurationSetName !== setName) {
       changes.push({
@@ -222,58 +192,55 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
     return changes;
   },
 
-  async apply(ctx, observed, changes) {
+  intent: (ctx) => ({ create: ctx.config.domain }),
+
+  async create(ctx) {
     const domain = ctx.config.domain;
-    if (observed) {
-      identityChanged(ctx);
-      await update(ctx, observed, changes);
-      return {
-        type: 'updated',
-        outputs: identityOutputs(ctx, (await getIdentity(ctx.aws.sesv2(), domain)) ?? observed),
-      };
-    }
-    await ctx.intend({ create: domain });
     identityChanged(ctx);
-    try {
-      const res = await ctx.aws.sesv2().send(
-        new SES.CreateEmailIdentityCommand({
+    const res = await ctx.aws.sesv2().send(
+      new SES.CreateEmailIdentityCommand({
+        EmailIdentity: domain,
+        DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+        ConfigurationSetName: configurationSetName(ctx.config),
+        Tags: resourceTags(ctx.config, domain),
+      }),
+    );
+    return identityOutputs(ctx, {
+      ...res,
+      ConfigurationSetName: configurationSetName(ctx.config),
+      VerificationStatus: 'PENDING',
+    });
+  },
+
+  /** One call per differing setting, then the identity as SES now reports it. */
+  async update(ctx, observed, changes) {
+    const ses = ctx.aws.sesv2();
+    const domain = ctx.config.domain;
+    const has = (field: string) => changes.some((c) => c.field === field);
+    identityChanged(ctx);
+    if (has('configuration-set')) {
+      await ses.send(
+        new SES.PutEmailIdentityConfigurationSetAttributesCommand({
           EmailIdentity: domain,
-          DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
           ConfigurationSetName: configurationSetName(ctx.config),
-          Tags: resourceTags(ctx.config, domain),
         }),
       );
-      return {
-        type: 'created',
-        outputs: identityOutputs(ctx, {
-          ...res,
-          ConfigurationSetName: configurationSetName(ctx.config),
-          VerificationStatus: 'PENDING',
-        }),
-      };
-    } catch (err) {
-      if (err instanceof SES.AlreadyExistsException) {
-        ctx.debug(`SES already has an identity for ${domain}; using it`);
-        const found = await getIdentity(ctx.aws.sesv2(), domain);
-        if (found) {
-          const drift = identityStep.plan(ctx, found);
-          if (drift.length === 0) return { type: 'unchanged', outputs: identityOutputs(ctx, found) };
-          return identityStep.apply(ctx, found, drift);
-        }
-      }
-      if (err instanceof SES.LimitExceededException) {
-        throw new HmError(
-          'SES_LIMIT',
-          'this AWS account has reached its limit of SES identities in this region',
-          'aws',
-          {
-            hint: 'Delete unused identities (`aws sesv2 list-email-identities`), then re-run.',
-            cause: err,
-          },
-        );
-      }
-      throw toHmError(err, `create SES identity ${domain}`);
     }
+    if (has('dkim-key-length')) {
+      await ses.send(
+        new SES.PutEmailIdentityDkimSigningAttributesCommand({
+          EmailIdentity: domain,
+          SigningAttributesOrigin: 'AWS_SES',
+          SigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+        }),
+      );
+    }
+    if (has('dkim-signing'))
+      await ses.send(new SES.PutEmailIdentityDkimAttributesCommand({ EmailIdentity: domain, SigningEnabled: true }));
+    const tags = tagsToAdd(ctx, observed);
+    if (has('tags') && tags.length > 0)
+      await ses.send(new SES.TagResourceCommand({ ResourceArn: sesArn(ctx, `identity/${domain}`), Tags: tags }));
+    return identityOutputs(ctx, (await getIdentity(ses, domain)) ?? observed);
   },
 
   outputs: identityOutputs,
@@ -283,12 +250,22 @@ export const identityStep: Step<IdentityObserved, IdentityOutputs> = {
       ? undefined
       : `SES has not verified the domain yet (${outputs.verificationStatus.toLowerCase()}): \`hm-infra verify-dns\` waits for it`,
 
-  async destroy(ctx, recorded) {
-    try {
-      await ctx.aws.sesv2().send(new SES.DeleteEmailIdentityCommand({ EmailIdentity: recorded.domain }));
-    } catch (err) {
-      if (err instanceof SES.NotFoundException) return;
-      throw toHmError(err, `delete SES identity ${recorded.domain}`);
-    }
+  async remove(ctx, recorded) {
+    await ctx.aws.sesv2().send(new SES.DeleteEmailIdentityCommand({ EmailIdentity: recorded.domain }));
   },
-};
+
+  explain(_ctx, err, doing) {
+    if (err instanceof SES.LimitExceededException && doing === 'create') {
+      return new HmError(
+        'SES_LIMIT',
+        'this AWS account has reached its limit of SES identities in this region',
+        'aws',
+        {
+          hint: 'Delete unused identities (`aws sesv2 list-email-identities`), then re-run.',
+          cause: err,
+        },
+      );
+    }
+    return undefined;
+  },
+});

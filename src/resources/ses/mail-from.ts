@@ -1,15 +1,17 @@
+import { z } from 'zod';
 import { SES } from '../../aws/sdk.js';
-import { toHmError } from '../../aws/errors.js';
 import { emailSettings } from '../../config/config.js';
+import { attempt, defineResource, unlessNotFound } from '../../engine/resource.js';
+import type { Change, StepContext } from '../../engine/types.js';
 import { identityChanged, readIdentity } from './identity.js';
-import type { Change, Step, StepContext } from '../../engine/types.js';
 
-export interface MailFromOutputs {
-  domain: string;
+const outputsSchema = z.object({
+  domain: z.string(),
   /** PENDING | SUCCESS | FAILED | TEMPORARY_FAILURE */
-  status: string;
-  behaviorOnMxFailure: string;
-}
+  status: z.string(),
+  behaviorOnMxFailure: z.string(),
+});
+export type MailFromOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -25,27 +27,50 @@ export interface MailFromObserved {
 
 const BEHAVIOR = 'USE_DEFAULT_VALUE';
 
+const mailFromDomain = (ctx: StepContext) => emailSettings(ctx.config).mailFromDomain;
+
 const outputs = (ctx: StepContext, status: string | undefined): MailFromOutputs => ({
-  domain: emailSettings(ctx.config).mailFromDomain,
+  domain: mailFromDomain(ctx),
   status: status ?? 'PENDING',
   behaviorOnMxFailure: BEHAVIOR,
 });
+
+const isNotFound = (err: unknown) => err instanceof SES.NotFoundException;
+
+/** Sets the MAIL FROM domain and its fallback on the identity (the same call creates and changes it). */
+async function setMailFrom(ctx: StepContext): Promise<void> {
+  const domain = mailFromDomain(ctx);
+  identityChanged(ctx);
+  await attempt(
+    () =>
+      ctx.aws.sesv2().send(
+        new SES.PutEmailIdentityMailFromAttributesCommand({
+          EmailIdentity: ctx.config.domain,
+          MailFromDomain: domain,
+          BehaviorOnMxFailure: BEHAVIOR,
+        }),
+      ),
+    `set the SES MAIL FROM domain ${domain}`,
+  );
+}
 
 /**
  * Custom MAIL FROM domain (`mail.<domain>`): bounces go there and SPF aligns with the sender.
  * Until its MX record resolves, SES falls back to amazonses.com (USE_DEFAULT_VALUE), so
  * sending never stops because of DNS.
  */
-export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
+export const mailFromStep = defineResource<MailFromObserved, MailFromOutputs>({
   id: 'email-mail-from',
   title: 'SES MAIL FROM domain',
   service: 'SES',
   dependsOn: ['email-identity'],
+  describe: (ctx) => `SES MAIL FROM domain ${mailFromDomain(ctx)}`,
+  notFound: isNotFound,
+  outputsSchema,
 
-  async read(ctx) {
-    const identity = await readIdentity(ctx);
-    if (!identity) return undefined;
-    const attrs = identity.MailFromAttributes;
+  /** A setting of the identity, read with it: absent while the identity has no MAIL FROM domain. */
+  async find(ctx) {
+    const attrs = (await readIdentity(ctx))?.MailFromAttributes;
     if (!attrs?.MailFromDomain) return undefined;
     return {
       domain: attrs.MailFromDomain,
@@ -54,17 +79,14 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
     };
   },
 
-  plan(ctx, observed) {
-    const want = emailSettings(ctx.config).mailFromDomain;
-    if (!observed)
-      return [
-        {
-          field: 'mail-from',
-          action: 'create',
-          to: `${want} (on MX failure: ${BEHAVIOR})`,
-          note: 'the identity has no custom MAIL FROM domain',
-        },
-      ];
+  toCreate: (ctx) => ({
+    field: 'mail-from',
+    to: `${mailFromDomain(ctx)} (on MX failure: ${BEHAVIOR})`,
+    note: 'the identity has no custom MAIL FROM domain',
+  }),
+
+  diff(ctx, observed) {
+    const want = mailFromDomain(ctx);
     const changes: Change[] = [];
     if (observed.domain !== want)
       changes.push({
@@ -86,25 +108,17 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
     return changes;
   },
 
-  async apply(ctx, observed) {
-    const mailFrom = emailSettings(ctx.config).mailFromDomain;
-    identityChanged(ctx);
-    try {
-      await ctx.aws
-        .sesv2()
-        .send(
-          new SES.PutEmailIdentityMailFromAttributesCommand({
-            EmailIdentity: ctx.config.domain,
-            MailFromDomain: mailFrom,
-            BehaviorOnMxFailure: BEHAVIOR,
-          }),
-        );
-    } catch (err) {
-      throw toHmError(err, `set the SES MAIL FROM domain ${mailFrom}`);
-    }
+  intent: (ctx) => ({ create: mailFromDomain(ctx) }),
+
+  async create(ctx) {
+    await setMailFrom(ctx);
+    return outputs(ctx, undefined);
+  },
+
+  async update(ctx, observed) {
+    await setMailFrom(ctx);
     // A changed domain is verified anew: SES reports it as pending until the MX resolves.
-    const keepStatus = observed?.domain === mailFrom ? observed.status : undefined;
-    return { type: observed ? 'updated' : 'created', outputs: outputs(ctx, keepStatus) };
+    return outputs(ctx, observed.domain === mailFromDomain(ctx) ? observed.status : undefined);
   },
 
   outputs: (ctx, observed) => outputs(ctx, observed.status),
@@ -114,15 +128,13 @@ export const mailFromStep: Step<MailFromObserved, MailFromOutputs> = {
       ? undefined
       : `SES has not verified the MAIL FROM domain yet (${recorded.status.toLowerCase()})`,
 
-  async destroy(ctx) {
-    try {
-      await ctx.aws
-        .sesv2()
-        .send(new SES.PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain }));
-    } catch (err) {
-      // Deleting the identity removed its MAIL FROM setting too.
-      if (err instanceof SES.NotFoundException) return;
-      throw toHmError(err, `remove the SES MAIL FROM domain of ${ctx.config.domain}`);
-    }
+  /** Takes the MAIL FROM domain off the identity; deleting the identity removed it too. */
+  async remove(ctx) {
+    await unlessNotFound(
+      () =>
+        ctx.aws.sesv2().send(new SES.PutEmailIdentityMailFromAttributesCommand({ EmailIdentity: ctx.config.domain })),
+      isNotFound,
+      `remove the SES MAIL FROM domain of ${ctx.config.domain}`,
+    );
   },
-};
+});

@@ -1,14 +1,16 @@
-import { SES } from '../../aws/sdk.js';
 import type { EmailTemplateContent } from '@aws-sdk/client-sesv2';
-import { toHmError } from '../../aws/errors.js';
+import { z } from 'zod';
+import { SES } from '../../aws/sdk.js';
 import { type Config, emailSettings } from '../../config/config.js';
-import type { Change, Step, StepContext } from '../../engine/types.js';
+import { defineResource } from '../../engine/resource.js';
+import type { Change, Step } from '../../engine/types.js';
 
-export interface TemplateOutputs {
-  name: string;
+const outputsSchema = z.object({
+  name: z.string(),
   /** The variable the app fills in (`{{verification_url}}`). */
-  variables: string[];
-}
+  variables: z.array(z.string()),
+});
+export type TemplateOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -104,36 +106,33 @@ function firstDifference(from: string, to: string): { from: string; to: string }
 
 /** One SES template as a step: created when missing, updated when any field differs. */
 export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateContent, TemplateOutputs> {
-  const outputs: TemplateOutputs = { name: definition.name, variables: definition.variables };
-  const read = async (ctx: StepContext): Promise<TemplateContent | undefined> => {
-    try {
-      const res = await ctx.aws.sesv2().send(new SES.GetEmailTemplateCommand({ TemplateName: definition.name }));
-      const c = res.TemplateContent;
-      return { Subject: c?.Subject ?? '', Html: c?.Html ?? '', Text: c?.Text ?? '' };
-    } catch (err) {
-      if (err instanceof SES.NotFoundException) return undefined;
-      throw toHmError(err, `read SES template ${definition.name}`);
-    }
-  };
-  return {
-    id: `template-${definition.name}`,
+  const { name } = definition;
+  const outputs: TemplateOutputs = { name, variables: definition.variables };
+  return defineResource<TemplateContent, TemplateOutputs>({
+    id: `template-${name}`,
     title: definition.title,
     service: 'SES',
     // After the identity: a domain another environment uses stops the run before its templates change.
     dependsOn: ['email-identity'],
-    read,
+    describe: () => `SES template ${name}`,
+    notFound: (err) => err instanceof SES.NotFoundException,
+    alreadyExists: (err) => err instanceof SES.AlreadyExistsException,
+    outputsSchema,
 
-    plan(ctx, observed) {
+    async find(ctx) {
+      const res = await ctx.aws.sesv2().send(new SES.GetEmailTemplateCommand({ TemplateName: name }));
+      const c = res.TemplateContent;
+      return { Subject: c?.Subject ?? '', Html: c?.Html ?? '', Text: c?.Text ?? '' };
+    },
+
+    toCreate: (ctx) => ({
+      field: 'template',
+      to: `${name}: "${templateContent(definition, ctx.config).Subject}"`,
+      note: 'SES has no template of that name',
+    }),
+
+    diff(ctx, observed) {
       const want = templateContent(definition, ctx.config);
-      if (!observed)
-        return [
-          {
-            field: 'template',
-            action: 'create',
-            to: `${definition.name}: "${want.Subject}"`,
-            note: 'SES has no template of that name',
-          },
-        ];
       return FIELDS.filter((field) => observed[field] !== want[field]).map((field): Change => {
         const diff =
           field === 'Subject'
@@ -148,42 +147,26 @@ export function makeTemplateStep(definition: TemplateDefinition): Step<TemplateC
       });
     },
 
-    async apply(ctx, observed) {
+    intent: () => ({ create: name }),
+
+    async create(ctx) {
       const TemplateContent = templateContent(definition, ctx.config);
-      const ses = ctx.aws.sesv2();
-      if (observed) {
-        try {
-          await ses.send(new SES.UpdateEmailTemplateCommand({ TemplateName: definition.name, TemplateContent }));
-        } catch (err) {
-          throw toHmError(err, `update SES template ${definition.name}`);
-        }
-        return { type: 'updated', outputs };
-      }
-      await ctx.intend({ create: definition.name });
-      try {
-        await ses.send(new SES.CreateEmailTemplateCommand({ TemplateName: definition.name, TemplateContent }));
-        return { type: 'created', outputs };
-      } catch (err) {
-        if (err instanceof SES.AlreadyExistsException) {
-          const found = await read(ctx);
-          if (found && this.plan(ctx, found).length > 0) return this.apply(ctx, found, []);
-          return { type: 'unchanged', outputs };
-        }
-        throw toHmError(err, `create SES template ${definition.name}`);
-      }
+      await ctx.aws.sesv2().send(new SES.CreateEmailTemplateCommand({ TemplateName: name, TemplateContent }));
+      return outputs;
+    },
+
+    /** One call replaces every field. */
+    async update(ctx) {
+      const TemplateContent = templateContent(definition, ctx.config);
+      await ctx.aws.sesv2().send(new SES.UpdateEmailTemplateCommand({ TemplateName: name, TemplateContent }));
     },
 
     outputs: () => outputs,
 
-    async destroy(ctx, recorded) {
-      try {
-        await ctx.aws.sesv2().send(new SES.DeleteEmailTemplateCommand({ TemplateName: recorded.name }));
-      } catch (err) {
-        if (err instanceof SES.NotFoundException) return;
-        throw toHmError(err, `delete SES template ${recorded.name}`);
-      }
+    async remove(ctx, recorded) {
+      await ctx.aws.sesv2().send(new SES.DeleteEmailTemplateCommand({ TemplateName: recorded.name }));
     },
-  };
+  });
 }
 
 export const templateSteps = TEMPLATES.map(makeTemplateStep);
