@@ -16,7 +16,10 @@ interface ContextParts {
   session: StateSession | undefined;
   records: Record<string, ResourceRecord>;
   recordedAccountId: string | null;
-  output(id: string): unknown;
+  /** A dependency's outputs; undefined when there are none (yet). */
+  outputOf(id: string): unknown;
+  /** The error when a step needs outputs that are not there. */
+  missing(id: string): HmError;
   emit(event: RunEvent): void;
   reads: RunReads;
 }
@@ -44,7 +47,12 @@ export function stepContext(step: AnyStep, parts: ContextParts): StepContext {
       if (!parts.aws) throw new HmError('OFFLINE', `step ${step.id} tried to call AWS in offline mode`, 'internal');
       return parts.aws;
     },
-    output: (id) => parts.output(id as string) as never,
+    output: (id) => {
+      const value = parts.outputOf(id as string);
+      if (value === undefined) throw parts.missing(id as string);
+      return value as never;
+    },
+    outputIfKnown: (id) => parts.outputOf(id as string) as never,
     report: (message) => parts.emit({ type: 'report', id: step.id, message }),
     debug: (message) => parts.emit({ type: 'debug', id: step.id, message }),
     intend: (data) => sessionFor('wrote an intent', 'apply').intend(step.id, data),

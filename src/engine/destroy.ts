@@ -180,17 +180,18 @@ function destroyContext(
     session,
     records: session.state.resources,
     recordedAccountId: session.state.accountId,
-    output: (id) => {
+    outputOf: (id) => {
       const record = session.state.resources[id];
-      if (!record)
-        throw new HmError(
-          'MISSING_OUTPUT',
-          `removing ${step.id} needs the recorded outputs of ${id}, which state no longer has`,
-          'internal',
-        );
+      if (!record) return undefined;
       const dependency = steps.find((s) => s.id === id);
       return dependency ? recordedOutputs(dependency, record) : record.outputs;
     },
+    missing: (id) =>
+      new HmError(
+        'MISSING_OUTPUT',
+        `removing ${step.id} needs the recorded outputs of ${id}, which state no longer has`,
+        'internal',
+      ),
     emit,
     reads,
   });

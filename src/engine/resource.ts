@@ -51,19 +51,19 @@ export async function attempt<T>(
 
 /**
  * Tries a write once more after an answer that means "what you read has changed" (CloudFront's
- * PreconditionFailed): `again` reads afresh and writes with what it read; `undefined` from it
- * means the thing is gone, and the first answer stands.
+ * PreconditionFailed): `again` is given that answer, reads afresh and writes with what it read;
+ * `undefined` from it means the thing is gone, and the first answer stands.
  */
 export async function retryOnce<T>(
   first: () => Promise<T>,
   on: ErrorMatch | readonly ErrorMatch[],
-  again: () => Promise<T | undefined>,
+  again: (answer: unknown) => Promise<T | undefined>,
 ): Promise<T> {
   try {
     return await first();
   } catch (err) {
     if (!matches(err, on)) throw err;
-    const second = await again();
+    const second = await again(err);
     if (second === undefined) throw err;
     return second;
   }

@@ -67,15 +67,9 @@ export async function runSteps(steps: readonly AnyStep[], options: RunOptions): 
       session: options.session,
       records: records(),
       recordedAccountId: options.session?.state.accountId ?? options.recordedAccountId ?? null,
-      output: (id) => {
-        if (id in outputs) return outputs[id];
-        if (recordedInstead(id)) return records()[id]?.outputs;
-        throw new HmError(
-          'MISSING_OUTPUT',
-          `step ${step.id} needs the outputs of ${id}, which has not run`,
-          'internal',
-        );
-      },
+      outputOf: (id) => (id in outputs ? outputs[id] : recordedInstead(id) ? records()[id]?.outputs : undefined),
+      missing: (id) =>
+        new HmError('MISSING_OUTPUT', `step ${step.id} needs the outputs of ${id}, which has not run`, 'internal'),
       emit,
       reads,
     });

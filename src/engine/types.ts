@@ -69,6 +69,8 @@ export interface StepContext {
   readonly aws: AwsContext;
   /** Outputs of a finished dependency. */
   output<K extends keyof StepOutputs>(id: K): StepOutputs[K];
+  /** Outputs of a dependency when they are known: in `plan`, not for one still to be created. */
+  outputIfKnown<K extends keyof StepOutputs>(id: K): StepOutputs[K] | undefined;
   /** Progress the user should see (a long wait, what is being waited for). */
   report(message: string): void;
   /** Why something was skipped or changed; shown with --verbose. */

@@ -58,6 +58,7 @@ export function givenStepContext(
       if (value === undefined) throw new Error(`no outputs for ${String(id)}`);
       return value as never;
     },
+    outputIfKnown: (id) => (outputs as Record<string, unknown>)[id as string] as never,
     report: (m) => reports.push(m),
     debug: () => undefined,
     intend: async (data) => {

@@ -5,10 +5,9 @@ import type {
 } from '@aws-sdk/client-route-53';
 import { z } from 'zod';
 import { Route53 } from '../../aws/sdk.js';
-import { type ErrorMatch, attempt, unlessNotFound } from '../../engine/resource.js';
+import { type ErrorMatch, attempt, retryOnce, unlessNotFound } from '../../engine/resource.js';
 import type { Change, DestroyResult, Step, StepContext, StepOutputs } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
-import { outputIfKnown, retryOnceAfter } from './step-helpers.js';
 import {
   DNS_TTL,
   type DnsRecord,
@@ -219,7 +218,7 @@ const neededRecords = (ctx: StepContext): DnsRecord[] => recordsFor(ctx, ctx.out
 
 /** Needed records when the identity's outputs are known, else the placeholder form. */
 function knownRecords(ctx: StepContext): DnsRecord[] {
-  const identity = outputIfKnown(ctx, 'email-identity');
+  const identity = ctx.outputIfKnown('email-identity');
   return identity ? recordsFor(ctx, identity) : emailDnsRecords(ctx.config, undefined);
 }
 
@@ -517,7 +516,7 @@ async function write(
   );
   const sent = await attempt(
     () =>
-      retryOnceAfter(
+      retryOnce(
         () => sendBatch(ctx, zone.zoneId, batch.changes),
         refusedBatch,
         (refusal) => appliedEarlier(ctx, zone.zoneId, records, refusal),
