@@ -1,13 +1,15 @@
+import { z } from 'zod';
 import { STS } from '../../aws/sdk.js';
-import { toHmError } from '../../aws/errors.js';
-import { HmError } from '../../errors.js';
+import { attempt } from '../../engine/resource.js';
 import type { Step } from '../../engine/types.js';
+import { HmError } from '../../errors.js';
 
-export interface AccountOutputs {
-  accountId: string;
+const outputsSchema = z.object({
+  accountId: z.string(),
   /** The caller's ARN: shows which identity ran the tool. */
-  arn: string;
-}
+  arn: z.string(),
+});
+export type AccountOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -17,7 +19,8 @@ declare module '../../engine/types.js' {
 
 /**
  * Who are we? Every other step depends on this one, so credentials are checked, and a state
- * file of another account refused, before anything is created.
+ * file of another account refused, before anything is created. It only reads: nothing to
+ * create or remove, so it is a plain step rather than a declared resource.
  */
 export const accountStep: Step<AccountOutputs, AccountOutputs> = {
   id: 'account',
@@ -25,14 +28,13 @@ export const accountStep: Step<AccountOutputs, AccountOutputs> = {
   service: 'Account',
   dependsOn: [],
   readOnly: true,
+  outputsSchema,
 
   async read(ctx) {
-    let identity;
-    try {
-      identity = await ctx.aws.sts().send(new STS.GetCallerIdentityCommand({}));
-    } catch (err) {
-      throw toHmError(err, 'identify your AWS account (sts:GetCallerIdentity)');
-    }
+    const identity = await attempt(
+      () => ctx.aws.sts().send(new STS.GetCallerIdentityCommand({})),
+      'identify your AWS account (sts:GetCallerIdentity)',
+    );
     const accountId = identity.Account;
     if (!accountId) throw new HmError('NO_ACCOUNT', 'sts:GetCallerIdentity returned no account id', 'aws');
     if (ctx.recordedAccountId !== null && ctx.recordedAccountId !== accountId) {

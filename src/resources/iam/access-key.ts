@@ -1,23 +1,27 @@
-import { IAM, STS } from '../../aws/sdk.js';
 import type { AccessKeyMetadata, IAMClient } from '@aws-sdk/client-iam';
-
-import { awsErrorName, isInvalidKey, toHmError } from '../../aws/errors.js';
+import { z } from 'zod';
+import { awsErrorName, isInvalidKey } from '../../aws/errors.js';
+import { IAM, STS } from '../../aws/sdk.js';
+import { type ErrorMatch, attempt, retryOnce, unlessNotFound } from '../../engine/resource.js';
+import type { Change, Step, StepContext, StepId } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
 import type { Secret } from '../../state/schema.js';
+import { unlessAnswered } from '../answers.js';
+import { orInterrupted } from '../recorded.js';
 import { whileUserPropagates } from './user.js';
-import type { Change, Step, StepContext, StepId } from '../../engine/types.js';
 
-export interface AccessKeyOutputs {
-  userName: string;
-  accessKeyId: string;
-  createdAt: string | null;
+const outputsSchema = z.object({
+  userName: z.string(),
+  accessKeyId: z.string(),
+  createdAt: z.string().nullable(),
   /** STS accepted the key: the app can use it. */
-  verified: boolean;
+  verified: z.boolean(),
   /** Keys a rotation replaced that are deleted once the new key works. */
-  retiring: string[];
+  retiring: z.array(z.string()),
   /** Someone deactivated the key: the app cannot use it (status reports it; --rotate-key replaces it). */
-  inactive?: boolean;
-}
+  inactive: z.boolean().optional(),
+});
+export type AccessKeyOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -54,7 +58,13 @@ export interface KeyCheckTiming {
 const DEFAULT_TIMING: KeyCheckTiming = { intervalMs: 2_000, timeoutMs: 60_000 };
 
 /** STS does not know the key yet: it answers as to any unknown key (some emulators: AuthFailure). */
-const notYet = (err: unknown) => isInvalidKey(err) || awsErrorName(err) === 'AuthFailure';
+const notYet: ErrorMatch = (err) => isInvalidKey(err) || awsErrorName(err) === 'AuthFailure';
+const noSuchEntity: ErrorMatch = (err) => err instanceof IAM.NoSuchEntityException;
+/** IAM's answer to a new access key when the user has two already. */
+const noSlotLeft: ErrorMatch = (err) => err instanceof IAM.LimitExceededException;
+/** The same answer to a create the SDK sent more than once: an attempt whose answer was lost may have made a key. */
+const afterLostCreate: ErrorMatch = (err) =>
+  err instanceof IAM.LimitExceededException && (err.$metadata.attempts ?? 1) >= 2;
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -70,6 +80,10 @@ async function listKeys(iam: IAMClient, userName: string): Promise<KeyInfo[]> {
       createdAt: k.CreateDate ? new Date(k.CreateDate).toISOString() : null,
     }));
 }
+
+/** The user's keys; a list that fails says whose keys it was listing. */
+const userKeys = (ctx: StepContext, userName: string) =>
+  attempt(() => listKeys(ctx.aws.iam(), userName), `list the access keys of IAM user ${userName}`);
 
 const list = (ids: string[]) => ids.join(', ');
 
@@ -103,12 +117,7 @@ function noRoomForKey(userName: string, ids: string[]): HmError {
  */
 async function read(ctx: StepContext): Promise<AccessKeyObserved> {
   const userName = ctx.output('iam-user').name;
-  let keys: KeyInfo[];
-  try {
-    keys = await listKeys(ctx.aws.iam(), userName);
-  } catch (err) {
-    throw toHmError(err, `list the access keys of IAM user ${userName}`);
-  }
+  const keys = await userKeys(ctx, userName);
   const recorded = ctx.recorded;
   const current = keys.find((k) => k.id === recorded?.secret?.accessKeyId);
   const exists = (id: string) => keys.some((k) => k.id === id) && id !== current?.id;
@@ -180,14 +189,16 @@ function plan(ctx: StepContext, observed: AccessKeyObserved | undefined): Change
 
 async function deleteKey(ctx: StepContext, userName: string, id: string, deactivateFirst: boolean): Promise<void> {
   const iam = ctx.aws.iam();
-  try {
-    if (deactivateFirst)
-      await iam.send(new IAM.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: id, Status: 'Inactive' }));
-    await iam.send(new IAM.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: id }));
-  } catch (err) {
-    if (err instanceof IAM.NoSuchEntityException) return;
-    throw toHmError(err, `delete access key ${id} of IAM user ${userName}`);
-  }
+  // A key already gone counts as deleted.
+  await unlessNotFound(
+    async () => {
+      if (deactivateFirst)
+        await iam.send(new IAM.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: id, Status: 'Inactive' }));
+      await iam.send(new IAM.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: id }));
+    },
+    noSuchEntity,
+    `delete access key ${id} of IAM user ${userName}`,
+  );
 }
 
 /**
@@ -195,12 +206,7 @@ async function deleteKey(ctx: StepContext, userName: string, id: string, deactiv
  * (the SDK retried the call after a lost answer), so nobody has their secret. Returns how many.
  */
 async function deleteLostKeys(ctx: StepContext, userName: string, known: string[]): Promise<number> {
-  let keys: KeyInfo[];
-  try {
-    keys = await listKeys(ctx.aws.iam(), userName);
-  } catch (err) {
-    throw toHmError(err, `list the access keys of IAM user ${userName}`);
-  }
+  const keys = await userKeys(ctx, userName);
   const lost = keys.map((k) => k.id).filter((id) => !known.includes(id));
   for (const id of lost) {
     ctx.debug(`deleting access key ${id}: a create whose answer was lost made it, and its secret never arrived`);
@@ -222,26 +228,21 @@ async function createKey(
 ): Promise<{ secret: Secret; createdAt: string | null }> {
   const create = () =>
     whileUserPropagates(() => ctx.aws.iam().send(new IAM.CreateAccessKeyCommand({ UserName: userName })));
-  const noRoom = async () =>
-    noRoomForKey(
+  const res = await unlessAnswered(
+    () =>
+      // Only a create the SDK sent more than once can have made a key whose answer was lost: that
+      // key is deleted and the create tried once more; when there was none, the answer stands.
+      retryOnce(create, afterLostCreate, async () =>
+        (await deleteLostKeys(ctx, userName, keysBefore)) === 0 ? undefined : create(),
+      ),
+    noSlotLeft,
+    `create an access key for IAM user ${userName}`,
+  );
+  if (res === undefined)
+    throw noRoomForKey(
       userName,
-      (await listKeys(ctx.aws.iam(), userName)).map((k) => k.id),
+      (await userKeys(ctx, userName)).map((k) => k.id),
     );
-  let res;
-  try {
-    try {
-      res = await create();
-    } catch (err) {
-      // Only a create the SDK sent more than once can have made a key whose answer was lost.
-      if (!(err instanceof IAM.LimitExceededException) || (err.$metadata.attempts ?? 1) < 2) throw err;
-      if ((await deleteLostKeys(ctx, userName, keysBefore)) === 0) throw await noRoom();
-      res = await create();
-    }
-  } catch (err) {
-    if (err instanceof HmError) throw err;
-    if (err instanceof IAM.LimitExceededException) throw await noRoom();
-    throw toHmError(err, `create an access key for IAM user ${userName}`);
-  }
   const key = res.AccessKey;
   if (!key?.AccessKeyId || !key.SecretAccessKey)
     throw new HmError('IAM_KEY_ANSWER', `IAM did not return the new access key of ${userName}`, 'aws');
@@ -268,12 +269,13 @@ async function waitUntilWorks(ctx: StepContext, secret: Secret, timing: KeyCheck
   const sts = ctx.aws.as(secret).sts();
   const started = Date.now();
   for (;;) {
-    try {
-      await sts.send(new STS.GetCallerIdentityCommand({}));
-      return true;
-    } catch (err) {
-      if (!notYet(err)) throw toHmError(err, `check that access key ${secret.accessKeyId} works`);
-    }
+    // STS answers as to a key it does not know until the key has reached it.
+    const identity = await unlessNotFound(
+      () => sts.send(new STS.GetCallerIdentityCommand({})),
+      notYet,
+      `check that access key ${secret.accessKeyId} works`,
+    );
+    if (identity !== undefined) return true;
     const elapsed = Date.now() - started;
     if (elapsed >= timing.timeoutMs) {
       ctx.report(
@@ -301,6 +303,7 @@ export function makeAccessKeyStep(options: {
     title: 'IAM access key',
     service: 'IAM',
     dependsOn: options.dependsOn,
+    outputsSchema: orInterrupted(outputsSchema),
     read,
     plan,
 

@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import { IAM } from '../../aws/sdk.js';
-import { toHmError } from '../../aws/errors.js';
 import { type Config, emailSettings } from '../../config/config.js';
+import { attempt, defineResource } from '../../engine/resource.js';
 import { HmError } from '../../errors.js';
+import { orInterrupted } from '../recorded.js';
 import { sesArn } from '../ses/configuration-set.js';
 import { appUserName, whileUserPropagates } from './user.js';
 import {
@@ -14,10 +16,8 @@ import {
 } from './policy-document.js';
 import type { Step, StepContext, StepId } from '../../engine/types.js';
 
-export interface UserPolicyOutputs {
-  userName: string;
-  policyName: string;
-}
+const outputsSchema = z.object({ userName: z.string(), policyName: z.string() });
+export type UserPolicyOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -27,7 +27,7 @@ declare module '../../engine/types.js' {
 }
 
 export interface UserPolicyObserved {
-  /** The document as IAM holds it, parsed. */
+  /** The document as IAM holds it, parsed (null when it cannot be read). */
   document: unknown;
 }
 
@@ -47,36 +47,55 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
     userName: appUserName(ctx.config),
     policyName: spec.policyName,
   });
-  return {
+
+  /** Writes the policy as it should be; a user made a moment ago may not be visible to IAM yet. */
+  const write = async (ctx: StepContext): Promise<UserPolicyOutputs> => {
+    const userName = appUserName(ctx.config);
+    await attempt(
+      () =>
+        whileUserPropagates(() =>
+          ctx.aws.iam().send(
+            new IAM.PutUserPolicyCommand({
+              UserName: userName,
+              PolicyName: spec.policyName,
+              PolicyDocument: JSON.stringify(spec.document(ctx)),
+            }),
+          ),
+        ),
+      `write policy ${spec.policyName} of IAM user ${userName}`,
+      (err) =>
+        err instanceof IAM.MalformedPolicyDocumentException
+          ? new HmError('IAM_POLICY_REJECTED', `IAM rejected policy ${spec.policyName}: ${err.message}`, 'internal', {
+              cause: err,
+            })
+          : undefined,
+    );
+    return outputs(ctx);
+  };
+
+  return defineResource<UserPolicyObserved, UserPolicyOutputs>({
     id: spec.id,
     title: spec.title,
     service: 'IAM',
     dependsOn: spec.dependsOn,
+    describe: (ctx) => `policy ${spec.policyName} of IAM user ${appUserName(ctx.config)}`,
+    notFound: (err) => err instanceof IAM.NoSuchEntityException,
+    outputsSchema: orInterrupted(outputsSchema),
 
-    async read(ctx) {
-      const userName = appUserName(ctx.config);
-      try {
-        const res = await ctx.aws
-          .iam()
-          .send(new IAM.GetUserPolicyCommand({ UserName: userName, PolicyName: spec.policyName }));
-        return { document: parsePolicyDocument(res.PolicyDocument ?? '{}') };
-      } catch (err) {
-        if (err instanceof IAM.NoSuchEntityException) return undefined;
-        if (err instanceof SyntaxError || err instanceof URIError) return { document: null };
-        throw toHmError(err, `read policy ${spec.policyName} of IAM user ${userName}`);
-      }
+    async find(ctx) {
+      const res = await ctx.aws
+        .iam()
+        .send(new IAM.GetUserPolicyCommand({ UserName: appUserName(ctx.config), PolicyName: spec.policyName }));
+      return { document: parsePolicyDocument(res.PolicyDocument ?? '{}') };
     },
 
-    plan(ctx, observed) {
-      if (!observed)
-        return [
-          {
-            field: 'policy',
-            action: 'create',
-            to: spec.summary(ctx.config),
-            note: `user ${appUserName(ctx.config)} has no inline policy ${spec.policyName}`,
-          },
-        ];
+    toCreate: (ctx) => ({
+      field: 'policy',
+      to: spec.summary(ctx.config),
+      note: `user ${appUserName(ctx.config)} has no inline policy ${spec.policyName}`,
+    }),
+
+    diff(ctx, observed) {
       const wanted = spec.document(ctx);
       if (samePolicy(observed.document, wanted)) return [];
       return [
@@ -90,48 +109,17 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
       ];
     },
 
-    async apply(ctx, observed) {
-      const userName = appUserName(ctx.config);
-      if (!observed) await ctx.intend({ create: spec.policyName });
-      try {
-        await whileUserPropagates(() =>
-          ctx.aws
-            .iam()
-            .send(
-              new IAM.PutUserPolicyCommand({
-                UserName: userName,
-                PolicyName: spec.policyName,
-                PolicyDocument: JSON.stringify(spec.document(ctx)),
-              }),
-            ),
-        );
-      } catch (err) {
-        if (err instanceof IAM.MalformedPolicyDocumentException) {
-          throw new HmError(
-            'IAM_POLICY_REJECTED',
-            `IAM rejected policy ${spec.policyName}: ${(err as Error).message}`,
-            'internal',
-            { cause: err },
-          );
-        }
-        throw toHmError(err, `write policy ${spec.policyName} of IAM user ${userName}`);
-      }
-      return { type: observed ? 'updated' : 'created', outputs: outputs(ctx) };
-    },
-
+    intent: () => ({ create: spec.policyName }),
+    create: write,
+    update: write,
     outputs,
 
-    async destroy(ctx, recorded) {
-      try {
-        await ctx.aws
-          .iam()
-          .send(new IAM.DeleteUserPolicyCommand({ UserName: recorded.userName, PolicyName: recorded.policyName }));
-      } catch (err) {
-        if (err instanceof IAM.NoSuchEntityException) return;
-        throw toHmError(err, `delete policy ${recorded.policyName} of IAM user ${recorded.userName}`);
-      }
+    async remove(ctx, recorded) {
+      await ctx.aws
+        .iam()
+        .send(new IAM.DeleteUserPolicyCommand({ UserName: recorded.userName, PolicyName: recorded.policyName }));
     },
-  };
+  });
 }
 
 /** Objects of the uploads bucket, and listing it: nothing else in S3. */

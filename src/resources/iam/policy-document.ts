@@ -56,10 +56,18 @@ export function sesSendingPolicy(r: SesSendingResources): PolicyDocument {
   };
 }
 
-/** The document IAM returns (GetUserPolicy: URL-encoded JSON; some emulators send it plain). */
+/**
+ * The document IAM returns (GetUserPolicy: URL-encoded JSON; some emulators send it plain);
+ * null when it cannot be read as either, which compares unequal to any document we want.
+ */
 export function parsePolicyDocument(raw: string): unknown {
-  const text = raw.trimStart().startsWith('{') ? raw : decodeURIComponent(raw);
-  return JSON.parse(text) as unknown;
+  try {
+    const text = raw.trimStart().startsWith('{') ? raw : decodeURIComponent(raw);
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    if (err instanceof SyntaxError || err instanceof URIError) return null;
+    throw err;
+  }
 }
 
 const LIST_KEYS = new Set(['Action', 'NotAction', 'Resource', 'NotResource']);

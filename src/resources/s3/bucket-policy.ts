@@ -1,8 +1,11 @@
-import { S3 } from '../../aws/sdk.js';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { isS3Code, toHmError } from '../../aws/errors.js';
-import { HmError } from '../../errors.js';
+import { z } from 'zod';
+import { isS3Code } from '../../aws/errors.js';
+import { S3 } from '../../aws/sdk.js';
+import { type ErrorMatch, attempt, defineResource, unlessNotFound } from '../../engine/resource.js';
 import type { Change, Step, StepContext } from '../../engine/types.js';
+import { HmError } from '../../errors.js';
+import { orInterrupted } from '../recorded.js';
 
 /** One statement of an IAM policy document, as loosely as AWS accepts it. */
 export interface Statement {
@@ -21,10 +24,11 @@ export interface PolicyDocument {
   Statement: Statement[];
 }
 
-export interface BucketPolicyOutputs {
+const outputsSchema = z.object({
   /** The statements this tool owns in the bucket policy. */
-  sids: string[];
-}
+  sids: z.array(z.string()),
+});
+export type BucketPolicyOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -135,14 +139,13 @@ function parsePolicy(text: string, bucket: string): PolicyDocument {
   }
 }
 
+const noSuchBucket: ErrorMatch = (err) => err instanceof S3.NoSuchBucket;
+const noPolicy: ErrorMatch = (err) => isS3Code(err, 'NoSuchBucketPolicy');
+
+/** The bucket's policy; S3 answers NoSuchBucketPolicy when it has none. */
 async function readPolicy(s3: S3Client, bucket: string): Promise<PolicyDocument | undefined> {
-  try {
-    const res = await s3.send(new S3.GetBucketPolicyCommand({ Bucket: bucket }));
-    return res.Policy ? parsePolicy(res.Policy, bucket) : undefined;
-  } catch (err) {
-    if (isS3Code(err, 'NoSuchBucketPolicy')) return undefined;
-    throw toHmError(err, `read the policy of bucket ${bucket}`);
-  }
+  const res = await s3.send(new S3.GetBucketPolicyCommand({ Bucket: bucket }));
+  return res.Policy ? parsePolicy(res.Policy, bucket) : undefined;
 }
 
 /**
@@ -153,20 +156,35 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
   const sids = sidsOf(withCdn);
   const statements = (ctx: StepContext) =>
     ourStatements(ctx.output('bucket').arn, withCdn ? ctx.output('distribution').arn : undefined);
-  return {
+
+  /** Our statements merged into the current policy (or a new one). */
+  const writePolicy = async (ctx: StepContext, current: PolicyDocument | undefined) => {
+    const bucket = ctx.output('bucket').name;
+    const document = mergePolicy(current, statements(ctx));
+    await attempt(
+      () => ctx.aws.s3().send(new S3.PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(document) })),
+      `set the policy of bucket ${bucket}`,
+    );
+    return { sids };
+  };
+
+  return defineResource<PolicyDocument, BucketPolicyOutputs>({
     id: 'bucket-policy',
     title: 'S3 bucket policy',
     service: 'S3',
     // After the distribution, whose ARN the policy names (so there is no cycle to break), and
     // after the other bucket settings: S3 may refuse concurrent configuration writes to a bucket.
     dependsOn: withCdn ? ['bucket', 'bucket-settings', 'distribution'] : ['bucket', 'bucket-settings'],
+    describe: (ctx) => `the policy of bucket ${ctx.output('bucket').name}`,
+    notFound: noPolicy,
+    outputsSchema: orInterrupted(outputsSchema),
 
-    read: (ctx) => readPolicy(ctx.aws.s3(), ctx.output('bucket').name),
+    find: (ctx) => readPolicy(ctx.aws.s3(), ctx.output('bucket').name),
 
-    plan(ctx, observed) {
-      if (!observed)
-        return [{ field: 'policy', action: 'create', to: sids.join(', '), note: 'the bucket has no policy' }];
-      return statements(ctx).flatMap((want): Change[] => {
+    toCreate: () => ({ field: 'policy', to: sids.join(', '), note: 'the bucket has no policy' }),
+
+    diff: (ctx, observed) =>
+      statements(ctx).flatMap((want): Change[] => {
         const have = observed.Statement.find((s) => s.Sid === want.Sid);
         if (!have)
           return [
@@ -187,51 +205,52 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
             note: 'statement differs from what the CDN needs',
           },
         ];
-      });
-    },
+      }),
 
-    async apply(ctx, observed) {
-      const bucket = ctx.output('bucket');
-      const document = mergePolicy(observed, statements(ctx));
-      // Our statements are ours to remove later, even if the answer to this write is lost.
+    // Our statements are ours to remove later, even if the answer to the write is lost.
+    intent: () => ({ sids }),
+    create: (ctx) => writePolicy(ctx, undefined),
+
+    /** Our statements added to a policy that has others, or put back: ours to remove later too. */
+    async update(ctx, observed) {
       if (!ctx.recorded?.owned) await ctx.intend({ sids });
-      try {
-        await ctx.aws
-          .s3()
-          .send(new S3.PutBucketPolicyCommand({ Bucket: bucket.name, Policy: JSON.stringify(document) }));
-      } catch (err) {
-        throw toHmError(err, `set the policy of bucket ${bucket.name}`);
-      }
-      return { type: observed ? 'updated' : 'created', outputs: { sids } };
+      return writePolicy(ctx, observed);
     },
 
     outputs: () => ({ sids }),
 
     /** Removes our statements only; a policy left empty is deleted. */
-    async destroy(ctx, recorded) {
+    async remove(ctx, recorded) {
       const bucket = ctx.output('bucket').name;
       const s3 = ctx.aws.s3();
-      let current;
-      try {
-        current = await readPolicy(s3, bucket);
-      } catch (err) {
-        if (err instanceof HmError && err.cause instanceof S3.NoSuchBucket) return;
-        throw err;
-      }
+      const current = await unlessNotFound(
+        () => readPolicy(s3, bucket),
+        [noPolicy, noSuchBucket],
+        `read the policy of bucket ${bucket}`,
+      );
       if (!current) return;
       const rest = current.Statement.filter((s) => !recorded.sids.includes(s.Sid ?? ''));
-      try {
-        if (rest.length === 0) await s3.send(new S3.DeleteBucketPolicyCommand({ Bucket: bucket }));
-        else if (rest.length < current.Statement.length)
-          await s3.send(
-            new S3.PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ ...current, Statement: rest }) }),
-          );
-      } catch (err) {
-        if (err instanceof S3.NoSuchBucket) return;
-        throw toHmError(err, `remove the CDN statements from the policy of bucket ${bucket}`);
-      }
+      const removing = `remove the CDN statements from the policy of bucket ${bucket}`;
+      if (rest.length === 0)
+        await unlessNotFound(
+          () => s3.send(new S3.DeleteBucketPolicyCommand({ Bucket: bucket })),
+          noSuchBucket,
+          removing,
+        );
+      else if (rest.length < current.Statement.length)
+        await unlessNotFound(
+          () =>
+            s3.send(
+              new S3.PutBucketPolicyCommand({
+                Bucket: bucket,
+                Policy: JSON.stringify({ ...current, Statement: rest }),
+              }),
+            ),
+          noSuchBucket,
+          removing,
+        );
     },
-  };
+  });
 }
 
 export const bucketPolicyStep = makeBucketPolicyStep(true);

@@ -7,33 +7,27 @@ import type {
   ServerSideEncryptionRule,
   Tag,
 } from '@aws-sdk/client-s3';
-import { type S3UnmodeledCode, isS3Code, toHmError } from '../../aws/errors.js';
+import { z } from 'zod';
+import { isS3Code } from '../../aws/errors.js';
 import type { Config } from '../../config/config.js';
-import { resourceTags } from '../tags.js';
+import { type ErrorMatch, attempt, unlessNotFound } from '../../engine/resource.js';
 import type { Change, Step } from '../../engine/types.js';
+import { resourceTags } from '../tags.js';
 
 /**
- * One bucket setting: how to read it (undefined = not set), what it should be (which may keep
- * parts this tool does not own, such as the user's own tags or lifecycle rules), whether the
- * current value already satisfies it, and how to write it.
+ * One bucket setting: how to read it (undefined = not set), S3's answer to that read when it is
+ * not set, what it should be (which may keep parts this tool does not own, such as the user's
+ * own tags or lifecycle rules), whether the current value already satisfies it, and how to write it.
  */
 export interface BucketSetting<T> {
   name: string;
   read(s3: S3Client, bucket: string): Promise<T | undefined>;
+  /** S3's answer to `read` when the setting is not set (versioning has none: it reads as no status). */
+  notSet?: ErrorMatch;
   desired(config: Config, current: T | undefined): T;
   satisfied(current: T | undefined, config: Config): boolean;
   write(s3: S3Client, bucket: string, value: T): Promise<void>;
   summary(value: T | undefined): string;
-}
-
-/** Reads a setting, treating exactly S3's answer for "this setting is not set" as undefined. */
-async function readOr<T>(read: () => Promise<T>, absent: S3UnmodeledCode): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (err) {
-    if (isS3Code(err, absent)) return undefined;
-    throw err;
-  }
 }
 
 const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefined) => {
@@ -62,11 +56,11 @@ const versioning: BucketSetting<Versioning> = {
 type Encryption = { Rules: ServerSideEncryptionRule[] };
 const encryption: BucketSetting<Encryption> = {
   name: 'encryption',
-  read: (s3, Bucket) =>
-    readOr(async () => {
-      const res = await s3.send(new S3.GetBucketEncryptionCommand({ Bucket }));
-      return { Rules: res.ServerSideEncryptionConfiguration?.Rules ?? [] };
-    }, 'ServerSideEncryptionConfigurationNotFoundError'),
+  read: async (s3, Bucket) => {
+    const res = await s3.send(new S3.GetBucketEncryptionCommand({ Bucket }));
+    return { Rules: res.ServerSideEncryptionConfiguration?.Rules ?? [] };
+  },
+  notSet: (err) => isS3Code(err, 'ServerSideEncryptionConfigurationNotFoundError'),
   desired: () => ({ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] }),
   satisfied: (cur) => {
     const rule = cur?.Rules[0]?.ApplyServerSideEncryptionByDefault;
@@ -82,11 +76,9 @@ const encryption: BucketSetting<Encryption> = {
 const PAB_FLAGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
 const publicAccessBlock: BucketSetting<PublicAccessBlockConfiguration> = {
   name: 'public-access-block',
-  read: (s3, Bucket) =>
-    readOr(
-      async () => (await s3.send(new S3.GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {},
-      'NoSuchPublicAccessBlockConfiguration',
-    ),
+  read: async (s3, Bucket) =>
+    (await s3.send(new S3.GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration ?? {},
+  notSet: (err) => isS3Code(err, 'NoSuchPublicAccessBlockConfiguration'),
   desired: () => ({
     BlockPublicAcls: true,
     IgnorePublicAcls: true,
@@ -123,11 +115,8 @@ const findOurCors = (rules: CORSRule[], config: Config) =>
   rules.find((r) => r.ID === CORS_RULE_ID) ?? rules.find((r) => sameCorsRule(r, corsRule(config)));
 const cors: BucketSetting<CORSRule[]> = {
   name: 'cors',
-  read: (s3, Bucket) =>
-    readOr(
-      async () => (await s3.send(new S3.GetBucketCorsCommand({ Bucket }))).CORSRules ?? [],
-      'NoSuchCORSConfiguration',
-    ),
+  read: async (s3, Bucket) => (await s3.send(new S3.GetBucketCorsCommand({ Bucket }))).CORSRules ?? [],
+  notSet: (err) => isS3Code(err, 'NoSuchCORSConfiguration'),
   desired: (config, cur = []) => {
     const ours = findOurCors(cur, config);
     return [corsRule(config), ...cur.filter((r) => r !== ours)];
@@ -199,11 +188,8 @@ function canonicalRule(rule: LifecycleRule): string {
 const OUR_RULE_IDS = new Set(lifecycleRules().map((r) => r.ID));
 const lifecycle: BucketSetting<LifecycleRule[]> = {
   name: 'lifecycle',
-  read: (s3, Bucket) =>
-    readOr(
-      async () => (await s3.send(new S3.GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [],
-      'NoSuchLifecycleConfiguration',
-    ),
+  read: async (s3, Bucket) => (await s3.send(new S3.GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules ?? [],
+  notSet: (err) => isS3Code(err, 'NoSuchLifecycleConfiguration'),
   desired: (_config, cur = []) => [...lifecycleRules(), ...cur.filter((r) => !OUR_RULE_IDS.has(r.ID))],
   satisfied: (cur) => {
     const byId = new Map((cur ?? []).map((r) => [r.ID, r]));
@@ -222,8 +208,8 @@ const lifecycle: BucketSetting<LifecycleRule[]> = {
 export const bucketTags = (config: Config): Tag[] => resourceTags(config, 'User uploads bucket');
 const tags: BucketSetting<Tag[]> = {
   name: 'tags',
-  read: (s3, Bucket) =>
-    readOr(async () => (await s3.send(new S3.GetBucketTaggingCommand({ Bucket }))).TagSet ?? [], 'NoSuchTagSet'),
+  read: async (s3, Bucket) => (await s3.send(new S3.GetBucketTaggingCommand({ Bucket }))).TagSet ?? [],
+  notSet: (err) => isS3Code(err, 'NoSuchTagSet'),
   desired: (config, cur = []) => {
     const ours = bucketTags(config);
     const keys = new Set(ours.map((t) => t.Key));
@@ -250,9 +236,8 @@ export const BUCKET_SETTINGS: ReadonlyArray<BucketSetting<any>> = [
 /** Each setting's current value; a missing key means "not set". */
 export type BucketSettingsObserved = Record<string, unknown>;
 
-export interface BucketSettingsOutputs {
-  settings: string[];
-}
+const outputsSchema = z.object({ settings: z.array(z.string()) });
+export type BucketSettingsOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -266,6 +251,7 @@ export const bucketSettingsStep: Step<BucketSettingsObserved, BucketSettingsOutp
   title: 'S3 bucket settings',
   service: 'S3',
   dependsOn: ['bucket'],
+  outputsSchema,
 
   async read(ctx) {
     const bucket = ctx.output('bucket').name;
@@ -273,9 +259,11 @@ export const bucketSettingsStep: Step<BucketSettingsObserved, BucketSettingsOutp
     // Independent reads: all at once.
     const values = await Promise.all(
       BUCKET_SETTINGS.map((setting) =>
-        setting.read(s3, bucket).catch((err: unknown) => {
-          throw toHmError(err, `read the ${setting.name} of bucket ${bucket}`);
-        }),
+        unlessNotFound(
+          () => setting.read(s3, bucket),
+          setting.notSet ?? [],
+          `read the ${setting.name} of bucket ${bucket}`,
+        ),
       ),
     );
     return Object.fromEntries(BUCKET_SETTINGS.map((s, i) => [s.name, values[i]]));
@@ -305,11 +293,10 @@ export const bucketSettingsStep: Step<BucketSettingsObserved, BucketSettingsOutp
     for (const change of changes) {
       const setting = BUCKET_SETTINGS.find((s) => s.name === change.field);
       if (!setting) continue;
-      try {
-        await setting.write(s3, bucket, setting.desired(ctx.config, observed?.[setting.name]));
-      } catch (err) {
-        throw toHmError(err, `set the ${setting.name} of bucket ${bucket}`);
-      }
+      await attempt(
+        () => setting.write(s3, bucket, setting.desired(ctx.config, observed?.[setting.name])),
+        `set the ${setting.name} of bucket ${bucket}`,
+      );
     }
     return { type: ctx.recorded ? 'updated' : 'created', outputs: { settings: BUCKET_SETTINGS.map((s) => s.name) } };
   },

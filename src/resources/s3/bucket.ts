@@ -1,17 +1,22 @@
-import { S3 } from '../../aws/sdk.js';
 import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
 import { httpStatus, isS3Code, refusedOverPlainHttp, toHmError } from '../../aws/errors.js';
+import { S3 } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';
+import { type ErrorMatch, unlessNotFound } from '../../engine/resource.js';
+import type { StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
-import type { Step, StepContext } from '../../engine/types.js';
+import { orInterrupted } from '../recorded.js';
+import { defineOwnedResource } from './owned.js';
 
-export interface BucketOutputs {
-  name: string;
-  arn: string;
-  region: string;
+const outputsSchema = z.object({
+  name: z.string(),
+  arn: z.string(),
+  region: z.string(),
   /** The origin domain CloudFront uses (`<name>.s3.<region>.amazonaws.com`). */
-  regionalDomainName: string;
-}
+  regionalDomainName: z.string(),
+});
+export type BucketOutputs = z.infer<typeof outputsSchema>;
 
 declare module '../../engine/types.js' {
   interface StepOutputs {
@@ -27,6 +32,8 @@ interface BucketObserved {
 export function bucketOutputs(name: string, region: string): BucketOutputs {
   return { name, arn: `arn:aws:s3:::${name}`, region, regionalDomainName: `${name}.s3.${region}.amazonaws.com` };
 }
+
+const noSuchBucket: ErrorMatch = (err) => err instanceof S3.NoSuchBucket;
 
 function nameTaken(name: string): HmError {
   return new HmError(
@@ -52,69 +59,65 @@ function otherRegion(name: string, region: string | undefined, config: Config): 
   );
 }
 
+/**
+ * What HeadBucket's answer means. A HEAD answer has no body: the SDK raises NotFound for a 404
+ * (the only "absent" answer) and names every other answer "Unknown", so the status tells them
+ * apart: 403 is someone else's bucket, 301 one in another region.
+ */
+function headRefusal(ctx: StepContext, err: unknown): HmError {
+  const name = ctx.config.bucketName;
+  const checking = `check whether bucket ${name} exists`;
+  // Over plain HTTP, the TLS-only policy of a bucket this state knows refuses even its owner (toHmError says so).
+  if (httpStatus(err) === 403)
+    return ctx.recorded !== undefined && refusedOverPlainHttp(err) !== undefined
+      ? toHmError(err, checking)
+      : nameTaken(name);
+  if (httpStatus(err) === 301) return otherRegion(name, undefined, ctx.config);
+  return toHmError(err, checking);
+}
+
 /** The uploads bucket `${app}-uploads-${env}` (or --bucket-name), in the configured region. */
-export const bucketStep: Step<BucketObserved, BucketOutputs> = {
+export const bucketStep = defineOwnedResource<BucketObserved, BucketOutputs>({
   id: 'bucket',
   title: 'S3 bucket',
   service: 'S3',
   dependsOn: ['account'],
+  describe: (ctx) => `bucket ${ctx.config.bucketName}`,
+  // HeadBucket's 404 is NotFound; the answer of every other call, NoSuchBucket.
+  notFound: [(err) => err instanceof S3.NotFound, noSuchBucket],
+  owned: {
+    answer: (err) => err instanceof S3.BucketAlreadyOwnedByYou,
+    outputs: (ctx) => bucketOutputs(ctx.config.bucketName, ctx.config.region),
+  },
+  outputsSchema: orInterrupted(outputsSchema),
 
-  async read(ctx) {
+  async find(ctx) {
     const name = ctx.config.bucketName;
-    try {
-      const head = await ctx.aws.s3().send(new S3.HeadBucketCommand({ Bucket: name }));
-      const region = head.BucketRegion ?? ctx.config.region;
-      if (region !== ctx.config.region) throw otherRegion(name, region, ctx.config);
-      return { name, region };
-    } catch (err) {
-      if (err instanceof HmError) throw err;
-      // A HEAD answer has no body: the SDK raises NotFound for a 404 (the only "absent" answer)
-      // and names every other answer "Unknown", so the status tells them apart: 403 is someone
-      // else's bucket, 301 one in another region.
-      if (err instanceof S3.NotFound) return undefined;
-      // Over plain HTTP, the TLS-only policy of a bucket this state knows refuses even its owner (toHmError says so).
-      if (httpStatus(err) === 403)
-        throw ctx.recorded !== undefined && refusedOverPlainHttp(err) !== undefined
-          ? toHmError(err, `check whether bucket ${name} exists`)
-          : nameTaken(name);
-      if (httpStatus(err) === 301) throw otherRegion(name, undefined, ctx.config);
-      throw toHmError(err, `check whether bucket ${name} exists`);
-    }
+    const head = await ctx.aws.s3().send(new S3.HeadBucketCommand({ Bucket: name }));
+    const region = head.BucketRegion ?? ctx.config.region;
+    if (region !== ctx.config.region) throw otherRegion(name, region, ctx.config);
+    return { name, region };
   },
 
-  plan(ctx, observed) {
-    return observed
-      ? []
-      : [{ field: 'bucket', action: 'create', to: ctx.config.bucketName, note: 'no bucket of that name exists' }];
-  },
+  toCreate: (ctx) => ({ field: 'bucket', to: ctx.config.bucketName, note: 'no bucket of that name exists' }),
 
-  async apply(ctx) {
+  // A bucket of this account in the configured region is used as it is; its settings are the next step's.
+  diff: () => [],
+
+  intent: (ctx) => ({ create: ctx.config.bucketName }),
+
+  async create(ctx) {
     const { bucketName: name, region } = ctx.config;
-    await ctx.intend({ create: name });
-    try {
-      await ctx.aws.s3().send(
-        new S3.CreateBucketCommand({
-          Bucket: name,
-          // us-east-1 is the default location and must not be named.
-          ...(region === 'us-east-1'
-            ? {}
-            : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
-        }),
-      );
-    } catch (err) {
-      if (err instanceof S3.BucketAlreadyOwnedByYou) {
-        ctx.debug(`bucket ${name} already exists in this account; using it`);
-        return { type: 'unchanged', outputs: bucketOutputs(name, region) };
-      }
-      if (err instanceof S3.BucketAlreadyExists) throw nameTaken(name);
-      if (isS3Code(err, 'TooManyBuckets')) {
-        throw new HmError('TOO_MANY_BUCKETS', 'this AWS account has reached its limit of S3 buckets', 'aws', {
-          hint: 'Delete an unused bucket or request a higher quota in Service Quotas, then re-run.',
-        });
-      }
-      throw toHmError(err, `create bucket ${name}`);
-    }
-    return { type: 'created', outputs: bucketOutputs(name, region) };
+    await ctx.aws.s3().send(
+      new S3.CreateBucketCommand({
+        Bucket: name,
+        // us-east-1 is the default location and must not be named.
+        ...(region === 'us-east-1'
+          ? {}
+          : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+      }),
+    );
+    return bucketOutputs(name, region);
   },
 
   outputs: (_ctx, observed) => bucketOutputs(observed.name, observed.region),
@@ -127,21 +130,28 @@ export const bucketStep: Step<BucketObserved, BucketOutputs> = {
     return `bucket ${recorded.name} still holds objects: pass --force to delete every object version with it, or empty it yourself (or keep it by moving its uploads elsewhere first)`;
   },
 
-  async destroy(ctx, recorded) {
+  async remove(ctx, recorded) {
     if (ctx.flags.force) await emptyBucket(ctx, recorded.name);
-    try {
-      await ctx.aws.s3().send(new S3.DeleteBucketCommand({ Bucket: recorded.name }));
-    } catch (err) {
-      if (err instanceof S3.NoSuchBucket) return;
-      if (isS3Code(err, 'BucketNotEmpty')) {
-        throw new HmError('BUCKET_NOT_EMPTY', `bucket ${recorded.name} still holds objects`, 'user', {
-          hint: 'Something uploaded while teardown ran, or teardown ran without --force. Re-run with --force to delete every object version, or keep the bucket.',
-        });
-      }
-      throw toHmError(err, `delete bucket ${recorded.name}`);
-    }
+    await ctx.aws.s3().send(new S3.DeleteBucketCommand({ Bucket: recorded.name }));
   },
-};
+
+  explain(ctx, err, doing) {
+    const name = ctx.config.bucketName;
+    if (doing === 'read') return headRefusal(ctx, err);
+    if (err instanceof S3.BucketAlreadyExists) return nameTaken(name);
+    if (isS3Code(err, 'TooManyBuckets')) {
+      return new HmError('TOO_MANY_BUCKETS', 'this AWS account has reached its limit of S3 buckets', 'aws', {
+        hint: 'Delete an unused bucket or request a higher quota in Service Quotas, then re-run.',
+      });
+    }
+    if (isS3Code(err, 'BucketNotEmpty')) {
+      return new HmError('BUCKET_NOT_EMPTY', `bucket ${name} still holds objects`, 'user', {
+        hint: 'Something uploaded while teardown ran, or teardown ran without --force. Re-run with --force to delete every object version, or keep the bucket.',
+      });
+    }
+    return undefined;
+  },
+});
 
 /** Up to `max` object versions and delete markers of a bucket; undefined when the bucket is gone. */
 async function objectVersions(
@@ -149,16 +159,16 @@ async function objectVersions(
   bucket: string,
   max: number,
 ): Promise<Array<{ Key: string; VersionId?: string }> | undefined> {
-  try {
-    const page = await s3.send(new S3.ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: max }));
-    return [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
-      .filter((v) => v.Key !== undefined)
-      .slice(0, max)
-      .map((v) => ({ Key: v.Key as string, ...(v.VersionId !== undefined ? { VersionId: v.VersionId } : {}) }));
-  } catch (err) {
-    if (err instanceof S3.NoSuchBucket) return undefined;
-    throw toHmError(err, `list the objects in bucket ${bucket}`);
-  }
+  const page = await unlessNotFound(
+    () => s3.send(new S3.ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: max })),
+    noSuchBucket,
+    `list the objects in bucket ${bucket}`,
+  );
+  if (page === undefined) return undefined;
+  return [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
+    .filter((v) => v.Key !== undefined)
+    .slice(0, max)
+    .map((v) => ({ Key: v.Key as string, ...(v.VersionId !== undefined ? { VersionId: v.VersionId } : {}) }));
 }
 
 /**
@@ -171,15 +181,13 @@ async function emptyBucket(ctx: StepContext, bucket: string): Promise<void> {
   for (;;) {
     const batch = await objectVersions(s3, bucket, 1000);
     if (batch === undefined || batch.length === 0) return;
-    let errors;
-    try {
-      ({ Errors: errors } = await s3.send(
-        new S3.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
-      ));
-    } catch (err) {
-      if (err instanceof S3.NoSuchBucket) return;
-      throw toHmError(err, `delete objects in bucket ${bucket}`);
-    }
+    const answer = await unlessNotFound(
+      () => s3.send(new S3.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })),
+      noSuchBucket,
+      `delete objects in bucket ${bucket}`,
+    );
+    if (answer === undefined) return;
+    const errors = answer.Errors;
     if (errors && errors.length > 0) {
       const first = errors[0];
       throw new HmError(
