@@ -19,21 +19,28 @@ export function matches(err: unknown, match: ErrorMatch | readonly ErrorMatch[] 
 export type Doing = 'read' | 'create' | 'update' | 'delete';
 
 /**
- * An AWS call whose exact not-found answer means "absent": that answer becomes `undefined`,
- * any other becomes an HmError saying what was being done. The one catch of a lookup.
+ * An AWS call whose exact answer `answer` means something other than failure (a not-found: the
+ * thing is absent; S3's BucketAlreadyOwnedByYou: it is ours already): that answer becomes
+ * `undefined`, for the caller to act on. Any other becomes an HmError saying what was being
+ * done, a known one first explained by `explain`. The one catch of such a call.
  */
-export async function unlessNotFound<T>(
+export async function unless<T>(
   call: () => Promise<T>,
-  notFound: ErrorMatch | readonly ErrorMatch[],
+  answer: ErrorMatch | readonly ErrorMatch[],
   doing: string,
+  explain?: (err: unknown) => HmError | undefined,
 ): Promise<T | undefined> {
   try {
     return await call();
   } catch (err) {
-    if (matches(err, notFound)) return undefined;
-    throw err instanceof HmError ? err : toHmError(err, doing);
+    if (matches(err, answer)) return undefined;
+    if (err instanceof HmError) throw err;
+    throw explain?.(err) ?? toHmError(err, doing);
   }
 }
+
+/** `unless` for a lookup: the exact not-found answer means absent. */
+export const unlessNotFound = unless;
 
 /** An AWS call whose failure becomes an HmError saying what was being done (a known answer first explained by `explain`). */
 export async function attempt<T>(
@@ -100,6 +107,12 @@ export interface ResourceSpec<Obs, Out extends object> {
   create(ctx: StepContext, intent: Record<string, unknown>): Promise<Out>;
   /** The create's answers that mean it exists already: it is read again and converged. */
   readonly alreadyExists?: ErrorMatch | readonly ErrorMatch[];
+  /**
+   * The create's answers that mean this account has it already, as it should be (S3's
+   * BucketAlreadyOwnedByYou: an earlier run whose answer was lost made it), with its outputs
+   * then: it is used as it is, without reading it again, and the result is `unchanged`.
+   */
+  readonly ours?: { readonly answer: ErrorMatch | readonly ErrorMatch[]; outputs(ctx: StepContext): Out };
   /** Makes an existing resource match; returns its outputs, or nothing for `outputs(observed)`. */
   update?(ctx: StepContext, observed: Obs, changes: Change[]): Promise<Out | void>;
   outputs(ctx: StepContext, observed: Obs): Out;
@@ -139,7 +152,12 @@ export function defineResource<Obs, Out extends object>(spec: ResourceSpec<Obs, 
     plan(ctx, observed) {
       if (observed === undefined) {
         const parts = spec.toCreate(ctx);
-        return (Array.isArray(parts) ? parts : [parts]).map((part): Change => ({ ...part, action: 'create' }));
+        // `action` second, after the field, as every other change lists it.
+        return (Array.isArray(parts) ? parts : [parts]).map(({ field, ...rest }): Change => ({
+          field,
+          action: 'create',
+          ...rest,
+        }));
       }
       return spec.diff(ctx, observed);
     },
@@ -158,6 +176,10 @@ export function defineResource<Obs, Out extends object>(spec: ResourceSpec<Obs, 
       try {
         return { type: 'created', outputs: await spec.create(ctx, intent) };
       } catch (err) {
+        if (spec.ours && matches(err, spec.ours.answer)) {
+          ctx.debug(`${spec.describe(ctx)} already exists in this account; using it`);
+          return { type: 'unchanged', outputs: spec.ours.outputs(ctx) };
+        }
         if (!matches(err, spec.alreadyExists)) throw fail(ctx, err, 'create');
         // Created by a run whose answer was lost (its intent is in state), or by someone else.
         ctx.debug(`${spec.describe(ctx)} already exists; reading it`);

@@ -2,12 +2,10 @@ import type { AccessKeyMetadata, IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { awsErrorName, isInvalidKey } from '../../aws/errors.js';
 import { IAM, STS } from '../../aws/sdk.js';
-import { type ErrorMatch, attempt, retryOnce, unlessNotFound } from '../../engine/resource.js';
+import { type ErrorMatch, attempt, retryOnce, unless, unlessNotFound } from '../../engine/resource.js';
 import type { Change, Step, StepContext, StepId } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
 import type { Secret } from '../../state/schema.js';
-import { unlessAnswered } from '../answers.js';
-import { orInterrupted } from '../recorded.js';
 import { whileUserPropagates } from './user.js';
 
 const outputsSchema = z.object({
@@ -228,7 +226,7 @@ async function createKey(
 ): Promise<{ secret: Secret; createdAt: string | null }> {
   const create = () =>
     whileUserPropagates(() => ctx.aws.iam().send(new IAM.CreateAccessKeyCommand({ UserName: userName })));
-  const res = await unlessAnswered(
+  const res = await unless(
     () =>
       // Only a create the SDK sent more than once can have made a key whose answer was lost: that
       // key is deleted and the create tried once more; when there was none, the answer stands.
@@ -303,7 +301,7 @@ export function makeAccessKeyStep(options: {
     title: 'IAM access key',
     service: 'IAM',
     dependsOn: options.dependsOn,
-    outputsSchema: orInterrupted(outputsSchema),
+    outputsSchema,
     read,
     plan,
 

@@ -3,7 +3,6 @@ import { IAM } from '../../aws/sdk.js';
 import { type Config, emailSettings } from '../../config/config.js';
 import { attempt, defineResource } from '../../engine/resource.js';
 import { HmError } from '../../errors.js';
-import { orInterrupted } from '../recorded.js';
 import { sesArn } from '../ses/configuration-set.js';
 import { appUserName, whileUserPropagates } from './user.js';
 import {
@@ -80,7 +79,7 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
     dependsOn: spec.dependsOn,
     describe: (ctx) => `policy ${spec.policyName} of IAM user ${appUserName(ctx.config)}`,
     notFound: (err) => err instanceof IAM.NoSuchEntityException,
-    outputsSchema: orInterrupted(outputsSchema),
+    outputsSchema,
 
     async find(ctx) {
       const res = await ctx.aws

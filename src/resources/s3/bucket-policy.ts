@@ -5,7 +5,6 @@ import { S3 } from '../../aws/sdk.js';
 import { type ErrorMatch, attempt, defineResource, unlessNotFound } from '../../engine/resource.js';
 import type { Change, Step, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
-import { orInterrupted } from '../recorded.js';
 
 /** One statement of an IAM policy document, as loosely as AWS accepts it. */
 export interface Statement {
@@ -177,7 +176,7 @@ export function makeBucketPolicyStep(withCdn: boolean): Step<PolicyDocument, Buc
     dependsOn: withCdn ? ['bucket', 'bucket-settings', 'distribution'] : ['bucket', 'bucket-settings'],
     describe: (ctx) => `the policy of bucket ${ctx.output('bucket').name}`,
     notFound: noPolicy,
-    outputsSchema: orInterrupted(outputsSchema),
+    outputsSchema,
 
     find: (ctx) => readPolicy(ctx.aws.s3(), ctx.output('bucket').name),
 

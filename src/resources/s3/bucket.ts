@@ -3,11 +3,9 @@ import { z } from 'zod';
 import { httpStatus, isS3Code, refusedOverPlainHttp, toHmError } from '../../aws/errors.js';
 import { S3 } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';
-import { type ErrorMatch, unlessNotFound } from '../../engine/resource.js';
+import { type ErrorMatch, defineResource, unlessNotFound } from '../../engine/resource.js';
 import type { StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
-import { orInterrupted } from '../recorded.js';
-import { defineOwnedResource } from './owned.js';
 
 const outputsSchema = z.object({
   name: z.string(),
@@ -77,7 +75,7 @@ function headRefusal(ctx: StepContext, err: unknown): HmError {
 }
 
 /** The uploads bucket `${app}-uploads-${env}` (or --bucket-name), in the configured region. */
-export const bucketStep = defineOwnedResource<BucketObserved, BucketOutputs>({
+export const bucketStep = defineResource<BucketObserved, BucketOutputs>({
   id: 'bucket',
   title: 'S3 bucket',
   service: 'S3',
@@ -85,11 +83,11 @@ export const bucketStep = defineOwnedResource<BucketObserved, BucketOutputs>({
   describe: (ctx) => `bucket ${ctx.config.bucketName}`,
   // HeadBucket's 404 is NotFound; the answer of every other call, NoSuchBucket.
   notFound: [(err) => err instanceof S3.NotFound, noSuchBucket],
-  owned: {
+  ours: {
     answer: (err) => err instanceof S3.BucketAlreadyOwnedByYou,
     outputs: (ctx) => bucketOutputs(ctx.config.bucketName, ctx.config.region),
   },
-  outputsSchema: orInterrupted(outputsSchema),
+  outputsSchema,
 
   async find(ctx) {
     const name = ctx.config.bucketName;

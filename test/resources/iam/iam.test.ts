@@ -75,17 +75,15 @@ describe('IAM user step', () => {
 
   it('creates healthmetrics-app-dev with the tags, saying so first', async () => {
     iam.on(GetUserCommand).rejects(noEntity());
-    iam
-      .on(CreateUserCommand)
-      .resolves({
-        User: {
-          UserName: USER,
-          Arn: `arn:aws:iam::123456789012:user/${USER}`,
-          UserId: 'AIDANEW',
-          Path: '/',
-          CreateDate: new Date(),
-        },
-      });
+    iam.on(CreateUserCommand).resolves({
+      User: {
+        UserName: USER,
+        Arn: `arn:aws:iam::123456789012:user/${USER}`,
+        UserId: 'AIDANEW',
+        Path: '/',
+        CreateDate: new Date(),
+      },
+    });
     const ctx = givenContext();
     // WHEN
     const { result } = await converge(iamUserStep, ctx);
@@ -273,13 +271,11 @@ describe('inline policy steps', () => {
       })).reverse(),
       Version: doc.Version,
     };
-    iam
-      .on(GetUserPolicyCommand)
-      .resolves({
-        UserName: USER,
-        PolicyName: 's3-uploads',
-        PolicyDocument: encodeURIComponent(JSON.stringify(shuffled)),
-      });
+    iam.on(GetUserPolicyCommand).resolves({
+      UserName: USER,
+      PolicyName: 's3-uploads',
+      PolicyDocument: encodeURIComponent(JSON.stringify(shuffled)),
+    });
     // WHEN
     const { changes, result } = await converge(s3PolicyStep, givenContext());
     // THEN

@@ -70,21 +70,17 @@ const settings: SettingCase[] = [
     absent: () =>
       s3.on(GetBucketEncryptionCommand).rejects(awsError('s3', 'ServerSideEncryptionConfigurationNotFoundError')),
     equal: () =>
-      s3
-        .on(GetBucketEncryptionCommand)
-        .resolves({
-          ServerSideEncryptionConfiguration: {
-            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
-          },
-        }),
+      s3.on(GetBucketEncryptionCommand).resolves({
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
+        },
+      }),
     different: () =>
-      s3
-        .on(GetBucketEncryptionCommand)
-        .resolves({
-          ServerSideEncryptionConfiguration: {
-            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'k' } }],
-          },
-        }),
+      s3.on(GetBucketEncryptionCommand).resolves({
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'k' } }],
+        },
+      }),
     put: PutBucketEncryptionCommand,
     expected: {
       Bucket,
@@ -98,27 +94,23 @@ const settings: SettingCase[] = [
     get: GetPublicAccessBlockCommand,
     absent: () => s3.on(GetPublicAccessBlockCommand).rejects(awsError('s3', 'NoSuchPublicAccessBlockConfiguration')),
     equal: () =>
-      s3
-        .on(GetPublicAccessBlockCommand)
-        .resolves({
-          PublicAccessBlockConfiguration: {
-            BlockPublicAcls: true,
-            IgnorePublicAcls: true,
-            BlockPublicPolicy: true,
-            RestrictPublicBuckets: true,
-          },
-        }),
+      s3.on(GetPublicAccessBlockCommand).resolves({
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
     different: () =>
-      s3
-        .on(GetPublicAccessBlockCommand)
-        .resolves({
-          PublicAccessBlockConfiguration: {
-            BlockPublicAcls: true,
-            IgnorePublicAcls: true,
-            BlockPublicPolicy: false,
-            RestrictPublicBuckets: true,
-          },
-        }),
+      s3.on(GetPublicAccessBlockCommand).resolves({
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: false,
+          RestrictPublicBuckets: true,
+        },
+      }),
     put: PutPublicAccessBlockCommand,
     expected: {
       Bucket,
@@ -169,11 +161,9 @@ const settings: SettingCase[] = [
     absent: () => s3.on(GetBucketTaggingCommand).rejects(awsError('s3', 'NoSuchTagSet')),
     equal: () => s3.on(GetBucketTaggingCommand).resolves({ TagSet: [...bucketTags(config)].reverse() }),
     different: () =>
-      s3
-        .on(GetBucketTaggingCommand)
-        .resolves({
-          TagSet: bucketTags(config).map((t) => (t.Key === 'ManagedBy' ? { ...t, Value: 'terraform' } : t)),
-        }),
+      s3.on(GetBucketTaggingCommand).resolves({
+        TagSet: bucketTags(config).map((t) => (t.Key === 'ManagedBy' ? { ...t, Value: 'terraform' } : t)),
+      }),
     put: PutBucketTaggingCommand,
     expected: { Bucket, Tagging: { TagSet: bucketTags(config) } },
   },

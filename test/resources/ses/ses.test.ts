@@ -60,13 +60,11 @@ describe('SES configuration set step', () => {
   });
 
   it('changes only the TLS policy when that is all that drifted', async () => {
-    ses
-      .on(GetConfigurationSetCommand)
-      .resolves({
-        DeliveryOptions: { TlsPolicy: 'OPTIONAL' },
-        ReputationOptions: { ReputationMetricsEnabled: true },
-        Tags: OURS,
-      });
+    ses.on(GetConfigurationSetCommand).resolves({
+      DeliveryOptions: { TlsPolicy: 'OPTIONAL' },
+      ReputationOptions: { ReputationMetricsEnabled: true },
+      Tags: OURS,
+    });
     // WHEN
     const { changes, result } = await converge(configSetStep, givenContext());
     // THEN
@@ -78,13 +76,11 @@ describe('SES configuration set step', () => {
   });
 
   it('leaves an equal configuration set alone', async () => {
-    ses
-      .on(GetConfigurationSetCommand)
-      .resolves({
-        DeliveryOptions: { TlsPolicy: 'REQUIRE' },
-        ReputationOptions: { ReputationMetricsEnabled: true },
-        Tags: OURS,
-      });
+    ses.on(GetConfigurationSetCommand).resolves({
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+      ReputationOptions: { ReputationMetricsEnabled: true },
+      Tags: OURS,
+    });
     // WHEN
     const { changes } = await converge(configSetStep, givenContext());
     // THEN
@@ -98,13 +94,11 @@ describe('SES identity step', () => {
 
   it('creates the domain identity with 2048-bit Easy DKIM, the configuration set as default, and tags; records the DKIM tokens', async () => {
     ses.on(GetEmailIdentityCommand).rejects(notFound());
-    ses
-      .on(CreateEmailIdentityCommand)
-      .resolves({
-        IdentityType: 'DOMAIN',
-        VerifiedForSendingStatus: false,
-        DkimAttributes: { Status: 'PENDING', Tokens: ['t1', 't2', 't3'], SigningHostedZone: 'dkim.amazonses.com' },
-      });
+    ses.on(CreateEmailIdentityCommand).resolves({
+      IdentityType: 'DOMAIN',
+      VerifiedForSendingStatus: false,
+      DkimAttributes: { Status: 'PENDING', Tokens: ['t1', 't2', 't3'], SigningHostedZone: 'dkim.amazonses.com' },
+    });
     const ctx = givenContext();
     // WHEN
     const { result } = await converge(identityStep, ctx);
@@ -152,13 +146,11 @@ describe('SES identity step', () => {
   });
 
   it('refuses an identity that another environment of this tool set up, before changing it', async () => {
-    ses
-      .on(GetEmailIdentityCommand)
-      .resolves({
-        IdentityType: 'DOMAIN',
-        ConfigurationSetName: 'healthmetrics-prod',
-        Tags: resourceTags(givenConfig({ environment: 'prod' }), 'example.com'),
-      });
+    ses.on(GetEmailIdentityCommand).resolves({
+      IdentityType: 'DOMAIN',
+      ConfigurationSetName: 'healthmetrics-prod',
+      Tags: resourceTags(givenConfig({ environment: 'prod' }), 'example.com'),
+    });
     // WHEN
     const error = (await converge(identityStep, givenContext()).catch((e: unknown) => e)) as HmError;
     // THEN
@@ -244,12 +236,10 @@ describe('SES template steps', () => {
 
   it('updates a template whose HTML was edited by hand with one UpdateEmailTemplate, and shows the differing line', async () => {
     const want = templateContent(verification as (typeof TEMPLATES)[number], givenConfig());
-    ses
-      .on(GetEmailTemplateCommand)
-      .resolves({
-        TemplateName: 'email-verification',
-        TemplateContent: { ...want, Html: want.Html.replace('24 hours', '48 hours') },
-      });
+    ses.on(GetEmailTemplateCommand).resolves({
+      TemplateName: 'email-verification',
+      TemplateContent: { ...want, Html: want.Html.replace('24 hours', '48 hours') },
+    });
     ses.on(UpdateEmailTemplateCommand).resolves({});
     // WHEN
     const { changes, result } = await converge(step, givenContext());
@@ -270,12 +260,10 @@ describe('SES template steps', () => {
   });
 
   it('leaves an equal template alone', async () => {
-    ses
-      .on(GetEmailTemplateCommand)
-      .resolves({
-        TemplateName: 'email-verification',
-        TemplateContent: templateContent(verification as (typeof TEMPLATES)[number], givenConfig()),
-      });
+    ses.on(GetEmailTemplateCommand).resolves({
+      TemplateName: 'email-verification',
+      TemplateContent: templateContent(verification as (typeof TEMPLATES)[number], givenConfig()),
+    });
     // WHEN
     const { changes } = await converge(step, givenContext());
     // THEN
@@ -294,17 +282,15 @@ describe('DNS zone step', () => {
   });
 
   it('picks the public zone named exactly like the domain, ignoring private and longer-named ones', async () => {
-    r53
-      .on(ListHostedZonesByNameCommand)
-      .resolves({
-        HostedZones: [
-          zone('ZPRIV', 'example.com.', true),
-          zone('ZPUB', 'example.com.'),
-          zone('ZSUB', 'app.example.com.'),
-        ],
-        IsTruncated: false,
-        MaxItems: 20,
-      });
+    r53.on(ListHostedZonesByNameCommand).resolves({
+      HostedZones: [
+        zone('ZPRIV', 'example.com.', true),
+        zone('ZPUB', 'example.com.'),
+        zone('ZSUB', 'app.example.com.'),
+      ],
+      IsTruncated: false,
+      MaxItems: 20,
+    });
     // WHEN
     const observed = await dnsZoneStep.read(givenContext());
     // THEN
@@ -327,13 +313,11 @@ describe('DNS zone step', () => {
   });
 
   it('asks for --hosted-zone-id when two public zones have the name, and checks the one given', async () => {
-    r53
-      .on(ListHostedZonesByNameCommand)
-      .resolves({
-        HostedZones: [zone('ZA', 'example.com.'), zone('ZB', 'example.com.')],
-        IsTruncated: false,
-        MaxItems: 20,
-      });
+    r53.on(ListHostedZonesByNameCommand).resolves({
+      HostedZones: [zone('ZA', 'example.com.'), zone('ZB', 'example.com.')],
+      IsTruncated: false,
+      MaxItems: 20,
+    });
     r53
       .on(GetHostedZoneCommand)
       .resolves({ HostedZone: zone('ZB', 'example.com.'), DelegationSet: { NameServers: [] } });
