@@ -111,7 +111,7 @@ function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: St
 
 /**
  * The region: --region, else the one recorded in state, else AWS_REGION / the profile's,
- * else us-east-1 (the PRD's default). Reading the profile touches local files only.
+ * else us-east-1 (docs/commands.md). Reading the profile touches local files only.
  */
 async function resolveRegion(
   globals: GlobalOptions,

@@ -17,7 +17,7 @@ import { oacStep } from './cloudfront/oac.js';
 import type { AnyStep } from '../engine/types.js';
 
 /**
- * Every step `init` runs, in the dependency graph of DESIGN.md; --no-cdn leaves out CloudFront,
+ * Every step `init` runs, in the dependency graph of docs/resources.md; --no-cdn leaves out CloudFront,
  * --no-email leaves out SES, its DNS records and the sending policy. The access key comes
  * last: a key exists only once its user may do exactly what the app needs.
  */

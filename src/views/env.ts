@@ -22,7 +22,7 @@ export interface EnvEntry {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /**
- * The PRD's env block (plus SES_CONFIGURATION_SET) from the state file alone: no AWS call.
+ * The app's env block (docs/resources.md, plus SES_CONFIGURATION_SET) from the state file alone: no AWS call.
  * The key pair comes from the one place state keeps the secret.
  */
 export function envEntries(state: State): EnvEntry[] {

@@ -28,7 +28,7 @@ describe('print-env', () => {
   });
   afterAll(() => installed.restore());
 
-  it('prints the PRD block as dotenv with the secret masked, from the state file alone', async () => {
+  it('prints the env block as dotenv with the secret masked, from the state file alone', async () => {
     const calls = installed.fake.calls.length;
     // WHEN
     const run = await printEnv();

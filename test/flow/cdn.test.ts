@@ -37,7 +37,7 @@ describe('the CDN on a fake account', () => {
   });
   afterEach(() => installed.restore());
 
-  it('creates OAC, distribution and bucket policy as the PRD says, and reports the deployment', async () => {
+  it('creates OAC, distribution and bucket policy as docs/resources.md says, and reports the deployment', async () => {
     // WHEN
     const run = await init();
     // THEN

@@ -18,7 +18,7 @@ async function givenConfigFile(content: unknown, name = 'hm-infra.json'): Promis
   return name;
 }
 
-/** The documented shape of `--json` output (README "JSON output"); extra keys fail the test. */
+/** The documented shape of `--json` output (docs/commands.md "JSON output"); extra keys fail the test. */
 const Change = z
   .object({
     field: z.string(),

@@ -31,7 +31,7 @@ describe('init on a fake account', () => {
   });
   afterEach(() => installed.restore());
 
-  it('creates one bucket with every PRD setting and records it', async () => {
+  it('creates one bucket with every setting of docs/resources.md and records it', async () => {
     const fake = installed.fake;
     // WHEN
     const run = await init();

@@ -62,7 +62,7 @@ export interface SmokeDeps {
   onResult?: (result: CheckResult) => void;
 }
 
-/** The upload URL's lifetime, as the app's (PRD: 5 minutes). */
+/** The upload URL's lifetime, as the app's (300 s, as README "Application integration" shows). */
 export const UPLOAD_EXPIRY_SECONDS = 300;
 export const TEST_CONTENT_TYPE = 'text/plain; charset=utf-8';
 /** The first wait between CDN tries; later ones grow by half. */

@@ -4,11 +4,11 @@ import type { BucketOutputs } from '../s3/bucket.js';
 import { missingTags, resourceTags } from '../tags.js';
 
 /**
- * The distribution of the PRD, and the fields of it this tool owns. Everything else in a live
+ * The distribution of docs/resources.md, and the fields of it this tool owns. Everything else in a live
  * configuration (logging, error pages, other origins and behaviours, a WAF) is kept as found.
  *
  * The TTLs use the legacy cache settings (ForwardedValues + Min/Default/MaxTTL) exactly as the
- * PRD does: they live inside the distribution, so there is one resource to create, compare and
+ * docs/resources.md does: they live inside the distribution, so there is one resource to create, compare and
  * delete, and every AWS-compatible emulator implements them. Cache policies would be two more
  * resources with their own lifecycle for the same behaviour.
  */
@@ -24,7 +24,7 @@ export interface Ttl {
   max: number;
 }
 
-/** PRD: files a day by default, up to a year; avatars (rarely changed) a week, at least a day. */
+/** Files a day by default, up to a year; avatars (rarely changed) a week, at least a day. */
 export const TTLS = {
   default: { min: 0, default: 86_400, max: 31_536_000 },
   avatars: { min: 86_400, default: 604_800, max: 31_536_000 },
@@ -94,7 +94,7 @@ function behaviour<T extends Partial<CacheBehavior>>(
     DefaultTTL: ttl.default,
     MaxTTL: ttl.max,
   } as T & Partial<CacheBehavior>;
-  // Legacy TTLs and a cache policy exclude each other; the PRD's TTLs win.
+  // Legacy TTLs and a cache policy exclude each other; our TTLs win.
   delete merged.CachePolicyId;
   delete merged.OriginRequestPolicyId;
   return merged;
@@ -121,7 +121,7 @@ function mergeList<T>(items: readonly T[], isOurs: (item: T) => boolean, ours: (
 
 /**
  * The configuration to send: `live` (when the distribution exists) with every owned field
- * set as the PRD wants it; a complete new configuration otherwise.
+ * set as docs/resources.md wants it; a complete new configuration otherwise.
  */
 export function desiredDistributionConfig(
   inputs: DistributionInputs,

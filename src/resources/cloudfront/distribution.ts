@@ -47,7 +47,7 @@ const outputsSchema = z.object({
   /** CLOUDFRONT_URL: https:// and the custom domain when there is one, else the CloudFront one. */
   url: z.string(),
   aliases: z.array(z.string()),
-  /** What the app reads: the PRD's CLOUDFRONT_URL (recorded by every version since it was added; not before). */
+  /** What the app reads: CLOUDFRONT_URL (recorded by every version since it was added; not before). */
   env: z.object({ CLOUDFRONT_URL: z.string() }).optional(),
 });
 export type DistributionOutputs = z.infer<typeof outputsSchema>;
@@ -237,7 +237,7 @@ function explain(config: Config, err: unknown, doing: Doing): HmError | undefine
 }
 
 /**
- * The CDN in front of the bucket: S3 origin through the OAC, HTTPS only, the PRD's TTLs, an
+ * The CDN in front of the bucket: S3 origin through the OAC, HTTPS only, the TTLs of docs/resources.md, an
  * `avatars/*` behaviour cached for a week, and an optional custom domain.
  */
 export const distributionStep = defineResource<DistributionObserved, DistributionOutputs>({

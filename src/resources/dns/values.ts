@@ -16,13 +16,13 @@ export interface DnsRecord {
   purpose: 'dkim' | 'mail-from-mx' | 'spf' | 'dmarc';
 }
 
-/** TTL of every record, as in the PRD. */
+/** TTL of every record, as docs/resources.md lists it. */
 export const DNS_TTL = 600;
 
 /** Where Easy DKIM keys are published when SES does not say (all but a few opt-in regions). */
 export const DEFAULT_SIGNING_ZONE = 'dkim.amazonses.com';
 
-/** The six records of the PRD: three DKIM CNAMEs, MX and SPF on the MAIL FROM domain, DMARC. */
+/** The six records SES needs (docs/resources.md): three DKIM CNAMEs, MX and SPF on the MAIL FROM domain, DMARC. */
 export function emailDnsRecords(
   config: Config,
   dkim: { tokens: string[]; signingHostedZone: string } | undefined,

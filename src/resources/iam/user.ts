@@ -20,7 +20,7 @@ export interface IamUserObserved extends IamUserOutputs {
   tags: Tag[];
 }
 
-/** The app's own user, as in the PRD: `${app}-app-${env}` (at most 53 characters; IAM allows 64). */
+/** The app's own user (docs/resources.md): `${app}-app-${env}` (at most 53 characters; IAM allows 64). */
 export const appUserName = (config: Config) => `${config.app}-app-${config.environment}`;
 
 const wantedTags = (config: Config) => resourceTags(config, appUserName(config));

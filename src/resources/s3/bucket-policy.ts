@@ -40,7 +40,7 @@ export const TLS_SID = 'DenyInsecureTransport';
 const sidsOf = (withCdn: boolean) => (withCdn ? [READ_SID, TLS_SID] : [TLS_SID]);
 
 /**
- * The PRD's statement (CloudFront may read objects, only through this distribution), plus the
+ * The statement of docs/resources.md (CloudFront may read objects, only through this distribution), plus the
  * standard deny of plain-HTTP access to the bucket. Without a CDN, only the deny.
  */
 export function ourStatements(bucketArn: string, distributionArn: string | undefined): Statement[] {

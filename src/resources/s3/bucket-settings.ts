@@ -136,7 +136,7 @@ const cors: BucketSetting<CORSRule[]> = {
 
 // ── lifecycle ───────────────────────────────────────────────────────────────────────────
 /**
- * The PRD's two rules, plus the companion a versioned bucket needs: once every noncurrent
+ * The two rules of docs/resources.md, plus the companion a versioned bucket needs: once every noncurrent
  * version has expired (90 days), the delete marker left behind is removed too.
  */
 export function lifecycleRules(): LifecycleRule[] {

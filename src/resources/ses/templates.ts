@@ -28,7 +28,7 @@ interface TemplateDefinition {
   content(product: string): TemplateContent;
 }
 
-/** The page around both templates, as in the PRD. */
+/** The page around both templates, as docs/resources.md shows it. */
 function page(heading: string, body: string): string {
   return `<!DOCTYPE html>
 <html>

@@ -73,7 +73,7 @@ function givenLive(
 const prd = () => desiredDistributionConfig(givenInputs(), undefined, 'ref-1');
 
 describe('the distribution configuration', () => {
-  it('is the PRD distribution', () => {
+  it('is the distribution of docs/resources.md', () => {
     const config = prd();
     expect(config).toMatchObject({
       CallerReference: 'ref-1',
@@ -193,7 +193,7 @@ describe('the distribution configuration', () => {
     ]);
   });
 
-  it('treats a cache policy in place of the PRD TTLs as drift', () => {
+  it('treats a cache policy in place of our TTLs as drift', () => {
     const live = prd();
     const { ForwardedValues: _f, MinTTL: _a, DefaultTTL: _b, MaxTTL: _c, ...rest } = live.DefaultCacheBehavior!;
     live.DefaultCacheBehavior = { ...rest, CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6' };
@@ -204,7 +204,7 @@ describe('the distribution configuration', () => {
     expect(diffDistribution(live, desired, givenInputs()).map((d) => d.field)).toEqual(['default-behaviour']);
   });
 
-  it('keeps the PRD TTL order valid', () => {
+  it('keeps the TTL order valid', () => {
     for (const ttl of Object.values(TTLS)) expect(ttl.min <= ttl.default && ttl.default <= ttl.max).toBe(true);
   });
 });

@@ -36,7 +36,7 @@ function givenOacs(...pages: Array<Array<{ Id: string; Name: string; SigningBeha
 describe('origin access control step', () => {
   beforeEach(() => cf.reset());
 
-  it('creates the OAC of the PRD when none has its name, saying so first', async () => {
+  it('creates the OAC of docs/resources.md when none has its name, saying so first', async () => {
     givenOacs([{ Id: 'EOTHER', Name: 'someone-elses-oac' }]);
     cf.on(CreateOriginAccessControlCommand).resolves({
       OriginAccessControl: { Id: 'ENEW', OriginAccessControlConfig: oacConfig(givenConfig()) },

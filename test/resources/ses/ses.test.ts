@@ -207,7 +207,7 @@ describe('SES template steps', () => {
   const step = makeTemplateStep(verification as (typeof TEMPLATES)[number]);
   beforeEach(() => ses.reset());
 
-  it('have the PRD subjects, the product name and the variables the app fills in', () => {
+  it('have the subjects of docs/resources.md, the product name and the variables the app fills in', () => {
     const config = givenConfig({ productName: 'HealthMetrics' });
     // WHEN
     const a = templateContent(verification as (typeof TEMPLATES)[number], config);
