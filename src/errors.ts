@@ -21,7 +21,7 @@ export const ExitCode = {
  * message and the hint of each error say the specifics where it is raised.
  */
 export const ERROR_CODES = {
-  // Input and usage (exit 2)
+  // Input and usage (exit 2, ABORTED 130)
   INVALID_INPUT: 'a flag, config file value or answer is not valid',
   MISSING_INPUT: 'a required value (--app, --domain) was given nowhere',
   ABORTED: 'stopped at your request (Ctrl-C, or "no" at a question)',
