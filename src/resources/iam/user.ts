@@ -5,7 +5,7 @@ import type { Config } from '../../config/config.js';
 import { defineResource } from '../../engine/resource.js';
 import type { StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
-import { missingTags, resourceTags } from '../tags.js';
+import { missingTags, resourceTags, tagChanges } from '../tags.js';
 
 const outputsSchema = z.object({ name: z.string(), arn: z.string(), userId: z.string() });
 export type IamUserOutputs = z.infer<typeof outputsSchema>;
@@ -109,10 +109,7 @@ export const iamUserStep = defineResource<IamUserObserved, IamUserOutputs>({
 
   diff(ctx, observed) {
     refuseForeignUser(ctx, observed);
-    const tags = missingTags(observed.tags, wantedTags(ctx.config));
-    if (tags.length === 0) return [];
-    const to = tags.map((t) => `${t.Key}=${t.Value}`).join(', ');
-    return [{ field: 'tags', action: 'update', to, note: 'tags that identify it are missing' }];
+    return tagChanges(missingTags(observed.tags, wantedTags(ctx.config)));
   },
 
   intent: (ctx) => ({ create: appUserName(ctx.config) }),

@@ -5,7 +5,7 @@ import type { Config } from '../../config/config.js';
 import { defineResource } from '../../engine/resource.js';
 import type { Change, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
-import { missingTags, resourceTags } from '../tags.js';
+import { missingTags, resourceTags, tagChanges } from '../tags.js';
 
 const outputsSchema = z.object({ name: z.string(), arn: z.string() });
 export type ConfigSetOutputs = z.infer<typeof outputsSchema>;
@@ -88,15 +88,7 @@ export const configSetStep = defineResource<ConfigSetObserved, ConfigSetOutputs>
         to: 'on',
         note: 'bounce and complaint rates are tracked',
       });
-    const tags = tagsToAdd(ctx, observed);
-    if (tags.length > 0)
-      changes.push({
-        field: 'tags',
-        action: 'update',
-        to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '),
-        note: 'tags that identify it are missing',
-      });
-    return changes;
+    return [...changes, ...tagChanges(tagsToAdd(ctx, observed))];
   },
 
   intent: (ctx) => ({ create: configurationSetName(ctx.config) }),

@@ -6,7 +6,7 @@ import { defineResource, unlessNotFound } from '../../engine/resource.js';
 import type { Change, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
 import { DEFAULT_SIGNING_ZONE } from '../dns/values.js';
-import { missingTags, resourceTags } from '../tags.js';
+import { missingTags, resourceTags, tagChanges } from '../tags.js';
 import { configurationSetName, sesArn } from './configuration-set.js';
 
 const dkimSchema = z.object({
@@ -181,15 +181,7 @@ export const identityStep = defineResource<IdentityObserved, IdentityOutputs>({
         to: 'on',
         note: 'mail must be DKIM-signed',
       });
-    const tags = tagsToAdd(ctx, observed);
-    if (tags.length > 0)
-      changes.push({
-        field: 'tags',
-        action: 'update',
-        to: tags.map((t) => `${t.Key}=${t.Value}`).join(', '),
-        note: 'tags that identify it are missing',
-      });
-    return changes;
+    return [...changes, ...tagChanges(tagsToAdd(ctx, observed))];
   },
 
   intent: (ctx) => ({ create: ctx.config.domain }),
