@@ -187,7 +187,7 @@ export class StateStore {
       this.release = await acquire();
     } catch (err) {
       if (errno(err) !== 'ELOCKED') throw err;
-      const holder = await this.readHolder();
+      const holder = await this.holderOfLock();
       if (holder && holder.host === hostname() && !isAlive(holder.pid)) {
         await rm(this.lockPath, { recursive: true, force: true });
         this.release = await acquire().catch(() => {
@@ -209,6 +209,18 @@ export class StateStore {
     await this.queue;
     await rm(this.holderPath, { force: true });
     await release().catch(() => undefined);
+  }
+
+  /**
+   * Who holds the lock. Its holder writes that a moment after taking the lock, so a run refused
+   * in between waits briefly for it (up to half a second) rather than naming no one.
+   */
+  private async holderOfLock(): Promise<LockHolder | undefined> {
+    for (let attempt = 0; ; attempt += 1) {
+      const holder = await this.readHolder();
+      if (holder !== undefined || attempt >= 10) return holder;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   private async readHolder(): Promise<LockHolder | undefined> {

@@ -114,6 +114,20 @@ describe('state store', () => {
       await second.unlock();
     });
 
+    it('names the holder that took the lock a moment ago and has not written who it is yet', async () => {
+      const path = statePathFor('dev', undefined, cwd);
+      await mkdir(join(cwd, STATE_DIR), { recursive: true });
+      // GIVEN a run that holds the lock (a fresh lock folder) and writes who it is 100 ms later
+      await mkdir(`${path}.lock`);
+      const holder = { pid: process.pid, host: hostname(), command: 'teardown', startedAt: new Date().toISOString() };
+      setTimeout(() => void writeFile(`${path}.lock-holder`, JSON.stringify(holder)), 100);
+      // WHEN
+      const error = await errorOf(new StateStore(path).lock('init'));
+      // THEN
+      expect(error.code).toBe('STATE_LOCKED');
+      expect(error.message).toContain(`\`hm-infra teardown\` (pid ${process.pid}`);
+    });
+
     it('takes over a lock whose holder died on this host', async () => {
       const path = statePathFor('dev', undefined, cwd);
       const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
