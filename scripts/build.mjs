@@ -31,7 +31,7 @@ const noExecutableSubcommands = {
 };
 
 rmSync(new URL('dist', root), { recursive: true, force: true });
-await build({
+const result = await build({
   absWorkingDir: new URL('.', root).pathname,
   entryPoints: ['src/cli.ts'],
   outdir: 'dist',
@@ -46,8 +46,30 @@ await build({
   logLevel: 'warning',
   minify: true,
   plugins: [noExecutableSubcommands],
+  metafile: true,
   // Bundled CommonJS (commander) requires Node's built-ins; ESM output has no `require` of its own.
   banner: {
     js: "import { createRequire as __hmCreateRequire } from 'node:module'; const require = __hmCreateRequire(import.meta.url);",
   },
 });
+
+/**
+ * The bundle keeps only the parts of zod the schemas use (zod/mini, built from named exports).
+ * Classic zod, or the whole of zod/mini (a module namespace passed around as a value keeps every
+ * export, JSON Schema included), would put some 400 KB on the start-up path of every command.
+ */
+const bundled = Object.values(result.metafile.outputs).flatMap((output) =>
+  Object.entries(output.inputs)
+    .filter(([, use]) => use.bytesInOutput > 0)
+    .map(([input]) => input),
+);
+const bloat = bundled.filter((input) =>
+  /node_modules\/zod\/v4\/(classic\/|core\/(to-json-schema|json-schema))/.test(input),
+);
+if (bloat.length > 0) {
+  console.error(
+    `build: the bundle includes parts of zod no schema uses (${bloat.slice(0, 3).join(', ')}${bloat.length > 3 ? ', …' : ''}).\n` +
+      "Import schemas from 'zod/mini' by name (or `import * as z from 'zod/mini'` used only as z.string() …), never pass the module itself.",
+  );
+  process.exit(1);
+}

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { zodBuilders } from './zod-builders.js';
 import './zod-english.js';
 import { HmError } from '../errors.js';
 import { CONFIG_KEYS, type ConfigKey, type TypedSettings, normalized, settingProblems, stateShape } from './options.js';
@@ -9,7 +10,7 @@ import { checkDomain, checkFromEmail, checkMailFromDomain } from './validate.js'
  * src/config/options.ts. It is stored in the state file, so a re-run without flags reproduces
  * the same resources.
  */
-export const ConfigSchema = z.strictObject(stateShape()).check(
+export const ConfigSchema = z.strictObject(stateShape(zodBuilders)).check(
   z.superRefine((config, ctx) => {
     for (const problem of [pairProblem(config), ...emailProblems(config)]) {
       if (problem) ctx.addIssue({ code: 'custom', message: problem });

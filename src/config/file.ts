@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import * as z from 'zod/mini';
+import { zodBuilders } from './zod-builders.js';
 import './zod-english.js';
 import { inputError } from '../errors.js';
 import { fileShape } from './options.js';
@@ -11,7 +12,7 @@ import { fileShape } from './options.js';
  * state file uses, and the AWS profile. Unknown keys are refused (a typo must not silently fall
  * back to a default); values are checked by the same validators as flags once merged.
  */
-export const ConfigFileSchema = z.partial(z.strictObject({ ...fileShape(), profile: z.string() }));
+export const ConfigFileSchema = z.partial(z.strictObject({ ...fileShape(zodBuilders), profile: z.string() }));
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 

@@ -1,5 +1,4 @@
-import * as z from 'zod/mini';
-import './zod-english.js';
+import type * as Zod from 'zod/mini';
 import {
   type Check,
   checkAppName,
@@ -42,12 +41,26 @@ export interface OptionSpec {
   readonly normalize?: (value: string) => string;
   /** Declared on the program itself, for every command (`--env`, `--region`), not by the configuring commands. */
   readonly global?: true;
-  /** How the state file holds it (the same checks as typed values). */
-  readonly schema: z.core.$ZodType;
+  /**
+   * How the state file holds it (the same checks as typed values), built from the zod module it
+   * is given: the table itself loads no zod, so `--help` and `--version` start without it.
+   */
+  readonly schema: (z: ZodModule) => Zod.core.$ZodType;
 }
 
+/**
+ * The zod/mini builders the schemas use, handed in by the modules that build schemas
+ * (src/config/config.ts, src/config/file.ts). Named ones, not the whole module: that would keep
+ * all of zod in the bundle of every command.
+ */
+export type ZodBuilders = Pick<
+  typeof Zod,
+  '_default' | 'array' | 'boolean' | 'enum' | 'minLength' | 'optional' | 'string' | 'superRefine'
+>;
+type ZodModule = ZodBuilders;
+
 /** Applies a check inside a zod schema, so the state file is held to the same rules as flags. */
-function checked(check: Check) {
+function checked(z: ZodModule, check: Check) {
   return z.string().check(
     z.superRefine((value, ctx) => {
       const problem = check(value);
@@ -63,7 +76,7 @@ export const CONFIG_OPTIONS = {
     description: 'application name, part of every resource name (e.g. healthmetrics)',
     kind: 'text',
     check: checkAppName,
-    schema: checked(checkAppName),
+    schema: (z: ZodModule) => checked(z, checkAppName),
   },
   environment: {
     flag: '--env <name>',
@@ -71,7 +84,7 @@ export const CONFIG_OPTIONS = {
     kind: 'text',
     check: checkEnvName,
     global: true,
-    schema: checked(checkEnvName),
+    schema: (z: ZodModule) => checked(z, checkEnvName),
   },
   region: {
     flag: '--region <region>',
@@ -79,7 +92,7 @@ export const CONFIG_OPTIONS = {
     kind: 'text',
     check: checkRegion,
     global: true,
-    schema: checked(checkRegion),
+    schema: (z: ZodModule) => checked(z, checkRegion),
   },
   domain: {
     flag: '--domain <domain>',
@@ -87,21 +100,21 @@ export const CONFIG_OPTIONS = {
     kind: 'text',
     check: checkDomain,
     normalize: normalizeDomain,
-    schema: checked(checkDomain),
+    schema: (z: ZodModule) => checked(z, checkDomain),
   },
   corsOrigins: {
     flag: '--cors-origin <url>',
     description: 'browser origin allowed to upload (repeatable; default https://<domain> and https://www.<domain>)',
     kind: 'list',
     check: checkCorsOrigin,
-    schema: z.array(checked(checkCorsOrigin)).check(z.minLength(1)),
+    schema: (z: ZodModule) => z.array(checked(z, checkCorsOrigin)).check(z.minLength(1)),
   },
   bucketName: {
     flag: '--bucket-name <name>',
     description: 'S3 bucket name (default <app>-uploads-<env>)',
     kind: 'text',
     check: checkBucketName,
-    schema: checked(checkBucketName),
+    schema: (z: ZodModule) => checked(z, checkBucketName),
   },
   /** CloudFront in front of the bucket (the CDN); off only by --no-cdn. */
   cdn: {
@@ -109,7 +122,7 @@ export const CONFIG_OPTIONS = {
     description: 'put the CloudFront CDN in front of the bucket (the default)',
     kind: 'switch',
     negation: 'leave out the CloudFront CDN (for an emulator without CloudFront, or uploads served by presigned URLs)',
-    schema: z._default(z.boolean(), true),
+    schema: (z: ZodModule) => z._default(z.boolean(), true),
   },
   /** Custom CDN host name; needs `certificateArn`. */
   cdnDomain: {
@@ -118,7 +131,7 @@ export const CONFIG_OPTIONS = {
     kind: 'text',
     check: checkCdnDomain,
     normalize: normalizeDomain,
-    schema: z.optional(checked(checkCdnDomain)),
+    schema: (z: ZodModule) => z.optional(checked(z, checkCdnDomain)),
   },
   /** ACM certificate (us-east-1) covering `cdnDomain`. */
   certificateArn: {
@@ -126,7 +139,7 @@ export const CONFIG_OPTIONS = {
     description: 'ACM certificate in us-east-1 covering --cdn-domain',
     kind: 'text',
     check: checkCertificateArn,
-    schema: z.optional(checked(checkCertificateArn)),
+    schema: (z: ZodModule) => z.optional(checked(z, checkCertificateArn)),
   },
   /** SES identity, configuration set, templates and their DNS records; off only by --no-email. */
   email: {
@@ -134,7 +147,7 @@ export const CONFIG_OPTIONS = {
     description: 'set up SES email and its DNS records (the default)',
     kind: 'switch',
     negation: 'leave out SES email and its DNS records (for an emulator without SES v2)',
-    schema: z._default(z.boolean(), true),
+    schema: (z: ZodModule) => z._default(z.boolean(), true),
   },
   /** Where the email DNS records go: Route 53 (auto finds the zone) or printed for another host. */
   dns: {
@@ -143,7 +156,7 @@ export const CONFIG_OPTIONS = {
       'email DNS records: auto (Route 53 when a public zone matches the domain, else printed), route53, external',
     kind: 'text',
     check: checkDnsMode,
-    schema: z._default(z.enum(DNS_MODES), 'auto'),
+    schema: (z: ZodModule) => z._default(z.enum(DNS_MODES), 'auto'),
   },
   /** The Route 53 zone to use when more than one public zone has the domain's name. */
   hostedZoneId: {
@@ -151,7 +164,7 @@ export const CONFIG_OPTIONS = {
     description: "the Route 53 zone to use when several public zones have the domain's name",
     kind: 'text',
     check: checkHostedZoneId,
-    schema: z.optional(checked(checkHostedZoneId)),
+    schema: (z: ZodModule) => z.optional(checked(z, checkHostedZoneId)),
   },
   /** MAIL FROM domain (bounces, SPF); `mail.<domain>` unless chosen. Read it with emailSettings(). */
   mailFromDomain: {
@@ -159,21 +172,21 @@ export const CONFIG_OPTIONS = {
     description: 'MAIL FROM domain for bounces and SPF (default mail.<domain>)',
     kind: 'text',
     normalize: normalizeDomain,
-    schema: z.optional(z.string()),
+    schema: (z: ZodModule) => z.optional(z.string()),
   },
   /** The app's sender address (SES_FROM_EMAIL); `noreply@<domain>` unless chosen. */
   fromEmail: {
     flag: '--from-email <address>',
     description: 'sender address for SES_FROM_EMAIL (default noreply@<domain>)',
     kind: 'text',
-    schema: z.optional(z.string()),
+    schema: (z: ZodModule) => z.optional(z.string()),
   },
   dmarcPolicy: {
     flag: '--dmarc-policy <policy>',
     description: 'DMARC policy: none, quarantine (default) or reject',
     kind: 'text',
     check: checkDmarcPolicy,
-    schema: z._default(z.enum(DMARC_POLICIES), 'quarantine'),
+    schema: (z: ZodModule) => z._default(z.enum(DMARC_POLICIES), 'quarantine'),
   },
   /** Name in the email templates; the app name with a capital unless chosen. */
   productName: {
@@ -181,7 +194,7 @@ export const CONFIG_OPTIONS = {
     description: 'product name in the email templates (default: the app name, capitalised)',
     kind: 'text',
     check: checkProductName,
-    schema: z.optional(checked(checkProductName)),
+    schema: (z: ZodModule) => z.optional(checked(z, checkProductName)),
   },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -210,21 +223,21 @@ export const CONFIG_FLAG_KEYS = CONFIG_KEYS.filter((key) => !('global' in CONFIG
 export const optionOf = (key: ConfigKey): OptionSpec => CONFIG_OPTIONS[key];
 
 /** The state schema's fields, one per setting. */
-export function stateShape(): { [K in ConfigKey]: Options[K]['schema'] } {
-  return Object.fromEntries(CONFIG_KEYS.map((key) => [key, CONFIG_OPTIONS[key].schema])) as {
-    [K in ConfigKey]: Options[K]['schema'];
+export function stateShape(z: ZodModule): { [K in ConfigKey]: ReturnType<Options[K]['schema']> } {
+  return Object.fromEntries(CONFIG_KEYS.map((key) => [key, CONFIG_OPTIONS[key].schema(z)])) as {
+    [K in ConfigKey]: ReturnType<Options[K]['schema']>;
   };
 }
 
 /** A config file's fields, one per setting, typed as JSON holds them (values are checked once merged). */
-export function fileShape() {
+export function fileShape(z: ZodModule) {
   const of = (kind: Kind) => (kind === 'list' ? z.array(z.string()) : kind === 'switch' ? z.boolean() : z.string());
   return Object.fromEntries(CONFIG_KEYS.map((key) => [key, of(CONFIG_OPTIONS[key].kind)])) as {
     [K in ConfigKey]: Options[K]['kind'] extends 'list'
-      ? z.ZodMiniArray<z.ZodMiniString>
+      ? Zod.ZodMiniArray<Zod.ZodMiniString>
       : Options[K]['kind'] extends 'switch'
-        ? z.ZodMiniBoolean
-        : z.ZodMiniString;
+        ? Zod.ZodMiniBoolean
+        : Zod.ZodMiniString;
   };
 }
 

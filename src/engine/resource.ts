@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { toHmError } from '../aws/errors.js';
 import { HmError } from '../errors.js';
 import type { Change, DestroyResult, Service, Step, StepContext, StepId, StepResult } from './types.js';
@@ -121,7 +121,7 @@ export interface ResourceSpec<Obs, Out extends object> {
   /** Known answers in the user's terms (a quota reached, in use); undefined for the generic wording. */
   explain?(ctx: StepContext, err: unknown, doing: Doing): HmError | undefined;
   /** The outputs as state records them, checked when state is read back. */
-  readonly outputsSchema?: z.ZodType<Out>;
+  readonly outputsSchema?: z.ZodMiniType<Out>;
   readonly readOnly?: boolean;
   checkDestroy?(ctx: StepContext, recorded: Out): Promise<string | undefined>;
   pendingReason?(outputs: Out): string | undefined;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { AwsContext } from '../aws/context.js';
 import type { Config } from '../config/config.js';
 import type { ResourceRecord, Secret } from '../state/schema.js';
@@ -120,7 +120,7 @@ export interface Step<Obs = unknown, Out extends object = object> {
    */
   pendingReason?(outputs: Out): string | undefined;
   /** The outputs as state records them: a record that does not match is refused before use. */
-  outputsSchema?: z.ZodType<Out>;
+  outputsSchema?: z.ZodMiniType<Out>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { STS } from '../../aws/sdk.js';
 import { attempt } from '../../engine/resource.js';
 import type { Step } from '../../engine/types.js';

@@ -1,5 +1,5 @@
 import type { CloudFrontClient, Distribution, DistributionConfig, Tag } from '@aws-sdk/client-cloudfront';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CloudFront } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';
 import {
@@ -48,7 +48,7 @@ const outputsSchema = z.object({
   url: z.string(),
   aliases: z.array(z.string()),
   /** What the app reads: CLOUDFRONT_URL (recorded by every version since it was added; not before). */
-  env: z.object({ CLOUDFRONT_URL: z.string() }).optional(),
+  env: z.optional(z.object({ CLOUDFRONT_URL: z.string() })),
 });
 export type DistributionOutputs = z.infer<typeof outputsSchema>;
 

@@ -1,5 +1,5 @@
 import type { CloudFrontClient, OriginAccessControlConfig } from '@aws-sdk/client-cloudfront';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CloudFront } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';
 import { type ErrorMatch, attempt, defineResource, retryOnce, unlessNotFound } from '../../engine/resource.js';

@@ -3,7 +3,7 @@ import type {
   ListResourceRecordSetsCommandOutput,
   ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Route53 } from '../../aws/sdk.js';
 import { type ErrorMatch, attempt, retryOnce, unlessNotFound } from '../../engine/resource.js';
 import type { Change, DestroyResult, Step, StepContext, StepOutputs } from '../../engine/types.js';
@@ -28,7 +28,7 @@ const dnsRecordSchema = z.object({
   ttl: z.number(),
   value: z.string(),
   purpose: z.enum(['dkim', 'mail-from-mx', 'spf', 'dmarc']),
-}) satisfies z.ZodType<DnsRecord>;
+}) satisfies z.ZodMiniType<DnsRecord>;
 
 /** A value this tool wrote into Route 53; teardown removes exactly these. */
 const addedValueSchema = z.object({
@@ -46,13 +46,13 @@ export type ReplacedValue = z.infer<typeof replacedValueSchema>;
 
 const outputsSchema = z.object({
   mode: z.enum(['route53', 'external']),
-  zoneId: z.string().optional(),
+  zoneId: z.optional(z.string()),
   records: z.array(dnsRecordSchema),
   added: z.array(addedValueSchema),
   replaced: z.array(replacedValueSchema),
   /** Route 53 change of the last write; PENDING when the wait for INSYNC ran out. */
-  changeId: z.string().optional(),
-  changeStatus: z.enum(['INSYNC', 'PENDING']).optional(),
+  changeId: z.optional(z.string()),
+  changeStatus: z.optional(z.enum(['INSYNC', 'PENDING'])),
 });
 export type DnsRecordsOutputs = z.infer<typeof outputsSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { toHmError } from '../../aws/errors.js';
 import { Route53 } from '../../aws/sdk.js';
 import { attempt } from '../../engine/resource.js';

@@ -1,5 +1,5 @@
 import type { AccessKeyMetadata, IAMClient } from '@aws-sdk/client-iam';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { awsErrorName, isInvalidKey } from '../../aws/errors.js';
 import { IAM, STS } from '../../aws/sdk.js';
 import { type ErrorMatch, attempt, retryOnce, unless, unlessNotFound } from '../../engine/resource.js';
@@ -11,13 +11,13 @@ import { whileUserPropagates } from './user.js';
 const outputsSchema = z.object({
   userName: z.string(),
   accessKeyId: z.string(),
-  createdAt: z.string().nullable(),
+  createdAt: z.nullable(z.string()),
   /** STS accepted the key: the app can use it. */
   verified: z.boolean(),
   /** Keys a rotation replaced that are deleted once the new key works. */
   retiring: z.array(z.string()),
   /** Someone deactivated the key: the app cannot use it (status reports it; --rotate-key replaces it). */
-  inactive: z.boolean().optional(),
+  inactive: z.optional(z.boolean()),
 });
 export type AccessKeyOutputs = z.infer<typeof outputsSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { IAM } from '../../aws/sdk.js';
 import { type Config, emailSettings } from '../../config/config.js';
 import { attempt, defineResource } from '../../engine/resource.js';

@@ -1,5 +1,5 @@
 import type { IAMClient, Tag } from '@aws-sdk/client-iam';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { IAM } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';
 import { defineResource } from '../../engine/resource.js';

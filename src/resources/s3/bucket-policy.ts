@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isS3Code } from '../../aws/errors.js';
 import { S3 } from '../../aws/sdk.js';
 import { type ErrorMatch, attempt, defineResource, unlessNotFound } from '../../engine/resource.js';

@@ -7,7 +7,7 @@ import type {
   ServerSideEncryptionRule,
   Tag,
 } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isS3Code } from '../../aws/errors.js';
 import type { Config } from '../../config/config.js';
 import { type ErrorMatch, attempt, unlessNotFound } from '../../engine/resource.js';

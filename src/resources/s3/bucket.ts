@@ -1,5 +1,5 @@
 import type { BucketLocationConstraint, S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { httpStatus, isS3Code, refusedOverPlainHttp, toHmError } from '../../aws/errors.js';
 import { S3 } from '../../aws/sdk.js';
 import type { Config } from '../../config/config.js';

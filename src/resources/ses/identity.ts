@@ -1,5 +1,5 @@
 import type { DkimAttributes, GetEmailIdentityCommandOutput, SESv2Client } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SES } from '../../aws/sdk.js';
 import { emailSettings } from '../../config/config.js';
 import { defineResource, unlessNotFound } from '../../engine/resource.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SES } from '../../aws/sdk.js';
 import { emailSettings } from '../../config/config.js';
 import { attempt, defineResource, unlessNotFound } from '../../engine/resource.js';

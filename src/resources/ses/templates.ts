@@ -1,5 +1,5 @@
 import type { EmailTemplateContent } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SES } from '../../aws/sdk.js';
 import { type Config, emailSettings } from '../../config/config.js';
 import { defineResource } from '../../engine/resource.js';
