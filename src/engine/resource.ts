@@ -48,12 +48,7 @@ export async function attempt<T>(
   doing: string,
   explain?: (err: unknown) => HmError | undefined,
 ): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof HmError) throw err;
-    throw explain?.(err) ?? toHmError(err, doing);
-  }
+  return (await unless(call, [], doing, explain)) as T;
 }
 
 /**
