@@ -163,6 +163,11 @@ function program(io: Io, setCode: (code: number) => void): Command {
       'keep trying the CDN this long while CloudFront deploys (0: one try); then report pending (exit 3)',
       '2',
     )
+    .option(
+      '--event-timeout <seconds>',
+      'wait this long for the bounce (and, with --events, the test event) to reach its queue',
+      '60',
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 every check passed, 3 something pending (CloudFront deploying), 1 a check failed.\n\nExamples:\n  $ hm-infra smoke-test --env prod\n  $ hm-infra smoke-test --env prod --to you@example.com --json',

@@ -1,4 +1,14 @@
 import * as cloudfrontSdk from '@aws-sdk/client-cloudfront';
+import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import * as eventbridgeSdk from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import * as snsSdk from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
+import * as sqsSdk from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import * as iamSdk from '@aws-sdk/client-iam';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -14,7 +24,19 @@ import { markPlainHttp } from './errors.js';
 import { provideSdk } from './sdk.js';
 
 // Steps reach the SDK's commands through src/aws/sdk.ts; they are usable from here on.
-provideSdk({ s3: s3Sdk, cloudfront: cloudfrontSdk, sesv2: sesv2Sdk, route53: route53Sdk, iam: iamSdk, sts: stsSdk });
+provideSdk({
+  s3: s3Sdk,
+  cloudfront: cloudfrontSdk,
+  sesv2: sesv2Sdk,
+  route53: route53Sdk,
+  iam: iamSdk,
+  sts: stsSdk,
+  sqs: sqsSdk,
+  eventbridge: eventbridgeSdk,
+  cloudwatch: cloudwatchSdk,
+  sns: snsSdk,
+  logs: logsSdk,
+});
 
 // The SDK warns on Node 20 about its own future releases; the versions locked here support
 // Node 20, and the warning would otherwise interleave with the CLI's output.
@@ -113,6 +135,31 @@ export class AwsContext {
 
   sts(): STSClient {
     return this.client('sts', () => new STSClient(this.common()));
+  }
+
+  /** The email-events and app-events queues, in the stack's region. */
+  sqs(): SQSClient {
+    return this.client('sqs', () => new SQSClient(this.common()));
+  }
+
+  /** Event buses and rules, in the stack's region (SES publishes to its default bus). */
+  eventbridge(): EventBridgeClient {
+    return this.client('eventbridge', () => new EventBridgeClient(this.common()));
+  }
+
+  /** Alarms on SES's metrics, in the stack's region (where SES publishes them). */
+  cloudwatch(): CloudWatchClient {
+    return this.client('cloudwatch', () => new CloudWatchClient(this.common()));
+  }
+
+  /** The alarms' topic, in the stack's region. */
+  sns(): SNSClient {
+    return this.client('sns', () => new SNSClient(this.common()));
+  }
+
+  /** The email handler's log group, in the stack's region. */
+  logs(): CloudWatchLogsClient {
+    return this.client('logs', () => new CloudWatchLogsClient(this.common()));
   }
 
   /**

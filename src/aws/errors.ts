@@ -1,5 +1,5 @@
 import { HmError } from '../errors.js';
-import { S3 } from './sdk.js';
+import { EventBridge, S3 } from './sdk.js';
 
 /**
  * How AWS errors are matched. Where the SDK models an error it raises its own class for it,
@@ -50,6 +50,19 @@ export type S3UnmodeledCode = (typeof S3_UNMODELED_CODES)[number];
 /** True when S3 answered one of these codes (which the SDK models no class for). */
 export function isS3Code(err: unknown, ...codes: S3UnmodeledCode[]): boolean {
   return err instanceof S3.S3ServiceException && (codes as string[]).includes(err.name);
+}
+
+/**
+ * EventBridge's error codes that the SDK (3.11xx) models no class for: they arrive as an
+ * `EventBridgeServiceException` named by the code. DeleteRule of a rule that still has targets
+ * is answered `ValidationException` ("Rule can't be deleted since it has targets").
+ */
+export const EVENTBRIDGE_UNMODELED_CODES = ['ValidationException'] as const;
+export type EventBridgeUnmodeledCode = (typeof EVENTBRIDGE_UNMODELED_CODES)[number];
+
+/** True when EventBridge answered one of these codes (which the SDK models no class for). */
+export function isEventBridgeCode(err: unknown, ...codes: EventBridgeUnmodeledCode[]): boolean {
+  return err instanceof EventBridge.EventBridgeServiceException && (codes as string[]).includes(err.name);
 }
 
 /*

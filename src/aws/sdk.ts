@@ -1,4 +1,9 @@
 import type * as CloudFrontModule from '@aws-sdk/client-cloudfront';
+import type * as CloudWatchModule from '@aws-sdk/client-cloudwatch';
+import type * as LogsModule from '@aws-sdk/client-cloudwatch-logs';
+import type * as EventBridgeModule from '@aws-sdk/client-eventbridge';
+import type * as SnsModule from '@aws-sdk/client-sns';
+import type * as SqsModule from '@aws-sdk/client-sqs';
 import type * as IamModule from '@aws-sdk/client-iam';
 import type * as Route53Module from '@aws-sdk/client-route-53';
 import type * as S3Module from '@aws-sdk/client-s3';
@@ -19,6 +24,11 @@ export interface SdkModules {
   route53: typeof Route53Module;
   iam: typeof IamModule;
   sts: typeof StsModule;
+  sqs: typeof SqsModule;
+  eventbridge: typeof EventBridgeModule;
+  cloudwatch: typeof CloudWatchModule;
+  sns: typeof SnsModule;
+  logs: typeof LogsModule;
 }
 
 const loaded: Partial<SdkModules> = {};
@@ -49,3 +59,8 @@ export const SES = lazy('sesv2');
 export const Route53 = lazy('route53');
 export const IAM = lazy('iam');
 export const STS = lazy('sts');
+export const SQS = lazy('sqs');
+export const EventBridge = lazy('eventbridge');
+export const CloudWatch = lazy('cloudwatch');
+export const SNS = lazy('sns');
+export const Logs = lazy('logs');

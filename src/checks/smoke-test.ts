@@ -19,7 +19,9 @@ import {
   skipped,
   describeError,
 } from './smoke/common.js';
+import { checkBounce } from './smoke/bounce.js';
 import { checkEmail } from './smoke/email.js';
+import { checkEvents } from './smoke/events.js';
 import { checkLeastPrivilege } from './smoke/least-privilege.js';
 import { acceptsAnyKey, checkPrivate } from './smoke/private-bucket.js';
 import { type Upload, checkUpload } from './smoke/upload.js';
@@ -92,6 +94,8 @@ export async function runSmokeChecks(aws: AwsContext, target: SmokeTarget, deps:
     uploadAndServe(),
     guarded('least-privilege', () => checkLeastPrivilege(app, target, anyKey)),
     guarded('email', () => checkEmail(app, target)),
+    guarded('bounce', () => checkBounce(app, target, deps)),
+    guarded('events', () => checkEvents(aws, app, target, deps)),
   ]);
   return CHECK_IDS.flatMap((id) => results.get(id) ?? []);
 }

@@ -14,6 +14,8 @@ export interface SmokeTestFlags {
   to?: string;
   /** Minutes, as typed: how long to keep trying the CDN while CloudFront deploys. */
   cdnTimeout?: string;
+  /** Seconds, as typed: how long to wait for the bounce and the test event to reach their queues. */
+  eventTimeout?: string;
 }
 
 /** What tests replace: HTTP (never the network in tests) and time. */
@@ -27,8 +29,9 @@ export const SIMULATOR_ADDRESS = 'success@simulator.amazonses.com';
 
 const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
 
-function checkFlags(flags: SmokeTestFlags): { cdnTimeoutMs: number } {
+function checkFlags(flags: SmokeTestFlags): { cdnTimeoutMs: number; eventTimeoutMs: number } {
   const minutes = Number(flags.cdnTimeout ?? '2');
+  const seconds = Number(flags.eventTimeout ?? '60');
   const problems = [
     flags.to !== undefined && !EMAIL.test(flags.to)
       ? `--to "${flags.to}" is not an email address: give one like you@example.com (or leave --to out to use SES's mailbox simulator)`
@@ -36,9 +39,12 @@ function checkFlags(flags: SmokeTestFlags): { cdnTimeoutMs: number } {
     !Number.isFinite(minutes) || minutes < 0 || minutes > 60
       ? `--cdn-timeout "${flags.cdnTimeout ?? ''}" is not valid: give the minutes to wait for CloudFront, from 0 (one try) to 60, for example --cdn-timeout 15`
       : undefined,
+    !Number.isFinite(seconds) || seconds < 0 || seconds > 900
+      ? `--event-timeout "${flags.eventTimeout ?? ''}" is not valid: give the seconds to wait for the bounce and test events, from 0 (one look) to 900, for example --event-timeout 120`
+      : undefined,
   ].filter((p) => p !== undefined);
   if (problems.length > 0) throw inputError(problems.join('\n'));
-  return { cdnTimeoutMs: minutes * 60_000 };
+  return { cdnTimeoutMs: minutes * 60_000, eventTimeoutMs: seconds * 1000 };
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -65,6 +71,11 @@ export function smokeTarget(
   const configurationSet = text(out('email-config-set')['name']);
   const template = out('template-email-verification');
   const templateName = text(template['name']);
+  const emailEventsOn = state.config.email && state.config.emailEvents !== false;
+  const eventsOn = state.config.email && state.config.events === true;
+  const emailEventsQueue = emailEventsOn ? text(out('email-events-queue')['url']) : undefined;
+  const busName = eventsOn ? text(out('events-bus')['name']) : undefined;
+  const eventsQueue = eventsOn ? text(out('events-queue')['url']) : undefined;
   const missing = [
     secret === undefined || userName === undefined ? "the app user's access key" : undefined,
     bucket === undefined ? 'the bucket' : undefined,
@@ -74,6 +85,8 @@ export function smokeTarget(
     state.config.email && from === undefined ? 'the SES identity' : undefined,
     state.config.email && configurationSet === undefined ? 'the SES configuration set' : undefined,
     state.config.email && templateName === undefined ? 'the email-verification template' : undefined,
+    emailEventsOn && emailEventsQueue === undefined ? 'the email-events queue' : undefined,
+    eventsOn && (busName === undefined || eventsQueue === undefined) ? 'the app event bus and its queue' : undefined,
   ].filter((m) => m !== undefined);
   if (missing.length > 0 || secret === undefined || userName === undefined || bucket === undefined) {
     throw inputError(
@@ -111,6 +124,18 @@ export function smokeTarget(
           },
         }
       : {}),
+    ...(emailEventsQueue !== undefined
+      ? { emailEvents: { name: text(out('email-events-queue')['name']) ?? 'email-events', queueUrl: emailEventsQueue } }
+      : {}),
+    ...(busName !== undefined && eventsQueue !== undefined
+      ? {
+          events: {
+            busName,
+            queueName: text(out('events-queue')['name']) ?? 'events',
+            queueUrl: eventsQueue,
+          },
+        }
+      : {}),
     ...(endpointUrl !== undefined ? { endpointUrl } : {}),
   };
 }
@@ -129,7 +154,7 @@ export async function runSmokeTest(
   const view = smokeTestViewFor(globals, io);
   const problems = globalProblems(globals, io);
   if (problems.length > 0) throw inputError(problems.join('\n'));
-  const { cdnTimeoutMs } = checkFlags(flags);
+  const { cdnTimeoutMs, eventTimeoutMs } = checkFlags(flags);
   const { store, state } = await loadSetUpState(globals, io);
   const endpointUrl = endpointFor(globals, io);
   const target = smokeTarget(state, store, flags, endpointUrl);
@@ -157,6 +182,7 @@ export async function runSmokeTest(
       clock,
       signal: controller.signal,
       cdnTimeoutMs,
+      eventTimeoutMs,
       onWait: (line) => view.waiting(line, Math.round((clock.now() - started) / 1000)),
       onResult: (result) => view.check(result),
     });

@@ -4,7 +4,7 @@ import type { State } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
 import type { StateStore } from '../state/store.js';
 import { accountStep } from '../resources/account/account.js';
-import { provisioningSteps } from '../resources/index.js';
+import { teardownSteps } from '../resources/index.js';
 import type { AnyStep } from '../engine/types.js';
 import {
   type DestroyOptions,
@@ -128,7 +128,7 @@ export async function runTeardown(globals: GlobalOptions, flags: TeardownFlags, 
       };
       const refused = await checkAccount(state, options, view);
       if (refused !== undefined) return refused;
-      const steps = provisioningSteps(config);
+      const steps = teardownSteps(config, new Set(Object.keys(state.resources)));
       const { items, waitsFor } = removalPlan(steps, state.resources, options.includeAdopted);
       const blockers = await removalBlockers(steps, options);
       view.removalPlan(items, blockers, meta, { force: options.flags.force, dryRun });

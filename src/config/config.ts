@@ -12,7 +12,7 @@ import { checkDomain, checkFromEmail, checkMailFromDomain } from './validate.js'
  */
 export const ConfigSchema = z.strictObject(stateShape(zodBuilders)).check(
   z.superRefine((config, ctx) => {
-    for (const problem of [pairProblem(config), ...emailProblems(config)]) {
+    for (const problem of [pairProblem(config), eventsProblem(config), ...emailProblems(config)]) {
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }
   }),
@@ -53,6 +53,36 @@ export function emailSettings(config: Config) {
     productName: config.productName ?? defaultProductName(config.app),
   };
 }
+
+/** Bounce and complaint handling is on with email unless --no-email-events turned it off. */
+export const emailEventsOn = (config: Pick<Config, 'email' | 'emailEvents'>): boolean =>
+  config.email && config.emailEvents !== false;
+
+/** The settings that build on email (and on its events), refused without what they build on. */
+function eventsProblem(input: {
+  email?: boolean | undefined;
+  emailEvents?: boolean | undefined;
+  trackDeliveries?: boolean | undefined;
+  alertEmail?: string | undefined;
+  events?: boolean | undefined;
+}): string | undefined {
+  const typed = [
+    input.emailEvents === true ? '--email-events' : undefined,
+    input.trackDeliveries === true ? '--track-deliveries' : undefined,
+    input.alertEmail !== undefined ? `--alert-email ${input.alertEmail}` : undefined,
+  ].filter((flag) => flag !== undefined);
+  if (input.email === false && (typed.length > 0 || input.events === true)) {
+    const flags = [...typed, ...(input.events === true ? ['--events'] : [])];
+    return `${flags.join(', ')} ${flags.length > 1 ? 'build' : 'builds'} on SES email, which --no-email leaves out${input.events === true ? " (the email handler's role sends through SES)" : ''}: drop --no-email, or leave out ${flags.length > 1 ? 'those' : 'that'} (${flags.map(negationOf).join(', ')})`;
+  }
+  if (input.emailEvents === false && typed.length > 0) {
+    return `${typed.join(', ')} ${typed.length > 1 ? 'configure' : 'configures'} the bounce and complaint handling, which --no-email-events leaves out: drop one or the other`;
+  }
+  return undefined;
+}
+
+const negationOf = (flag: string) =>
+  flag.startsWith('--alert-email') ? 'do not pass --alert-email' : `--no-${flag.slice(2)}`;
 
 /** A custom CDN domain and its certificate come together or not at all. */
 function pairProblem(input: {
@@ -135,7 +165,7 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
   const app = merged.app as string;
   const domain = merged.domain as string;
   // Typed values first: a name derived from an invalid app name would only repeat the problem.
-  const pair = pairProblem(merged);
+  const pair = pairProblem(merged) ?? eventsProblem(merged);
   const problems = [...inputProblems({ ...merged, app, domain }), ...(pair ? [pair] : [])];
   if (problems.length > 0) throw new HmError('INVALID_INPUT', problems.join('\n'), 'user');
   const email = merged.email ?? true;
@@ -158,6 +188,8 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
       : {}),
     dmarcPolicy: merged.dmarcPolicy ?? 'quarantine',
     productName: merged.productName ?? defaultProductName(app),
+    trackDeliveries: merged.trackDeliveries ?? false,
+    events: merged.events ?? false,
   };
   if (!email) {
     delete candidate['mailFromDomain'];

@@ -10,6 +10,7 @@ import {
   checkDnsMode,
   checkDomain,
   checkEnvName,
+  checkAlertEmail,
   checkHostedZoneId,
   checkProductName,
   checkRegion,
@@ -148,6 +149,42 @@ export const CONFIG_OPTIONS = {
     kind: 'switch',
     negation: 'leave out SES email and its DNS records (for an emulator without SES v2)',
     schema: (z: ZodModule) => z._default(z.boolean(), true),
+  },
+  /** Bounce and complaint handling: SES events to a queue, suppression, alarms; on with email unless --no-email-events. */
+  emailEvents: {
+    flag: '--email-events',
+    description:
+      'send bounces and complaints to an SQS queue for the app, with suppression and CloudWatch alarms (the default with email)',
+    kind: 'switch',
+    negation: 'leave out the bounce and complaint queue, its EventBridge rule, the alarms and their SNS topic',
+    // No default here: absent means on while email is (emailEventsOn), so a state file written
+    // with --no-email, or before this setting existed, reads back as it was meant.
+    schema: (z: ZodModule) => z.optional(z.boolean()),
+  },
+  /** DELIVERY events on the email-events queue too (one message per email delivered). */
+  trackDeliveries: {
+    flag: '--track-deliveries',
+    description: 'also put a message on the email-events queue for every email delivered',
+    kind: 'switch',
+    negation: 'only bounces, complaints, rejections, delays and rendering failures reach the queue (the default)',
+    schema: (z: ZodModule) => z._default(z.boolean(), false),
+  },
+  /** An address subscribed to the alarms' SNS topic (confirmed by a link AWS mails to it). */
+  alertEmail: {
+    flag: '--alert-email <address>',
+    description: 'subscribe this address to the bounce and complaint alarms (it must confirm the subscription)',
+    kind: 'text',
+    check: checkAlertEmail,
+    schema: (z: ZodModule) => z.optional(checked(z, checkAlertEmail)),
+  },
+  /** The app's own event bus, queue and the email handler's role and log group; opt-in. */
+  events: {
+    flag: '--events',
+    description:
+      'set up an EventBridge bus for domain events, its SQS queue, and the role and log group of an email handler Lambda',
+    kind: 'switch',
+    negation: 'leave out the app event bus, its queue and the email handler role (the default)',
+    schema: (z: ZodModule) => z._default(z.boolean(), false),
   },
   /** Where the email DNS records go: Route 53 (auto finds the zone) or printed for another host. */
   dns: {

@@ -208,6 +208,16 @@ export function checkFromEmail(value: string, domain: string): string | undefine
   return undefined;
 }
 
+/** An address to send alarm notifications to (any domain: it is a person's mailbox, not a sender). */
+export const checkAlertEmail: Check = (v) => {
+  const match = /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@([^@\s]+)$/.exec(v);
+  const local = match?.[1];
+  const host = match?.[2]?.toLowerCase();
+  if (!local || !host || local.startsWith('.') || local.endsWith('.') || local.includes('..') || checkDomain(host))
+    return `alert address "${v}" is not an email address: use one such as ops@example.com`;
+  return undefined;
+};
+
 /** The product name in the email templates' subjects and bodies ("Verify your HealthMetrics account"). */
 export const checkProductName: Check = (v) => {
   if (v.trim() !== v || v.length < 1 || v.length > 60)

@@ -7,7 +7,8 @@ import type { RunReads } from './reads.js';
 export type StepId = string;
 
 /** The AWS service a step works on: plans and progress are grouped by it. */
-export type Service = 'Account' | 'S3' | 'CloudFront' | 'SES' | 'DNS' | 'IAM';
+export type Service =
+  'Account' | 'S3' | 'CloudFront' | 'SES' | 'DNS' | 'EventBridge' | 'SQS' | 'CloudWatch' | 'SNS' | 'Logs' | 'IAM';
 
 /**
  * Outputs of every step by id. Each step module adds its own entry by declaration merging,

@@ -33,6 +33,9 @@ export function envEntries(state: State): EnvEntry[] {
   const secret = state.resources['access-key']?.secret;
   const email = state.config.email;
   const noEmail = 'this environment has no email (set up with --no-email)';
+  // As emailEventsOn (src/config/config.ts) decides it: on with email unless turned off.
+  const emailEvents = email && state.config.emailEvents !== false;
+  const events = email && state.config.events === true;
   const identityEnv = (outputs('email-identity')['env'] ?? {}) as Record<string, unknown>;
   const entries: EnvEntry[] = [
     from('AWS_ACCESS_KEY_ID', secret?.accessKeyId, 'the access key is'),
@@ -51,6 +54,18 @@ export function envEntries(state: State): EnvEntry[] {
     email
       ? from('SES_CONFIGURATION_SET', str(outputs('email-config-set')['name']), 'the SES configuration set is')
       : { name: 'SES_CONFIGURATION_SET', none: noEmail },
+    emailEvents
+      ? from('EMAIL_EVENTS_QUEUE_URL', str(outputs('email-events-queue')['url']), 'the email-events queue is')
+      : {
+          name: 'EMAIL_EVENTS_QUEUE_URL',
+          none: email ? 'this environment has no email events (set up with --no-email-events)' : noEmail,
+        },
+    ...(['EVENT_BUS_NAME', 'EVENTS_QUEUE_URL', 'EMAIL_HANDLER_ROLE_ARN'] as const).map((name): EnvEntry => {
+      if (!events) return { name, none: 'this environment has no app events (add them with `hm-infra init --events`)' };
+      if (name === 'EVENT_BUS_NAME') return from(name, str(outputs('events-bus')['name']), 'the event bus is');
+      if (name === 'EVENTS_QUEUE_URL') return from(name, str(outputs('events-queue')['url']), 'the events queue is');
+      return from(name, str(outputs('email-handler-role')['arn']), 'the email handler role is');
+    }),
   ];
   return entries;
 }

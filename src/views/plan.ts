@@ -56,6 +56,23 @@ export const SERVICES: ReadonlyArray<{ service: Service; heading: string; note: 
     heading: 'DNS',
     note: 'SES verifies the domain minutes after the records resolve; up to 72 hours at some DNS hosts',
   },
+  {
+    service: 'EventBridge',
+    heading: 'EventBridge',
+    note: 'SES events on the default bus are free; custom events about $1.00 per million',
+  },
+  {
+    service: 'SQS',
+    heading: 'SQS',
+    note: 'the first million requests a month are free, then about $0.40 per million',
+  },
+  {
+    service: 'CloudWatch',
+    heading: 'CloudWatch alarms',
+    note: 'about $0.10 per alarm-month; SES publishes the metrics they watch at no charge',
+  },
+  { service: 'SNS', heading: 'SNS', note: 'the first 1,000 email notifications a month are free' },
+  { service: 'Logs', heading: 'CloudWatch Logs', note: 'about $0.50 per GB ingested; logs are kept 14 days' },
   { service: 'IAM', heading: 'IAM', note: "free; the access key's secret is kept only in the state file" },
 ];
 

@@ -10,6 +10,8 @@ const LABELS: Record<CheckId, string> = {
   'private-bucket': 'private bucket',
   'least-privilege': 'least privilege',
   email: 'email',
+  bounce: 'bounce',
+  events: 'app events',
   cleanup: 'clean-up',
 };
 

@@ -69,7 +69,7 @@ describe('hm-infra (spawned)', () => {
     expect(run.stdout).toContain('TTL 0/86400/31536000');
     expect(run.stdout).toMatch(/SES domain identity\s+create/);
     expect(run.stdout).toContain('+ TXT _dmarc.example.com: v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com');
-    expect(run.stdout).toContain('15 to create, 0 to update, 0 unchanged');
+    expect(run.stdout).toContain('27 to create, 0 to update, 0 unchanged');
     expect(run.stderr).toBe('');
     expect(await readdir(cwd)).not.toContain('.hm-infra');
   });
@@ -100,7 +100,7 @@ describe('hm-infra (spawned)', () => {
       environment: 'prod',
       region: 'eu-west-1',
       offline: true,
-      summary: { create: 15 },
+      summary: { create: 27 },
     });
   });
 
@@ -213,7 +213,7 @@ describe('hm-infra (spawned)', () => {
   });
 
   it.each([
-    [['plan', '--offline', '--app', 'healthmetrics', '--domain', 'example.com'], /15 to create/],
+    [['plan', '--offline', '--app', 'healthmetrics', '--domain', 'example.com'], /27 to create/],
     [['--help'], /Usage: hm-infra/],
   ])('%j loads no AWS SDK, task-list or prompt module', async (args, shows) => {
     const dir = await mkdtemp(join(tmpdir(), 'hm-cli-load-'));

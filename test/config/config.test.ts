@@ -125,6 +125,8 @@ describe('resolveConfig', () => {
       fromEmail: 'noreply@example.com',
       dmarcPolicy: 'quarantine',
       productName: 'Healthmetrics',
+      trackDeliveries: false,
+      events: false,
     });
   });
 

@@ -73,7 +73,7 @@ const configSetBody = {
   DeliveryOptions: { TlsPolicy: 'REQUIRE', MaxDeliverySeconds: 50400 },
   ReputationOptions: { ReputationMetricsEnabled: true, LastFreshStart: 1761990000 },
   SendingOptions: { SendingEnabled: true },
-  SuppressionOptions: { SuppressedReasons: [] },
+  SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
   Tags: resourceTags(config, 'healthmetrics-dev'),
 };
 

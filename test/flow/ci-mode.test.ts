@@ -201,7 +201,7 @@ describe('init without a terminal (CI)', () => {
     // THEN
     expect(run.code, run.stderr).toBe(0);
     const doc = ResultJson.parse(JSON.parse(run.stdout));
-    expect(doc.summary).toEqual({ create: 15, update: 0, unchanged: 0 });
+    expect(doc.summary).toEqual({ create: 27, update: 0, unchanged: 0 });
     expect(doc.env['AWS_SECRET_ACCESS_KEY']).toBe('********');
     expect(doc.dns?.records).toHaveLength(6);
   });

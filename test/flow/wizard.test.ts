@@ -239,7 +239,7 @@ describe('init as a wizard', () => {
     // THEN
     expect(run.code).toBe(130);
     const doc = JSON.parse(run.stdout);
-    expect(doc).toMatchObject({ kind: 'plan', applied: false, summary: { create: 15, update: 0, unchanged: 0 } });
+    expect(doc).toMatchObject({ kind: 'plan', applied: false, summary: { create: 27, update: 0, unchanged: 0 } });
     expect(run.stderr).toContain('S3 bucket');
     expect(installed.fake.writes).toEqual([]);
   });

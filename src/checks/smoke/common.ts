@@ -3,7 +3,8 @@ import { awsErrorName, httpStatus, isDenied } from '../../aws/errors.js';
 import type { Clock } from '../../clock.js';
 
 export type CheckStatus = 'ok' | 'pending' | 'failed' | 'skipped';
-export type CheckId = 'app-key' | 'upload' | 'cdn' | 'private-bucket' | 'least-privilege' | 'email' | 'cleanup';
+export type CheckId =
+  'app-key' | 'upload' | 'cdn' | 'private-bucket' | 'least-privilege' | 'email' | 'bounce' | 'events' | 'cleanup';
 
 /** The checks in the order they are reported. */
 export const CHECK_IDS: readonly CheckId[] = [
@@ -13,6 +14,8 @@ export const CHECK_IDS: readonly CheckId[] = [
   'private-bucket',
   'least-privilege',
   'email',
+  'bounce',
+  'events',
   'cleanup',
 ];
 
@@ -45,6 +48,10 @@ export interface SmokeTarget {
     /** `to` is SES's mailbox simulator. */
     simulator: boolean;
   };
+  /** The email-events queue the app reads its bounces and complaints from. */
+  emailEvents?: { name: string; queueUrl: string };
+  /** The app's event bus and the queue its rule feeds. */
+  events?: { busName: string; queueName: string; queueUrl: string };
   /** An AWS-compatible endpoint (emulator), when one is used. */
   endpointUrl?: string;
 }
@@ -56,6 +63,8 @@ export interface SmokeDeps {
   signal: AbortSignal;
   /** How long to keep trying the CDN while CloudFront deploys. */
   cdnTimeoutMs: number;
+  /** How long to wait for an event (the bounce, the test event) to reach its queue. */
+  eventTimeoutMs: number;
   /** A line about a wait in progress. */
   onWait?: (text: string) => void;
   /** Each result as soon as it is known. */

@@ -1,7 +1,7 @@
 /** The app's key is refused what the app does not need. */
 import type { AwsContext } from '../../aws/context.js';
 import { httpStatus, isInvalidKey, isThrottled } from '../../aws/errors.js';
-import { IAM, S3, SES } from '../../aws/sdk.js';
+import { EventBridge, IAM, S3, SES, SQS } from '../../aws/sdk.js';
 import {
   type CheckResult,
   type SmokeTarget,
@@ -32,6 +32,25 @@ function probesFor(app: AwsContext, target: SmokeTarget): Probe[] {
       run: () => app.iam().send(new IAM.ListAccessKeysCommand({ UserName: target.userName })),
     },
     ...(target.email ? [{ action: 'ses:GetAccount', run: () => app.sesv2().send(new SES.GetAccountCommand({})) }] : []),
+    // The app may receive and delete its email events, not read or change the queue.
+    ...(target.emailEvents
+      ? [
+          {
+            action: 'sqs:GetQueueAttributes',
+            run: () =>
+              app.sqs().send(
+                new SQS.GetQueueAttributesCommand({
+                  QueueUrl: (target.emailEvents as { queueUrl: string }).queueUrl,
+                  AttributeNames: ['Policy'],
+                }),
+              ),
+          },
+        ]
+      : []),
+    // The app may put events on its bus, not look at the account's rules.
+    ...(target.events
+      ? [{ action: 'events:ListRules', run: () => app.eventbridge().send(new EventBridge.ListRulesCommand({})) }]
+      : []),
   ];
 }
 

@@ -5,8 +5,11 @@ import { attempt, defineResource } from '../../engine/resource.js';
 import { HmError } from '../../errors.js';
 import { sesArn } from '../ses/configuration-set.js';
 import { appUserName, whileUserPropagates } from './user.js';
+import { eventNames } from '../names.js';
 import {
   type PolicyDocument,
+  appEventsPublisherPolicy,
+  emailEventsConsumerPolicy,
   describePolicy,
   parsePolicyDocument,
   s3UploadsPolicy,
@@ -22,6 +25,8 @@ declare module '../../engine/types.js' {
   interface StepOutputs {
     'iam-policy-s3': UserPolicyOutputs;
     'iam-policy-ses': UserPolicyOutputs;
+    'iam-policy-email-events': UserPolicyOutputs;
+    'iam-policy-app-events': UserPolicyOutputs;
   }
 }
 
@@ -148,4 +153,24 @@ export const sesPolicyStep = makeUserPolicyStep({
       templateArns: SES_TEMPLATE_STEPS.map((id) => sesArn(ctx, `template/${ctx.output(id).name}`)),
       fromAddress: emailSettings(ctx.config).fromEmail,
     }),
+});
+
+/** The app processes its own bounces and complaints: receive and delete on the email-events queue only. */
+export const emailEventsPolicyStep = makeUserPolicyStep({
+  id: 'iam-policy-email-events',
+  title: 'IAM policy: email events',
+  policyName: 'email-events',
+  dependsOn: ['iam-user', 'email-events-queue'],
+  summary: (config) => `receive and delete messages of ${eventNames.emailEventsQueue(config)}`,
+  document: (ctx) => emailEventsConsumerPolicy(ctx.output('email-events-queue').arn),
+});
+
+/** The app puts its domain events on its own bus only. */
+export const appEventsPolicyStep = makeUserPolicyStep({
+  id: 'iam-policy-app-events',
+  title: 'IAM policy: app events',
+  policyName: 'app-events',
+  dependsOn: ['iam-user', 'events-bus'],
+  summary: (config) => `put events on bus ${eventNames.eventBus(config)}`,
+  document: (ctx) => appEventsPublisherPolicy(ctx.output('events-bus').arn),
 });

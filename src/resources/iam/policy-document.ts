@@ -7,8 +7,11 @@ export type ConditionBlock = Record<string, Record<string, string | string[]>>;
 export interface PolicyStatement {
   Sid?: string;
   Effect: 'Allow' | 'Deny';
+  /** Resource policies only (a queue's): who the statement is about. */
+  Principal?: { Service?: string | string[]; AWS?: string | string[] };
   Action: string[];
-  Resource: string[];
+  /** Absent only in a trust policy, which is about the role itself. */
+  Resource?: string[];
   Condition?: ConditionBlock;
 }
 
@@ -51,6 +54,75 @@ export function sesSendingPolicy(r: SesSendingResources): PolicyDocument {
         Action: ['ses:SendEmail', 'ses:SendRawEmail', 'ses:SendTemplatedEmail'],
         Resource: [r.identityArn, r.configurationSetArn, ...r.templateArns],
         Condition: { StringEquals: { 'ses:FromAddress': r.fromAddress } },
+      },
+    ],
+  };
+}
+
+/** The app processes its own bounces and complaints: it receives and deletes, nothing else. */
+export function emailEventsConsumerPolicy(queueArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ProcessEmailEvents',
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+        Resource: [queueArn],
+      },
+    ],
+  };
+}
+
+/** The app puts its domain events on its own bus only. */
+export function appEventsPublisherPolicy(busArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'PutAppEvents', Effect: 'Allow', Action: ['events:PutEvents'], Resource: [busArn] }],
+  };
+}
+
+/** Who may assume the email handler's role: the Lambda service, nothing else. */
+export function lambdaTrustPolicy(): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'lambda.amazonaws.com' },
+        Action: ['sts:AssumeRole'],
+      },
+    ],
+  };
+}
+
+export interface EmailHandlerResources {
+  queueArn: string;
+  logGroupArn: string;
+  sending: SesSendingResources;
+}
+
+/**
+ * The email handler Lambda: reads its queue as an SQS event source needs (GetQueueAttributes
+ * included: Lambda's event source mapping calls it), sends exactly as the app user may, and
+ * writes to its own log group.
+ */
+export function emailHandlerPolicy(r: EmailHandlerResources): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ReadEventsQueue',
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        Resource: [r.queueArn],
+      },
+      ...sesSendingPolicy(r.sending).Statement,
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [`${r.logGroupArn}:*`],
       },
     ],
   };

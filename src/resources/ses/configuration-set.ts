@@ -1,7 +1,7 @@
 import type { GetConfigurationSetCommandOutput } from '@aws-sdk/client-sesv2';
 import * as z from 'zod/mini';
 import { SES } from '../../aws/sdk.js';
-import type { Config } from '../../config/config.js';
+import { type Config, emailEventsOn } from '../../config/config.js';
 import { defineResource } from '../../engine/resource.js';
 import type { Change, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
@@ -19,6 +19,8 @@ declare module '../../engine/types.js' {
 export interface ConfigSetObserved {
   tlsPolicy: string | undefined;
   reputationMetrics: boolean;
+  /** SuppressionOptions.SuppressedReasons; undefined when the set has none of its own (the account's list applies). */
+  suppressed: string[] | undefined;
   tags: Array<{ Key?: string | undefined; Value?: string | undefined }>;
 }
 
@@ -38,9 +40,16 @@ function observe(res: GetConfigurationSetCommandOutput): ConfigSetObserved {
   return {
     tlsPolicy: res.DeliveryOptions?.TlsPolicy,
     reputationMetrics: res.ReputationOptions?.ReputationMetricsEnabled === true,
+    suppressed: res.SuppressionOptions?.SuppressedReasons,
     tags: res.Tags ?? [],
   };
 }
+
+/** With bounce handling on, an address that bounced or complained is not sent to again. */
+export const SUPPRESSED_REASONS = ['BOUNCE', 'COMPLAINT'] as const;
+
+const suppressionDiffers = (config: Config, observed: ConfigSetObserved) =>
+  emailEventsOn(config) && [...(observed.suppressed ?? [])].sort().join(',') !== SUPPRESSED_REASONS.join(',');
 
 const tagsToAdd = (ctx: StepContext, observed: ConfigSetObserved) =>
   missingTags(observed.tags, resourceTags(ctx.config, configurationSetName(ctx.config)));
@@ -66,7 +75,7 @@ export const configSetStep = defineResource<ConfigSetObserved, ConfigSetOutputs>
 
   toCreate: (ctx) => ({
     field: 'configuration-set',
-    to: `${configurationSetName(ctx.config)} (TLS required, reputation metrics on)`,
+    to: `${configurationSetName(ctx.config)} (TLS required, reputation metrics on${emailEventsOn(ctx.config) ? ', bounced and complained addresses suppressed' : ''})`,
     note: 'no configuration set of that name exists',
   }),
 
@@ -88,6 +97,14 @@ export const configSetStep = defineResource<ConfigSetObserved, ConfigSetOutputs>
         to: 'on',
         note: 'bounce and complaint rates are tracked',
       });
+    if (suppressionDiffers(ctx.config, observed))
+      changes.push({
+        field: 'suppression',
+        action: 'update',
+        from: observed.suppressed?.join(', ') || "the account's list",
+        to: SUPPRESSED_REASONS.join(', '),
+        note: 'an address that bounced or complained is not sent to again',
+      });
     return [...changes, ...tagChanges(tagsToAdd(ctx, observed))];
   },
 
@@ -101,6 +118,7 @@ export const configSetStep = defineResource<ConfigSetObserved, ConfigSetOutputs>
         DeliveryOptions: { TlsPolicy: 'REQUIRE' },
         ReputationOptions: { ReputationMetricsEnabled: true },
         SendingOptions: { SendingEnabled: true },
+        ...(emailEventsOn(ctx.config) ? { SuppressionOptions: { SuppressedReasons: [...SUPPRESSED_REASONS] } } : {}),
         Tags: resourceTags(ctx.config, name),
       }),
     );
@@ -121,6 +139,14 @@ export const configSetStep = defineResource<ConfigSetObserved, ConfigSetOutputs>
         new SES.PutConfigurationSetReputationOptionsCommand({
           ConfigurationSetName: name,
           ReputationMetricsEnabled: true,
+        }),
+      );
+    }
+    if (changes.some((c) => c.field === 'suppression')) {
+      await ses.send(
+        new SES.PutConfigurationSetSuppressionOptionsCommand({
+          ConfigurationSetName: name,
+          SuppressedReasons: [...SUPPRESSED_REASONS],
         }),
       );
     }

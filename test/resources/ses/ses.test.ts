@@ -54,6 +54,7 @@ describe('SES configuration set step', () => {
       ConfigurationSetName: 'healthmetrics-dev',
       DeliveryOptions: { TlsPolicy: 'REQUIRE' },
       ReputationOptions: { ReputationMetricsEnabled: true },
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
       Tags: OURS,
     });
     expect(ctx.intents).toEqual([{ create: 'healthmetrics-dev' }]);
@@ -63,6 +64,7 @@ describe('SES configuration set step', () => {
     ses.on(GetConfigurationSetCommand).resolves({
       DeliveryOptions: { TlsPolicy: 'OPTIONAL' },
       ReputationOptions: { ReputationMetricsEnabled: true },
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
       Tags: OURS,
     });
     // WHEN
@@ -79,6 +81,7 @@ describe('SES configuration set step', () => {
     ses.on(GetConfigurationSetCommand).resolves({
       DeliveryOptions: { TlsPolicy: 'REQUIRE' },
       ReputationOptions: { ReputationMetricsEnabled: true },
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
       Tags: OURS,
     });
     // WHEN

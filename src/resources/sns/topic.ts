@@ -1,0 +1,91 @@
+import * as z from 'zod/mini';
+import { SNS } from '../../aws/sdk.js';
+import { defineResource } from '../../engine/resource.js';
+import type { StepContext } from '../../engine/types.js';
+import { HmError } from '../../errors.js';
+import { eventNames, regionalArn } from '../names.js';
+import { missingTags, resourceTags, tagChanges } from '../tags.js';
+
+const outputsSchema = z.object({ name: z.string(), arn: z.string() });
+export type TopicOutputs = z.infer<typeof outputsSchema>;
+
+declare module '../../engine/types.js' {
+  interface StepOutputs {
+    'alerts-topic': TopicOutputs;
+  }
+}
+
+export interface TopicObserved {
+  arn: string;
+  tags: Array<{ Key?: string | undefined; Value?: string | undefined }>;
+}
+
+const topicArn = (ctx: StepContext) =>
+  regionalArn(ctx.output('account'), ctx.config.region, 'sns', eventNames.alertsTopic(ctx.config));
+
+const tagsToAdd = (ctx: StepContext, observed: TopicObserved) =>
+  missingTags(observed.tags, resourceTags(ctx.config, eventNames.alertsTopic(ctx.config)));
+
+/**
+ * Where the bounce and complaint alarms send: not encrypted with SNS's AWS-managed key, which
+ * CloudWatch may not use (an alarm could not publish to it).
+ */
+export const alertsTopicStep = defineResource<TopicObserved, TopicOutputs>({
+  id: 'alerts-topic',
+  title: 'SNS topic: alerts',
+  service: 'SNS',
+  dependsOn: ['account'],
+  describe: (ctx) => `SNS topic ${eventNames.alertsTopic(ctx.config)}`,
+  notFound: (err) => err instanceof SNS.NotFoundException,
+  outputsSchema,
+
+  async find(ctx) {
+    const arn = topicArn(ctx);
+    const sns = ctx.aws.sns();
+    await sns.send(new SNS.GetTopicAttributesCommand({ TopicArn: arn }));
+    const tags = await sns.send(new SNS.ListTagsForResourceCommand({ ResourceArn: arn }));
+    return { arn, tags: tags.Tags ?? [] };
+  },
+
+  toCreate: (ctx) => ({
+    field: 'topic',
+    to: eventNames.alertsTopic(ctx.config),
+    note: 'the bounce and complaint alarms notify it',
+  }),
+
+  diff: (ctx, observed) => tagChanges(tagsToAdd(ctx, observed)),
+
+  async create(ctx) {
+    const name = eventNames.alertsTopic(ctx.config);
+    // CreateTopic of an existing name answers its ARN: a lost answer is made good by the re-run.
+    const res = await ctx.aws
+      .sns()
+      .send(new SNS.CreateTopicCommand({ Name: name, Tags: resourceTags(ctx.config, name) }));
+    if (!res.TopicArn) throw new HmError('AWS_ERROR', `SNS returned no ARN for topic ${name}`, 'aws');
+    return { name, arn: res.TopicArn };
+  },
+
+  async update(ctx, observed) {
+    await ctx.aws.sns().send(new SNS.TagResourceCommand({ ResourceArn: observed.arn, Tags: tagsToAdd(ctx, observed) }));
+  },
+
+  outputs: (ctx, observed) => ({ name: eventNames.alertsTopic(ctx.config), arn: observed.arn }),
+
+  async remove(ctx, recorded) {
+    await ctx.aws.sns().send(new SNS.DeleteTopicCommand({ TopicArn: recorded.arn }));
+  },
+
+  explain(_ctx, err, doing) {
+    if (doing === 'create' && err instanceof SNS.TopicLimitExceededException)
+      return new HmError(
+        'LIMIT_REACHED',
+        'this AWS account has reached its quota of SNS topics in this region',
+        'aws',
+        {
+          hint: 'Delete unused topics (`aws sns list-topics`), then re-run.',
+          cause: err,
+        },
+      );
+    return undefined;
+  },
+});
