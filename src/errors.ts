@@ -80,14 +80,14 @@ export const ERROR_CODES = {
   IAM_KEY_UNKNOWN: 'the user has access keys the state does not know (--rotate-key)',
   IAM_KEY_ANSWER: 'IAM returned no new access key',
   IAM_KEY_STATE: 'the access key step left no key in state',
-  // State
+  IAM_ROLE_NOT_OURS: 'an IAM role of that name exists and was not made by hm-infra',
+  IAM_ROLE_IN_USE: 'the IAM role still has policies hm-infra did not add',
+  // Email and app events
   SQS_QUEUE_DELETED_RECENTLY: 'SQS refuses a queue name for 60 seconds after its queue was deleted',
   EVENTS_TARGET_REFUSED: 'EventBridge refused to add the queue as a rule target',
   EVENTS_RULE_IN_USE: 'the EventBridge rule still has targets hm-infra did not add',
-  IAM_ROLE_NOT_OURS: 'an IAM role of that name exists and was not made by hm-infra',
-  IAM_ROLE_IN_USE: 'the IAM role still has policies hm-infra did not add',
   LIMIT_REACHED: 'the account reached a quota of SQS, EventBridge, CloudWatch, SNS or CloudWatch Logs',
-
+  // State
   STATE_LOCKED: 'another run holds the state lock',
   STATE_LOCK_LOST: 'the state lock was lost during the run',
   STATE_CORRUPT: 'the state file is damaged',

@@ -38,6 +38,7 @@ function renderResult(
       );
   }
   lines.push(...renderEmail(result, style));
+  lines.push(...renderEvents(result, style));
   const account = result.outputs.account;
   if (account) lines.push(`  ${pad('AWS account', 14)}${account.accountId}`);
   lines.push(`  ${pad('State', 14)}${store.displayPath}`);
@@ -91,6 +92,48 @@ function renderAppEnv(result: RunResult, state: State, style: Style): string[] {
 }
 
 /** The email part of the result: identity, sender, and the DNS records (written, or to add by hand). */
+/** Where bounces and the app's events go, the alarms, and a subscription still to confirm. */
+function renderEvents(result: RunResult, style: Style): string[] {
+  const lines: string[] = [];
+  const queue = result.outputs['email-events-queue'];
+  if (queue)
+    lines.push(
+      `  ${pad('Email events', 14)}bounces and complaints to queue ${queue.name} (EMAIL_EVENTS_QUEUE_URL; dead letters after 5 receives)`,
+    );
+  const topic = result.outputs['alerts-topic'];
+  const alarms = (['alarm-bounce-rate', 'alarm-complaint-rate', 'alarm-bounces'] as const).filter(
+    (id) => result.outputs[id] !== undefined,
+  );
+  if (topic && alarms.length > 0)
+    lines.push(
+      `  ${pad('Alarms', 14)}${alarms.length} on SES bounce and complaint rates and counts, to topic ${topic.name}`,
+    );
+  const subscription = result.outputs['alerts-subscription'];
+  if (subscription)
+    lines.push(
+      `  ${pad('', 14)}${
+        isPendingSubscription(subscription.subscriptionArn)
+          ? style.yellow(
+              `${subscription.endpoint} must confirm the subscription: follow the link in the email from AWS Notifications (nothing is delivered until then)`,
+            )
+          : `alarms are mailed to ${subscription.endpoint}`
+      }`,
+    );
+  else if (topic)
+    lines.push(`  ${pad('', 14)}${style.dim('no one is subscribed yet: --alert-email <address> adds you')}`);
+  const bus = result.outputs['events-bus'];
+  const events = result.outputs['events-queue'];
+  if (bus && events) lines.push(`  ${pad('App events', 14)}bus ${bus.name} to queue ${events.name}`);
+  const role = result.outputs['email-handler-role'];
+  if (role)
+    lines.push(
+      `  ${pad('Email handler', 14)}role ${role.arn} (for the Lambda that reads ${events?.name ?? 'the queue'})`,
+    );
+  return lines;
+}
+
+const isPendingSubscription = (arn: string) => !arn.startsWith('arn:');
+
 function renderEmail(result: RunResult, style: Style): string[] {
   const identity = result.outputs['email-identity'];
   if (!identity) return [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ConfigInput, resolveConfig } from '../../src/config/config.js';
+import { type Config, type ConfigInput, ConfigSchema, emailEventsOn, resolveConfig } from '../../src/config/config.js';
 import {
   checkAppName,
   checkBucketName,
@@ -220,5 +220,80 @@ describe('resolveConfig', () => {
     expect(problems({ email: false, fromEmail: 'a@example.com' })).toContain('which --no-email leaves out');
     expect(problems({ email: false })).toBe('');
     expect(problems({ hostedZoneId: 'not-a-zone' })).toContain('hosted zone id "not-a-zone" is not valid');
+  });
+
+  describe('email events and app events', () => {
+    const problems = (input: Partial<ConfigInput>, recorded?: Config) => {
+      try {
+        resolveConfig({ ...base, app: 'hm', domain: 'example.com', ...input }, recorded);
+        return '';
+      } catch (err) {
+        return `${(err as HmError).code}: ${(err as HmError).message}`;
+      }
+    };
+
+    it('turns bounce handling on with email, and keeps --no-email-events and --events for later runs', () => {
+      const first = resolveConfig({ ...base, app: 'hm', domain: 'example.com' });
+      expect(emailEventsOn(first)).toBe(true);
+      expect(first.events).toBe(false);
+      const off = resolveConfig({ ...base, app: 'hm', domain: 'example.com', emailEvents: false, events: true });
+      expect(emailEventsOn(off)).toBe(false);
+      const again = resolveConfig({ ...base }, off);
+      expect(emailEventsOn(again)).toBe(false);
+      expect(again.events).toBe(true);
+      expect(emailEventsOn(resolveConfig({ ...base, app: 'hm', domain: 'example.com', email: false }))).toBe(false);
+    });
+
+    it('reads a state file from before these settings, or written with --no-email, as it was meant', () => {
+      const older = ConfigSchema.parse({
+        app: 'hm',
+        environment: 'dev',
+        region: 'us-east-1',
+        domain: 'example.com',
+        bucketName: 'hm-uploads-dev',
+        corsOrigins: ['https://example.com'],
+        cdn: true,
+        email: false,
+        dns: 'auto',
+        dmarcPolicy: 'quarantine',
+      });
+      expect(emailEventsOn(older)).toBe(false);
+      expect(older.events).toBe(false);
+      expect(emailEventsOn({ ...older, email: true })).toBe(true);
+    });
+
+    it('refuses an --alert-email that is not an address, as bad input', () => {
+      expect(problems({ alertEmail: 'ops-at-example.com' })).toBe(
+        'INVALID_INPUT: alert address "ops-at-example.com" is not an email address: use one such as ops@example.com',
+      );
+      expect(problems({ alertEmail: 'ops@localhost' })).toContain('is not an email address');
+      expect(problems({ alertEmail: 'ops@other.org' })).toBe('');
+    });
+
+    it('refuses what builds on email with --no-email, naming the flags to drop', () => {
+      expect(problems({ email: false, events: true })).toBe(
+        "INVALID_INPUT: --events builds on SES email, which --no-email leaves out (the email handler's role sends through SES): drop --no-email, or leave out that (--no-events)",
+      );
+      expect(problems({ email: false, alertEmail: 'ops@example.com', trackDeliveries: true })).toContain(
+        '--track-deliveries, --alert-email ops@example.com build on SES email',
+      );
+      expect(problems({ email: false, emailEvents: false })).toBe('');
+    });
+
+    it('refuses alert and delivery settings with --no-email-events', () => {
+      expect(problems({ emailEvents: false, alertEmail: 'ops@example.com' })).toBe(
+        'INVALID_INPUT: --alert-email ops@example.com configures the bounce and complaint handling, which --no-email-events leaves out: drop one or the other',
+      );
+      expect(problems({ emailEvents: false, trackDeliveries: true })).toContain('--track-deliveries configures');
+    });
+
+    it('refuses a state file that has app events without email', () => {
+      const parsed = ConfigSchema.safeParse({
+        ...resolveConfig({ ...base, app: 'hm', domain: 'example.com', email: false }),
+        events: true,
+      });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toContain('--events builds on SES email');
+    });
   });
 });
