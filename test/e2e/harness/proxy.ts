@@ -90,7 +90,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * delivery, …). NOTE: declared here until `onEvent` lands on the FakeSes class (test/fakes/ses.ts,
  * written on another branch); then this type is the class itself and can go.
  */
-type SesWithEvents = FakeSes & { onEvent?: ((region: string, event: object) => void) | undefined };
+type SesWithEvents = FakeSes & { onEvent?: ((region: string, event: object) => void | Promise<void>) | undefined };
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -296,6 +296,8 @@ export class AwsHarness {
         })
         .finally(() => this.sesEvents.delete(delivery));
       this.sesEvents.add(delivery);
+      // FakeSes may await it too; it never rejects (a failure is in `errors`).
+      return delivery;
     };
     return ses;
   }
