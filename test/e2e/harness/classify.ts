@@ -1,13 +1,22 @@
 /**
  * Which AWS service and operation a request is, read from the wire as AWS's front ends do: the
  * service from the SigV4 credential scope (the `Authorization` header, or `X-Amz-Credential`
- * of a presigned URL; an unsigned request can only be S3's), the operation from `Action=` of
- * the form body for the query protocols (IAM, STS) and from method + path (+ S3's
- * sub-resource keys) for the REST APIs, by the paths of each API reference.
+ * of a presigned URL; an unsigned request can only be S3's), the operation
+ *
+ * - from `X-Amz-Target: <service target>.<Operation>` for the JSON protocols (awsJson1_0: SQS
+ *   `AmazonSQS`, CloudWatch `GraniteServiceVersion20100801`; awsJson1_1: EventBridge
+ *   `AWSEvents`, CloudWatch Logs `Logs_20140328`), or from the path
+ *   `/service/<target>/operation/<Operation>` of Smithy RPC v2 (CBOR), which newer SDKs of
+ *   some of them speak;
+ * - from `Action=` of the form body for the query protocols (IAM, STS, SNS, and SQS and
+ *   CloudWatch from clients older than their JSON protocol);
+ * - from method + path (+ S3's sub-resource keys) for the REST APIs, by the paths of each API
+ *   reference.
  *
  * `write` says whether the operation changes something: what CloudTrail records as a write
  * (readOnly false) event. Everything named Get/Head/List/Describe (STS GetCallerIdentity
- * among them) or that only evaluates (Simulate…, TestRender…, SelectObjectContent) is a read.
+ * among them) or that only evaluates or reads (Simulate…, TestRender…, TestEventPattern,
+ * SelectObjectContent, SQS ReceiveMessage, Logs FilterLogEvents) is a read.
  */
 
 /** The parts of a SigV4 credential scope (`AKID/20261201/us-east-1/iam/aws4_request`). */
@@ -19,7 +28,10 @@ export interface CredentialScope {
 
 /** What a request is, as the harness logs it. */
 export interface Classification {
-  /** The signing name: `s3`, `cloudfront`, `route53`, `ses`, `iam`, `sts`, … */
+  /**
+   * The signing name: `s3`, `cloudfront`, `route53`, `ses`, `iam`, `sts`, `sqs`, `monitoring`
+   * (CloudWatch), `events` (EventBridge), `logs` (CloudWatch Logs), `sns`, …
+   */
   service: string;
   /** The API operation (`PutBucketPolicy`); `METHOD /path` for a route this table lacks. */
   operation: string;
@@ -42,7 +54,7 @@ export function credentialScope(headers: Record<string, string>, query: URLSearc
 }
 
 const READ_PREFIX = /^(Get|Head|List|Describe|Simulate|TestRender)/;
-const READ_OPERATIONS = new Set(['SelectObjectContent']);
+const READ_OPERATIONS = new Set(['SelectObjectContent', 'TestEventPattern', 'ReceiveMessage', 'FilterLogEvents']);
 
 /** True for an operation that changes something (a CloudTrail write event). */
 export function isWrite(operation: string, method: string): boolean {
@@ -263,9 +275,20 @@ function restOperation(service: string, method: string, path: string, query: URL
   return ordered.find(([m, pattern]) => matches(pattern, method, m, path, query))?.[2] ?? fallback(method, path);
 }
 
-/** The action of a query-protocol request (IAM, STS): `Action=` of the form body or the query. */
+/** The action of a query-protocol request (IAM, STS, SNS): `Action=` of the form body or the query. */
 function queryAction(body: Buffer, query: URLSearchParams): string | undefined {
   return new URLSearchParams(body.toString('utf8')).get('Action') ?? query.get('Action') ?? undefined;
+}
+
+/**
+ * The operation of an RPC request: `X-Amz-Target: AmazonSQS.CreateQueue` (awsJson1_0 and 1_1,
+ * the operation after the last dot), or the path `/service/<target>/operation/<Operation>` of
+ * Smithy RPC v2.
+ */
+function rpcOperation(headers: Record<string, string>, path: string): string | undefined {
+  const target = headers['x-amz-target'];
+  if (target) return target.slice(target.lastIndexOf('.') + 1) || undefined;
+  return /^\/service\/[^/]+\/operation\/([^/]+)$/.exec(path)?.[1];
 }
 
 /** Classifies one request (its method, path + query, lower-case headers and body). */
@@ -277,7 +300,11 @@ export function classify(method: string, url: string, headers: Record<string, st
   let operation: string;
   if (service === 's3') operation = s3Operation(upper, parsed.pathname, parsed.searchParams, headers);
   else if (REST_TABLES[service]) operation = restOperation(service, upper, parsed.pathname, parsed.searchParams);
-  else operation = queryAction(body, parsed.searchParams) ?? fallback(upper, parsed.pathname);
+  else
+    operation =
+      rpcOperation(headers, parsed.pathname) ??
+      queryAction(body, parsed.searchParams) ??
+      fallback(upper, parsed.pathname);
   return {
     service,
     operation,

@@ -14,8 +14,11 @@
  *   await harness.stop()
  *
  * SES v2 is not moto's at all: every request signed for `ses` is answered by `SesV2Wire` over
- * an in-memory FakeSes (`harness.ses`). S3, CloudFront, Route 53 and IAM go through a layer each
- * (s3.ts, cloudfront.ts, route53.ts, iam.ts); everything else goes to moto as it is.
+ * an in-memory FakeSes (`harness.ses`); the SES events it emits for a configuration set's
+ * EventBridge destination are put on moto's default event bus (`EventsLayer.forward`), so the
+ * rules there deliver them. S3, CloudFront, Route 53, IAM, SQS, SNS, CloudWatch (`monitoring`),
+ * CloudWatch Logs and EventBridge go through a layer each (s3.ts, cloudfront.ts, route53.ts,
+ * iam.ts, sqs.ts, sns.ts, monitoring.ts, logs.ts, events.ts); everything else goes to moto as it is.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -24,11 +27,16 @@ import { FakeSes } from '../../fakes/ses.js';
 import { classify } from './classify.js';
 import { CloudFrontLayer } from './cloudfront.js';
 import { serviceError } from './errors.js';
+import { type EventBridgeEvent, EventsLayer } from './events.js';
 import { type FaultKind, type FaultOptions, FaultInjector } from './faults.js';
 import { IamLayer } from './iam.js';
+import { LogsLayer } from './logs.js';
+import { MonitoringLayer } from './monitoring.js';
 import { Route53Layer } from './route53.js';
 import { S3Layer } from './s3.js';
 import { SesV2Wire } from './sesv2.js';
+import { SnsLayer } from './sns.js';
+import { SqsLayer } from './sqs.js';
 import { makeTlsIdentity, type TlsIdentity } from './tls.js';
 import { type Exchange, MotoUpstream, type ServiceLayer } from './upstream.js';
 import type { WireRequest, WireResponse } from './wire.js';
@@ -75,6 +83,14 @@ export interface HarnessOptions {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * FakeSes with the hook it calls with the EventBridge event of each SES event that a send
+ * through a configuration set with an EventBridge destination produces (bounce, complaint,
+ * delivery, …). NOTE: declared here until `onEvent` lands on the FakeSes class (test/fakes/ses.ts,
+ * written on another branch); then this type is the class itself and can go.
+ */
+type SesWithEvents = FakeSes & { onEvent?: ((region: string, event: object) => void | Promise<void>) | undefined };
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -131,12 +147,22 @@ export class AwsHarness {
   readonly route53 = new Route53Layer();
   readonly s3 = new S3Layer();
   readonly iam = new IamLayer();
+  /** `deletedRecentlyMs` (60 000): how long a deleted queue's name cannot be used again. */
+  readonly sqs = new SqsLayer();
+  /** `confirm(arn)`: the recipient of an email subscription followed its link; `pendingSubscriptions`. */
+  readonly sns = new SnsLayer();
+  readonly cloudwatch = new MonitoringLayer();
+  readonly logs = new LogsLayer();
+  /** `withheld`: the targets kept from an event, as AWS would not deliver to them (policy, disabled rule, no queue). */
+  readonly events = new EventsLayer();
 
   private sesWire: SesV2Wire;
   private injector: FaultInjector | undefined;
   private faultOptions: FaultOptions | undefined;
   private holds: PendingHold[] = [];
   private readonly held = new Set<Socket>();
+  /** SES events on their way to EventBridge: an SES answer goes back once they are delivered. */
+  private readonly sesEvents = new Set<Promise<void>>();
   private readonly moto: MotoUpstream;
   private readonly layers: Record<string, ServiceLayer>;
 
@@ -147,8 +173,18 @@ export class AwsHarness {
     ses: FakeSes,
   ) {
     this.moto = new MotoUpstream(motoUrl);
-    this.sesWire = new SesV2Wire(ses);
-    this.layers = { s3: this.s3, cloudfront: this.cloudfront, route53: this.route53, iam: this.iam };
+    this.sesWire = new SesV2Wire(this.withEventHook(ses));
+    this.layers = {
+      s3: this.s3,
+      cloudfront: this.cloudfront,
+      route53: this.route53,
+      iam: this.iam,
+      sqs: this.sqs,
+      sns: this.sns,
+      monitoring: this.cloudwatch,
+      logs: this.logs,
+      events: this.events,
+    };
     servers.https.on('request', (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res, true));
     servers.http.on('request', (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res, false));
   }
@@ -243,7 +279,27 @@ export class AwsHarness {
 
   private forgetState(): void {
     for (const layer of Object.values(this.layers)) layer.reset();
-    this.sesWire = new SesV2Wire(new FakeSes());
+    this.sesWire = new SesV2Wire(this.withEventHook(new FakeSes()));
+  }
+
+  /**
+   * Sets FakeSes's `onEvent` to put each SES event on moto's default event bus of its region, as
+   * SES does for an EventBridge destination (AWS accepts only the default bus there). A failure
+   * to deliver is the harness's own (`errors`).
+   */
+  private withEventHook(ses: FakeSes): FakeSes {
+    (ses as SesWithEvents).onEvent = (region, event) => {
+      const delivery = this.events
+        .forward(this.moto, region, event as EventBridgeEvent)
+        .catch((err: unknown) => {
+          this.errors.push(err instanceof Error ? err : new Error(String(err)));
+        })
+        .finally(() => this.sesEvents.delete(delivery));
+      this.sesEvents.add(delivery);
+      // FakeSes may await it too; it never rejects (a failure is in `errors`).
+      return delivery;
+    };
+    return ses;
   }
 
   // ── one request ───────────────────────────────────────────────────────────────────────
@@ -334,8 +390,13 @@ export class AwsHarness {
     Object.assign(entry, { status: answer.status, endedAt: Date.now() });
   }
 
-  private answer(x: Exchange): Promise<WireResponse> {
-    if (x.service === 'ses') return this.sesWire.handle(x.req);
+  private async answer(x: Exchange): Promise<WireResponse> {
+    if (x.service === 'ses') {
+      const answer = await this.sesWire.handle(x.req);
+      // The events of a send are on their queues when its answer arrives (AWS: within seconds).
+      await Promise.all([...this.sesEvents]);
+      return answer;
+    }
     const layer = this.layers[x.service];
     return layer ? layer.handle(x, this.moto) : this.moto.forward(x.req);
   }

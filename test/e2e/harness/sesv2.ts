@@ -4,7 +4,8 @@
  * CLI's real `SESv2Client` talks to it unchanged. It speaks restJson1 as SES v2 does:
  *
  * - routes by method and path, as the `@http` traits of the SES v2 model define them (copied
- *   from the SDK's operation schemas, `@aws-sdk/client-sesv2` 3.1169); path labels are
+ *   from the SDK's operation schemas, `@aws-sdk/client-sesv2` 3.1169, the required members
+ *   from each input structure's required count); path labels are
  *   URL-decoded, query parameters bound to their members, the JSON body's members taken as
  *   they are named in the API;
  * - answers 200 (the `@http` code of every operation routed here) with a JSON body, dates as
@@ -65,6 +66,28 @@ const ROUTES: Route[] = [
   route(
     'PUT /v2/email/configuration-sets/{ConfigurationSetName}/reputation-options',
     'PutConfigurationSetReputationOptions',
+  ),
+  route(
+    'PUT /v2/email/configuration-sets/{ConfigurationSetName}/suppression-options',
+    'PutConfigurationSetSuppressionOptions',
+  ),
+  route(
+    'POST /v2/email/configuration-sets/{ConfigurationSetName}/event-destinations',
+    'CreateConfigurationSetEventDestination',
+    { required: ['EventDestinationName', 'EventDestination'] },
+  ),
+  route(
+    'GET /v2/email/configuration-sets/{ConfigurationSetName}/event-destinations',
+    'GetConfigurationSetEventDestinations',
+  ),
+  route(
+    'PUT /v2/email/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}',
+    'UpdateConfigurationSetEventDestination',
+    { required: ['EventDestination'] },
+  ),
+  route(
+    'DELETE /v2/email/configuration-sets/{ConfigurationSetName}/event-destinations/{EventDestinationName}',
+    'DeleteConfigurationSetEventDestination',
   ),
   route('POST /v2/email/identities', 'CreateEmailIdentity', { required: ['EmailIdentity'] }),
   route('GET /v2/email/identities/{EmailIdentity}', 'GetEmailIdentity'),
