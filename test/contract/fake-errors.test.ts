@@ -5,15 +5,27 @@
  */
 import { Readable } from 'node:stream';
 import { CloudFrontClient, GetDistributionCommand } from '@aws-sdk/client-cloudfront';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetBucketPolicyCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import '../../src/aws/context.js';
 import { S3_UNMODELED_CODES, isS3Code, toHmError } from '../../src/aws/errors.js';
-import { BASE_EXCEPTIONS, type FakeService, WIRE_ERRORS, type WireError, awsError } from '../fakes/errors.js';
+import {
+  BASE_EXCEPTIONS,
+  type FakeService,
+  DECORATIONS,
+  WIRE_ERRORS,
+  type WireError,
+  awsError,
+} from '../fakes/errors.js';
 
 interface Answer {
   status: number;
@@ -57,6 +69,27 @@ const type = (status: number) => (status >= 500 ? 'Receiver' : 'Sender');
 /** awsQuery (IAM, STS) and CloudFront / Route 53's REST-XML: the same ErrorResponse document. */
 const errorResponse = (ns: string, code: string, status: number, message: string) =>
   `<?xml version="1.0"?>\n<ErrorResponse xmlns="${ns}"><Error><Type>${type(status)}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>4b2d1e0f-request</RequestId></ErrorResponse>`;
+/**
+ * AWS JSON (1.0, 1.1): the shape in `__type`, `message` in the body. A query-compatible service
+ * (SQS, CloudWatch) also sends `x-amzn-query-error: <awsQuery code>;<Sender|Receiver>`.
+ */
+const jsonError = (
+  version: '1.0' | '1.1',
+  status: number,
+  shape: string,
+  message: string,
+  queryCode?: string,
+): Answer => ({
+  status,
+  headers: {
+    'content-type': `application/x-amz-json-${version}`,
+    'x-amzn-requestid': 'R',
+    ...(queryCode === undefined ? {} : { 'x-amzn-query-error': `${queryCode};${type(status)}` }),
+  },
+  body: JSON.stringify({ __type: shape, message }),
+});
+const queryCompatible = (service: 'sqs' | 'cloudwatch', code: string, wire: WireError, message: string) =>
+  jsonError('1.0', wire.status, wire.type ?? `${DECORATIONS[service]?.shapes}#${code}`, message, wire.query ?? code);
 
 /** The wire answer of each service for an error code, per its protocol, and a call to send it to. */
 const WIRE: Record<
@@ -149,6 +182,37 @@ const WIRE: Record<
     },
     send: (requestHandler) => new STSClient({ ...common, requestHandler }).send(new GetCallerIdentityCommand({})),
   }),
+  sqs: (code, wire, message) => ({
+    answer: queryCompatible('sqs', code, wire, message),
+    send: (requestHandler) =>
+      new SQSClient({ ...common, requestHandler }).send(new GetQueueUrlCommand({ QueueName: 'q' })),
+  }),
+  cloudwatch: (code, wire, message) => ({
+    answer: queryCompatible('cloudwatch', code, wire, message),
+    send: (requestHandler) =>
+      new CloudWatchClient({ ...common, requestHandler }).send(new DescribeAlarmsCommand({ AlarmNames: ['a'] })),
+  }),
+  eventbridge: (code, wire, message) => ({
+    answer: jsonError('1.1', wire.status, code, message),
+    send: (requestHandler) =>
+      new EventBridgeClient({ ...common, requestHandler }).send(new DescribeRuleCommand({ Name: 'r' })),
+  }),
+  logs: (code, wire, message) => ({
+    answer: jsonError('1.1', wire.status, code, message),
+    send: (requestHandler) =>
+      new CloudWatchLogsClient({ ...common, requestHandler }).send(new DescribeLogGroupsCommand({})),
+  }),
+  sns: (code, wire, message) => ({
+    answer: {
+      status: wire.status,
+      headers: xml,
+      body: errorResponse('https://sns.amazonaws.com/doc/2010-03-31/', code, wire.status, message),
+    },
+    send: (requestHandler) =>
+      new SNSClient({ ...common, requestHandler }).send(
+        new GetTopicAttributesCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:t' }),
+      ),
+  }),
 };
 
 const common = {
@@ -167,14 +231,24 @@ async function whatTheSdkRaises(service: FakeService, code: string, wire: WireEr
   throw new Error(`the SDK accepted ${service}:${code} (${answer.status}) as a success`);
 }
 
-const shape = (err: Error) => {
-  const e = err as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
+/** What the code may look at in an error: its class, name, fault, status and message, and what the protocol adds. */
+const shape = (err: Error, service: FakeService) => {
+  const e = err as Error & {
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+    Code?: string;
+    Type?: string;
+    Error?: unknown;
+    __type?: string;
+  };
   return {
     class: e.constructor.name,
     name: e.name,
     fault: e.$fault,
     status: e.$metadata?.httpStatusCode,
     message: e.message,
+    ...(DECORATIONS[service]?.query ? { Code: e.Code, Type: e.Type, Error: e.Error } : {}),
+    ...(DECORATIONS[service]?.shapes !== undefined ? { __type: e.__type } : {}),
   };
 };
 
@@ -190,7 +264,7 @@ describe('every error the fakes throw is what the SDK raises for that wire answe
     const raised = await whatTheSdkRaises(service, code, wire, message);
     // THEN the fake's error is of the same class, name, fault, status and message
     const fake = awsError(service, code as never, message);
-    expect(shape(fake)).toEqual(shape(raised));
+    expect(shape(fake, service)).toEqual(shape(raised, service));
     expect(Object.getPrototypeOf(fake)).toBe(Object.getPrototypeOf(raised));
     // AND the registry says rightly whether the SDK models the code
     expect(raised.constructor === BASE_EXCEPTIONS[service]).toBe(wire.modeled === undefined);
@@ -211,7 +285,7 @@ describe('every error the fakes throw is what the SDK raises for that wire answe
     const forbidden = await whatTheSdkRaises('s3', 'Forbidden', WIRE_ERRORS.s3.Forbidden, '');
     const moved = await whatTheSdkRaises('s3', 'MovedPermanently', WIRE_ERRORS.s3.MovedPermanently, '');
     expect([forbidden.name, moved.name]).toEqual(['Unknown', 'Unknown']);
-    expect(shape(awsError('s3', 'Forbidden')).status).toBe(403);
+    expect(shape(awsError('s3', 'Forbidden'), 's3').status).toBe(403);
   });
 });
 
@@ -250,6 +324,21 @@ describe('the codes src/aws/errors.ts matches by name are what the SDK raises', 
       'Throttling',
     ]),
     ['THROTTLED', 'sesv2', 'TooManyRequestsException'],
+    // The newer services, where src/aws/errors.ts knows their names.
+    ['ACCESS_DENIED', 'sqs', 'AccessDenied'],
+    ['ACCESS_DENIED', 'cloudwatch', 'AccessDenied'],
+    ['ACCESS_DENIED', 'eventbridge', 'AccessDeniedException'],
+    ['ACCESS_DENIED', 'logs', 'AccessDeniedException'],
+    ...(['sqs', 'cloudwatch', 'sns'] as const).map((s): [string, FakeService, string] => [
+      'CREDENTIALS_INVALID',
+      s,
+      'InvalidClientTokenId',
+    ]),
+    ['CREDENTIALS_INVALID', 'eventbridge', 'UnrecognizedClientException'],
+    ['CREDENTIALS_INVALID', 'logs', 'UnrecognizedClientException'],
+    ['THROTTLED', 'cloudwatch', 'Throttling'],
+    ['THROTTLED', 'eventbridge', 'ThrottlingException'],
+    ['THROTTLED', 'logs', 'ThrottlingException'],
   ];
   it.each(alike)('%s: %s answers %s', async (expected, service, code) => {
     const wire = (WIRE_ERRORS[service] as Record<string, WireError>)[code] as WireError;

@@ -5,11 +5,16 @@
  */
 import { type Principal, deniedMessage, deniedRequest, requestsFor } from './authorize.js';
 import { FakeCloudFront } from './cloudfront.js';
+import { FakeCloudWatch } from './cloudwatch.js';
+import { FakeEventBridge } from './eventbridge.js';
 import { FakeHttp } from './http.js';
 import { FakeIam } from './iam.js';
+import { FakeLogs } from './logs.js';
 import { FakeRoute53 } from './route53.js';
 import { FakeSes } from './ses.js';
-import { type Caller, type Handler, awsError } from './errors.js';
+import { FakeSns } from './sns.js';
+import { FakeSqs } from './sqs.js';
+import { type Caller, type FakeService, type Handler, type WireCode, awsError } from './errors.js';
 
 export { awsError } from './errors.js';
 
@@ -55,44 +60,79 @@ export interface FakeObjectVersion {
   contentType?: string | undefined;
 }
 
-/** The error each service gives for an access key it does not know (or one made inactive). */
-function invalidKey(service: string): Error {
-  const message = 'The security token included in the request is invalid.';
-  if (service === 's3')
-    return awsError('s3', 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
-  if (service === 'sesv2') return awsError('sesv2', 'UnrecognizedClientException', message);
-  return awsError(asService(service), 'InvalidClientTokenId', message);
+/**
+ * The answers every service gives alike, each in its own codes (per API reference): to an access
+ * key it does not know (or one made inactive), to a caller its policies refuse, to throttling,
+ * and to a failure on its side (what failCall injects by default).
+ */
+interface CommonErrors<S extends FakeService> {
+  invalidKey: readonly [WireCode<S>, string];
+  denied: WireCode<S>;
+  throttled: readonly [WireCode<S>, string];
+  internal: readonly [WireCode<S>, string];
 }
+const BAD_TOKEN = 'The security token included in the request is invalid.';
+const RATE = 'Rate exceeded';
+const INTERNAL = 'An internal error occurred.';
+const QUERY_STYLE = {
+  invalidKey: ['InvalidClientTokenId', BAD_TOKEN],
+  denied: 'AccessDenied',
+  throttled: ['Throttling', RATE],
+  internal: ['InternalFailure', INTERNAL],
+} as const;
+const JSON_STYLE = {
+  invalidKey: ['UnrecognizedClientException', BAD_TOKEN],
+  denied: 'AccessDeniedException',
+  throttled: ['ThrottlingException', RATE],
+} as const;
+const COMMON_ERRORS: { [S in FakeService]: CommonErrors<S> } = {
+  s3: {
+    invalidKey: ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'],
+    denied: 'AccessDenied',
+    throttled: ['SlowDown', 'Please reduce your request rate.'],
+    internal: ['InternalError', 'We encountered an internal error. Please try again.'],
+  },
+  sesv2: { ...JSON_STYLE, throttled: ['TooManyRequestsException', RATE], internal: ['InternalFailure', INTERNAL] },
+  cloudfront: QUERY_STYLE,
+  route53: QUERY_STYLE,
+  sts: QUERY_STYLE,
+  iam: { ...QUERY_STYLE, internal: ['ServiceFailure', 'Service failure'] },
+  // SQS and CloudWatch answer these in their awsQuery codes (x-amzn-query-error).
+  sqs: { ...QUERY_STYLE, throttled: ['RequestThrottled', RATE] },
+  cloudwatch: { ...QUERY_STYLE, internal: ['InternalServiceFault', 'Internal service failure'] },
+  sns: {
+    ...QUERY_STYLE,
+    denied: 'AuthorizationError',
+    throttled: ['Throttled', RATE],
+    internal: ['InternalError', INTERNAL],
+  },
+  eventbridge: { ...JSON_STYLE, internal: ['InternalException', INTERNAL] },
+  logs: { ...JSON_STYLE, internal: ['ServiceUnavailableException', 'The service cannot complete the request.'] },
+};
 
-/** Each service's answer when the caller's policies do not allow the call. */
-function accessDenied(service: string, message: string): Error {
-  if (service === 'sesv2') return awsError('sesv2', 'AccessDeniedException', message);
-  return service === 's3'
-    ? awsError('s3', 'AccessDenied', message)
-    : awsError(asService(service), 'AccessDenied', message);
+function common(service: string): { service: FakeService; codes: CommonErrors<FakeService> } {
+  if (!(service in COMMON_ERRORS)) throw new Error(`no common error codes for ${service}`);
+  return { service: service as FakeService, codes: COMMON_ERRORS[service as FakeService] as CommonErrors<FakeService> };
 }
+const answer = (service: FakeService, code: string, message: string) =>
+  awsError(service, code as WireCode<FakeService>, message);
 
-/** Each service's throttling answer. */
-const throttled = (service: string) =>
-  service === 's3'
-    ? awsError('s3', 'SlowDown', 'Please reduce your request rate.')
-    : service === 'sesv2'
-      ? awsError('sesv2', 'TooManyRequestsException', 'Rate exceeded')
-      : awsError(asService(service), 'Throttling', 'Rate exceeded');
-
-/** Each service's answer to a failure on its side. */
-const internalError = (service: string) =>
-  service === 's3'
-    ? awsError('s3', 'InternalError', 'We encountered an internal error. Please try again.')
-    : service === 'iam'
-      ? awsError('iam', 'ServiceFailure', 'Service failure')
-      : awsError(asService(service) as 'sts', 'InternalFailure', 'An internal error occurred.');
-
-/** The services whose answers share the common error codes (InvalidClientTokenId, AccessDenied, Throttling). */
-function asService(service: string): 'cloudfront' | 'route53' | 'iam' | 'sts' {
-  if (service === 'cloudfront' || service === 'route53' || service === 'iam' || service === 'sts') return service;
-  throw new Error(`no common error codes for ${service}`);
+function invalidKey(name: string): Error {
+  const { service, codes } = common(name);
+  return answer(service, ...codes.invalidKey);
 }
+function accessDenied(name: string, message: string): Error {
+  const { service, codes } = common(name);
+  return answer(service, codes.denied, message);
+}
+const throttled = (name: string) => {
+  const { service, codes } = common(name);
+  return answer(service, ...codes.throttled);
+};
+const internalError = (name: string) => {
+  const { service, codes } = common(name);
+  return answer(service, ...codes.internal);
+};
 
 const READ_PREFIXES = ['Get', 'Head', 'List', 'Describe'];
 
@@ -106,9 +146,29 @@ export class FakeAccount {
   /** Bucket names that exist in some other account. */
   readonly foreignBuckets = new Set<string>();
   readonly cloudfront = new FakeCloudFront(() => this.accountId);
-  readonly ses = new FakeSes();
+  readonly ses = new FakeSes(() => this.accountId);
   readonly route53 = new FakeRoute53();
   readonly iam = new FakeIam(() => this.accountId);
+  readonly sqs = new FakeSqs(
+    () => this.accountId,
+    () => this.now(),
+  );
+  readonly eventbridge = new FakeEventBridge(
+    () => this.accountId,
+    () => this.now(),
+  );
+  readonly cloudwatch = new FakeCloudWatch(
+    () => this.accountId,
+    () => this.now(),
+  );
+  readonly sns = new FakeSns(
+    () => this.accountId,
+    () => this.now(),
+  );
+  readonly logs = new FakeLogs(
+    () => this.accountId,
+    () => this.now(),
+  );
   /** What is reached over plain HTTP (presigned URLs, the CDN), as `fetch`. */
   readonly http: FakeHttp = new FakeHttp(this);
   /** Delay added to every call, in ms (for concurrency and benchmark runs). */
@@ -130,6 +190,28 @@ export class FakeAccount {
   private faults: Fault[] = [];
   private readonly commandFaults = new Map<string, () => Error>();
   private throttled = 0;
+
+  constructor() {
+    // SES publishes its events to the region's default bus; a rule's SQS target is sent to by
+    // EventBridge (events.amazonaws.com, the rule as aws:SourceArn), as the queue policy allows.
+    this.ses.now = () => this.now();
+    this.ses.callerName = (caller) => this.whoSigned(caller)?.name ?? this.callerArn.split('/').pop() ?? 'admin';
+    this.ses.onEvent = (region, event) => this.eventbridge.emit(region, event);
+    this.sqs.senderOf = (caller) => this.whoSigned(caller)?.userId ?? 'AIDAFAKE';
+    this.eventbridge.deliver = (target, body, rule) =>
+      target.Arn.startsWith('arn:aws:sqs:')
+        ? this.sqs.sendFromService(target.Arn, body, {
+            service: 'events.amazonaws.com',
+            sourceArn: rule.arn,
+            sourceAccount: this.accountId,
+          })
+        : `targets in ${target.Arn.split(':')[2] ?? '?'} are not modeled`;
+  }
+
+  /** The IAM user whose key signed a call (undefined: the run's own credentials). */
+  private whoSigned(caller: Caller): { name: string; userId: string } | undefined {
+    return caller.accessKeyId === undefined ? undefined : this.iam.findKey(caller.accessKeyId)?.user;
+  }
 
   /** The k-th call from now (1-based, all services) fails. */
   failCall(k: number, options: { when?: 'before' | 'after'; error?: (service: string) => Error } = {}): void {
@@ -168,6 +250,11 @@ export class FakeAccount {
       ses: this.ses.snapshot(),
       route53: this.route53.snapshot(),
       iam: this.iam.snapshot(),
+      sqs: this.sqs.snapshot(),
+      eventbridge: this.eventbridge.snapshot(),
+      cloudwatch: this.cloudwatch.snapshot(),
+      sns: this.sns.snapshot(),
+      logs: this.logs.snapshot(),
     });
   }
 
@@ -324,6 +411,11 @@ export class FakeAccount {
     ...this.ses.handlers(),
     ...this.route53.handlers(),
     ...this.iam.handlers(),
+    ...this.sqs.handlers(),
+    ...this.eventbridge.handlers(),
+    ...this.cloudwatch.handlers(),
+    ...this.sns.handlers(),
+    ...this.logs.handlers(),
     // Signed with an app user's key, STS answers as that user (once the key has propagated).
     'sts:GetCallerIdentity': (_input, _region, caller) => {
       if (caller.accessKeyId === undefined || this.iam.findKey(caller.accessKeyId) === undefined) {

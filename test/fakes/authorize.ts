@@ -15,6 +15,27 @@ const s3Object = (input: Record<string, unknown>) => `arn:aws:s3:::${String(inpu
 const s3Bucket = (input: Record<string, unknown>) => `arn:aws:s3:::${String(input['Bucket'])}`;
 const addressOf = (from: string) => (/<([^>]+)>/.exec(from)?.[1] ?? from).trim();
 
+/** The IAM prefix of each service's actions, where it is not the service's key. */
+const ACTION_PREFIX: Record<string, string> = { sesv2: 'ses', eventbridge: 'events' };
+
+/** The queue a call names: its QueueUrl (`…/ACCOUNT/NAME`, the region in the host), or QueueName in the call's region. */
+function queueArn(input: Record<string, unknown>, region: string, accountId: string): string {
+  const url = input['QueueUrl'];
+  if (typeof url === 'string') {
+    const match = /^https?:\/\/([^/]+)\/(\d{12})\/([^/?]+)/.exec(url);
+    const urlRegion = /^sqs\.([a-z0-9-]+)\.amazonaws\.com$/.exec(match?.[1] ?? '')?.[1] ?? region;
+    return `arn:aws:sqs:${urlRegion}:${match?.[2] ?? accountId}:${match?.[3] ?? ''}`;
+  }
+  const owner = typeof input['QueueOwnerAWSAccountId'] === 'string' ? input['QueueOwnerAWSAccountId'] : accountId;
+  return `arn:aws:sqs:${region}:${owner}:${String(input['QueueName'] ?? '')}`;
+}
+
+/** The bus a PutEvents entry goes to: its EventBusName (a name or an ARN), the default bus when absent. */
+function busArn(name: unknown, region: string, accountId: string): string {
+  const text = typeof name === 'string' && name !== '' ? name : 'default';
+  return text.startsWith('arn:') ? text : `arn:aws:events:${region}:${accountId}:event-bus/${text}`;
+}
+
 /** The requests IAM evaluates for one API call (all must be allowed). */
 export function requestsFor(
   service: string,
@@ -62,8 +83,24 @@ export function requestsFor(
       if (content?.Template?.TemplateName !== undefined) resources.push(arn('template', content.Template.TemplateName));
       return resources.map((resource) => ({ action: 'ses:SendEmail', resource, context }));
     }
-    return [{ action: `ses:${command}`, resource: '*' }];
+    return [{ action: `${ACTION_PREFIX[service]}:${command}`, resource: '*' }];
   }
+  if (service === 'sqs')
+    return [
+      {
+        action: `sqs:${command}`,
+        resource: command === 'ListQueues' ? '*' : queueArn(input, region, accountId),
+      },
+    ];
+  if (service === 'eventbridge' && command === 'PutEvents')
+    return ((input['Entries'] as Array<Record<string, unknown>> | undefined) ?? []).map((entry) => ({
+      action: 'events:PutEvents',
+      resource: busArn(entry['EventBusName'], region, accountId),
+      context: {
+        ...(typeof entry['Source'] === 'string' ? { 'events:source': entry['Source'] } : {}),
+        ...(typeof entry['DetailType'] === 'string' ? { 'events:detail-type': entry['DetailType'] } : {}),
+      },
+    }));
   if (service === 'iam')
     return [
       {
@@ -72,7 +109,7 @@ export function requestsFor(
           input['UserName'] === undefined ? '*' : userArn.replace(/user\/.*$/, `user/${String(input['UserName'])}`),
       },
     ];
-  return [{ action: `${service}:${command}`, resource: '*' }];
+  return [{ action: `${ACTION_PREFIX[service] ?? service}:${command}`, resource: '*' }];
 }
 
 /** The first request the principal's policies do not allow, or undefined when all are. */

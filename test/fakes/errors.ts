@@ -10,10 +10,15 @@
  * response, through a real client and proves the SDK raises exactly this.
  */
 import * as CloudFront from '@aws-sdk/client-cloudfront';
+import * as CloudWatch from '@aws-sdk/client-cloudwatch';
+import * as Logs from '@aws-sdk/client-cloudwatch-logs';
+import * as EventBridge from '@aws-sdk/client-eventbridge';
 import * as IAM from '@aws-sdk/client-iam';
 import * as Route53 from '@aws-sdk/client-route-53';
 import * as S3 from '@aws-sdk/client-s3';
 import * as SESv2 from '@aws-sdk/client-sesv2';
+import * as SNS from '@aws-sdk/client-sns';
+import * as SQS from '@aws-sdk/client-sqs';
 import * as STS from '@aws-sdk/client-sts';
 
 type ExceptionClass = new (options: {
@@ -37,6 +42,17 @@ export interface WireError {
    * exception named `Unknown`.
    */
   head?: true;
+  /**
+   * SQS and CloudWatch speak AWS JSON 1.0 with the awsQueryCompatible trait: AWS names the
+   * error's shape in the body's `__type` and sends its old awsQuery code in a header,
+   * `x-amzn-query-error: <code>;<Sender|Receiver>`. The SDK names the error by that code (the
+   * modeled class whose awsQueryError is the code: `AWS.SimpleQueueService.NonExistentQueue` is
+   * `QueueDoesNotExist`; else the base exception named by the code) and copies the code and the
+   * fault type into `Code`, `Type` and `Error`. `query` is that code where it is not the key.
+   */
+  query?: string;
+  /** The body's `__type` for such a service, where it is not `<namespace>#<key>` (AWS's common errors). */
+  type?: string;
 }
 
 /** Every error code the fakes may throw, per service, with AWS's status for it. */
@@ -100,6 +116,8 @@ export const WIRE_ERRORS = {
     NoSuchChange: { status: 404, modeled: Route53.NoSuchChange },
     NoSuchHostedZone: { status: 404, modeled: Route53.NoSuchHostedZone },
     Throttling: { status: 400 },
+    // The fault injected by failCall (the account's internalError): the fake had none for Route 53.
+    InternalFailure: { status: 500 },
   },
   sesv2: {
     AccessDeniedException: { status: 403 },
@@ -133,6 +151,95 @@ export const WIRE_ERRORS = {
     Throttling: { status: 400 },
     InternalFailure: { status: 500 },
   },
+  // Keyed by the name the SDK raises (the code of x-amzn-query-error for the unmodeled ones).
+  sqs: {
+    AccessDenied: { status: 403, type: 'com.amazon.coral.service#AccessDeniedException' },
+    InternalFailure: { status: 500, type: 'com.amazon.coral.service#InternalFailure' },
+    InvalidAttributeName: { status: 400, modeled: SQS.InvalidAttributeName },
+    InvalidAttributeValue: { status: 400, modeled: SQS.InvalidAttributeValue },
+    InvalidClientTokenId: { status: 403, type: 'com.amazon.coral.service#UnrecognizedClientException' },
+    InvalidParameterValue: { status: 400, type: 'com.amazon.coral.validate#ValidationException' },
+    MessageNotInflight: {
+      status: 400,
+      modeled: SQS.MessageNotInflight,
+      query: 'AWS.SimpleQueueService.MessageNotInflight',
+    },
+    MissingParameter: { status: 400, type: 'com.amazon.coral.validate#ValidationException' },
+    QueueDeletedRecently: {
+      status: 400,
+      modeled: SQS.QueueDeletedRecently,
+      query: 'AWS.SimpleQueueService.QueueDeletedRecently',
+    },
+    QueueDoesNotExist: {
+      status: 400,
+      modeled: SQS.QueueDoesNotExist,
+      query: 'AWS.SimpleQueueService.NonExistentQueue',
+    },
+    QueueNameExists: { status: 400, modeled: SQS.QueueNameExists, query: 'QueueAlreadyExists' },
+    ReceiptHandleIsInvalid: { status: 404, modeled: SQS.ReceiptHandleIsInvalid },
+    RequestThrottled: { status: 403, modeled: SQS.RequestThrottled },
+  },
+  cloudwatch: {
+    AccessDenied: { status: 403, type: 'com.amazon.coral.service#AccessDeniedException' },
+    InternalServiceFault: { status: 500, modeled: CloudWatch.InternalServiceFault, query: 'InternalServiceError' },
+    InvalidClientTokenId: { status: 403, type: 'com.amazon.coral.service#UnrecognizedClientException' },
+    InvalidParameterCombinationException: {
+      status: 400,
+      modeled: CloudWatch.InvalidParameterCombinationException,
+      query: 'InvalidParameterCombination',
+    },
+    InvalidParameterValueException: {
+      status: 400,
+      modeled: CloudWatch.InvalidParameterValueException,
+      query: 'InvalidParameterValue',
+    },
+    LimitExceededFault: { status: 400, modeled: CloudWatch.LimitExceededFault, query: 'LimitExceeded' },
+    MissingRequiredParameterException: {
+      status: 400,
+      modeled: CloudWatch.MissingRequiredParameterException,
+      query: 'MissingParameter',
+    },
+    // DeleteAlarms' documented error; AWS does not answer it for a name it does not know (see cloudwatch.ts).
+    ResourceNotFound: { status: 404, modeled: CloudWatch.ResourceNotFound },
+    ResourceNotFoundException: { status: 404, modeled: CloudWatch.ResourceNotFoundException },
+    Throttling: { status: 400, type: 'com.amazon.coral.availability#ThrottlingException' },
+    ValidationException: { status: 400, modeled: CloudWatch.ValidationException, query: 'ValidationError' },
+  },
+  // AWS JSON 1.1: the code in `__type`, every client error 400.
+  eventbridge: {
+    AccessDeniedException: { status: 400, modeled: EventBridge.AccessDeniedException },
+    ConcurrentModificationException: { status: 400, modeled: EventBridge.ConcurrentModificationException },
+    InternalException: { status: 500, modeled: EventBridge.InternalException },
+    InvalidEventPatternException: { status: 400, modeled: EventBridge.InvalidEventPatternException },
+    LimitExceededException: { status: 400, modeled: EventBridge.LimitExceededException },
+    ResourceAlreadyExistsException: { status: 400, modeled: EventBridge.ResourceAlreadyExistsException },
+    ResourceNotFoundException: { status: 400, modeled: EventBridge.ResourceNotFoundException },
+    ThrottlingException: { status: 400, modeled: EventBridge.ThrottlingException },
+    UnrecognizedClientException: { status: 400 },
+    ValidationException: { status: 400 },
+  },
+  logs: {
+    AccessDeniedException: { status: 400, modeled: Logs.AccessDeniedException },
+    InvalidParameterException: { status: 400, modeled: Logs.InvalidParameterException },
+    LimitExceededException: { status: 400, modeled: Logs.LimitExceededException },
+    OperationAbortedException: { status: 400, modeled: Logs.OperationAbortedException },
+    ResourceAlreadyExistsException: { status: 400, modeled: Logs.ResourceAlreadyExistsException },
+    ResourceNotFoundException: { status: 400, modeled: Logs.ResourceNotFoundException },
+    ServiceUnavailableException: { status: 500, modeled: Logs.ServiceUnavailableException },
+    ThrottlingException: { status: 400, modeled: Logs.ThrottlingException },
+    UnrecognizedClientException: { status: 400, modeled: Logs.UnrecognizedClientException },
+  },
+  // awsQuery, as IAM: keyed by the wire code, the SDK's class named `<code>Exception`.
+  sns: {
+    AuthorizationError: { status: 403, modeled: SNS.AuthorizationErrorException },
+    InternalError: { status: 500, modeled: SNS.InternalErrorException },
+    InvalidClientTokenId: { status: 403 },
+    InvalidParameter: { status: 400, modeled: SNS.InvalidParameterException },
+    NotFound: { status: 404, modeled: SNS.NotFoundException },
+    ResourceNotFound: { status: 404, modeled: SNS.ResourceNotFoundException },
+    TagPolicy: { status: 400, modeled: SNS.TagPolicyException },
+    Throttled: { status: 429, modeled: SNS.ThrottledException },
+  },
 } as const satisfies Record<string, Record<string, WireError>>;
 
 export type FakeService = keyof typeof WIRE_ERRORS;
@@ -146,7 +253,27 @@ export const BASE_EXCEPTIONS = {
   sesv2: SESv2.SESv2ServiceException,
   iam: IAM.IAMServiceException,
   sts: STS.STSServiceException,
+  sqs: SQS.SQSServiceException,
+  cloudwatch: CloudWatch.CloudWatchServiceException,
+  eventbridge: EventBridge.EventBridgeServiceException,
+  logs: Logs.CloudWatchLogsServiceException,
+  sns: SNS.SNSServiceException,
 } satisfies Record<FakeService, unknown>;
+
+/**
+ * What the protocols of the newer fakes' services add to an error, reproduced by awsError and
+ * compared by the contract test: awsQuery (SNS) and the query-compatible JSON services (SQS,
+ * CloudWatch) copy the code and fault type into `Code`, `Type` and `Error`; the JSON services
+ * keep the body's `__type` (`<namespace>#<shape>` where `shapes` names the namespace, else the
+ * bare code). The older fakes' services add such fields too; their errors do not carry them.
+ */
+export const DECORATIONS: Partial<Record<FakeService, { query?: true; shapes?: string }>> = {
+  sqs: { query: true, shapes: 'com.amazonaws.sqs' },
+  cloudwatch: { query: true, shapes: 'com.amazonaws.cloudwatch' },
+  sns: { query: true },
+  eventbridge: { shapes: '' },
+  logs: { shapes: '' },
+};
 
 /** What the SDK names a HEAD answer it models no class for, and the message it gives any HEAD error. */
 const UNNAMED_HEAD = 'Unknown';
@@ -178,9 +305,19 @@ export function awsError<S extends FakeService>(
   };
   // A HEAD answer has no body: the SDK has only the status, and the message is its own.
   const text = wire.head ? HEAD_MESSAGE : message;
-  if (wire.modeled) return new (wire.modeled as unknown as ExceptionClass)({ message: text, $metadata });
   const base = BASE_EXCEPTIONS[service] as unknown as ExceptionClass;
-  return new base({ name: wire.head ? UNNAMED_HEAD : code, $fault, $metadata, message: text });
+  const error = wire.modeled
+    ? new (wire.modeled as unknown as ExceptionClass)({ message: text, $metadata })
+    : new base({ name: wire.head ? UNNAMED_HEAD : code, $fault, $metadata, message: text });
+  const decorations = DECORATIONS[service];
+  if (decorations?.query) {
+    const Code = wire.query ?? code;
+    const Type = status >= 500 ? 'Receiver' : 'Sender';
+    Object.assign(error, { Code, Type, Error: { Code, Type, Message: text }, RequestId: $metadata.requestId });
+  }
+  if (decorations?.shapes !== undefined)
+    Object.assign(error, { __type: wire.type ?? (decorations.shapes ? `${decorations.shapes}#${code}` : code) });
+  return error;
 }
 
 /** Who signed a call: the access key id of the client's credentials (resolved for STS only). */

@@ -3,12 +3,16 @@
  * (EntityAlreadyExists), missing things are NoSuchEntity, a user has at most two access keys
  * (LimitExceeded), a user with keys or inline policies cannot be deleted (DeleteConflict),
  * GetUserPolicy returns the document URL-encoded, and a new key is accepted by STS only after
- * `keyPropagationPolls` refused calls.
+ * `keyPropagationPolls` refused calls. Roles: a trust policy must name a Principal and no
+ * Resource (MalformedPolicyDocument), GetRole / CreateRole / GetRolePolicy return documents
+ * URL-encoded, a role with inline or attached managed policies cannot be deleted
+ * (DeleteConflict), only AWS managed policies (`arn:aws:iam::aws:policy/…`) can be attached.
  */
 import { randomBytes } from 'node:crypto';
 import { type Handler, awsError } from './errors.js';
 
 type Tag = { Key: string; Value: string };
+const clone = <T>(v: T): T => structuredClone(v);
 
 export interface FakeAccessKey {
   id: string;
@@ -30,9 +34,76 @@ export interface FakeUser {
 }
 
 const noUser = (name: string) => awsError('iam', 'NoSuchEntity', `The user with name ${name} cannot be found.`);
+const noRole = (name: string) => awsError('iam', 'NoSuchEntity', `The role with name ${name} cannot be found.`);
+const NAME = /^[\w+=,.@-]{1,64}$/;
+const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+const nameError = (name: string, member: string) =>
+  awsError(
+    'iam',
+    'ValidationError',
+    `1 validation error detected: Value '${name}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`,
+  );
+
+/** IAM returns policy documents URL-encoded as RFC 3986 says (every reserved character, `*` too). */
+export const rfc3986 = (text: string) =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+type PolicyStatement = Record<string, unknown>;
+const malformed = (message: string) => awsError('iam', 'MalformedPolicyDocument', message);
+
+/** The statements of a policy document, or MalformedPolicyDocument as IAM words it. */
+function statementsOf(doc: string): PolicyStatement[] {
+  let parsed: { Statement?: unknown };
+  try {
+    parsed = JSON.parse(doc) as { Statement?: unknown };
+  } catch {
+    throw malformed('This policy contains invalid Json');
+  }
+  if (typeof parsed !== 'object' || parsed === null || parsed.Statement === undefined)
+    throw malformed('Policy document should not be empty.');
+  const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  if (statements.length === 0) throw malformed('Policy document should not be empty.');
+  return statements as PolicyStatement[];
+}
+
+/** A role's trust policy: who may assume it, on no resource. */
+function checkTrustPolicy(doc: string): void {
+  for (const s of statementsOf(doc)) {
+    if ('Resource' in s || 'NotResource' in s) throw malformed('Has prohibited field Resource');
+    if (!('Principal' in s) && !('NotPrincipal' in s)) throw malformed('Missing required field Principal');
+    if (!('Action' in s) && !('NotAction' in s)) throw malformed('Policy statement must contain actions.');
+  }
+}
+
+/** An identity policy: actions on resources, no principal. */
+function checkIdentityPolicy(doc: string): void {
+  for (const s of statementsOf(doc)) {
+    if ('Principal' in s || 'NotPrincipal' in s) throw malformed('Policy document should not specify a principal.');
+    if (!('Action' in s) && !('NotAction' in s)) throw malformed('Policy statement must contain actions.');
+    if (!('Resource' in s) && !('NotResource' in s)) throw malformed('Policy statement must contain resources.');
+  }
+}
+
+export interface FakeRole {
+  name: string;
+  path: string;
+  arn: string;
+  roleId: string;
+  createDate: Date;
+  description?: string | undefined;
+  maxSessionDuration: number;
+  /** The trust policy, as sent. */
+  assumeRolePolicy: string;
+  tags: Tag[];
+  /** Inline policies: name → the document as sent. */
+  policies: Map<string, string>;
+  /** Managed policies attached, by ARN. */
+  attached: string[];
+}
 
 export class FakeIam {
   readonly users = new Map<string, FakeUser>();
+  readonly roles = new Map<string, FakeRole>();
   /** Keys deleted from a user: AWS refuses them from then on. */
   readonly deletedKeyIds = new Set<string>();
   /** STS calls a new key is refused (InvalidClientTokenId) before it works. */
@@ -94,22 +165,199 @@ export class FakeIam {
     return key;
   }
 
+  role(name: string): FakeRole | undefined {
+    return this.roles.get(name);
+  }
+
   snapshot(): unknown {
-    return [...this.users.values()]
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((u) => ({
-        name: u.name,
-        tags: u.tags,
-        policies: [...u.policies.entries()]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([name, doc]) => [name, JSON.parse(doc) as unknown]),
-        // Key ids and secrets differ between runs by nature; how many and in which state does not.
-        keys: u.keys.map((k) => k.status).sort(),
-      }));
+    const policies = (map: Map<string, string>) =>
+      [...map.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, doc]) => [name, JSON.parse(doc) as unknown]);
+    return {
+      users: [...this.users.values()]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((u) => ({
+          name: u.name,
+          tags: u.tags,
+          policies: policies(u.policies),
+          // Key ids and secrets differ between runs by nature; how many and in which state does not.
+          keys: u.keys.map((k) => k.status).sort(),
+        })),
+      roles: [...this.roles.values()]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((r) => ({
+          name: r.name,
+          path: r.path,
+          description: r.description,
+          maxSessionDuration: r.maxSessionDuration,
+          trust: JSON.parse(r.assumeRolePolicy) as unknown,
+          tags: r.tags,
+          policies: policies(r.policies),
+          attached: [...r.attached].sort(),
+        })),
+    };
+  }
+
+  private mustRole(input: Record<string, unknown>): FakeRole {
+    const name = String(input['RoleName']);
+    const role = this.roles.get(name);
+    if (!role) throw noRole(name);
+    return role;
+  }
+
+  private roleOut(r: FakeRole) {
+    return {
+      Path: r.path,
+      RoleName: r.name,
+      RoleId: r.roleId,
+      Arn: r.arn,
+      CreateDate: r.createDate,
+      AssumeRolePolicyDocument: rfc3986(r.assumeRolePolicy),
+      Description: r.description,
+      MaxSessionDuration: r.maxSessionDuration,
+      Tags: r.tags.length > 0 ? clone(r.tags) : undefined,
+    };
+  }
+
+  private roleHandlers(): Record<string, Handler> {
+    return {
+      'iam:CreateRole': (input) => {
+        const name = String(input['RoleName']);
+        if (!NAME.test(name)) throw nameError(name, 'roleName');
+        const path = String(input['Path'] ?? '/');
+        if (!/^\/([\x21-\x7E]*\/)?$/.test(path))
+          throw awsError(
+            'iam',
+            'ValidationError',
+            `1 validation error detected: Value '${path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)`,
+          );
+        const doc = input['AssumeRolePolicyDocument'];
+        if (typeof doc !== 'string')
+          throw awsError(
+            'iam',
+            'ValidationError',
+            "1 validation error detected: Value null at 'assumeRolePolicyDocument' failed to satisfy constraint: Member must not be null",
+          );
+        if (this.roles.has(name))
+          throw awsError('iam', 'EntityAlreadyExists', `Role with name ${name} already exists.`);
+        checkTrustPolicy(doc);
+        const maxSession = Number(input['MaxSessionDuration'] ?? 3600);
+        if (!Number.isInteger(maxSession) || maxSession < 3600 || maxSession > 43200)
+          throw awsError(
+            'iam',
+            'ValidationError',
+            `The requested MaxSessionDuration ${String(input['MaxSessionDuration'])} is not between 3600 and 43200 seconds.`,
+          );
+        const role: FakeRole = {
+          name,
+          path,
+          arn: `arn:aws:iam::${this.accountId()}:role${path}${name}`,
+          roleId: this.nextId('AROA', 21),
+          createDate: new Date(),
+          description: input['Description'] as string | undefined,
+          maxSessionDuration: maxSession,
+          assumeRolePolicy: doc,
+          tags: clone((input['Tags'] as Tag[] | undefined) ?? []),
+          policies: new Map(),
+          attached: [],
+        };
+        this.roles.set(name, role);
+        const { MaxSessionDuration: _max, ...out } = this.roleOut(role);
+        return { Role: out };
+      },
+      'iam:GetRole': (input) => ({ Role: { ...this.roleOut(this.mustRole(input)), RoleLastUsed: {} } }),
+      'iam:UpdateRole': (input) => {
+        const role = this.mustRole(input);
+        if (input['Description'] !== undefined) role.description = String(input['Description']);
+        if (input['MaxSessionDuration'] !== undefined) role.maxSessionDuration = Number(input['MaxSessionDuration']);
+        return {};
+      },
+      'iam:UpdateAssumeRolePolicy': (input) => {
+        const role = this.mustRole(input);
+        const doc = String(input['PolicyDocument']);
+        checkTrustPolicy(doc);
+        role.assumeRolePolicy = doc;
+        return {};
+      },
+      'iam:TagRole': (input) => {
+        const role = this.mustRole(input);
+        for (const tag of (input['Tags'] as Tag[] | undefined) ?? [])
+          role.tags = [...role.tags.filter((t) => t.Key !== tag.Key), tag];
+        return {};
+      },
+      'iam:UntagRole': (input) => {
+        const role = this.mustRole(input);
+        const keys = new Set((input['TagKeys'] as string[] | undefined) ?? []);
+        role.tags = role.tags.filter((t) => !keys.has(t.Key));
+        return {};
+      },
+      'iam:ListRoleTags': (input) => ({ Tags: clone(this.mustRole(input).tags), IsTruncated: false }),
+      'iam:DeleteRole': (input) => {
+        const role = this.mustRole(input);
+        if (role.policies.size > 0)
+          throw awsError('iam', 'DeleteConflict', 'Cannot delete entity, must delete policies first.');
+        if (role.attached.length > 0)
+          throw awsError('iam', 'DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+        this.roles.delete(role.name);
+        return {};
+      },
+      'iam:PutRolePolicy': (input) => {
+        const role = this.mustRole(input);
+        const name = String(input['PolicyName']);
+        if (!POLICY_NAME.test(name)) throw nameError(name, 'policyName');
+        const doc = String(input['PolicyDocument']);
+        checkIdentityPolicy(doc);
+        role.policies.set(name, doc);
+        return {};
+      },
+      'iam:GetRolePolicy': (input) => {
+        const role = this.mustRole(input);
+        const name = String(input['PolicyName']);
+        const doc = role.policies.get(name);
+        if (doc === undefined)
+          throw awsError('iam', 'NoSuchEntity', `The role policy with name ${name} cannot be found.`);
+        return { RoleName: role.name, PolicyName: name, PolicyDocument: rfc3986(doc) };
+      },
+      'iam:ListRolePolicies': (input) => ({
+        PolicyNames: [...this.mustRole(input).policies.keys()],
+        IsTruncated: false,
+      }),
+      'iam:DeleteRolePolicy': (input) => {
+        const role = this.mustRole(input);
+        const name = String(input['PolicyName']);
+        if (!role.policies.delete(name))
+          throw awsError('iam', 'NoSuchEntity', `The role policy with name ${name} cannot be found.`);
+        return {};
+      },
+      'iam:AttachRolePolicy': (input) => {
+        const role = this.mustRole(input);
+        const arn = String(input['PolicyArn']);
+        if (!/^arn:aws:iam::aws:policy\/.+/.test(arn))
+          throw awsError('iam', 'NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
+        if (!role.attached.includes(arn)) role.attached.push(arn);
+        return {};
+      },
+      'iam:DetachRolePolicy': (input) => {
+        const role = this.mustRole(input);
+        const arn = String(input['PolicyArn']);
+        if (!role.attached.includes(arn)) throw awsError('iam', 'NoSuchEntity', `Policy ${arn} was not found.`);
+        role.attached = role.attached.filter((a) => a !== arn);
+        return {};
+      },
+      'iam:ListAttachedRolePolicies': (input) => ({
+        AttachedPolicies: this.mustRole(input).attached.map((arn) => ({
+          PolicyArn: arn,
+          PolicyName: arn.split('/').pop(),
+        })),
+        IsTruncated: false,
+      }),
+    };
   }
 
   handlers(): Record<string, Handler> {
     return {
+      ...this.roleHandlers(),
       'iam:CreateUser': (input) => {
         const name = String(input['UserName']);
         if (!/^[\w+=,.@-]{1,64}$/.test(name))
@@ -182,7 +430,7 @@ export class FakeIam {
         if (doc === undefined)
           throw awsError('iam', 'NoSuchEntity', `The user policy with name ${name} cannot be found.`);
         // IAM returns the document URL-encoded (RFC 3986).
-        return { UserName: user.name, PolicyName: name, PolicyDocument: encodeURIComponent(doc) };
+        return { UserName: user.name, PolicyName: name, PolicyDocument: rfc3986(doc) };
       },
       'iam:ListUserPolicies': (input) => ({
         PolicyNames: [...this.mustUser(input).policies.keys()],

@@ -1,8 +1,13 @@
 import * as CloudFront from '@aws-sdk/client-cloudfront';
+import * as CloudWatch from '@aws-sdk/client-cloudwatch';
+import * as Logs from '@aws-sdk/client-cloudwatch-logs';
+import * as EventBridge from '@aws-sdk/client-eventbridge';
 import * as IAM from '@aws-sdk/client-iam';
 import * as Route53 from '@aws-sdk/client-route-53';
 import * as S3 from '@aws-sdk/client-s3';
 import * as SESv2 from '@aws-sdk/client-sesv2';
+import * as SNS from '@aws-sdk/client-sns';
+import * as SQS from '@aws-sdk/client-sqs';
 import * as STS from '@aws-sdk/client-sts';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { FakeAccount } from './account.js';
@@ -15,6 +20,11 @@ const SERVICES = [
   { service: 's3', module: S3 as Record<string, unknown>, client: S3.S3Client },
   { service: 'sesv2', module: SESv2 as Record<string, unknown>, client: SESv2.SESv2Client },
   { service: 'sts', module: STS as Record<string, unknown>, client: STS.STSClient },
+  { service: 'sqs', module: SQS as Record<string, unknown>, client: SQS.SQSClient },
+  { service: 'eventbridge', module: EventBridge as Record<string, unknown>, client: EventBridge.EventBridgeClient },
+  { service: 'cloudwatch', module: CloudWatch as Record<string, unknown>, client: CloudWatch.CloudWatchClient },
+  { service: 'sns', module: SNS as Record<string, unknown>, client: SNS.SNSClient },
+  { service: 'logs', module: Logs as Record<string, unknown>, client: Logs.CloudWatchLogsClient },
 ] as const;
 
 interface ClientConfig {

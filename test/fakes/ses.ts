@@ -2,8 +2,19 @@
  * SES (API v2) of the fake account, per region, to AWS's documented behaviour: names are
  * unique (AlreadyExistsException), missing things are NotFoundException, a new domain identity
  * gets three Easy DKIM tokens and stays PENDING until a test verifies it.
+ *
+ * Configuration sets carry suppression options and event destinations (at most 10; exactly one
+ * destination each; an EventBridge destination only on the region's default bus, else
+ * BadRequestException). A message sent through a set (named in SendEmail, or the sending
+ * identity's default set) produces the events SES's mailbox simulator documents —
+ * `bounce@simulator.amazonses.com` a permanent bounce, `complaint@…` a delivery then a
+ * complaint, `suppressionlist@…` a bounce as if on the suppression list, `success@…` and any
+ * other address a delivery, every message a send first — and each event whose type an enabled
+ * destination matches is recorded in `events`; those for an EventBridge destination are handed,
+ * in EventBridge's event shape, to `onEvent(region, event)` before SendEmail answers (a promise
+ * it returns is awaited; its failure is kept in `eventFailures`, never SendEmail's).
  */
-import { type Handler, awsError } from './errors.js';
+import { type Caller, type Handler, awsError } from './errors.js';
 
 type Tag = { Key: string; Value: string };
 type Status = 'PENDING' | 'SUCCESS' | 'FAILED' | 'TEMPORARY_FAILURE' | 'NOT_STARTED';
@@ -25,12 +36,79 @@ export interface FakeIdentity {
   mailFrom?: { domain: string; behavior: string; status: Status } | undefined;
 }
 
+export type SesEventType =
+  | 'SEND'
+  | 'REJECT'
+  | 'BOUNCE'
+  | 'COMPLAINT'
+  | 'DELIVERY'
+  | 'OPEN'
+  | 'CLICK'
+  | 'RENDERING_FAILURE'
+  | 'DELIVERY_DELAY'
+  | 'SUBSCRIPTION';
+
+/** Each event type's detail-type on EventBridge and its detail.eventType. */
+export const SES_EVENT_TYPES: Record<SesEventType, { detailType: string; eventType: string }> = {
+  SEND: { detailType: 'Email Sent', eventType: 'Send' },
+  REJECT: { detailType: 'Email Rejected', eventType: 'Reject' },
+  BOUNCE: { detailType: 'Email Bounced', eventType: 'Bounce' },
+  COMPLAINT: { detailType: 'Email Complaint Received', eventType: 'Complaint' },
+  DELIVERY: { detailType: 'Email Delivered', eventType: 'Delivery' },
+  OPEN: { detailType: 'Email Opened', eventType: 'Open' },
+  CLICK: { detailType: 'Email Clicked', eventType: 'Click' },
+  RENDERING_FAILURE: { detailType: 'Email Rendering Failed', eventType: 'Rendering Failure' },
+  DELIVERY_DELAY: { detailType: 'Email Delivery Delayed', eventType: 'DeliveryDelay' },
+  SUBSCRIPTION: { detailType: 'Email Subscribed', eventType: 'Subscription' },
+};
+
+/** An event destination as SES v2 keeps it (the definition's members, as sent). */
+export interface FakeEventDestination {
+  Name: string;
+  Enabled: boolean;
+  MatchingEventTypes: SesEventType[];
+  KinesisFirehoseDestination?: unknown;
+  CloudWatchDestination?: unknown;
+  SnsDestination?: { TopicArn: string } | undefined;
+  EventBridgeDestination?: { EventBusArn: string } | undefined;
+  PinpointDestination?: unknown;
+}
+
 export interface FakeConfigSet {
   name: string;
   tlsPolicy?: string | undefined;
   reputationMetrics: boolean;
   sendingEnabled: boolean;
+  /** The set's own suppression list reasons (SuppressionOptions); undefined: the account's apply. */
+  suppressedReasons?: string[] | undefined;
+  eventDestinations: FakeEventDestination[];
   tags: Tag[];
+}
+
+/** An SES event as EventBridge delivers it (the whole event: the target gets this as JSON). */
+export interface SesEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: 'aws.ses';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    eventType: string;
+    mail: Record<string, unknown>;
+    [key: string]: unknown;
+  };
+}
+
+/** An event SES published to one destination. */
+export interface PublishedEvent {
+  region: string;
+  configurationSet: string;
+  destination: string;
+  type: SesEventType;
+  event: SesEvent;
 }
 
 export interface FakeSesAccount {
@@ -51,6 +129,14 @@ interface RegionState {
 
 const clone = <T>(v: T): T => structuredClone(v);
 const notFound = (what: string) => awsError('sesv2', 'NotFoundException', `${what} does not exist.`);
+/** SuppressionOptions' reasons, as SES checks them (BOUNCE, COMPLAINT). */
+function suppressedReasonsOf(options: { SuppressedReasons?: string[] | undefined }): string[] {
+  const reasons = options.SuppressedReasons ?? [];
+  const wrong = reasons.find((r) => r !== 'BOUNCE' && r !== 'COMPLAINT');
+  if (wrong !== undefined)
+    throw awsError('sesv2', 'BadRequestException', `Invalid suppression reason ${wrong}: use BOUNCE or COMPLAINT.`);
+  return [...reasons];
+}
 
 /** An email SES accepted. */
 export interface SentEmail {
@@ -67,10 +153,48 @@ export interface SentEmail {
 const SIMULATOR = /@simulator\.amazonses\.com$/i;
 const addressOf = (from: string) => (/<([^>]+)>/.exec(from)?.[1] ?? from).trim();
 
+const EVENT_TYPES = Object.keys(SES_EVENT_TYPES) as SesEventType[];
+const DESTINATION_KINDS = [
+  'KinesisFirehoseDestination',
+  'CloudWatchDestination',
+  'SnsDestination',
+  'EventBridgeDestination',
+  'PinpointDestination',
+] as const;
+const MAX_DESTINATIONS = 10;
+const badRequest = (message: string) => awsError('sesv2', 'BadRequestException', message);
+
+/** What the mailbox simulator makes of a message to an address (any other address: delivered). */
+function outcomes(address: string): Array<'DELIVERY' | 'BOUNCE' | 'SUPPRESSED' | 'COMPLAINT'> {
+  const local = address.toLowerCase().split('@')[0] ?? '';
+  if (!SIMULATOR.test(address)) return ['DELIVERY'];
+  if (local.startsWith('bounce')) return ['BOUNCE'];
+  if (local.startsWith('complaint')) return ['DELIVERY', 'COMPLAINT'];
+  if (local.startsWith('suppressionlist')) return ['SUPPRESSED'];
+  return ['DELIVERY'];
+}
+
 export class FakeSes {
   private readonly regions = new Map<string, RegionState>();
   readonly sent: SentEmail[] = [];
+  /** Every event SES published to a destination, in order. */
+  readonly events: PublishedEvent[] = [];
+  /** What `onEvent` threw or rejected with (SES sends on; the message is not refused). */
+  readonly eventFailures: unknown[] = [];
+  /**
+   * Receives each event for an EventBridge destination, as EventBridge's event (SES publishes to
+   * the region's default bus). FakeAccount delivers it to its FakeEventBridge; the e2e harness
+   * forwards it where it needs it.
+   */
+  onEvent: ((region: string, event: SesEvent) => void | Promise<void>) | undefined;
+  /** The IAM user (or role) name a caller signs as, for the `ses:caller-identity` tag. */
+  callerName: (caller: Caller) => string = () => 'admin';
+  /** The clock of events and their timestamps (ms). */
+  now: () => number = () => Date.now();
   private counter = 0;
+  private eventCounter = 0;
+
+  constructor(private readonly accountId: () => string = () => '123456789012') {}
 
   region(name: string): RegionState {
     let state = this.regions.get(name);
@@ -138,6 +262,185 @@ export class FakeSes {
     return identity;
   }
 
+  /** The events a message sent now produces, for each destination of the set that matches them. */
+  private publish(
+    region: string,
+    setName: string,
+    message: {
+      messageId: string;
+      from: string;
+      fromHeader: string;
+      to: string[];
+      subject: string;
+      tags: Record<string, string[]>;
+    },
+  ): SesEvent[] {
+    const set = this.region(region).configSets.get(setName);
+    const destinations = (set?.eventDestinations ?? []).filter((d) => d.Enabled);
+    if (destinations.length === 0) return [];
+    const account = this.accountId();
+    const sentAt = this.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const domain = message.from.split('@')[1] ?? '';
+    const mail = {
+      timestamp: iso(sentAt),
+      source: message.from,
+      sourceArn: `arn:aws:ses:${region}:${account}:identity/${domain}`,
+      sendingAccountId: account,
+      messageId: message.messageId,
+      destination: message.to,
+      headersTruncated: false,
+      commonHeaders: {
+        from: [message.fromHeader],
+        to: message.to,
+        messageId: message.messageId,
+        subject: message.subject,
+      },
+      tags: message.tags,
+    };
+    const feedbackId = (n: number) => `${message.messageId}-feedback-${n}`;
+    // What happens, in order: the send, then each recipient's outcome a second later.
+    const happenings: Array<{ type: SesEventType; at: number; detail: Record<string, unknown> }> = [
+      { type: 'SEND', at: sentAt, detail: { send: {} } },
+    ];
+    message.to.forEach((address, i) => {
+      const at = sentAt + 1000;
+      for (const outcome of outcomes(address)) {
+        if (outcome === 'DELIVERY')
+          happenings.push({
+            type: 'DELIVERY',
+            at,
+            detail: {
+              delivery: {
+                timestamp: iso(at),
+                processingTimeMillis: 1000,
+                recipients: [address],
+                smtpResponse: '250 2.6.0 Message received',
+                reportingMTA: 'a8-12.smtp-out.amazonses.com',
+                remoteMtaIp: '198.51.100.25',
+              },
+            },
+          });
+        else if (outcome === 'BOUNCE' || outcome === 'SUPPRESSED')
+          happenings.push({
+            type: 'BOUNCE',
+            at,
+            detail: {
+              bounce: {
+                feedbackId: feedbackId(i),
+                bounceType: 'Permanent',
+                bounceSubType: outcome === 'BOUNCE' ? 'General' : 'OnAccountSuppressionList',
+                bouncedRecipients: [
+                  outcome === 'BOUNCE'
+                    ? {
+                        emailAddress: address,
+                        action: 'failed',
+                        status: '5.1.1',
+                        diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+                      }
+                    : {
+                        emailAddress: address,
+                        action: 'failed',
+                        status: '5.1.1',
+                        diagnosticCode:
+                          'Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.',
+                      },
+                ],
+                timestamp: iso(at),
+                ...(outcome === 'BOUNCE' ? { reportingMTA: 'dns; amazonses.com' } : {}),
+              },
+            },
+          });
+        else
+          happenings.push({
+            type: 'COMPLAINT',
+            at: at + 1000,
+            detail: {
+              complaint: {
+                feedbackId: feedbackId(i),
+                complaintSubType: null,
+                complainedRecipients: [{ emailAddress: address }],
+                timestamp: iso(at + 1000),
+                userAgent: 'Amazon SES Mailbox Simulator',
+                complaintFeedbackType: 'abuse',
+                arrivalDate: iso(at + 1000),
+              },
+            },
+          });
+      }
+    });
+    const forEventBridge: SesEvent[] = [];
+    for (const h of happenings) {
+      const { detailType, eventType } = SES_EVENT_TYPES[h.type];
+      this.eventCounter += 1;
+      const event: SesEvent = {
+        version: '0',
+        id: `5e5e0000-0000-4000-8000-${this.eventCounter.toString(16).padStart(12, '0')}`,
+        'detail-type': detailType,
+        source: 'aws.ses',
+        account,
+        time: iso(h.at).replace(/\.\d{3}Z$/, 'Z'),
+        region,
+        resources: [`arn:aws:ses:${region}:${account}:configuration-set/${setName}`],
+        detail: { eventType, mail: clone(mail), ...clone(h.detail) },
+      };
+      for (const d of destinations) {
+        if (!d.MatchingEventTypes.includes(h.type)) continue;
+        this.events.push({ region, configurationSet: setName, destination: d.Name, type: h.type, event: clone(event) });
+        if (d.EventBridgeDestination) forEventBridge.push(clone(event));
+      }
+    }
+    return forEventBridge;
+  }
+
+  /** A destination definition as SES checks it: one destination, known event types, EventBridge's default bus only. */
+  private destination(region: string, name: string, definition: unknown): FakeEventDestination {
+    const d = (definition ?? {}) as Record<string, unknown>;
+    const types = (d['MatchingEventTypes'] as string[] | undefined) ?? [];
+    if (types.length === 0) throw badRequest('MatchingEventTypes must contain at least one event type.');
+    const unknown = types.find((t) => !(EVENT_TYPES as string[]).includes(t));
+    if (unknown !== undefined) throw badRequest(`Invalid event type ${unknown}.`);
+    const kinds = DESTINATION_KINDS.filter((k) => d[k] !== undefined);
+    if (kinds.length !== 1)
+      throw badRequest(
+        'An event destination must have one, and only one, destination: CloudWatch, Kinesis Firehose, SNS, EventBridge or Pinpoint.',
+      );
+    const bus = (d['EventBridgeDestination'] as { EventBusArn?: string } | undefined)?.EventBusArn;
+    if (
+      kinds[0] === 'EventBridgeDestination' &&
+      bus !== `arn:aws:events:${region}:${this.accountId()}:event-bus/default`
+    )
+      throw badRequest(`Invalid EventBusArn ${String(bus)}. Only the default event bus of the region is supported.`);
+    const cloudWatch = d['CloudWatchDestination'] as
+      { DimensionConfigurations?: Array<Record<string, unknown>> } | undefined;
+    if (cloudWatch) {
+      const dimensions = cloudWatch.DimensionConfigurations ?? [];
+      if (dimensions.length === 0) throw badRequest('DimensionConfigurations must contain at least one dimension.');
+      for (const dim of dimensions) {
+        if (!['MESSAGE_TAG', 'EMAIL_HEADER', 'LINK_TAG'].includes(String(dim['DimensionValueSource'])))
+          throw badRequest(`Invalid DimensionValueSource ${String(dim['DimensionValueSource'])}.`);
+        if (typeof dim['DimensionName'] !== 'string' || typeof dim['DefaultDimensionValue'] !== 'string')
+          throw badRequest('A dimension needs DimensionName and DefaultDimensionValue.');
+      }
+    }
+    const sns = d['SnsDestination'] as { TopicArn?: string } | undefined;
+    if (sns && typeof sns.TopicArn !== 'string') throw badRequest('SnsDestination needs a TopicArn.');
+    return {
+      Name: name,
+      Enabled: d['Enabled'] === true,
+      MatchingEventTypes: [...types] as SesEventType[],
+      [kinds[0] as string]: clone(d[kinds[0] as string]),
+    };
+  }
+
+  private getDestination(region: string, input: Record<string, unknown>): FakeEventDestination {
+    const set = this.getSet(region, input['ConfigurationSetName']);
+    const name = String(input['EventDestinationName']);
+    const found = set.eventDestinations.find((d) => d.Name === name);
+    if (!found) throw notFound(`Event destination ${name}`);
+    return found;
+  }
+
   private getSet(region: string, name: unknown): FakeConfigSet {
     const set = this.region(region).configSets.get(String(name));
     if (!set) throw notFound(`Configuration set <${String(name)}>`);
@@ -181,11 +484,15 @@ export class FakeSes {
           throw awsError('sesv2', 'AlreadyExistsException', `Configuration set <${name}> already exists.`);
         const delivery = input['DeliveryOptions'] as { TlsPolicy?: string } | undefined;
         const reputation = input['ReputationOptions'] as { ReputationMetricsEnabled?: boolean } | undefined;
+        const suppression = input['SuppressionOptions'] as { SuppressedReasons?: string[] } | undefined;
+        const suppressedReasons = suppression === undefined ? undefined : suppressedReasonsOf(suppression);
         sets.set(name, {
           name,
           tlsPolicy: delivery?.TlsPolicy,
           reputationMetrics: reputation?.ReputationMetricsEnabled === true,
           sendingEnabled: true,
+          ...(suppressedReasons !== undefined ? { suppressedReasons } : {}),
+          eventDestinations: [],
           tags: clone((input['Tags'] as Tag[]) ?? []),
         });
         return {};
@@ -197,8 +504,48 @@ export class FakeSes {
           DeliveryOptions: { TlsPolicy: set.tlsPolicy ?? 'OPTIONAL' },
           ReputationOptions: { ReputationMetricsEnabled: set.reputationMetrics },
           SendingOptions: { SendingEnabled: set.sendingEnabled },
+          ...(set.suppressedReasons !== undefined
+            ? { SuppressionOptions: { SuppressedReasons: [...set.suppressedReasons] } }
+            : {}),
           Tags: clone(set.tags),
         };
+      },
+      'sesv2:PutConfigurationSetSuppressionOptions': (input, region) => {
+        const set = this.getSet(region, input['ConfigurationSetName']);
+        set.suppressedReasons = suppressedReasonsOf({
+          SuppressedReasons: input['SuppressedReasons'] as string[] | undefined,
+        });
+        return {};
+      },
+      'sesv2:CreateConfigurationSetEventDestination': (input, region) => {
+        const set = this.getSet(region, input['ConfigurationSetName']);
+        const name = String(input['EventDestinationName']);
+        if (set.eventDestinations.some((d) => d.Name === name))
+          throw awsError('sesv2', 'AlreadyExistsException', `Event destination ${name} already exists.`);
+        if (set.eventDestinations.length >= MAX_DESTINATIONS)
+          throw awsError(
+            'sesv2',
+            'LimitExceededException',
+            `A configuration set can have at most ${MAX_DESTINATIONS} event destinations.`,
+          );
+        set.eventDestinations.push(this.destination(region, name, input['EventDestination']));
+        return {};
+      },
+      'sesv2:GetConfigurationSetEventDestinations': (input, region) => ({
+        EventDestinations: clone(this.getSet(region, input['ConfigurationSetName']).eventDestinations),
+      }),
+      'sesv2:UpdateConfigurationSetEventDestination': (input, region) => {
+        const set = this.getSet(region, input['ConfigurationSetName']);
+        const existing = this.getDestination(region, input);
+        const updated = this.destination(region, existing.Name, input['EventDestination']);
+        set.eventDestinations = set.eventDestinations.map((d) => (d === existing ? updated : d));
+        return {};
+      },
+      'sesv2:DeleteConfigurationSetEventDestination': (input, region) => {
+        const set = this.getSet(region, input['ConfigurationSetName']);
+        const existing = this.getDestination(region, input);
+        set.eventDestinations = set.eventDestinations.filter((d) => d !== existing);
+        return {};
       },
       'sesv2:PutConfigurationSetDeliveryOptions': (input, region) => {
         this.getSet(region, input['ConfigurationSetName']).tlsPolicy = input['TlsPolicy'] as string | undefined;
@@ -314,7 +661,7 @@ export class FakeSes {
         return {};
       },
       // Checks in SES's order: sender identity verified, sandbox recipients, configuration set, template.
-      'sesv2:SendEmail': (input, region) => {
+      'sesv2:SendEmail': async (input, region, caller) => {
         const state = this.region(region);
         const from = addressOf(String(input['FromEmailAddress'] ?? ''));
         const domain = from.split('@')[1] ?? '';
@@ -354,6 +701,40 @@ export class FakeSes {
           template: template?.TemplateName,
           templateData: template?.TemplateData === undefined ? undefined : JSON.parse(template.TemplateData),
         });
+        // The identity's default configuration set applies when the call names none.
+        const effectiveSet = setName ?? state.identities.get(domain)?.configurationSetName;
+        if (effectiveSet !== undefined) {
+          const copies = destination as { CcAddresses?: string[]; BccAddresses?: string[] } | undefined;
+          const all = [...to, ...(copies?.CcAddresses ?? []), ...(copies?.BccAddresses ?? [])];
+          const content = input['Content'] as
+            { Simple?: { Subject?: { Data?: string } }; Template?: { TemplateName?: string } } | undefined;
+          const subject =
+            content?.Simple?.Subject?.Data ??
+            (template?.TemplateName !== undefined ? (state.templates.get(template.TemplateName)?.Subject ?? '') : '');
+          const tags: Record<string, string[]> = {
+            'ses:operation': ['SendEmail'],
+            'ses:configuration-set': [effectiveSet],
+            'ses:source-ip': ['192.0.2.10'],
+            'ses:from-domain': [domain],
+            'ses:caller-identity': [this.callerName(caller)],
+          };
+          for (const tag of (input['EmailTags'] as Array<{ Name: string; Value: string }> | undefined) ?? [])
+            tags[tag.Name] = [tag.Value];
+          const events = this.publish(region, effectiveSet, {
+            messageId,
+            from,
+            fromHeader: String(input['FromEmailAddress'] ?? ''),
+            to: all,
+            subject,
+            tags,
+          });
+          const results = await Promise.allSettled(
+            events.map(async (event) => {
+              await this.onEvent?.(region, event);
+            }),
+          );
+          for (const r of results) if (r.status === 'rejected') this.eventFailures.push(r.reason);
+        }
         return { MessageId: messageId };
       },
       'sesv2:GetAccount': (_input, region) => {
