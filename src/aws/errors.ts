@@ -82,8 +82,17 @@ const INVALID_KEYS = [
   'UnrecognizedClientException',
 ];
 /** What each service answers when the caller's policies do not allow the call. */
-const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'];
-const THROTTLED = ['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded'];
+const DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationErrorException'];
+const THROTTLED = [
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'SlowDown',
+  'RequestLimitExceeded',
+  // SQS's and SNS's own names for it.
+  'RequestThrottled',
+  'ThrottledException',
+];
 /** Node's socket errors (`code`) and the SDK's request timeout (`name`). */
 const NETWORK = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'TimeoutError'];
 

@@ -41,7 +41,7 @@ class HumanPrintEnvView extends BaseView implements PrintEnvView {
   missing(missing: readonly EnvEntry[], all: readonly EnvEntry[]): void {
     this.output.err(
       this.style.yellow(
-        `${missing.length} of ${all.length} variables are missing: ${missing.map((e) => e.name).join(', ')}.`,
+        `${missing.length} of ${all.filter((e) => e.none === undefined).length} variables are missing: ${missing.map((e) => e.name).join(', ')}.`,
       ),
     );
     this.output.err(missing[0]?.missing ?? '');

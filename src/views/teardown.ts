@@ -31,6 +31,10 @@ export function identify(id: string, outputs: Record<string, unknown>): string {
   if (id === 'email-mail-from') return `MAIL FROM ${text('domain') ?? ''}`.trim();
   if (id === 'access-key') return `${text('accessKeyId') ?? '?'} of ${text('userName') ?? '?'}`;
   if (id === 'distribution') return `${text('id') ?? '?'} (${text('domainName') ?? ''})`;
+  if (id.endsWith('-target')) return `target ${text('targetId') ?? '?'} of rule ${text('rule') ?? '?'}`;
+  if (id.endsWith('-queue-policy')) return `the policy of ${text('queueUrl')?.split('/').pop() ?? 'the queue'}`;
+  if (id === 'alerts-subscription') return `${text('endpoint') ?? '?'} (email)`;
+  if (id === 'email-handler-role-policy') return `${text('policyName') ?? '?'} of role ${text('roleName') ?? '?'}`;
   return text('policyName') ?? text('name') ?? text('domain') ?? text('id') ?? '';
 }
 

@@ -44,7 +44,14 @@ describe('print-env', () => {
       'SES_FROM_EMAIL=noreply@example.com',
       'SES_REGION=us-east-1',
       'SES_CONFIGURATION_SET=healthmetrics-dev',
+      expect.stringMatching(
+        /^EMAIL_EVENTS_QUEUE_URL=https:\/\/sqs\.us-east-1\.amazonaws\.com\/\d{12}\/healthmetrics-dev-email-events$/,
+      ),
     ]);
+    // Without --events the app-event variables are named, as absent, in comments.
+    expect(run.stdout).toContain(
+      '# EVENT_BUS_NAME: none, this environment has no app events (add them with `hm-infra init --events`)',
+    );
     expect(run.stdout).not.toContain(secret.secretAccessKey);
     expect(run.stdout).toContain('--show-secret');
     expect(installed.fake.calls.length).toBe(calls);
@@ -85,13 +92,19 @@ describe('print-env', () => {
     const viaGlobal = JSON.parse((await printEnv(['--json'])).stdout);
     const shown = JSON.parse((await printEnv(['--format', 'json', '--show-secret'])).stdout);
     // THEN
-    expect(masked).toMatchObject({ kind: 'env', masked: ['AWS_SECRET_ACCESS_KEY'], missing: [], none: [] });
+    expect(masked).toMatchObject({ kind: 'env', masked: ['AWS_SECRET_ACCESS_KEY'], missing: [] });
+    expect(masked.none.map((n: { name: string }) => n.name)).toEqual([
+      'EVENT_BUS_NAME',
+      'EVENTS_QUEUE_URL',
+      'EMAIL_HANDLER_ROLE_ARN',
+    ]);
     expect(masked.env).toMatchObject({
       AWS_ACCESS_KEY_ID: secret.accessKeyId,
       AWS_SECRET_ACCESS_KEY: '********',
       SES_CONFIGURATION_SET: 'healthmetrics-dev',
     });
-    expect(Object.keys(masked.env)).toHaveLength(8);
+    expect(Object.keys(masked.env)).toHaveLength(9);
+    expect(masked.env.EMAIL_EVENTS_QUEUE_URL).toMatch(/\/healthmetrics-dev-email-events$/);
     expect(viaGlobal).toEqual(masked);
     expect(shown.env.AWS_SECRET_ACCESS_KEY).toBe(secret.secretAccessKey);
     expect(shown.masked).toEqual([]);
@@ -103,7 +116,7 @@ describe('print-env', () => {
     const run = await printEnv(['--write', 'app.env']);
     // THEN
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('Wrote 8 variables to app.env');
+    expect(run.stdout).toContain('Wrote 9 variables to app.env');
     expect(run.stdout).not.toContain(secret.secretAccessKey);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await readFile(file, 'utf8')).toContain(`AWS_SECRET_ACCESS_KEY=${dotenvValue(secret.secretAccessKey)}`);
@@ -147,7 +160,7 @@ describe('print-env', () => {
     expect(run.stdout).toContain('# CLOUDFRONT_URL= (missing: the CDN is not set up yet');
     expect(run.stdout).toContain('S3_BUCKET_NAME=healthmetrics-uploads-dev');
     expect(run.stderr).toContain(
-      '3 of 8 variables are missing: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, CLOUDFRONT_URL',
+      '3 of 9 variables are missing: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, CLOUDFRONT_URL',
     );
     expect(write.code).toBe(1);
     expect(write.stderr).toContain('nothing was written');

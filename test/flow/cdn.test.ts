@@ -117,7 +117,7 @@ describe('the CDN on a fake account', () => {
     const plan = await runCli(['plan', '--json'], { cwd });
     // THEN
     const doc = JSON.parse(plan.stdout);
-    expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 14 });
+    expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 26 });
     const step = doc.steps.find((s: { id: string }) => s.id === 'distribution');
     expect(step.changes.map((c: { field: string }) => c.field)).toEqual(['default-behaviour']);
     expect(step.changes[0].from).toContain('TTL 0/60/31536000');

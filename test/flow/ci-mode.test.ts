@@ -29,7 +29,18 @@ const Change = z
   })
   .strict();
 const Summary = z.object({ create: z.number().int(), update: z.number().int(), unchanged: z.number().int() }).strict();
-const SERVICES = ['Account', 'S3', 'CloudFront', 'SES', 'DNS', 'IAM'] as const;
+const SERVICES = [
+  'Account',
+  'S3',
+  'CloudFront',
+  'SES',
+  'DNS',
+  'EventBridge',
+  'SQS',
+  'CloudWatch',
+  'SNS',
+  'IAM',
+] as const;
 const PlanJson = z
   .object({
     kind: z.literal('plan'),
@@ -213,7 +224,7 @@ describe('init without a terminal (CI)', () => {
     // THEN
     expect(run.code, run.stderr).toBe(0);
     const doc = PlanJson.parse(JSON.parse(run.stdout));
-    expect(doc.summary).toEqual({ create: 0, update: 0, unchanged: 15 });
+    expect(doc.summary).toEqual({ create: 0, update: 0, unchanged: 27 });
     expect(new Set(doc.steps.map((s) => s.service))).toEqual(new Set(SERVICES));
   });
 

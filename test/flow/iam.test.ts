@@ -33,13 +33,13 @@ describe('the app user on a fake account', () => {
   });
   afterEach(() => installed.restore());
 
-  it('creates the tagged user, its two inline policies and one key whose secret only the state file holds', async () => {
+  it('creates the tagged user, its three inline policies and one key whose secret only the state file holds', async () => {
     // WHEN
     const run = await init();
     // THEN
     expect(run.code, run.stderr).toBe(0);
     expect(user()?.tags).toEqual(resourceTags(givenConfig(), USER));
-    expect([...(user()?.policies.keys() ?? [])].sort()).toEqual(['s3-uploads', 'ses-sending']);
+    expect([...(user()?.policies.keys() ?? [])].sort()).toEqual(['email-events', 's3-uploads', 'ses-sending']);
     expect(user()?.keys).toHaveLength(1);
     const [key] = user()?.keys ?? [];
     const state = await stateFile();

@@ -151,7 +151,7 @@ describe('init applies the plan it showed', () => {
     expect(changed).toMatch(/S3 bucket settings\s+update\s+bucket-settings \(was update: versioning\)/);
     expect(changed).toContain('~ versioning: Suspended → Enabled');
     expect(changed).toContain('+ cors: GET/PUT/POST/HEAD from https://example.com, https://www.example.com');
-    expect(changed).toContain('Now: 0 to create, 1 to update, 14 unchanged');
+    expect(changed).toContain('Now: 0 to create, 1 to update, 26 unchanged');
     expect(run.stderr).toContain('Nothing was changed');
     expect(installed.fake.calls.slice(from).filter(isWrite)).toEqual([]);
     expect(installed.fake.buckets.get(BUCKET)!.versioning).toBe('Suspended');

@@ -209,9 +209,21 @@ describe('init on a fake account', () => {
       ['template-password-reset', 'create'],
       ['dns-zone', 'read'],
       ['dns-records', 'create'],
+      ['email-events-dlq', 'create'],
+      ['email-events-queue', 'create'],
+      ['email-events-rule', 'create'],
+      ['email-events-target', 'create'],
+      ['email-events-queue-policy', 'create'],
+      ['email-event-destination', 'create'],
+      ['email-metrics-destination', 'create'],
+      ['alerts-topic', 'create'],
+      ['alarm-bounce-rate', 'create'],
+      ['alarm-complaint-rate', 'create'],
+      ['alarm-bounces', 'create'],
       ['iam-user', 'create'],
       ['iam-policy-s3', 'create'],
       ['iam-policy-ses', 'create'],
+      ['iam-policy-email-events', 'create'],
       ['access-key', 'create'],
     ]);
   });
@@ -236,7 +248,7 @@ describe('init on a fake account', () => {
       const run = await runCli(['plan', '--json'], { cwd });
       // THEN
       const doc = JSON.parse(run.stdout);
-      expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 14 });
+      expect(doc.summary).toEqual({ create: 0, update: 1, unchanged: 26 });
       expect(
         doc.steps
           .find((s: { id: string }) => s.id === 'bucket-settings')

@@ -32,7 +32,17 @@ const SmokeJson = z
     checks: z.array(
       z
         .object({
-          id: z.enum(['app-key', 'upload', 'cdn', 'private-bucket', 'least-privilege', 'email', 'cleanup']),
+          id: z.enum([
+            'app-key',
+            'upload',
+            'cdn',
+            'private-bucket',
+            'least-privilege',
+            'email',
+            'bounce',
+            'events',
+            'cleanup',
+          ]),
           status: z.enum(['ok', 'pending', 'failed', 'skipped']),
           summary: z.string(),
           fix: z.string().optional(),
@@ -133,6 +143,8 @@ describe('smoke-test', () => {
       ['private-bucket', 'ok'],
       ['least-privilege', 'ok'],
       ['email', 'ok'],
+      ['bounce', 'ok'],
+      ['events', 'skipped'],
       ['cleanup', 'ok'],
     ]);
     // The upload went through a presigned URL, over plain HTTP, signed by the app key.
@@ -152,16 +164,26 @@ describe('smoke-test', () => {
       status: 403,
       code: 'AccessDenied',
     });
-    // The email: the template, through the configuration set, to the mailbox simulator.
-    expect(fake().ses.sent).toEqual([
-      expect.objectContaining({
-        from: 'noreply@example.com',
-        to: ['success@simulator.amazonses.com'],
-        configurationSet: 'healthmetrics-dev',
-        template: 'email-verification',
-        templateData: { verification_url: expect.stringMatching(/^https:\/\/example\.com\//) },
-      }),
-    ]);
+    // The email: the template, through the configuration set, to the mailbox simulator; and one to its bounce address.
+    expect(fake().ses.sent).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          from: 'noreply@example.com',
+          to: ['success@simulator.amazonses.com'],
+          configurationSet: 'healthmetrics-dev',
+          template: 'email-verification',
+          templateData: { verification_url: expect.stringMatching(/^https:\/\/example\.com\//) },
+        }),
+        expect.objectContaining({
+          from: 'noreply@example.com',
+          to: ['bounce@simulator.amazonses.com'],
+          configurationSet: 'healthmetrics-dev',
+        }),
+      ]),
+    );
+    expect(fake().ses.sent).toHaveLength(2);
+    // The bounce came back through EventBridge, and the app key read and deleted it: the queue is empty.
+    expect(fake().sqs.bodies(REGION, 'healthmetrics-dev-email-events')).toEqual([]);
     // Every check but the CDN status and the clean-up was signed by the app key.
     const calls = fake().calls.slice(callsBefore);
     const byApp = calls.filter((c) => c.signedBy === appKey()).map((c) => `${c.service}:${c.command}`);
@@ -172,6 +194,10 @@ describe('smoke-test', () => {
       's3:ListBuckets',
       'sesv2:GetAccount',
       'sesv2:SendEmail',
+      'sesv2:SendEmail',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
       'sts:GetCallerIdentity',
     ]);
     expect(calls.filter((c) => c.signedBy === undefined).map((c) => c.command)).toEqual([
@@ -190,10 +216,19 @@ describe('smoke-test', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
     expect(lines[0]).toBe(`Smoke test of healthmetrics (dev) in us-east-1, as the app user ${USER} (key ${appKey()})`);
-    for (const label of ['app key', 'upload', 'CDN', 'private bucket', 'least privilege', 'email', 'clean-up']) {
+    for (const label of [
+      'app key',
+      'upload',
+      'CDN',
+      'private bucket',
+      'least privilege',
+      'email',
+      'bounce',
+      'clean-up',
+    ]) {
       expect(lines.filter((l) => l.startsWith(`  ✔ ${label} `))).toHaveLength(1);
     }
-    expect(lines.at(-1)).toMatch(/^Smoke test passed \(7 ok\)/);
+    expect(lines.at(-1)).toMatch(/^Smoke test passed \(8 ok, 1 skipped\)/);
   });
 
   it('is among the next steps init names', async () => {
@@ -255,7 +290,7 @@ describe('smoke-test', () => {
     });
     expect(
       json(run)
-        .checks.filter((c) => c.id !== 'cdn')
+        .checks.filter((c) => c.id !== 'cdn' && c.id !== 'events')
         .every((c) => c.status === 'ok'),
     ).toBe(true);
     // It kept trying, backing off, for the 2 minutes asked.
@@ -327,7 +362,7 @@ describe('smoke-test', () => {
       status: 'failed',
       summary: 'the app key may s3:GetBucketPolicy, s3:ListAllMyBuckets: its permissions go beyond what the app needs',
       details: {
-        refused: ['iam:ListAccessKeys', 'ses:GetAccount'],
+        refused: ['iam:ListAccessKeys', 'ses:GetAccount', 'sqs:GetQueueAttributes'],
         allowed: ['s3:GetBucketPolicy', 's3:ListAllMyBuckets'],
       },
     });
@@ -375,7 +410,10 @@ describe('smoke-test', () => {
     );
     expect(run.stdout).toContain('`hm-infra verify-dns --env dev`');
     expect(fake().ses.sent).toEqual([]);
-    expect(run.stdout).toMatch(/Smoke test failed \(6 ok, 1 failed\)/);
+    expect(run.stdout).toContain(
+      '- bounce           skipped: not run: SES did not send to bounce@simulator.amazonses.com (MessageRejected:',
+    );
+    expect(run.stdout).toMatch(/Smoke test failed \(6 ok, 1 failed, 2 skipped\)/);
   });
 
   it('explains the SES sandbox when --to is an address SES may not send to yet', async () => {
@@ -397,7 +435,10 @@ describe('smoke-test', () => {
       status: 'ok',
       summary: expect.stringContaining("someone@elsewhere.org's inbox"),
     });
-    expect(fake().ses.sent.map((m) => m.to)).toEqual([['someone@elsewhere.org']]);
+    expect(fake().ses.sent.map((m) => m.to)).toEqual(
+      expect.arrayContaining([['someone@elsewhere.org'], ['bounce@simulator.amazonses.com']]),
+    );
+    expect(fake().ses.sent.filter((m) => m.to[0] === 'someone@elsewhere.org')).toHaveLength(1);
   });
 
   it('fails a public bucket', async () => {
@@ -501,9 +542,49 @@ describe('smoke-test', () => {
         fix: expect.stringContaining('ENFORCE_IAM=1'),
       });
       expect(check(run, 'private-bucket')).toMatchObject({ status: 'skipped' });
-      expect(json(run).counts).toEqual({ ok: 5, pending: 0, failed: 0, skipped: 2 });
+      expect(json(run).counts).toEqual({ ok: 6, pending: 0, failed: 0, skipped: 3 });
+      expect(check(run, 'bounce')?.status).toBe('ok');
       // One call signed with a made-up key told both checks that this endpoint checks no credentials.
       expect(fake().calls.filter((c) => c.command === 'ListBuckets' && c.signedBy === undefined)).toHaveLength(1);
+    });
+
+    it('says the path from SES to the queue was not checked when the emulator publishes no SES events', async () => {
+      await givenSettledEnvironment([...INIT, '--endpoint-url', ENDPOINT]);
+      fake().ses.onEvent = undefined;
+      // WHEN
+      const run = await smoke({ eventTimeout: '5' }, { globals: { json: true, endpointUrl: ENDPOINT } });
+      // THEN
+      expect(run.code, run.stdout).toBe(0);
+      expect(check(run, 'bounce')).toMatchObject({
+        status: 'skipped',
+        summary: expect.stringContaining(
+          `no bounce event reached healthmetrics-dev-email-events within 5 s: the endpoint ${ENDPOINT} does not publish SES events`,
+        ),
+        fix: expect.stringContaining('run smoke-test against AWS'),
+      });
+      // It waited, bounded by --event-timeout, on the virtual clock.
+      expect(run.clock.now() - START).toBeGreaterThanOrEqual(5000);
+      expect(run.clock.now() - START).toBeLessThan(30_000);
+    });
+
+    it('fails the bounce check on AWS when no bounce event arrives, naming what to look at', async () => {
+      await givenSettledEnvironment();
+      // The rule lost its target (by hand): SES still publishes, nothing reaches the queue.
+      await fake().call(
+        'eventbridge',
+        'RemoveTargets',
+        { Rule: 'healthmetrics-dev-email-events', Ids: ['queue'] },
+        REGION,
+      );
+      // WHEN
+      const run = await smoke({ eventTimeout: '3' }, { globals: { json: true } });
+      // THEN
+      expect(run.code).toBe(1);
+      expect(check(run, 'bounce')).toMatchObject({
+        status: 'failed',
+        summary: 'no bounce event reached healthmetrics-dev-email-events within 3 s (SES publishes it within seconds)',
+        fix: expect.stringContaining('hm-infra status --env dev'),
+      });
     });
 
     it('skips the CDN at once when the emulator does not serve its distributions', async () => {
@@ -560,6 +641,8 @@ describe('smoke-test', () => {
           ['private-bucket', 'ok'],
           ['least-privilege', 'ok'],
           ['email', 'ok'],
+          ['bounce', 'ok'],
+          ['events', 'skipped'],
           ['cleanup', 'ok'],
         ]);
         expect(fake().versionCount(BUCKET)).toBe(0);
@@ -591,7 +674,7 @@ describe('smoke-test', () => {
         json(run)
           .checks.filter((c) => c.status !== 'ok')
           .map((c) => c.id),
-      ).toEqual(['least-privilege']);
+      ).toEqual(['least-privilege', 'events']);
     });
   });
 
@@ -600,6 +683,8 @@ describe('smoke-test', () => {
       [{ to: 'not-an-address' }, '--to "not-an-address" is not an email address'],
       [{ cdnTimeout: '-1' }, '--cdn-timeout "-1" is not valid'],
       [{ cdnTimeout: 'soon' }, '--cdn-timeout "soon" is not valid'],
+      [{ eventTimeout: '901' }, '--event-timeout "901" is not valid'],
+      [{ eventTimeout: 'a while' }, '--event-timeout "a while" is not valid'],
     ])('refuses %o before any AWS call or state read', async (flags, message) => {
       // WHEN
       const run = await smoke(flags);

@@ -87,7 +87,7 @@ describe('status on a fake account', () => {
     const text = await runCli(['status'], { cwd });
     // THEN
     expect(run.code, run.stderr).toBe(0);
-    expect(run.doc?.summary).toEqual({ inSync: 12, drifted: 0, missing: 0, pending: 3, unchecked: 0 });
+    expect(run.doc?.summary).toEqual({ inSync: 24, drifted: 0, missing: 0, pending: 3, unchecked: 0 });
     expect(statusOf(run.doc, 'distribution')).toMatchObject({
       status: 'pending',
       note: expect.stringMatching(/CloudFront is deploying it \(InProgress\)/),
@@ -101,16 +101,16 @@ describe('status on a fake account', () => {
     expect(text.stdout).toMatch(/Status of healthmetrics \(dev\) in us-east-1, account 123456789012/);
     expect(text.stdout).toMatch(/✔ S3 bucket\s+in sync/);
     expect(text.stdout).toMatch(/… CloudFront distribution\s+pending: CloudFront is deploying/);
-    expect(text.stdout).toContain('12 in sync, 0 drifted, 0 missing, 3 pending.');
+    expect(text.stdout).toContain('24 in sync, 0 drifted, 0 missing, 3 pending.');
   });
 
-  it('once deployed and verified: all 15 in sync', async () => {
+  it('once deployed and verified: all 27 in sync', async () => {
     await givenSettledEnvironment(installed.fake);
     // WHEN
     const run = await status();
     // THEN
     expect(run.code, run.stderr).toBe(0);
-    expect(run.doc?.summary).toEqual({ inSync: 15, drifted: 0, missing: 0, pending: 0, unchecked: 0 });
+    expect(run.doc?.summary).toEqual({ inSync: 27, drifted: 0, missing: 0, pending: 0, unchecked: 0 });
   });
 
   it('tells the truth after changes by hand (exit 4), and a following init repairs them', async () => {
@@ -153,6 +153,83 @@ describe('status on a fake account', () => {
     expect(repair.code, repair.stderr).toBe(0);
     expect(after.code, JSON.stringify(after.doc?.resources.filter((r) => r.status !== 'in-sync'))).toBe(0);
     expect(after.doc?.summary).toMatchObject({ drifted: 0, missing: 0 });
+  });
+
+  it('reports a changed queue policy and rule as drift (exit 4), and init sets them back', async () => {
+    const fake = installed.fake;
+    await givenSettledEnvironment(fake);
+    const url = 'https://sqs.us-east-1.amazonaws.com/123456789012/healthmetrics-dev-email-events';
+    const open = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sqs:*', Resource: '*' }],
+    };
+    await fake.call(
+      'sqs',
+      'SetQueueAttributes',
+      { QueueUrl: url, Attributes: { Policy: JSON.stringify(open) } },
+      REGION,
+    );
+    await fake.call(
+      'eventbridge',
+      'PutRule',
+      { Name: 'healthmetrics-dev-email-events', EventPattern: JSON.stringify({ source: ['aws.ses'] }) },
+      REGION,
+    );
+    // WHEN
+    const run = await status();
+    // THEN
+    expect(run.code).toBe(4);
+    expect(statusOf(run.doc, 'email-events-queue-policy')).toMatchObject({
+      status: 'drifted',
+      changes: [
+        expect.objectContaining({
+          field: 'policy',
+          live: 'sqs:* on *',
+          expected: expect.stringContaining(
+            'sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:healthmetrics-dev-email-events (with conditions)',
+          ),
+        }),
+      ],
+    });
+    expect(statusOf(run.doc, 'email-events-rule')).toMatchObject({
+      status: 'drifted',
+      changes: [expect.objectContaining({ field: 'event-pattern', live: '{"source":["aws.ses"]}' })],
+    });
+    expect(run.doc?.summary).toMatchObject({ drifted: 2, missing: 0 });
+    // WHEN
+    const repair = await runCli(INIT, { cwd });
+    const after = await status();
+    // THEN
+    expect(repair.code, repair.stderr).toBe(0);
+    expect(after.code).toBe(0);
+    const policy = JSON.parse(fake.sqs.queue(REGION, 'healthmetrics-dev-email-events')?.attributes['Policy'] ?? '{}');
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: {
+          ArnEquals: { 'aws:SourceArn': 'arn:aws:events:us-east-1:123456789012:rule/healthmetrics-dev-email-events' },
+        },
+      }),
+    ]);
+  });
+
+  it('shows an alert subscription as pending until the address confirms it', async () => {
+    const fake = installed.fake;
+    expect((await runCli([...INIT, '--alert-email', 'ops@example.org'], { cwd })).code).toBe(0);
+    for (const id of fake.cloudfront.distributions.keys())
+      for (let i = 0; i < 3; i += 1) await fake.call('cloudfront', 'GetDistribution', { Id: id }, REGION);
+    fake.ses.setStatus(REGION, 'example.com', { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
+    // WHEN
+    const pending = await status();
+    fake.sns.confirm('ops@example.org');
+    const confirmed = await status();
+    // THEN
+    expect(pending.code).toBe(0);
+    expect(statusOf(pending.doc, 'alerts-subscription')).toMatchObject({
+      status: 'pending',
+      note: expect.stringContaining('waiting for ops@example.org to confirm'),
+    });
+    expect(statusOf(confirmed.doc, 'alerts-subscription')?.status).toBe('in-sync');
   });
 
   it('reports a bucket deleted by hand as missing and still checks the distribution in front of it', async () => {

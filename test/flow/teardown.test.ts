@@ -79,7 +79,7 @@ describe('teardown on a fake account', () => {
     expect(text).not.toContain('secretAccessKey');
     // Only what was read, never created, is still listed.
     expect(Object.keys(JSON.parse(text).resources).sort()).toEqual(['account', 'dns-zone']);
-    expect(run.stdout).toMatch(/Done in [\d.]+s: 15 removed\./);
+    expect(run.stdout).toMatch(/Done in [\d.]+s: 27 removed\./);
   });
 
   it('disables the distribution, waits until that is deployed, deletes it, and only then its origin access control and the bucket', async () => {
@@ -297,8 +297,18 @@ describe('teardown on a fake account', () => {
       const down = await teardown();
       expect(down.code, down.stderr).toBe(0);
       expect(fake.snapshot()).toEqual(before);
+      if (round === 0) {
+        // SQS takes a deleted queue's name again only after 60 s: an init at once says so (what it made is recorded).
+        const early = await init();
+        expect(early.code).toBe(1);
+        expect(early.stderr).toContain('was deleted less than 60 seconds ago');
+        expect(early.stderr).toContain('Wait a minute, then re-run init');
+        fake.now = () => Date.now() + 61_000;
+        const down2 = await teardown();
+        expect(down2.code, down2.stderr).toBe(0);
+      }
     }
-    expect((await stateDir()).filter((f) => f.includes('.destroyed-'))).toHaveLength(2);
+    expect((await stateDir()).filter((f) => f.includes('.destroyed-'))).toHaveLength(3);
   });
 
   it('says so and exits 0 when the environment was already torn down; exit 2 when it never existed', async () => {
@@ -326,10 +336,10 @@ describe('teardown on a fake account', () => {
     expect(fake.writes.length).toBe(writes);
     expect(run.stdout).toMatch(/Teardown of healthmetrics \(dev\) in us-east-1, account 123456789012/);
     expect(run.stdout).toMatch(/- S3 bucket\s+healthmetrics-uploads-dev/);
-    expect(run.stdout).toContain('15 to remove.');
+    expect(run.stdout).toContain('27 to remove.');
     const doc = JSON.parse(json.stdout);
     expect(doc).toMatchObject({ kind: 'teardown-plan', dryRun: true, ok: true, blockers: [] });
-    expect(doc.steps).toHaveLength(15);
+    expect(doc.steps).toHaveLength(27);
     expect(await stateDir()).toContain('dev.json');
   });
 

@@ -7,7 +7,7 @@ import type { Step, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
 import { CONFIG_SET_DIMENSION } from '../ses/event-destinations.js';
 import { configurationSetName } from '../ses/configuration-set.js';
-import { eventNames } from '../names.js';
+import { eventNames, regionalArn } from '../names.js';
 import { missingTags, resourceTags, tagChanges } from '../tags.js';
 
 const outputsSchema = z.object({ name: z.string(), arn: z.string() });
@@ -145,13 +145,9 @@ export function makeAlarmStep(spec: AlarmSpec): Step<AlarmObserved, AlarmOutputs
     intent: (ctx) => ({ create: name(ctx.config) }),
 
     async create(ctx) {
+      // PutMetricAlarm answers nothing; the ARN is the alarm's name in this account and region.
       await put(ctx, true);
-      const res = await ctx.aws
-        .cloudwatch()
-        .send(new CloudWatch.DescribeAlarmsCommand({ AlarmNames: [name(ctx.config)], AlarmTypes: ['MetricAlarm'] }));
-      const arn = res.MetricAlarms?.[0]?.AlarmArn;
-      if (!arn)
-        throw new HmError('AWS_ERROR', `CloudWatch did not list alarm ${name(ctx.config)} after creating it`, 'aws');
+      const arn = regionalArn(ctx.output('account'), ctx.config.region, 'cloudwatch', `alarm:${name(ctx.config)}`);
       return { name: name(ctx.config), arn };
     },
 

@@ -60,6 +60,18 @@ function differs(live: EventDestination, want: Wanted): string[] {
   return [...new Set(fields)];
 }
 
+/** Both destinations read from one listing per run (the two steps share it). */
+const listingKey = (ctx: StepContext) =>
+  `sesv2:GetConfigurationSetEventDestinations:${configurationSetName(ctx.config)}`;
+const listDestinations = (ctx: StepContext) =>
+  ctx.reads.once(listingKey(ctx), () =>
+    ctx.aws
+      .sesv2()
+      .send(
+        new SES.GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: configurationSetName(ctx.config) }),
+      ),
+  );
+
 function makeEventDestinationStep(spec: DestinationSpec): Step<EventDestinationObserved, EventDestinationOutputs> {
   const name = (config: Config) => `${configurationSetName(config)}-${spec.suffix}`;
   const outputs = (ctx: StepContext) => ({
@@ -83,11 +95,7 @@ function makeEventDestinationStep(spec: DestinationSpec): Step<EventDestinationO
     outputsSchema,
 
     async find(ctx) {
-      const res = await ctx.aws.sesv2().send(
-        new SES.GetConfigurationSetEventDestinationsCommand({
-          ConfigurationSetName: configurationSetName(ctx.config),
-        }),
-      );
+      const res = await listDestinations(ctx);
       const destination = res.EventDestinations?.find((d) => d.Name === name(ctx.config));
       return destination ? { destination } : undefined;
     },
@@ -117,6 +125,7 @@ function makeEventDestinationStep(spec: DestinationSpec): Step<EventDestinationO
     intent: (ctx) => ({ create: name(ctx.config) }),
 
     async create(ctx) {
+      ctx.reads.forget(listingKey(ctx));
       await ctx.aws.sesv2().send(
         new SES.CreateConfigurationSetEventDestinationCommand({
           ConfigurationSetName: configurationSetName(ctx.config),
@@ -128,6 +137,7 @@ function makeEventDestinationStep(spec: DestinationSpec): Step<EventDestinationO
     },
 
     async update(ctx) {
+      ctx.reads.forget(listingKey(ctx));
       await ctx.aws.sesv2().send(
         new SES.UpdateConfigurationSetEventDestinationCommand({
           ConfigurationSetName: configurationSetName(ctx.config),

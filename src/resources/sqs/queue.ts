@@ -4,7 +4,7 @@ import type { Config } from '../../config/config.js';
 import { defineResource } from '../../engine/resource.js';
 import type { Change, Step, StepContext, StepId } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
-import { eventNames } from '../names.js';
+import { eventNames, regionalArn } from '../names.js';
 import { missingTags, resourceTags, tagChanges } from '../tags.js';
 
 const outputsSchema = z.object({ name: z.string(), url: z.string(), arn: z.string() });
@@ -156,10 +156,7 @@ export function makeQueueStep(spec: QueueSpec): Step<QueueObserved, QueueOutputs
         .send(new SQS.CreateQueueCommand({ QueueName: name, Attributes: want.attributes, tags }));
       const url = res.QueueUrl;
       if (!url) throw new HmError('AWS_ERROR', `SQS returned no URL for queue ${name}`, 'aws');
-      const attrs = await ctx.aws
-        .sqs()
-        .send(new SQS.GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
-      return { name, url, arn: attrs.Attributes?.['QueueArn'] ?? '' };
+      return { name, url, arn: regionalArn(ctx.output('account'), ctx.config.region, 'sqs', name) };
     },
 
     async update(ctx, observed) {
