@@ -37,8 +37,8 @@ function renderResult(
         `  ${pad('', 14)}DNS: point ${cdn.aliases.join(', ')} at ${cdn.domainName} (CNAME, or a Route 53 alias record)`,
       );
   }
-  lines.push(...renderEmail(result, style));
   lines.push(...renderEvents(result, style));
+  lines.push(...renderEmail(result, style));
   const account = result.outputs.account;
   if (account) lines.push(`  ${pad('AWS account', 14)}${account.accountId}`);
   lines.push(`  ${pad('State', 14)}${store.displayPath}`);
@@ -62,7 +62,10 @@ function nextSteps(result: RunResult, state: State, ses: AccountStatus | undefin
     `hm-infra print-env ${env} --write ${envFileFor(state.environment)}`,
     'the block above with the secret, in a file only you can read',
   ]);
-  commands.push([`hm-infra smoke-test ${env}`, 'upload, CDN and email, used as the app will use them, with its key']);
+  commands.push([
+    `hm-infra smoke-test ${env}`,
+    'upload, CDN, email and its bounce, used as the app will use them, with its key',
+  ]);
   commands.push([`hm-infra plan ${env}`, 'compare what exists with the configuration (says nothing to do now)']);
   const width = Math.max(...commands.map(([c]) => c.length)) + 3;
   const lines = commands.map(([command, why]) => `  ${pad(command, width)}${why}`);
@@ -126,9 +129,7 @@ function renderEvents(result: RunResult, style: Style): string[] {
   if (bus && events) lines.push(`  ${pad('App events', 14)}bus ${bus.name} to queue ${events.name}`);
   const role = result.outputs['email-handler-role'];
   if (role)
-    lines.push(
-      `  ${pad('Email handler', 14)}role ${role.arn} (for the Lambda that reads ${events?.name ?? 'the queue'})`,
-    );
+    lines.push(`  ${pad('Handler role', 14)}${role.arn} (for the Lambda that reads ${events?.name ?? 'the queue'})`);
   return lines;
 }
 

@@ -1,8 +1,8 @@
 import type { RunEvent, StepOutcome } from '../engine/outcome.js';
 import { type Style, pad } from './style.js';
 
-/** Wide enough for the longest step title ("CloudFront origin access"). */
-const TITLE_WIDTH = 30;
+/** Wide enough for the longest step title ("EventBridge target: email events queue"). */
+const TITLE_WIDTH = 40;
 const PAST: Record<string, string> = {
   create: 'created',
   update: 'updated',

@@ -233,7 +233,7 @@ describe('smoke-test', () => {
 
   it('is among the next steps init names', async () => {
     const run = await runCli(INIT, { cwd });
-    expect(run.stdout).toMatch(/^ {2}hm-infra smoke-test --env dev +upload, CDN and email/m);
+    expect(run.stdout).toMatch(/^ {2}hm-infra smoke-test --env dev +upload, CDN, email and its bounce/m);
   });
 
   it('uploads through a URL bound to PUT, the key and the content type, that expires after 5 minutes', async () => {
