@@ -151,6 +151,12 @@ export function resolveConfig(input: ConfigInput, recorded?: Config): Config {
     const carried = AT_THE_DOMAIN.has(key) && recorded?.domain !== merged.domain ? undefined : recorded?.[key];
     set[key] = given ?? carried;
   }
+  // Turning bounce handling (or email) off drops its recorded alert address and delivery
+  // tracking, which have no --no-… of their own; typed with it, they are refused below.
+  if (merged.emailEvents === false || merged.email === false) {
+    if (input.alertEmail === undefined) delete set['alertEmail'];
+    if (input.trackDeliveries === undefined) delete set['trackDeliveries'];
+  }
   const missing = REQUIRED.filter(([key]) => merged[key] === undefined || merged[key] === '').map(([, flag]) => flag);
   if (missing.length > 0) {
     throw new HmError(

@@ -287,6 +287,22 @@ describe('resolveConfig', () => {
       expect(problems({ emailEvents: false, trackDeliveries: true })).toContain('--track-deliveries configures');
     });
 
+    it('drops a recorded alert address and delivery tracking when bounce handling is turned off', () => {
+      const recorded = resolveConfig({
+        ...base,
+        app: 'hm',
+        domain: 'example.com',
+        alertEmail: 'ops@example.org',
+        trackDeliveries: true,
+      });
+      expect(recorded).toMatchObject({ alertEmail: 'ops@example.org', trackDeliveries: true });
+      const off = resolveConfig({ ...base, emailEvents: false }, recorded);
+      expect(off.alertEmail).toBeUndefined();
+      expect(off.trackDeliveries).toBe(false);
+      // Kept while it stays on.
+      expect(resolveConfig({ ...base }, recorded).alertEmail).toBe('ops@example.org');
+    });
+
     it('refuses a state file that has app events without email', () => {
       const parsed = ConfigSchema.safeParse({
         ...resolveConfig({ ...base, app: 'hm', domain: 'example.com', email: false }),
