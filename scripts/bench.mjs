@@ -132,6 +132,11 @@ const state = {
       env: { SES_FROM_EMAIL: 'noreply@example.com', SES_REGION: 'eu-west-1' },
     }),
     'email-config-set': record({ name: 'bench-dev' }),
+    'email-events-queue': record({
+      name: 'bench-dev-email-events',
+      url: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-dev-email-events',
+      arn: 'arn:aws:sqs:eu-west-1:123456789012:bench-dev-email-events',
+    }),
     'access-key': record(
       { userName: 'bench-app-dev', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', verified: true, retiring: [] },
       { secret: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } },

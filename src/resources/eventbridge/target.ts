@@ -18,6 +18,8 @@ declare module '../../engine/types.js' {
 
 export interface TargetObserved {
   arn: string | undefined;
+  /** What changes the event before delivery (InputTransformer, InputPath, Input): the app expects it whole. */
+  reshaped: string[];
 }
 
 /** The id of the queue among the rule's targets: others someone adds are left alone. */
@@ -75,7 +77,9 @@ export function makeTargetStep(spec: TargetSpec): Step<TargetObserved, TargetOut
         .eventbridge()
         .send(new EventBridge.ListTargetsByRuleCommand({ Rule: rule.name, EventBusName: rule.busName }));
       const target = res.Targets?.find((t) => t.Id === QUEUE_TARGET_ID);
-      return target ? { arn: target.Arn } : undefined;
+      if (!target) return undefined;
+      const reshaped = (['InputTransformer', 'InputPath', 'Input'] as const).filter((key) => target[key] !== undefined);
+      return { arn: target.Arn, reshaped };
     },
 
     toCreate: (ctx) => ({
@@ -86,16 +90,27 @@ export function makeTargetStep(spec: TargetSpec): Step<TargetObserved, TargetOut
 
     diff(ctx, observed) {
       const queueArn = ctx.output(spec.queue).arn;
-      if (observed.arn === queueArn) return [];
-      return [
-        {
-          field: 'target',
-          action: 'update',
-          from: observed.arn ?? 'none',
-          to: queueArn,
-          note: 'the rule must deliver to its queue',
-        },
-      ];
+      if (observed.arn !== queueArn)
+        return [
+          {
+            field: 'target',
+            action: 'update',
+            from: observed.arn ?? 'none',
+            to: queueArn,
+            note: 'the rule must deliver to its queue',
+          },
+        ];
+      if (observed.reshaped.length > 0)
+        return [
+          {
+            field: 'target',
+            action: 'update',
+            from: `${queueArn} with ${observed.reshaped.join(', ')}`,
+            to: `${queueArn}, each event whole`,
+            note: 'the app reads the event as EventBridge delivers it; a transformed message would not parse',
+          },
+        ];
+      return [];
     },
 
     intent: (ctx) => ({ create: `target ${QUEUE_TARGET_ID} of ${ctx.output(spec.rule).name}` }),

@@ -18,7 +18,10 @@ declare module '../../engine/types.js' {
 }
 
 export interface SubscriptionObserved {
-  subscriptionArn: string;
+  /** The configured address's subscription; undefined while only an earlier address is subscribed. */
+  subscriptionArn: string | undefined;
+  /** The address an earlier run subscribed, when --alert-email has changed since, and its subscription. */
+  previous?: { endpoint: string; subscriptionArn: string };
 }
 
 /** What SNS lists for an email subscription whose address has not yet followed the link. */
@@ -31,7 +34,7 @@ async function findSubscription(
   ctx: StepContext,
   topicArn: string,
   endpoint = address(ctx),
-): Promise<SubscriptionObserved | undefined> {
+): Promise<{ subscriptionArn: string } | undefined> {
   let token: string | undefined;
   do {
     const res = await ctx.aws
@@ -60,7 +63,20 @@ export const alertsSubscriptionStep = defineResource<SubscriptionObserved, Subsc
   notFound: (err) => err instanceof SNS.NotFoundException,
   outputsSchema,
 
-  find: (ctx) => findSubscription(ctx, ctx.output('alerts-topic').arn),
+  async find(ctx) {
+    const topicArn = ctx.output('alerts-topic').arn;
+    const current = await findSubscription(ctx, topicArn);
+    const recorded = ctx.recorded?.outputs['endpoint'];
+    const earlier =
+      typeof recorded === 'string' && recorded.toLowerCase() !== address(ctx).toLowerCase()
+        ? await findSubscription(ctx, topicArn, recorded)
+        : undefined;
+    if (!earlier) return current;
+    return {
+      subscriptionArn: current?.subscriptionArn,
+      previous: { endpoint: recorded as string, subscriptionArn: earlier.subscriptionArn ?? PENDING },
+    };
+  },
 
   toCreate: (ctx) => ({
     field: 'subscription',
@@ -68,7 +84,39 @@ export const alertsSubscriptionStep = defineResource<SubscriptionObserved, Subsc
     note: 'AWS mails the address a link; alarms reach it once the link is followed',
   }),
 
-  diff: () => [],
+  diff: (ctx, observed) =>
+    observed.previous
+      ? [
+          {
+            field: 'subscription',
+            action: 'update',
+            from: `${observed.previous.endpoint} (email)`,
+            to: `${address(ctx)} (email)`,
+            note: '--alert-email changed: the new address is subscribed, the earlier one unsubscribed (a pending one expires by itself)',
+          },
+        ]
+      : [],
+
+  async update(ctx, observed) {
+    const topicArn = ctx.output('alerts-topic').arn;
+    const sns = ctx.aws.sns();
+    let subscriptionArn = observed.subscriptionArn;
+    if (subscriptionArn === undefined) {
+      await sns.send(
+        new SNS.SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: 'email',
+          Endpoint: address(ctx),
+          ReturnSubscriptionArn: true,
+        }),
+      );
+      subscriptionArn = (await findSubscription(ctx, topicArn))?.subscriptionArn ?? PENDING;
+    }
+    const earlier = observed.previous;
+    if (earlier && !isPending(earlier.subscriptionArn))
+      await sns.send(new SNS.UnsubscribeCommand({ SubscriptionArn: earlier.subscriptionArn }));
+    return { topicArn, endpoint: address(ctx), subscriptionArn };
+  },
 
   intent: (ctx) => ({ create: `subscription of ${address(ctx)}` }),
 
@@ -95,7 +143,7 @@ export const alertsSubscriptionStep = defineResource<SubscriptionObserved, Subsc
   outputs: (ctx, observed) => ({
     topicArn: ctx.output('alerts-topic').arn,
     endpoint: address(ctx),
-    subscriptionArn: observed.subscriptionArn,
+    subscriptionArn: observed.subscriptionArn ?? PENDING,
   }),
 
   pendingReason: (outputs) =>

@@ -17,6 +17,8 @@ declare module '../../engine/types.js' {
 
 export interface TopicObserved {
   arn: string;
+  /** The KMS key the topic is encrypted with, if any. */
+  kmsKey: string | undefined;
   tags: Array<{ Key?: string | undefined; Value?: string | undefined }>;
 }
 
@@ -36,15 +38,17 @@ export const alertsTopicStep = defineResource<TopicObserved, TopicOutputs>({
   service: 'SNS',
   dependsOn: ['account'],
   describe: (ctx) => `SNS topic ${eventNames.alertsTopic(ctx.config)}`,
-  notFound: (err) => err instanceof SNS.NotFoundException,
+  // GetTopicAttributes answers NotFound for a topic that is not there, ListTagsForResource ResourceNotFound.
+  notFound: [(err) => err instanceof SNS.NotFoundException, (err) => err instanceof SNS.ResourceNotFoundException],
   outputsSchema,
 
   async find(ctx) {
     const arn = topicArn(ctx);
     const sns = ctx.aws.sns();
-    await sns.send(new SNS.GetTopicAttributesCommand({ TopicArn: arn }));
+    // One after the other: a missing topic is known from the first, without a second call.
+    const attributes = await sns.send(new SNS.GetTopicAttributesCommand({ TopicArn: arn }));
     const tags = await sns.send(new SNS.ListTagsForResourceCommand({ ResourceArn: arn }));
-    return { arn, tags: tags.Tags ?? [] };
+    return { arn, kmsKey: attributes.Attributes?.['KmsMasterKeyId'] || undefined, tags: tags.Tags ?? [] };
   },
 
   toCreate: (ctx) => ({
@@ -53,7 +57,20 @@ export const alertsTopicStep = defineResource<TopicObserved, TopicOutputs>({
     note: 'the bounce and complaint alarms notify it',
   }),
 
-  diff: (ctx, observed) => tagChanges(tagsToAdd(ctx, observed)),
+  diff: (ctx, observed) => [
+    ...(observed.kmsKey !== undefined
+      ? [
+          {
+            field: 'encryption',
+            action: 'update' as const,
+            from: observed.kmsKey,
+            to: 'none',
+            note: "CloudWatch may not use SNS's AWS-managed key: an alarm could not notify an encrypted topic",
+          },
+        ]
+      : []),
+    ...tagChanges(tagsToAdd(ctx, observed)),
+  ],
 
   async create(ctx) {
     const name = eventNames.alertsTopic(ctx.config);
@@ -66,7 +83,18 @@ export const alertsTopicStep = defineResource<TopicObserved, TopicOutputs>({
   },
 
   async update(ctx, observed) {
-    await ctx.aws.sns().send(new SNS.TagResourceCommand({ ResourceArn: observed.arn, Tags: tagsToAdd(ctx, observed) }));
+    const sns = ctx.aws.sns();
+    // An empty KmsMasterKeyId turns server-side encryption off.
+    if (observed.kmsKey !== undefined)
+      await sns.send(
+        new SNS.SetTopicAttributesCommand({
+          TopicArn: observed.arn,
+          AttributeName: 'KmsMasterKeyId',
+          AttributeValue: '',
+        }),
+      );
+    const tags = tagsToAdd(ctx, observed);
+    if (tags.length > 0) await sns.send(new SNS.TagResourceCommand({ ResourceArn: observed.arn, Tags: tags }));
   },
 
   outputs: (ctx, observed) => ({ name: eventNames.alertsTopic(ctx.config), arn: observed.arn }),
