@@ -80,7 +80,11 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .option(CONFIG_OPTIONS.region.flag, CONFIG_OPTIONS.region.description)
     .option('--profile <name>', 'AWS profile from ~/.aws/config (SSO profiles work)')
     .option('--endpoint-url <url>', 'AWS-compatible endpoint such as LocalStack or moto (or AWS_ENDPOINT_URL)')
-    .option('--state <path>', 'state file (default .hm-infra/<env>.json)')
+    .option(
+      '--state <path|s3://bucket/prefix>',
+      'state file (default .hm-infra/<env>.json), or team state on S3 as <prefix>/<env>.json (or HM_INFRA_STATE)',
+    )
+    .option('--state-kms-key <key>', 'encrypt the state on S3 with this KMS key (default SSE-S3)')
     .option('--json', 'print one JSON document on stdout')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--verbose', 'explain every decision; show details of errors')

@@ -90,6 +90,7 @@ export const ERROR_CODES = {
   // State
   STATE_LOCKED: 'another run holds the state lock',
   STATE_LOCK_LOST: 'the state lock was lost during the run',
+  STATE_CONFLICT: 'the state on S3 was written by another run since this one read it (nothing overwritten)',
   STATE_CORRUPT: 'the state file is damaged',
   STATE_UNREADABLE: 'the state file cannot be read',
   STATE_TOO_NEW: 'the state file was written by a newer hm-infra',

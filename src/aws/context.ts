@@ -58,6 +58,8 @@ export interface AwsSettings {
    * SDK's default carries the CRC32 of an empty body, and S3 refuses the real upload.
    */
   s3ChecksumsWhenRequired?: boolean;
+  /** S3 follows a bucket's region when it is not this one (the state bucket, wherever it is). */
+  s3FollowRegionRedirects?: boolean;
 }
 
 /** One retry strategy for every client: standard mode, exponential back-off with jitter. */
@@ -93,6 +95,7 @@ export class AwsContext {
         ...this.common(),
         ...checksums,
         forcePathStyle: this.settings.endpointUrl !== undefined,
+        ...(this.settings.s3FollowRegionRedirects ? { followRegionRedirects: true } : {}),
       });
       const endpoint = this.settings.endpointUrl;
       // The bucket policy refuses requests without TLS: a refusal over http:// says so (toHmError).

@@ -3,10 +3,10 @@ import { CONFIG_FLAG_KEYS, type ConfigFlags } from '../config/options.js';
 import { checkEndpointUrl, checkEnvName, checkRegion } from '../config/validate.js';
 import { inputError } from '../errors.js';
 import type { State } from '../state/schema.js';
-import type { StateStore } from '../state/store.js';
+import type { StateBackend } from '../state/backend.js';
 import { endpointFor } from './aws.js';
 import type { Io } from './io.js';
-import { checkEnvironment, storeFor } from './state.js';
+import { checkEnvironment, remoteLocation, stateProblem, storeFor } from './state.js';
 
 /** Options every command honours (see `hm-infra --help`). */
 export interface GlobalOptions {
@@ -15,6 +15,8 @@ export interface GlobalOptions {
   profile?: string;
   endpointUrl?: string;
   state?: string;
+  /** --state-kms-key: SSE-KMS for the state object on S3 (default SSE-S3). */
+  stateKmsKey?: string;
   json?: boolean;
   yes?: boolean;
   verbose?: boolean;
@@ -54,6 +56,7 @@ export async function withConfigFile<F extends ConfigFlags>(
       envGiven: globals.envGiven === true || envFromFile,
       region: globals.region ?? file.region,
       profile: globals.profile ?? file.profile,
+      state: globals.state ?? file.state,
     },
     flags: { ...flags, ...Object.fromEntries(CONFIG_FLAG_KEYS.map((key) => [key, flags[key] ?? file[key]])) },
   };
@@ -73,11 +76,12 @@ export function globalProblems(globals: GlobalOptions, io: Io): string[] {
     globals.profile !== undefined && globals.profile.trim() === ''
       ? 'profile name is empty: pass --profile <name> as listed in ~/.aws/config'
       : undefined,
+    stateProblem(globals, io),
   ].filter((p) => p !== undefined);
 }
 
 /** Refuses flags that would silently turn an existing environment into a different one. */
-function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: State, store: StateStore): void {
+function checkAgainstState(flags: ConfigFlags, globals: GlobalOptions, state: State, store: StateBackend): void {
   const fresh = 'To start over, run `hm-infra teardown` first, or use another environment with --env.';
   checkEnvironment(globals, state, store);
   if (flags.app !== undefined && flags.app !== state.app) {
@@ -132,7 +136,7 @@ async function resolveRegion(
 }
 
 export interface Prepared {
-  store: StateStore;
+  store: StateBackend;
   state: State | undefined;
   config: Config;
 }
@@ -151,6 +155,11 @@ export async function prepare(
   const problems = [...globalProblems(globals, io), ...typed];
   // What was typed is checked before the state folder is touched (the lock creates it).
   if (problems.length > 0) throw inputError(problems.join('\n'));
+  if (options.offline === true && remoteLocation(globals, io) !== undefined)
+    throw inputError(
+      'plan --offline calls no AWS at all, and this state is on S3',
+      'Leave out --offline (plan then reads the state and every resource, changing nothing), or give a local --state file.',
+    );
   const store = storeFor(globals, io);
   if (options.lockFor !== undefined) await store.lock(options.lockFor);
   try {

@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { ExitCode, inputError } from '../errors.js';
 import { type SmokeTestMeta, smokeExitCode, smokeTestViewFor } from '../views/smoke-test.js';
 import type { State } from '../state/schema.js';
-import type { StateStore } from '../state/store.js';
+import type { StateBackend } from '../state/backend.js';
 import type { SmokeTarget } from '../checks/smoke-test.js';
 import { createAws, endpointFor } from './aws.js';
 import { type GlobalOptions, globalProblems } from './common.js';
@@ -55,7 +55,7 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v !==
  */
 export function smokeTarget(
   state: State,
-  store: StateStore,
+  store: StateBackend,
   flags: SmokeTestFlags,
   endpointUrl: string | undefined,
 ): SmokeTarget {

@@ -2,7 +2,7 @@ import { ExitCode, inputError } from '../errors.js';
 import { type TeardownMeta, type TeardownView, teardownViewFor } from '../views/teardown.js';
 import type { State } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
-import type { StateStore } from '../state/store.js';
+import type { StateBackend } from '../state/backend.js';
 import { accountStep } from '../resources/account/account.js';
 import { teardownSteps } from '../resources/index.js';
 import type { AnyStep } from '../engine/types.js';
@@ -34,7 +34,7 @@ export interface TeardownFlags {
 }
 
 /** No state file: torn down before (exit 0, nothing to do) or never set up (a typo in --env?). */
-async function nothingRecorded(store: StateStore, globals: GlobalOptions, view: TeardownView): Promise<number> {
+async function nothingRecorded(store: StateBackend, globals: GlobalOptions, view: TeardownView): Promise<number> {
   const [last] = await store.archives();
   if (last === undefined) {
     throw inputError(
@@ -162,7 +162,7 @@ async function removeAll(
   shown: readonly AnyStep[],
   waitsFor: Map<string, string[]>,
   options: Omit<DestroyOptions, 'signal' | 'onEvent'>,
-  run: { store: StateStore; meta: TeardownMeta; view: TeardownView },
+  run: { store: StateBackend; meta: TeardownMeta; view: TeardownView },
 ): Promise<number> {
   const { store, meta, view } = run;
   const interrupt = interruptible(() => view.stopping());

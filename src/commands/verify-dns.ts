@@ -3,7 +3,7 @@ import { type Clock, nextDelay, systemClock } from '../clock.js';
 import { ExitCode, inputError } from '../errors.js';
 import { type VerifyDnsView, verifyDnsViewFor } from '../views/verify-dns.js';
 import type { State } from '../state/schema.js';
-import type { StateStore } from '../state/store.js';
+import type { StateBackend } from '../state/backend.js';
 import type { AccountStatus, DnsResolver, EmailCheck } from '../checks/email-verification.js';
 import { resolverAddress, systemResolver } from '../checks/dns-resolver.js';
 import { createAws } from './aws.js';
@@ -50,7 +50,7 @@ function timing(flags: VerifyDnsFlags): Timing {
   return { timeoutMs: minutes * 60_000, intervalMs: seconds * 1000 };
 }
 
-async function loadState(globals: GlobalOptions, io: Io): Promise<{ store: StateStore; state: State }> {
+async function loadState(globals: GlobalOptions, io: Io): Promise<{ store: StateBackend; state: State }> {
   const { store, state } = await loadSetUpState(globals, io);
   if (!state.config.email) {
     throw inputError(
@@ -62,7 +62,7 @@ async function loadState(globals: GlobalOptions, io: Io): Promise<{ store: State
 }
 
 /** Records the last verification result in state, if no other run holds the lock. */
-async function recordStatus(store: StateStore, check: EmailCheck, view: VerifyDnsView): Promise<void> {
+async function recordStatus(store: StateBackend, check: EmailCheck, view: VerifyDnsView): Promise<void> {
   try {
     await store.lock('verify-dns');
   } catch {

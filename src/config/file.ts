@@ -12,7 +12,9 @@ import { fileShape } from './options.js';
  * state file uses, and the AWS profile. Unknown keys are refused (a typo must not silently fall
  * back to a default); values are checked by the same validators as flags once merged.
  */
-export const ConfigFileSchema = z.partial(z.strictObject({ ...fileShape(zodBuilders), profile: z.string() }));
+export const ConfigFileSchema = z.partial(
+  z.strictObject({ ...fileShape(zodBuilders), profile: z.string(), state: z.string() }),
+);
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 

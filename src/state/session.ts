@@ -1,5 +1,5 @@
 import type { ResourceRecord, Secret, State } from './schema.js';
-import type { StateStore } from './store.js';
+import type { StateBackend } from './backend.js';
 
 /** How one step ended, as the runner hands it to the state. */
 export interface StepRecordInput {
@@ -13,10 +13,10 @@ export interface StepRecordInput {
  * and it then appeared (the create went through but its answer was lost).
  */
 export class StateSession {
-  readonly store: StateStore;
+  readonly store: StateBackend;
   readonly state: State;
 
-  constructor(store: StateStore, state: State) {
+  constructor(store: StateBackend, state: State) {
     this.store = store;
     this.state = state;
   }

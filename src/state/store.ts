@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { HmError } from '../errors.js';
-import { STATE_VERSION, type State, StateSchema } from './schema.js';
+import { type StateBackend, parseState, stateText, withoutSecrets } from './backend.js';
+import type { State } from './schema.js';
 
 export const STATE_DIR = '.hm-infra';
 
@@ -40,7 +41,7 @@ function errno(err: unknown): string | undefined {
  * serialised, so the file on disk is always one whole snapshot; a file that fails to parse
  * is reported and never overwritten.
  */
-export class StateStore {
+export class StateStore implements StateBackend {
   readonly path: string;
   private queue: Promise<void> = Promise.resolve();
   private lostLock: Error | undefined;
@@ -83,40 +84,12 @@ export class StateStore {
         },
       );
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw this.corrupt(`it is not valid JSON (${(err as Error).message})`);
-    }
-    const version = (json as { version?: unknown } | null)?.version;
-    if (typeof version === 'number' && version > STATE_VERSION) {
-      throw new HmError(
-        'STATE_TOO_NEW',
-        `the state file ${this.displayPath} was written by a newer hm-infra (format ${version}; this one reads ${STATE_VERSION})`,
-        'user',
-        {
-          hint: 'Upgrade hm-infra (npm install -g hm-infra@latest) and re-run.',
-        },
-      );
-    }
-    const parsed = StateSchema.safeParse(json);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw this.corrupt(`it does not match the expected format:\n  ${problems.join('\n  ')}`);
-    }
-    return parsed.data;
-  }
-
-  private corrupt(why: string): HmError {
-    return new HmError('STATE_CORRUPT', `the state file ${this.displayPath} is damaged: ${why}`, 'user', {
-      hint: 'It was left untouched. Restore it from a backup or fix it by hand; or move it aside and re-run `hm-infra init`, which adopts the resources it finds by name.',
-    });
+    return parseState(text, `the state file ${this.displayPath}`);
   }
 
   /** Writes a snapshot of `state` atomically; concurrent calls are applied in order. */
   save(state: State): Promise<void> {
-    const text = `${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`;
+    const text = stateText(state);
     const next = this.queue.then(() => this.write(text));
     this.queue = next.catch(() => undefined);
     return next;
@@ -245,10 +218,7 @@ export class StateStore {
    * aside (same folder, so the rename is atomic). Returns the new path.
    */
   async archive(state: State, now: Date = new Date()): Promise<string> {
-    const resources = Object.fromEntries(
-      Object.entries(state.resources).map(([id, { secret: _secret, ...record }]) => [id, record]),
-    );
-    await this.save({ ...state, resources });
+    await this.save(withoutSecrets(state));
     await this.queue;
     // Never over an earlier archive: two teardowns in one millisecond get distinct names.
     for (let attempt = 0; ; attempt += 1) {

@@ -1,6 +1,6 @@
 import { ExitCode, type HmError } from '../errors.js';
 import type { State } from '../state/schema.js';
-import type { StateStore } from '../state/store.js';
+import type { StateBackend } from '../state/backend.js';
 import type { AccountStatus } from '../checks/email-verification.js';
 import type { StepDifference } from '../engine/plan-diff.js';
 import type { RunResult, StepOutcome } from '../engine/outcome.js';
@@ -15,7 +15,7 @@ import { type Output, type ViewOptions, printJson } from './view.js';
 
 function renderResult(
   result: RunResult,
-  store: StateStore,
+  store: StateBackend,
   state: State,
   run: { seconds: string; ses: AccountStatus | undefined },
   style: Style,
@@ -177,7 +177,7 @@ function renderEmail(result: RunResult, style: Style): string[] {
   return lines;
 }
 
-function resultJson(result: RunResult, store: StateStore, state: State) {
+function resultJson(result: RunResult, store: StateBackend, state: State) {
   const accountId = state.accountId;
   return {
     kind: 'result' as const,
@@ -229,7 +229,7 @@ function envFileFor(environment: string): string {
 /** One `init` run, as its result shows it. */
 export interface InitRun {
   result: RunResult;
-  store: StateStore;
+  store: StateBackend;
   /** The state as the run left it. */
   state: State;
   seconds: string;

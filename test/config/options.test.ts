@@ -28,8 +28,8 @@ describe('the table of settings (src/config/options.ts)', () => {
     expect(Object.keys(ConfigSchema.shape)).toEqual(CONFIG_KEYS);
   });
 
-  it('is what a --config file may hold, with the AWS profile', () => {
-    expect([...CONFIG_FILE_KEYS].sort()).toEqual([...CONFIG_KEYS, 'profile'].sort());
+  it('is what a --config file may hold, with the AWS profile and the state location', () => {
+    expect([...CONFIG_FILE_KEYS].sort()).toEqual([...CONFIG_KEYS, 'profile', 'state'].sort());
   });
 
   it.each(['plan', 'init'])('gives `%s` one flag per setting, and --no- for each switch', async (command) => {
