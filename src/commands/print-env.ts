@@ -18,7 +18,7 @@ export interface PrintEnvFlags {
  * Writes the block to a file only the user can read. A different file already there is kept
  * unless --force; the write is atomic, so the file is whole or untouched.
  */
-async function writeEnvFile(
+export async function writeEnvFile(
   path: string,
   text: string,
   force: boolean,

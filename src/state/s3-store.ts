@@ -111,6 +111,11 @@ export class S3StateStore implements StateBackend {
     return this.access;
   }
 
+  /** The S3 access of this store, for listing the environments beside it (`state list`). */
+  accessForListing(): Promise<S3StateAccess> {
+    return this.aws();
+  }
+
   private get key(): string {
     return stateKey(this.location, this.env);
   }
@@ -360,4 +365,56 @@ export function parseS3Location(
       problem: `--state "${value}": the prefix "${prefix}" may not contain "..", "." or "//"; use one such as hm-infra or teams/web`,
     };
   return { bucket, prefix };
+}
+
+/** One environment's state found under a prefix. */
+export interface ListedState {
+  environment: string;
+  url: string;
+  accountId: string | null;
+  region: string | undefined;
+  app: string | undefined;
+  /** When the object was last written. */
+  lastWrite: string | undefined;
+  /** A run holds its lock now. */
+  locked: boolean;
+}
+
+/** The environments whose state is kept under `location` (`<prefix>/<env>.json`), with who they belong to. */
+export async function listStates(location: S3Location, access: S3StateAccess): Promise<ListedState[]> {
+  const head = location.prefix ? `${location.prefix}/` : '';
+  const keys: Array<{ key: string; lastModified: Date | undefined }> = [];
+  const locks = new Set<string>();
+  for await (const page of S3.paginateListObjectsV2(
+    { client: access.s3 },
+    { Bucket: location.bucket, Prefix: head, Delimiter: '/' },
+  )) {
+    for (const object of page.Contents ?? []) {
+      const name = (object.Key ?? '').slice(head.length);
+      if (/^[^/]+\.lock$/.test(name)) locks.add(name.slice(0, -'.lock'.length));
+      else if (/^[^/]+\.json$/.test(name) && !name.includes('.destroyed-'))
+        keys.push({ key: object.Key ?? '', lastModified: object.LastModified });
+    }
+  }
+  return Promise.all(
+    keys.map(async ({ key, lastModified }) => {
+      const environment = key.slice(head.length, -'.json'.length);
+      const res = await access.s3.send(new S3.GetObjectCommand({ Bucket: location.bucket, Key: key }));
+      let state: Partial<State> = {};
+      try {
+        state = JSON.parse((await res.Body?.transformToString('utf8')) ?? '{}') as Partial<State>;
+      } catch (err) {
+        if (!(err instanceof SyntaxError)) throw err;
+      }
+      return {
+        environment,
+        url: `s3://${location.bucket}/${key}`,
+        accountId: state.accountId ?? null,
+        region: state.region,
+        app: state.app,
+        lastWrite: lastModified?.toISOString() ?? state.updatedAt,
+        locked: locks.has(environment),
+      };
+    }),
+  );
 }
