@@ -297,26 +297,25 @@ export class S3StateStore implements StateBackend {
   }
 
   async archive(state: State, now: Date = new Date()): Promise<string> {
-    await this.save(withoutSecrets(state));
+    const final = withoutSecrets(state);
+    // The last save, under If-Match: a run that lost the state to another stops here.
+    await this.save(final);
     await this.queue;
     if (this.conflict) throw this.conflict;
     const { s3 } = await this.aws();
     const target = this.archiveKey(now);
     try {
       await s3.send(
-        new S3.CopyObjectCommand({
+        new S3.PutObjectCommand({
           Bucket: this.location.bucket,
           Key: target,
-          CopySource: `${this.location.bucket}/${encodeURIComponent(this.key).replace(/%2F/g, '/')}`,
+          Body: stateText(final),
+          ContentType: 'application/json',
+          IfNoneMatch: '*',
           ...this.encryption(),
         }),
       );
-      await s3.send(
-        new S3.DeleteObjectCommand({
-          Bucket: this.location.bucket,
-          Key: this.key,
-        }),
-      );
+      await s3.send(new S3.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key }));
     } catch (err) {
       throw this.fail(err, `archive the state ${this.path}`);
     }
