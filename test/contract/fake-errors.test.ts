@@ -10,7 +10,16 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ChangeResourceRecordSetsCommand, GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { GetBucketPolicyCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetBucketPolicyCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -35,6 +44,7 @@ interface Answer {
 
 const REASONS: Record<number, string> = {
   301: 'Moved Permanently',
+  304: 'Not Modified',
   400: 'Bad Request',
   403: 'Forbidden',
   404: 'Not Found',
@@ -108,10 +118,7 @@ const WIRE: Record<
           headers: { 'content-type': 'application/xml', 'x-amz-request-id': 'R' },
           body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>R</RequestId><HostId>H</HostId></Error>`,
         },
-    send: (requestHandler) =>
-      new S3Client({ ...common, requestHandler }).send(
-        wire.head ? new HeadBucketCommand({ Bucket: 'b' }) : new GetBucketPolicyCommand({ Bucket: 'b' }),
-      ),
+    send: (requestHandler) => new S3Client({ ...common, requestHandler }).send(s3CallFor(code, wire) as never),
   }),
   cloudfront: (code, wire, message) => ({
     answer: {
@@ -214,6 +221,23 @@ const WIRE: Record<
       ),
   }),
 };
+
+/**
+ * The S3 call each code answers: the object codes by the object calls that meet them (the
+ * conditional writes of the state file, its reads), the rest by a bucket call.
+ */
+const S3_OBJECT_CALLS: Record<string, () => unknown> = {
+  PreconditionFailed: () => new PutObjectCommand({ Bucket: 'b', Key: 'k.json', Body: '{}', IfMatch: '"e"' }),
+  ConditionalRequestConflict: () => new PutObjectCommand({ Bucket: 'b', Key: 'k.lock', Body: '{}', IfNoneMatch: '*' }),
+  NoSuchKey: () => new GetObjectCommand({ Bucket: 'b', Key: 'k.json' }),
+  NoSuchVersion: () => new GetObjectCommand({ Bucket: 'b', Key: 'k.json', VersionId: 'v1' }),
+  InvalidRequest: () => new CopyObjectCommand({ Bucket: 'b', Key: 'k.json', CopySource: 'b/k.json' }),
+  HeadPreconditionFailed: () => new HeadObjectCommand({ Bucket: 'b', Key: 'k.json', IfMatch: '"e"' }),
+  NotModified: () => new GetObjectCommand({ Bucket: 'b', Key: 'k.json', IfNoneMatch: '"e"' }),
+};
+const s3CallFor = (code: string, wire: WireError) =>
+  S3_OBJECT_CALLS[code]?.() ??
+  (wire.head ? new HeadBucketCommand({ Bucket: 'b' }) : new GetBucketPolicyCommand({ Bucket: 'b' }));
 
 const common = {
   region: 'us-east-1',
@@ -344,5 +368,60 @@ describe('the codes src/aws/errors.ts matches by name are what the SDK raises', 
     const wire = (WIRE_ERRORS[service] as Record<string, WireError>)[code] as WireError;
     const raised = await whatTheSdkRaises(service, code, wire, 'm');
     expect(toHmError(raised, 'do something').code).toBe(expected);
+  });
+});
+
+describe("the SDK's standard retry strategy and S3's conditional requests", () => {
+  /** A handler that answers `answer` every time, counting the attempts. */
+  const counting = (answer: Answer) => {
+    const handler = { attempts: 0, handle: async () => (handler.attempts++, answering(answer).handle()) };
+    return handler;
+  };
+  const s3Answer = (code: string): Answer => {
+    const wire = (WIRE_ERRORS.s3 as Record<string, WireError>)[code] as WireError;
+    return WIRE.s3(code, wire, `the ${code} message`).answer;
+  };
+  const attempts = async (code: string, command: unknown) => {
+    const requestHandler = counting(s3Answer(code));
+    // The SDK's defaults: the standard strategy, three attempts.
+    const client = new S3Client({ region: 'us-east-1', credentials: common.credentials, requestHandler });
+    const raised = await client.send(command as never).then(
+      () => undefined,
+      (e: unknown) => e as Error & { $fault?: string; $retryable?: unknown; $metadata: { attempts?: number } },
+    );
+    return { attempts: requestHandler.attempts, raised };
+  };
+
+  it.each([
+    ['PreconditionFailed', 412, () => new PutObjectCommand({ Bucket: 'b', Key: 'k.json', Body: '{}', IfMatch: '"e"' })],
+    ['PreconditionFailed', 412, () => new DeleteObjectCommand({ Bucket: 'b', Key: 'k.lock', IfMatch: '"e"' })],
+    [
+      'ConditionalRequestConflict',
+      409,
+      () => new PutObjectCommand({ Bucket: 'b', Key: 'k.lock', Body: '{}', IfNoneMatch: '*' }),
+    ],
+    ['NoSuchKey', 404, () => new PutObjectCommand({ Bucket: 'b', Key: 'k.json', Body: '{}', IfMatch: '"e"' })],
+  ])(
+    '%s (%i) is raised after one attempt, as S3ServiceException or its modeled class, a client fault',
+    async (code, status, command) => {
+      const { attempts: sent, raised } = await attempts(code, command());
+      expect(sent).toBe(1);
+      expect(raised).toBeInstanceOf(BASE_EXCEPTIONS.s3);
+      expect(raised).toMatchObject({
+        name: code,
+        $fault: 'client',
+        $metadata: { httpStatusCode: status, attempts: 1 },
+      });
+      expect(raised?.$retryable).toBeUndefined();
+    },
+  );
+
+  it('a 500 InternalError, by contrast, is sent three times (the counter counts retries)', async () => {
+    const { attempts: sent, raised } = await attempts(
+      'InternalError',
+      new PutObjectCommand({ Bucket: 'b', Key: 'k.json', Body: '{}', IfMatch: '"e"' }),
+    );
+    expect(sent).toBe(3);
+    expect(raised).toMatchObject({ name: 'InternalError', $metadata: { attempts: 3 } });
   });
 });

@@ -3,6 +3,9 @@
  * behaviour and error codes. Installed through aws-sdk-client-mock (see install.ts), so the
  * production code runs unchanged. Every call is logged; faults can be injected by position.
  */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { sdkStreamMixin } from '@smithy/core/serde';
 import { type Principal, deniedMessage, deniedRequest, requestsFor } from './authorize.js';
 import { FakeCloudFront } from './cloudfront.js';
 import { FakeCloudWatch } from './cloudwatch.js';
@@ -58,6 +61,67 @@ export interface FakeObjectVersion {
   isDeleteMarker: boolean;
   body: string;
   contentType?: string | undefined;
+  /**
+   * The ETag, quoted as S3 sends it ('' for a delete marker): the MD5 hex of the body, as S3's
+   * for a single-part upload with SSE-S3 (or none). With SSE-KMS AWS's ETag is not the body's
+   * MD5 (and differs per upload); the fake's is the MD5 of the algorithm, the key and the body:
+   * stable, unlike the MD5, and new whenever the body is.
+   */
+  etag: string;
+  /** 'AES256' (SSE-S3, every bucket's default since 2023) or 'aws:kms' / 'aws:kms:dsse' with its key. */
+  serverSideEncryption?: string | undefined;
+  sseKmsKeyId?: string | undefined;
+  /** When it was written, on the account's clock (ms). Left out of snapshot(), which runs compare. */
+  lastModified: number;
+}
+
+/** S3's ETag of a body as the fake computes it (see FakeObjectVersion.etag). */
+export function etagOf(body: string, encryption: { algorithm?: string; keyId?: string | undefined } = {}): string {
+  const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+  return encryption.algorithm?.startsWith('aws:kms')
+    ? `"${md5(`${encryption.algorithm}\0${encryption.keyId ?? ''}\0${body}`)}"`
+    : `"${md5(body)}"`;
+}
+
+/** An If-Match / If-None-Match value against an ETag: `*` matches any; quotes are optional, as S3 takes them. */
+const etagMatches = (condition: string, etag: string) =>
+  condition.trim() === '*' || condition.trim().replace(/^"|"$/g, '') === etag.replace(/^"|"$/g, '');
+
+const PRECONDITION = 'At least one of the pre-conditions you specified did not hold';
+const preconditionFailed = () => awsError('s3', 'PreconditionFailed', PRECONDITION);
+const noSuchKey = () => awsError('s3', 'NoSuchKey', 'The specified key does not exist.');
+const noSuchVersion = () => awsError('s3', 'NoSuchVersion', 'The specified version does not exist.');
+
+/** A PutObject body as the fake stores it: text (a string, or bytes read as UTF-8). */
+function bodyText(body: unknown): string {
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  throw new Error('the fake account stores PutObject bodies given as a string or bytes only');
+}
+
+/** GetObject's Body as the SDK returns it: a stream with transformToString / transformToByteArray. */
+const bodyStream = (body: string) => sdkStreamMixin(Readable.from([Buffer.from(body, 'utf8')]));
+
+/** A call's answer, a fresh copy each time; a streamed Body (GetObject's) is passed as it is. */
+function cloneAnswer(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && (value as { Body?: unknown }).Body instanceof Readable) {
+    const { Body, ...rest } = value as { Body: Readable };
+    return { ...clone(rest), Body };
+  }
+  return clone(value);
+}
+
+/** CopyObject's CopySource: `bucket/key` (URL-encoded, a leading slash allowed), `?versionId=` optional. */
+function parseCopySource(source: string): { bucket: string; key: string; versionId?: string } {
+  const [path = '', query = ''] = source.replace(/^\//, '').split('?');
+  const slash = path.indexOf('/');
+  const versionId = new URLSearchParams(query).get('versionId') ?? undefined;
+  return {
+    bucket: decodeURIComponent(path.slice(0, slash)),
+    key: decodeURIComponent(path.slice(slash + 1)),
+    ...(versionId !== undefined ? { versionId } : {}),
+  };
 }
 
 /**
@@ -242,7 +306,13 @@ export class FakeAccount {
   /** Everything the account holds, in a form tests can compare. */
   snapshot(): unknown {
     const buckets = [...this.buckets.values()]
-      .map((b) => ({ ...b, objects: [...b.objects.entries()] }))
+      .map((b) => ({
+        ...b,
+        objects: [...b.objects.entries()].map(([key, versions]) => [
+          key,
+          versions.map(({ lastModified: _lastModified, ...version }) => version),
+        ]),
+      }))
       .sort((a, b) => a.name.localeCompare(b.name));
     return clone({
       buckets,
@@ -312,7 +382,7 @@ export class FakeAccount {
     const outcome = await Promise.resolve()
       .then(() => handler(clone(input), region, caller))
       .then(
-        (value) => ({ value: clone(value) }),
+        (value) => ({ value: cloneAnswer(value) }),
         (error: unknown) => ({ error }),
       );
     if (fault?.when === 'after') throw fault.error(service);
@@ -354,22 +424,146 @@ export class FakeAccount {
     if (denied) throw accessDenied(service, deniedMessage(principal, denied));
   }
 
-  /** Puts an object as an upload would (a new version when versioning is on). */
+  /** Puts an object as an upload would (a new version when versioning is on); its version id. */
   putObject(bucketName: string, key: string, body = '', contentType?: string): string {
     const bucket = this.buckets.get(bucketName);
     if (!bucket) throw new Error(`no bucket ${bucketName}`);
+    return this.writeObject(bucket, key, body, { contentType, ...this.encryptionOf(bucket, {}) }).versionId;
+  }
+
+  /** Every version of an object, newest first, delete markers included (empty: S3 never had it). */
+  objectVersions(bucketName: string, key: string): FakeObjectVersion[] {
+    return [...(this.buckets.get(bucketName)?.objects.get(key) ?? [])];
+  }
+
+  /**
+   * The next `times` conditional writes (PutObject or CopyObject with If-Match / If-None-Match)
+   * to `key`, in any bucket, answer 409 ConditionalRequestConflict, as S3 does when another
+   * operation on the key raced them; nothing is written.
+   */
+  conflictNextConditionalPut(key: string, times = 1): void {
+    this.conflicts.set(key, (this.conflicts.get(key) ?? 0) + times);
+  }
+
+  private readonly conflicts = new Map<string, number>();
+
+  private writeObject(
+    bucket: FakeBucket,
+    key: string,
+    body: string,
+    options: { contentType?: string | undefined; algorithm: string; keyId?: string | undefined },
+  ): FakeObjectVersion {
     const versions = bucket.objects.get(key) ?? [];
     const versionId = bucket.versioning === 'Enabled' ? `v${++this.versionSeq}` : 'null';
     const version: FakeObjectVersion = {
       versionId,
       isDeleteMarker: false,
       body,
-      ...(contentType !== undefined ? { contentType } : {}),
+      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+      etag: etagOf(body, options),
+      serverSideEncryption: options.algorithm,
+      ...(options.keyId !== undefined ? { sseKmsKeyId: options.keyId } : {}),
+      lastModified: this.now(),
     };
     if (bucket.versioning === 'Enabled') versions.unshift(version);
     else versions.splice(0, versions.length, ...versions.filter((v) => v.versionId !== 'null'), version);
     bucket.objects.set(key, versions);
-    return versionId;
+    return version;
+  }
+
+  /**
+   * How a write is encrypted: as it asks (ServerSideEncryption, SSEKMSKeyId), else as the
+   * bucket's default encryption says. SSE-KMS without a key is the AWS managed key aws/s3.
+   */
+  private encryptionOf(bucket: FakeBucket, input: Record<string, unknown>): { algorithm: string; keyId?: string } {
+    const byDefault = (
+      bucket.encryption as
+        | { Rules?: Array<{ ApplyServerSideEncryptionByDefault?: { SSEAlgorithm?: string; KMSMasterKeyID?: string } }> }
+        | undefined
+    )?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
+    const asked = input['ServerSideEncryption'] as string | undefined;
+    const algorithm = asked ?? byDefault?.SSEAlgorithm ?? 'AES256';
+    if (!algorithm.startsWith('aws:kms')) return { algorithm };
+    const keyId =
+      (input['SSEKMSKeyId'] as string | undefined) ??
+      (asked === undefined ? byDefault?.KMSMasterKeyID : undefined) ??
+      `arn:aws:kms:${bucket.region}:${this.accountId}:alias/aws/s3`;
+    return { algorithm, keyId };
+  }
+
+  /**
+   * A conditional write's preconditions, checked against the key's current version at the
+   * moment of the write (AWS: the first conditional write to complete wins, the others fail).
+   * If-None-Match: * fails with 412 if there is a current version (a delete marker is none);
+   * If-Match fails with 404 NoSuchKey if there is none, 412 if its ETag is another.
+   */
+  private checkConditionalWrite(bucket: FakeBucket, key: string, input: Record<string, unknown>): void {
+    const ifMatch = input['IfMatch'] as string | undefined;
+    const ifNoneMatch = input['IfNoneMatch'] as string | undefined;
+    if (ifMatch === undefined && ifNoneMatch === undefined) return;
+    if (ifMatch !== undefined && ifNoneMatch !== undefined)
+      throw new Error('the fake account does not model a write with both If-Match and If-None-Match');
+    if (ifNoneMatch !== undefined && ifNoneMatch !== '*')
+      throw new Error(`the fake account models If-None-Match: * only on a write, not ${ifNoneMatch}`);
+    const conflicts = this.conflicts.get(key) ?? 0;
+    if (conflicts > 0) {
+      if (conflicts === 1) this.conflicts.delete(key);
+      else this.conflicts.set(key, conflicts - 1);
+      throw awsError(
+        's3',
+        'ConditionalRequestConflict',
+        'The conditional request cannot succeed due to a conflicting operation against this resource.',
+      );
+    }
+    const current = this.currentObject(bucket.name, key);
+    if (ifNoneMatch !== undefined) {
+      if (current) throw preconditionFailed();
+      return;
+    }
+    if (!current) throw noSuchKey();
+    if (!etagMatches(String(ifMatch), current.etag)) throw preconditionFailed();
+  }
+
+  /**
+   * The version GetObject / HeadObject answers (VersionId, else the current one) once its
+   * If-Match / If-None-Match hold: If-Match not met is 412, If-None-Match met is 304.
+   */
+  private readObject(bucket: FakeBucket, input: Record<string, unknown>, head: boolean): FakeObjectVersion {
+    const versions = bucket.objects.get(String(input['Key'])) ?? [];
+    const versionId = input['VersionId'] as string | undefined;
+    const version = versionId === undefined ? versions[0] : versions.find((v) => v.versionId === versionId);
+    if (version?.isDeleteMarker && versionId !== undefined)
+      throw new Error('the fake account does not model reading a delete marker by its version id (405)');
+    if (!version || version.isDeleteMarker) {
+      if (head) throw awsError('s3', 'NotFound');
+      throw versionId === undefined ? noSuchKey() : noSuchVersion();
+    }
+    const ifMatch = input['IfMatch'] as string | undefined;
+    const ifNoneMatch = input['IfNoneMatch'] as string | undefined;
+    if (ifMatch !== undefined && !etagMatches(ifMatch, version.etag))
+      throw head ? awsError('s3', 'HeadPreconditionFailed') : preconditionFailed();
+    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, version.etag)) throw awsError('s3', 'NotModified');
+    return version;
+  }
+
+  /** What GetObject and HeadObject answer about a version, besides its body. */
+  private objectHeaders(version: FakeObjectVersion): Record<string, unknown> {
+    return {
+      AcceptRanges: 'bytes',
+      ContentLength: Buffer.byteLength(version.body),
+      ContentType: version.contentType ?? 'binary/octet-stream',
+      ETag: version.etag,
+      LastModified: new Date(version.lastModified),
+      ...(version.versionId !== 'null' ? { VersionId: version.versionId } : {}),
+      ...this.encryptionHeaders(version),
+    };
+  }
+
+  private encryptionHeaders(version: FakeObjectVersion): Record<string, unknown> {
+    return {
+      ServerSideEncryption: version.serverSideEncryption,
+      ...(version.sseKmsKeyId !== undefined ? { SSEKMSKeyId: version.sseKmsKeyId } : {}),
+    };
   }
 
   /** The current version of an object, unless there is none or it is a delete marker. */
@@ -385,18 +579,32 @@ export class FakeAccount {
 
   private versionSeq = 0;
 
-  /** Removes one version, or (no version id) adds a delete marker / removes the unversioned object. */
-  private deleteObject(bucket: FakeBucket, key: string, versionId: string | undefined): void {
+  /**
+   * Removes one version, or (no version id) adds a delete marker / removes the unversioned
+   * object; DeleteObject's answer.
+   */
+  private deleteObject(bucket: FakeBucket, key: string, versionId: string | undefined): Record<string, unknown> {
     const versions = bucket.objects.get(key) ?? [];
     if (versionId !== undefined) {
+      const removed = versions.find((v) => v.versionId === versionId);
       const rest = versions.filter((v) => v.versionId !== versionId);
       if (rest.length > 0) bucket.objects.set(key, rest);
       else bucket.objects.delete(key);
-    } else if (bucket.versioning === 'Enabled') {
-      bucket.objects.set(key, [{ versionId: `v${++this.versionSeq}`, isDeleteMarker: true, body: '' }, ...versions]);
-    } else {
-      bucket.objects.delete(key);
+      return { VersionId: versionId, ...(removed?.isDeleteMarker ? { DeleteMarker: true } : {}) };
     }
+    if (bucket.versioning === 'Enabled') {
+      const marker = {
+        versionId: `v${++this.versionSeq}`,
+        isDeleteMarker: true,
+        body: '',
+        etag: '',
+        lastModified: this.now(),
+      };
+      bucket.objects.set(key, [marker, ...versions]);
+      return { DeleteMarker: true, VersionId: marker.versionId };
+    }
+    bucket.objects.delete(key);
+    return {};
   }
 
   // ── S3 ────────────────────────────────────────────────────────────────────────────────
@@ -483,24 +691,121 @@ export class FakeAccount {
       this.buckets.delete(bucket.name);
       return {};
     },
+    // Conditional writes (If-None-Match: *, If-Match: <etag>) are checked and done in one step,
+    // so of concurrent ones exactly one wins, as on S3.
     's3:PutObject': (input) => {
-      const versionId = this.putObject(
-        this.bucket(input).name,
-        String(input['Key']),
-        String(input['Body'] ?? ''),
-        input['ContentType'] as string | undefined,
-      );
-      return versionId === 'null' ? {} : { VersionId: versionId };
-    },
-    's3:HeadObject': (input) => {
       const bucket = this.bucket(input);
-      const object = this.currentObject(bucket.name, String(input['Key']));
-      if (!object) throw awsError('s3', 'NotFound', 'Not Found');
+      const key = String(input['Key']);
+      this.checkConditionalWrite(bucket, key, input);
+      const version = this.writeObject(bucket, key, bodyText(input['Body']), {
+        contentType: input['ContentType'] as string | undefined,
+        ...this.encryptionOf(bucket, input),
+      });
       return {
-        ContentLength: Buffer.byteLength(object.body),
-        ContentType: object.contentType ?? 'binary/octet-stream',
-        VersionId: object.versionId === 'null' ? undefined : object.versionId,
-        ETag: '"fake"',
+        ETag: version.etag,
+        ...(version.versionId !== 'null' ? { VersionId: version.versionId } : {}),
+        ...this.encryptionHeaders(version),
+      };
+    },
+    's3:GetObject': (input) => {
+      const version = this.readObject(this.bucket(input), input, false);
+      return { ...this.objectHeaders(version), Body: bodyStream(version.body) };
+    },
+    's3:HeadObject': (input) => this.objectHeaders(this.readObject(this.bucket(input), input, true)),
+    // The copy is a write to the destination (its If-Match / If-None-Match checked as PutObject's);
+    // CopySourceIfMatch / CopySourceIfNoneMatch are checked on the source (412 when not met).
+    's3:CopyObject': (input) => {
+      const bucket = this.bucket(input);
+      const key = String(input['Key']);
+      const from = parseCopySource(String(input['CopySource'] ?? ''));
+      const sourceBucket = this.buckets.get(from.bucket);
+      if (!sourceBucket) throw awsError('s3', 'NoSuchBucket', 'The specified bucket does not exist');
+      const versions = sourceBucket.objects.get(from.key) ?? [];
+      const source = from.versionId === undefined ? versions[0] : versions.find((v) => v.versionId === from.versionId);
+      if (!source || source.isDeleteMarker) throw from.versionId === undefined ? noSuchKey() : noSuchVersion();
+      const sourceIfMatch = input['CopySourceIfMatch'] as string | undefined;
+      const sourceIfNoneMatch = input['CopySourceIfNoneMatch'] as string | undefined;
+      if (
+        (sourceIfMatch !== undefined && !etagMatches(sourceIfMatch, source.etag)) ||
+        (sourceIfNoneMatch !== undefined && etagMatches(sourceIfNoneMatch, source.etag))
+      )
+        throw preconditionFailed();
+      const replace = input['MetadataDirective'] === 'REPLACE';
+      if (
+        sourceBucket === bucket &&
+        from.key === key &&
+        !replace &&
+        input['ServerSideEncryption'] === undefined &&
+        input['StorageClass'] === undefined
+      )
+        throw awsError(
+          's3',
+          'InvalidRequest',
+          "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+        );
+      this.checkConditionalWrite(bucket, key, input);
+      const version = this.writeObject(bucket, key, source.body, {
+        contentType: replace ? (input['ContentType'] as string | undefined) : source.contentType,
+        ...this.encryptionOf(bucket, input),
+      });
+      return {
+        CopyObjectResult: { ETag: version.etag, LastModified: new Date(version.lastModified) },
+        ...(version.versionId !== 'null' ? { VersionId: version.versionId } : {}),
+        ...(source.versionId !== 'null' ? { CopySourceVersionId: source.versionId } : {}),
+        ...this.encryptionHeaders(version),
+      };
+    },
+    // Keys in order, after ContinuationToken (or StartAfter); with a Delimiter the keys below it
+    // under Prefix are rolled up into CommonPrefixes. MaxKeys counts keys and prefixes together.
+    's3:ListObjectsV2': (input) => {
+      const bucket = this.bucket(input);
+      const prefix = String(input['Prefix'] ?? '');
+      const delimiter = input['Delimiter'] === undefined ? undefined : String(input['Delimiter']);
+      const max = Number(input['MaxKeys'] ?? 1000);
+      const token = input['ContinuationToken'] as string | undefined;
+      const after =
+        token !== undefined ? Buffer.from(token, 'base64url').toString('utf8') : String(input['StartAfter'] ?? '');
+      const rolledUp = (key: string) => delimiter !== undefined && after.endsWith(delimiter) && key.startsWith(after);
+      const entries: Array<{ key: string; version?: FakeObjectVersion }> = [];
+      for (const key of [...bucket.objects.keys()].sort()) {
+        const version = this.currentObject(bucket.name, key);
+        if (!version || !key.startsWith(prefix) || key <= after || rolledUp(key)) continue;
+        const cut = delimiter === undefined ? -1 : key.indexOf(delimiter, prefix.length);
+        if (cut < 0) entries.push({ key, version });
+        else {
+          const common = key.slice(0, cut + (delimiter ?? '').length);
+          if (entries[entries.length - 1]?.key !== common) entries.push({ key: common });
+        }
+      }
+      const page = entries.slice(0, max);
+      const truncated = entries.length > max;
+      const last = page[page.length - 1];
+      const contents = page.flatMap((e) =>
+        e.version
+          ? [
+              {
+                Key: e.key,
+                ETag: e.version.etag,
+                Size: Buffer.byteLength(e.version.body),
+                LastModified: new Date(e.version.lastModified),
+                StorageClass: 'STANDARD',
+              },
+            ]
+          : [],
+      );
+      const prefixes = page.filter((e) => !e.version).map((e) => ({ Prefix: e.key }));
+      return {
+        Name: bucket.name,
+        Prefix: prefix,
+        MaxKeys: max,
+        KeyCount: page.length,
+        IsTruncated: truncated,
+        ...(contents.length > 0 ? { Contents: contents } : {}),
+        ...(prefixes.length > 0 ? { CommonPrefixes: prefixes } : {}),
+        ...(delimiter !== undefined ? { Delimiter: delimiter } : {}),
+        ...(token !== undefined ? { ContinuationToken: token } : {}),
+        ...(input['StartAfter'] !== undefined ? { StartAfter: input['StartAfter'] } : {}),
+        ...(truncated && last ? { NextContinuationToken: Buffer.from(last.key, 'utf8').toString('base64url') } : {}),
       };
     },
     's3:ListBuckets': () => ({
@@ -522,10 +827,22 @@ export class FakeAccount {
       return {
         Versions: page
           .filter((e) => !e.v.isDeleteMarker)
-          .map((e) => ({ Key: e.key, VersionId: e.v.versionId, IsLatest: e.latest, Size: e.v.body.length })),
+          .map((e) => ({
+            Key: e.key,
+            VersionId: e.v.versionId,
+            IsLatest: e.latest,
+            Size: e.v.body.length,
+            ETag: e.v.etag,
+            LastModified: new Date(e.v.lastModified),
+          })),
         DeleteMarkers: page
           .filter((e) => e.v.isDeleteMarker)
-          .map((e) => ({ Key: e.key, VersionId: e.v.versionId, IsLatest: e.latest })),
+          .map((e) => ({
+            Key: e.key,
+            VersionId: e.v.versionId,
+            IsLatest: e.latest,
+            LastModified: new Date(e.v.lastModified),
+          })),
         IsTruncated: truncated,
         ...(truncated && last ? { NextKeyMarker: last.key, NextVersionIdMarker: last.v.versionId } : {}),
       };
@@ -543,14 +860,18 @@ export class FakeAccount {
       for (const o of objects) this.deleteObject(bucket, o.Key, o.VersionId);
       return del.Quiet ? { Errors: [] } : { Deleted: objects.map((o) => ({ Key: o.Key, VersionId: o.VersionId })) };
     },
+    // A conditional delete (If-Match: <etag> or *, general purpose buckets since 2025) is checked
+    // against the current version: none (or a delete marker) is 404 NoSuchKey, another ETag 412.
     's3:DeleteObject': (input) => {
       const bucket = this.bucket(input);
-      this.deleteObject(
-        bucket,
-        String(input['Key']),
-        input['VersionId'] === undefined ? undefined : String(input['VersionId']),
-      );
-      return {};
+      const key = String(input['Key']);
+      const ifMatch = input['IfMatch'] as string | undefined;
+      if (ifMatch !== undefined) {
+        const current = this.currentObject(bucket.name, key);
+        if (!current) throw noSuchKey();
+        if (!etagMatches(ifMatch, current.etag)) throw preconditionFailed();
+      }
+      return this.deleteObject(bucket, key, input['VersionId'] === undefined ? undefined : String(input['VersionId']));
     },
     's3:GetBucketVersioning': (input) => {
       const bucket = this.bucket(input);

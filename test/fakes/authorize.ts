@@ -13,6 +13,15 @@ export interface Principal {
 
 const s3Object = (input: Record<string, unknown>) => `arn:aws:s3:::${String(input['Bucket'])}/${String(input['Key'])}`;
 const s3Bucket = (input: Record<string, unknown>) => `arn:aws:s3:::${String(input['Bucket'])}`;
+/** An If-Match naming an ETag (not `*`, which only asks whether the object exists). */
+const etagCondition = (input: Record<string, unknown>) => input['IfMatch'] !== undefined && input['IfMatch'] !== '*';
+/** CopyObject's source object, `bucket/key`, without a leading slash or version id. */
+const copySource = (input: Record<string, unknown>) =>
+  decodeURIComponent(
+    String(input['CopySource'] ?? '')
+      .replace(/^\//, '')
+      .split('?')[0] ?? '',
+  );
 const addressOf = (from: string) => (/<([^>]+)>/.exec(from)?.[1] ?? from).trim();
 
 /** The IAM prefix of each service's actions, where it is not the service's key. */
@@ -50,14 +59,24 @@ export function requestsFor(
       case 'HeadObject':
       case 'GetObject':
         return [{ action: 's3:GetObject', resource: s3Object(input) }];
+      // A write or delete with If-Match: <etag> reads the object's ETag, so also needs s3:GetObject.
       case 'PutObject':
-        return [{ action: 's3:PutObject', resource: s3Object(input) }];
+        return [
+          { action: 's3:PutObject', resource: s3Object(input) },
+          ...(etagCondition(input) ? [{ action: 's3:GetObject', resource: s3Object(input) }] : []),
+        ];
+      case 'CopyObject':
+        return [
+          { action: 's3:GetObject', resource: `arn:aws:s3:::${copySource(input)}` },
+          { action: 's3:PutObject', resource: s3Object(input) },
+        ];
       case 'DeleteObject':
         return [
           {
             action: input['VersionId'] === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion',
             resource: s3Object(input),
           },
+          ...(etagCondition(input) ? [{ action: 's3:GetObject', resource: s3Object(input) }] : []),
         ];
       case 'HeadBucket':
       case 'ListObjectsV2':

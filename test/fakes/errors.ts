@@ -62,20 +62,28 @@ export const WIRE_ERRORS = {
     BucketAlreadyExists: { status: 409, modeled: S3.BucketAlreadyExists },
     BucketAlreadyOwnedByYou: { status: 409, modeled: S3.BucketAlreadyOwnedByYou },
     BucketNotEmpty: { status: 409 },
+    // A conditional write (PutObject, CopyObject) that raced another operation on the key; nothing was written.
+    ConditionalRequestConflict: { status: 409 },
     IllegalLocationConstraintException: { status: 400 },
     InternalError: { status: 500 },
     InvalidAccessKeyId: { status: 403 },
     InvalidBucketName: { status: 400 },
     InvalidLocationConstraint: { status: 400 },
+    InvalidRequest: { status: 400, modeled: S3.InvalidRequest },
     InvalidTag: { status: 400 },
     MalformedPolicy: { status: 400 },
     MalformedXML: { status: 400 },
     NoSuchBucket: { status: 404, modeled: S3.NoSuchBucket },
     NoSuchBucketPolicy: { status: 404 },
     NoSuchCORSConfiguration: { status: 404 },
+    // GetObject / CopyObject of a missing key, and a PutObject or DeleteObject with If-Match on one.
+    NoSuchKey: { status: 404, modeled: S3.NoSuchKey },
     NoSuchLifecycleConfiguration: { status: 404 },
     NoSuchPublicAccessBlockConfiguration: { status: 404 },
     NoSuchTagSet: { status: 404 },
+    NoSuchVersion: { status: 404 },
+    // If-Match / If-None-Match: * not met on a write or a delete, If-Match not met on a read.
+    PreconditionFailed: { status: 412 },
     ServerSideEncryptionConfigurationNotFoundError: { status: 404 },
     SlowDown: { status: 503 },
     TooManyBuckets: { status: 400 },
@@ -83,6 +91,10 @@ export const WIRE_ERRORS = {
     NotFound: { status: 404, modeled: S3.NotFound, head: true },
     Forbidden: { status: 403, head: true },
     MovedPermanently: { status: 301, head: true },
+    // HeadObject's If-Match not met: PreconditionFailed, but a HEAD answer has no body to name it.
+    HeadPreconditionFailed: { status: 412, head: true },
+    // GetObject / HeadObject's If-None-Match met: 304 never has a body, so it arrives unnamed too.
+    NotModified: { status: 304, head: true },
   },
   cloudfront: {
     AccessDenied: { status: 403, modeled: CloudFront.AccessDenied },

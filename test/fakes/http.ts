@@ -135,9 +135,10 @@ export class FakeHttp {
           return xmlError(400, 'BadDigest', 'The CRC32 you specified did not match the calculated checksum.');
       }
       const versionId = this.fake.putObject(bucket.name, key, body, headers['content-type']);
+      const etag = this.fake.currentObject(bucket.name, key)?.etag ?? '';
       return new Response(null, {
         status: 200,
-        headers: { etag: '"fake"', ...(versionId !== 'null' ? { 'x-amz-version-id': versionId } : {}) },
+        headers: { etag, ...(versionId !== 'null' ? { 'x-amz-version-id': versionId } : {}) },
       });
     }
     return this.object(bucket, key, method, true);
@@ -167,7 +168,7 @@ export class FakeHttp {
         : xmlError(403, 'AccessDenied', 'Access Denied');
     return new Response(method === 'HEAD' ? null : object.body, {
       status: 200,
-      headers: { 'content-type': object.contentType ?? 'binary/octet-stream' },
+      headers: { 'content-type': object.contentType ?? 'binary/octet-stream', etag: object.etag },
     });
   }
 
