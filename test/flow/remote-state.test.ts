@@ -100,6 +100,17 @@ describe('team state on S3', () => {
     expect(fake().currentObject(STATE_BUCKET, LOCK)).toBeUndefined();
   });
 
+  it('tries a write again when S3 answers 409 ConditionalRequestConflict (another conditional write in flight)', async () => {
+    fake().conflictNextConditionalPut(LOCK);
+    fake().conflictNextConditionalPut(KEY, 2);
+    // WHEN
+    const run = await cli(INIT);
+    // THEN
+    expect(run.code, run.stderr).toBe(0);
+    expect(remote()?.resources['access-key']).toBeDefined();
+    expect(fake().currentObject(STATE_BUCKET, LOCK)).toBeUndefined();
+  });
+
   it('after a crash the lock stays, is named, and `state unlock <id>` removes it; the state is whole', async () => {
     expect((await cli(INIT)).code).toBe(0);
     // A run that was killed: its lock is still there.
