@@ -1,6 +1,22 @@
 import type { ResourceRecord, Secret, State } from './schema.js';
 import type { StateBackend } from './backend.js';
 
+/** Two JSON values alike, keys in any order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([, value]) => value !== undefined)
+              .sort(([x], [y]) => x.localeCompare(y))
+              .map(([k, value]) => [k, canonical(value)]),
+          )
+        : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 /** How one step ended, as the runner hands it to the state. */
 export interface StepRecordInput {
   type: 'created' | 'updated' | 'unchanged';
@@ -37,6 +53,17 @@ export class StateSession {
 
   async recordResult(id: string, result: StepRecordInput): Promise<ResourceRecord> {
     const prev = this.record(id);
+    // Found as recorded: the record stays as it is, so a run that changes nothing writes nothing
+    // (a state on S3 is then not sent again).
+    if (
+      result.type === 'unchanged' &&
+      prev !== undefined &&
+      prev.status !== 'pending' &&
+      prev.status !== 'disabling' &&
+      prev.intent === undefined &&
+      sameJson(prev.outputs, result.outputs)
+    )
+      return prev;
     const createdByUs =
       result.type === 'created' || prev?.owned === true || (prev?.status === 'pending' && prev.intent !== undefined);
     const firstSight = prev === undefined || prev.status === 'pending';
