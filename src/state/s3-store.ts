@@ -85,7 +85,7 @@ export class S3StateStore implements StateBackend {
   /** The text last written or read, without its timestamp: an unchanged save is not sent. */
   private lastContent: string | undefined;
   private queue: Promise<void> = Promise.resolve();
-  private heldLock: LockRecord | undefined;
+  private heldLock: (LockRecord & { etag: string | undefined }) | undefined;
   private conflict: HmError | undefined;
   private access: Promise<S3StateAccess> | undefined;
 
@@ -217,8 +217,9 @@ export class S3StateStore implements StateBackend {
       command,
       startedAt: new Date(this.options.now?.() ?? Date.now()).toISOString(),
     };
+    let etag: string | undefined;
     try {
-      await conditional(() =>
+      const res = await conditional(() =>
         s3.send(
           new S3.PutObjectCommand({
             Bucket: this.location.bucket,
@@ -230,11 +231,12 @@ export class S3StateStore implements StateBackend {
           }),
         ),
       );
+      etag = res.ETag;
     } catch (err) {
       if (preconditionFailed(err)) throw this.locked(await this.readLock().catch(() => undefined));
       throw this.fail(err, `take the lock ${this.lockUrl}`);
     }
-    this.heldLock = record;
+    this.heldLock = { ...record, etag };
   }
 
   private get lockUrl(): string {
@@ -272,9 +274,17 @@ export class S3StateStore implements StateBackend {
     const held = this.heldLock;
     if (!held) return;
     this.heldLock = undefined;
-    await this.queue;
-    // Only while it is still ours: after a forced unlock another run may hold it now.
-    await this.removeLock(held.lockId).catch(() => undefined);
+    await this.queue.catch(() => undefined);
+    // Only while it is still ours: after a forced unlock another run may hold it now. A delete
+    // conditional on the lock's ETag says so in one call (412: it is someone else's; 404: gone).
+    if (held.etag === undefined) {
+      await this.removeLock(held.lockId).catch(() => undefined);
+      return;
+    }
+    const { s3 } = await this.aws();
+    await s3
+      .send(new S3.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.lockObject, IfMatch: held.etag }))
+      .catch(() => undefined);
   }
 
   private locked(holder: LockRecord | undefined): HmError {

@@ -156,6 +156,8 @@ describe('team state on S3', () => {
     fake().call = async (service, command, input, region, caller) => {
       if (!intervened && command === 'PutObject' && input['Key'] === KEY) {
         intervened = true;
+        // `state unlock` of this run's lock, and a second run that took the lock and wrote.
+        fake().putObject(STATE_BUCKET, LOCK, JSON.stringify({ lockId: 'second-run', command: 'init' }));
         fake().putObject(STATE_BUCKET, KEY, other, 'application/json');
       }
       return realCall(service, command, input, region, caller);
@@ -168,7 +170,8 @@ describe('team state on S3', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('was written by someone else since this run read it; it was not overwritten');
     expect(fake().currentObject(STATE_BUCKET, KEY)?.body).toBe(other);
-    expect(fake().currentObject(STATE_BUCKET, LOCK)).toBeUndefined();
+    // The first run, stopping, left the second run's lock alone.
+    expect(JSON.parse(fake().currentObject(STATE_BUCKET, LOCK)?.body ?? '{}').lockId).toBe('second-run');
   });
 
   it('push moves a local state up (refusing a different one unless --force), pull brings it down', async () => {
