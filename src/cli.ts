@@ -7,6 +7,7 @@ import { CONFIG_FLAG_KEYS, CONFIG_OPTIONS } from './config/options.js';
 import type { InitFlags } from './commands/init.js';
 import type { PrintEnvFlags } from './commands/print-env.js';
 import type { SmokeTestFlags } from './commands/smoke-test.js';
+import type { StateSetupFlags } from './commands/state-setup.js';
 import type { TeardownFlags } from './commands/teardown.js';
 import type { VerifyDnsFlags } from './commands/verify-dns.js';
 import { ExitCode, HmError } from './errors.js';
@@ -22,6 +23,7 @@ Examples:
   $ hm-infra status --env prod
   $ hm-infra smoke-test --env prod
   $ hm-infra teardown --env dev --dry-run
+  $ hm-infra state setup --bucket myteam-hm-infra-state --region eu-west-1
 
 State lives in .hm-infra/<env>.json (mode 0600; never commit it).
 Exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 verification pending, 4 drift, 130 aborted.`;
@@ -65,6 +67,39 @@ function flagsOf<F>(cmd: Command): F {
 /** The global options of a command, noting whether --env was typed or is the default. */
 function globalsOf(cmd: Command): GlobalOptions {
   return { ...cmd.optsWithGlobals<GlobalOptions>(), envGiven: cmd.getOptionValueSourceWithGlobals('env') === 'cli' };
+}
+
+/**
+ * The `state` command group: where team state lives. Each subcommand is added here with
+ * `state.command('<name>')`, its flags, and an action that imports its module lazily and hands
+ * `setCode` its exit code, as `setup` does; created through `root.command('state')`, the group and
+ * its subcommands inherit the program's output and exit handling (the global options reach
+ * them through `globalsOf`).
+ */
+export function addStateCommands(root: Command, io: Io, setCode: (code: number) => void): Command {
+  const state = root
+    .command('state')
+    .description('manage the S3 bucket that holds team state (--state s3://<bucket>/<prefix>)');
+
+  state
+    .command('setup')
+    .description(
+      'create the bucket for team state, or bring it back to its settings: versioning, encryption, no public access, TLS only, old versions expired after 90 days (idempotent)',
+    )
+    .option('--bucket <name>', 'the bucket to hold team state (created in --region if it does not exist)')
+    .option('--prefix <prefix>', 'where in the bucket state goes (default hm-infra)')
+    .option('--kms-key <arn|alias>', 'encrypt with this KMS key (SSE-KMS, with an S3 Bucket Key) instead of SSE-S3')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ hm-infra state setup --bucket myteam-hm-infra-state --region eu-west-1\n  $ hm-infra state setup --bucket myteam-hm-infra-state --kms-key alias/hm-state --json',
+    )
+    .action(async (opts: StateSetupFlags, cmd: Command) => {
+      const { runStateSetup } = await import('./commands/state-setup.js');
+      setCode(await runStateSetup(globalsOf(cmd), opts, io));
+    });
+
+  // Further subcommands of `state` (unlock, push, pull, list) go here.
+  return state;
 }
 
 /** Builds the program; each command's module is imported only when that command runs. */
@@ -213,7 +248,11 @@ function program(io: Io, setCode: (code: number) => void): Command {
       setCode(await runTeardown(globalsOf(cmd), opts, io));
     });
 
-  for (const cmd of root.commands) cmd.exitOverride().configureOutput(output);
+  addStateCommands(root, io, setCode);
+
+  // Every command, those of groups (state) too.
+  const everyCommand = (cmd: Command): Command[] => cmd.commands.flatMap((sub) => [sub, ...everyCommand(sub)]);
+  for (const cmd of everyCommand(root)) cmd.exitOverride().configureOutput(output);
   return root;
 }
 

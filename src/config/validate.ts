@@ -49,8 +49,8 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const BUCKET_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
 const BUCKET_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
 
-/** S3 general purpose bucket naming rules, as AWS documents them. */
-export const checkBucketName: Check = (v) => {
+/** S3 general purpose bucket naming rules, as AWS documents them; the message names the flag to fix it with. */
+export function bucketNameProblem(v: string, flag: string, example: string): string | undefined {
   const problems: string[] = [];
   if (v.length < 3 || v.length > 63) problems.push(`it has ${v.length} characters (3–63 allowed)`);
   if (/[^a-z0-9.-]/.test(v)) problems.push('only lowercase letters, digits, dots and hyphens are allowed');
@@ -63,8 +63,11 @@ export const checkBucketName: Check = (v) => {
   const suffix = BUCKET_SUFFIXES.find((s) => v.endsWith(s));
   if (suffix) problems.push(`it must not end with "${suffix}"`);
   if (problems.length === 0) return undefined;
-  return `bucket name "${v}" is not valid: ${problems.join('; ')}. Choose another with --bucket-name, for example "myapp-uploads-prod"`;
-};
+  return `bucket name "${v}" is not valid: ${problems.join('; ')}. Choose another with ${flag}, for example "${example}"`;
+}
+
+/** The uploads bucket's name (--bucket-name). */
+export const checkBucketName: Check = (v) => bucketNameProblem(v, '--bucket-name', 'myapp-uploads-prod');
 
 /** Normalises a typed domain: lowercase, no trailing dot. Validation runs on the result. */
 export function normalizeDomain(value: string): string {
@@ -155,6 +158,41 @@ export const checkCertificateArn: Check = (v) => {
     return `certificate "${v}" is in ${match[2]}, but CloudFront only uses ACM certificates from us-east-1: request or import the certificate for your CDN domain in us-east-1 and pass that ARN`;
   }
   return undefined;
+};
+
+/**
+ * The key prefix of team state in its bucket (`hm-infra state setup --prefix`): no empty
+ * segment at either end and no `..`, so every state object stays under it.
+ */
+export const checkStatePrefix: Check = (v) => {
+  const problems: string[] = [];
+  if (v.trim() === '') problems.push('it is empty');
+  if (v.includes('..')) problems.push('it must not contain ".."');
+  if (v.startsWith('/') || v.endsWith('/')) problems.push('it must not start or end with "/"');
+  if (v.includes('//')) problems.push('it must not contain "//"');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) problems.push('it must not contain control characters');
+  if (problems.length === 0) return undefined;
+  const example = v
+    .split('/')
+    .filter((part) => part !== '' && part !== '..' && part !== '.')
+    .join('/');
+  return `state prefix "${v}" is not valid: ${problems.join('; ')}. Pass --prefix with one or more path segments, for example --prefix ${example || 'hm-infra'}`;
+};
+
+const KMS_KEY_ARN =
+  /^arn:(aws|aws-cn|aws-us-gov):kms:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:(key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias\/[A-Za-z0-9/_-]{1,250})$/;
+const KMS_ALIAS = /^alias\/[A-Za-z0-9/_-]{1,250}$/;
+
+/** A KMS key for SSE-KMS: its key or alias ARN, or `alias/<name>` (a key of the caller's account). */
+export const checkKmsKey: Check = (v) => {
+  if (KMS_KEY_ARN.test(v) || KMS_ALIAS.test(v)) return undefined;
+  const bareId = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/.test(v);
+  return (
+    `KMS key "${v}" is not valid: ` +
+    (bareId ? 'pass the key ID as its ARN, ' : 'pass ') +
+    'a key ARN such as arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789, an alias ARN such as arn:aws:kms:eu-west-1:123456789012:alias/hm-state, or an alias such as alias/hm-state (shown by `aws kms list-aliases`)'
+  );
 };
 
 export const LIMITS = { app: MAX_APP, env: MAX_ENV } as const;

@@ -8,7 +8,9 @@ import {
   checkCorsOrigin,
   checkDomain,
   checkEnvName,
+  checkKmsKey,
   checkRegion,
+  checkStatePrefix,
 } from '../../src/config/validate.js';
 import { HmError } from '../../src/errors.js';
 
@@ -87,6 +89,31 @@ describe('validators', () => {
         '0a1b2c3d-4e5f-6789-abcd-ef0123456789',
       ],
     ],
+    [
+      'state prefix',
+      checkStatePrefix,
+      ['hm-infra', 'teams/platform', 'a.b', 'env_1'],
+      ['', ' ', '/hm-infra', 'hm-infra/', 'a/../b', '..', 'a//b', 'a\nb'],
+    ],
+    [
+      'KMS key',
+      checkKmsKey,
+      [
+        'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+        'arn:aws:kms:us-east-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef',
+        'arn:aws-cn:kms:cn-north-1:123456789012:alias/hm-state',
+        'alias/hm-state',
+        'alias/aws/s3',
+      ],
+      [
+        '0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+        'hm-state',
+        'alias/',
+        'arn:aws:kms:eu-west-1:123456789012:key/short',
+        'arn:aws:s3:::bucket',
+        'alias/has space',
+      ],
+    ],
   ] as const)('%s: accepts the good and explains the bad', (_what, check, good, bad) => {
     for (const value of good) expect(check(value), value).toBeUndefined();
     for (const value of bad)
@@ -103,6 +130,9 @@ describe('validators', () => {
     expect(checkBucketName('my..bucket')).toContain('two adjacent dots');
     expect(checkBucketName('xn--abc')).toContain('must not start with "xn--"');
     expect(checkBucketName('10.0.0.1')).toContain('IP address');
+    expect(checkBucketName('my_bucket')).toContain('Choose another with --bucket-name');
+    expect(checkStatePrefix('/teams/../a/')).toContain('for example --prefix teams/a');
+    expect(checkKmsKey('0a1b2c3d-4e5f-6789-abcd-ef0123456789')).toContain('pass the key ID as its ARN');
   });
 });
 

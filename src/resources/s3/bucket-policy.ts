@@ -5,6 +5,7 @@ import { S3 } from '../../aws/sdk.js';
 import { type ErrorMatch, attempt, defineResource, unlessNotFound } from '../../engine/resource.js';
 import type { Change, Step, StepContext } from '../../engine/types.js';
 import { HmError } from '../../errors.js';
+import type { BucketSetting } from './bucket-settings.js';
 
 /** One statement of an IAM policy document, as loosely as AWS accepts it. */
 export interface Statement {
@@ -145,6 +146,32 @@ const noPolicy: ErrorMatch = (err) => isS3Code(err, 'NoSuchBucketPolicy');
 async function readPolicy(s3: S3Client, bucket: string): Promise<PolicyDocument | undefined> {
   const res = await s3.send(new S3.GetBucketPolicyCommand({ Bucket: bucket }));
   return res.Policy ? parsePolicy(res.Policy, bucket) : undefined;
+}
+
+/** True when every statement of `ours` is in the document, as it should be (compared by Sid, then by meaning). */
+export function hasStatements(current: PolicyDocument | undefined, ours: readonly Statement[]): boolean {
+  return ours.every((want) => {
+    const have = current?.Statement.find((s) => s.Sid === want.Sid);
+    return have !== undefined && canonicalStatement(have) === canonicalStatement(want);
+  });
+}
+
+/**
+ * The bucket policy as a `BucketSetting`, for a bucket whose policy has nothing to wait for (the
+ * state bucket): the statements `ours` gives, merged by Sid into whatever policy the bucket has.
+ */
+export function policySetting<C>(ours: (config: C) => Statement[]): BucketSetting<PolicyDocument, C> {
+  return {
+    name: 'policy',
+    read: (s3, bucket) => readPolicy(s3, bucket),
+    notSet: noPolicy,
+    desired: (config, current) => mergePolicy(current, ours(config)),
+    satisfied: (current, config) => hasStatements(current, ours(config)),
+    write: async (s3, Bucket, document) => {
+      await s3.send(new S3.PutBucketPolicyCommand({ Bucket, Policy: JSON.stringify(document) }));
+    },
+    summary: (v) => (v?.Statement.length ? v.Statement.map((s) => s.Sid ?? '(no Sid)').join(', ') : 'none'),
+  };
 }
 
 /**
