@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import type { PullFlags, PushFlags } from './commands/state-remote.js';
 import type { GlobalOptions } from './commands/common.js';
 import type { Io } from './commands/io.js';
 import type { PlanFlags } from './commands/plan.js';
@@ -98,7 +99,44 @@ export function addStateCommands(root: Command, io: Io, setCode: (code: number) 
       setCode(await runStateSetup(globalsOf(cmd), opts, io));
     });
 
-  // Further subcommands of `state` (unlock, push, pull, list) go here.
+  state
+    .command('unlock')
+    .description('remove the lock a run that died left on team state, after you type its id (--yes in CI)')
+    .argument('<lock-id>', 'the id a refused run named')
+    .action(async (lockId: string, _opts: object, cmd: Command) => {
+      const { runStateUnlock } = await import('./commands/state-remote.js');
+      setCode(await runStateUnlock(globalsOf(cmd), lockId, io));
+    });
+
+  state
+    .command('push')
+    .description("move an environment's local state to --state s3://… (refused when S3 holds another, unless --force)")
+    .option('--from <file>', 'the local state file (default .hm-infra/<env>.json)')
+    .option('--force', 'replace a different state on S3 (the bucket keeps it as a version)')
+    .action(async (opts: PushFlags, cmd: Command) => {
+      const { runStatePush } = await import('./commands/state-remote.js');
+      setCode(await runStatePush(globalsOf(cmd), opts, io));
+    });
+
+  state
+    .command('pull')
+    .description('print the state on S3 (the secret masked unless --show-secret), or write it to a 0600 file')
+    .option('--write <file>', 'write it to this file, readable by you only (secret included)')
+    .option('--force', 'replace a different file')
+    .option('--show-secret', "print the access key's secret too")
+    .action(async (opts: PullFlags, cmd: Command) => {
+      const { runStatePull } = await import('./commands/state-remote.js');
+      setCode(await runStatePull(globalsOf(cmd), opts, io));
+    });
+
+  state
+    .command('list')
+    .description('the environments whose state is under --state s3://…, with account, region, last write and lock')
+    .action(async (_opts: object, cmd: Command) => {
+      const { runStateList } = await import('./commands/state-remote.js');
+      setCode(await runStateList(globalsOf(cmd), io));
+    });
+
   return state;
 }
 

@@ -187,7 +187,9 @@ describe('team state on S3', () => {
     const localState = JSON.parse(await readFile(join(cwd, '.hm-infra', 'dev.json'), 'utf8'));
     expect(remote()?.resources).toEqual(localState.resources);
     // WHEN the remote one is different
-    fake().putObject(STATE_BUCKET, KEY, JSON.stringify({ ...localState, app: 'healthmetrics', note: 'x' }));
+    const changed = structuredClone(localState);
+    changed.resources.bucket.outputs.region = 'eu-west-1';
+    fake().putObject(STATE_BUCKET, KEY, JSON.stringify(changed));
     const refused = await cli(['state', 'push', '--state', STATE]);
     const forced = await cli(['state', 'push', '--force', '--state', STATE]);
     // THEN
@@ -209,11 +211,23 @@ describe('team state on S3', () => {
 
   it('lists the environments under the prefix with account, region, last write and lock', async () => {
     expect((await cli(INIT)).code).toBe(0);
-    expect((await cli([...INIT, '--env', 'staging'])).code).toBe(0);
+    const staging = await cli([
+      'init',
+      '--yes',
+      '--app',
+      'healthmetrics',
+      '--domain',
+      'staging.example.com',
+      '--env',
+      'staging',
+      '--state',
+      STATE,
+    ]);
+    expect(staging.code, staging.stderr).toBe(0);
     // WHEN
     const run = await cli(['state', 'list', '--json', '--state', STATE]);
     // THEN
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, `[${run.stderr}]`).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
       kind: 'state-list',
       environments: [
