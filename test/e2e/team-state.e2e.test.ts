@@ -4,10 +4,9 @@
  * writes (If-None-Match, If-Match on PutObject).
  */
 import {
-  CreateBucketCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
   ListObjectVersionsCommand,
-  PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,10 +36,6 @@ beforeAll(async () => {
   world = await startWorld();
   alice = await givenProjectDir();
   bob = await givenProjectDir();
-  await world.s3.send(new CreateBucketCommand({ Bucket: stateBucket }));
-  await world.s3.send(
-    new PutBucketVersioningCommand({ Bucket: stateBucket, VersioningConfiguration: { Status: 'Enabled' } }),
-  );
   for (const dir of [alice, bob])
     await writeConfig(dir, { app, domain: `${app}.example.com`, region: 'us-east-1', cdn: false, state: STATE });
 });
@@ -50,6 +45,17 @@ afterAll(async () => {
 });
 
 describe('two folders share one environment through --state s3://…', () => {
+  it('state setup makes the state bucket (versioned, encrypted, private, TLS only); a second run writes nothing', async () => {
+    const first = await hmInfra(world, alice, ['state', 'setup', '--bucket', stateBucket, '--prefix', 'teams/web']);
+    expect(first.code, printed(first)).toBe(0);
+    expect(first.stdout).toContain(`--state ${STATE}`);
+    expect((await world.s3.send(new GetBucketVersioningCommand({ Bucket: stateBucket }))).Status).toBe('Enabled');
+    world.harness.reset();
+    const again = await hmInfra(world, alice, ['state', 'setup', '--bucket', stateBucket, '--prefix', 'teams/web']);
+    expect(again.code, printed(again)).toBe(0);
+    expect(world.harness.writes()).toEqual([]);
+  });
+
   it('one sets it up; the other plans, prints env and sees it in sync; no lock is left', async () => {
     const up = await hmInfra(world, alice, ['init', '--yes', '--config', 'hm-infra.json']);
     expect(up.code, printed(up)).toBe(0);
