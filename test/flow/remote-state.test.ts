@@ -69,9 +69,13 @@ describe('team state on S3', () => {
     expect(env.code, env.stderr).toBe(0);
     expect(env.stdout).toContain('S3_BUCKET_NAME=healthmetrics-uploads-dev');
     expect(status.code).toBe(0);
+    fake().ses.setStatus(REGION, 'example.com', { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
+    const verify = await runCli(['verify-dns', '--state', STATE, '--timeout', '1'], { cwd: other });
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(fake().currentObject(STATE_BUCKET, LOCK)).toBeUndefined();
     // Read-only commands take no lock.
     const lockPuts = fake().calls.filter((c) => c.command === 'PutObject' && c.input['Key'] === LOCK);
-    expect(lockPuts).toHaveLength(1);
+    expect(lockPuts.map((c) => c.input['IfNoneMatch'])).toEqual(['*', '*']); // init, verify-dns
     // WHEN
     const down = await runCli(['teardown', '--yes', '--force', '--state', STATE], { cwd: other });
     // THEN
@@ -82,6 +86,21 @@ describe('team state on S3', () => {
     );
     expect(archived).toHaveLength(1);
     expect(fake().currentObject(STATE_BUCKET, archived[0] as string)?.body).not.toContain('secretAccessKey');
+  });
+
+  it('writes the state with SSE-KMS under --state-kms-key', async () => {
+    const key = 'arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001';
+    // WHEN
+    const run = await cli([...INIT, '--state-kms-key', key]);
+    // THEN
+    expect(run.code, run.stderr).toBe(0);
+    const puts = fake().calls.filter(
+      (c) => c.command === 'PutObject' && String(c.input['Key']).startsWith('hm-infra/'),
+    );
+    expect(puts.length).toBeGreaterThan(2);
+    expect(puts.every((c) => c.input['ServerSideEncryption'] === 'aws:kms' && c.input['SSEKMSKeyId'] === key)).toBe(
+      true,
+    );
   });
 
   it('a second init while the first runs is refused, naming the holder and the lock id; exactly one runs', async () => {
