@@ -10,10 +10,9 @@ import {
   type PolicyDocument,
   appEventsPublisherPolicy,
   emailEventsConsumerPolicy,
-  describePolicy,
   parsePolicyDocument,
   s3UploadsPolicy,
-  samePolicy,
+  policyChanges,
   sesSendingPolicy,
 } from './policy-document.js';
 import type { Step, StepContext, StepId } from '../../engine/types.js';
@@ -99,19 +98,12 @@ function makeUserPolicyStep(spec: UserPolicySpec): Step<UserPolicyObserved, User
       note: `user ${appUserName(ctx.config)} has no inline policy ${spec.policyName}`,
     }),
 
-    diff(ctx, observed) {
-      const wanted = spec.document(ctx);
-      if (samePolicy(observed.document, wanted)) return [];
-      return [
-        {
-          field: 'policy',
-          action: 'update',
-          from: describePolicy(observed.document) || 'unreadable',
-          to: describePolicy(wanted),
-          note: 'the policy was changed outside hm-infra; it is set back to the least-privilege one',
-        },
-      ];
-    },
+    diff: (ctx, observed) =>
+      policyChanges(
+        observed.document,
+        spec.document(ctx),
+        'the policy was changed outside hm-infra; it is set back to the least-privilege one',
+      ),
 
     intent: () => ({ create: spec.policyName }),
     create: write,

@@ -1,6 +1,7 @@
 /**
  * IAM policy documents as typed values: built from fields, compared by meaning. No SDK here.
  */
+import type { Change } from '../../engine/types.js';
 
 export type ConditionBlock = Record<string, Record<string, string | string[]>>;
 
@@ -191,6 +192,17 @@ export function canonical(value: unknown): unknown {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, v]) => [k, canonical(v)]),
   );
+}
+
+/**
+ * The plan's change for a policy document that does not grant what it should (none when it
+ * does): what it grants now and what it will, in short.
+ */
+export function policyChanges(live: unknown, wanted: PolicyDocument, note: string): Change[] {
+  if (samePolicy(live, wanted)) return [];
+  return [
+    { field: 'policy', action: 'update', from: describePolicy(live) || 'unreadable', to: describePolicy(wanted), note },
+  ];
 }
 
 /** True when two policy documents grant the same. */

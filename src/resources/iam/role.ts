@@ -14,6 +14,7 @@ import {
   emailHandlerPolicy,
   lambdaTrustPolicy,
   parsePolicyDocument,
+  policyChanges,
   samePolicy,
 } from './policy-document.js';
 
@@ -217,19 +218,12 @@ export const emailHandlerRolePolicyStep = defineResource<{ document: unknown }, 
     note: `role ${roleName(ctx.config)} has no inline policy ${ROLE_POLICY}`,
   }),
 
-  diff(ctx, observed) {
-    const want = handlerPolicy(ctx);
-    if (samePolicy(observed.document, want)) return [];
-    return [
-      {
-        field: 'policy',
-        action: 'update',
-        from: describePolicy(observed.document) || 'unreadable',
-        to: describePolicy(want),
-        note: 'the policy was changed outside hm-infra; it is set back to the least-privilege one',
-      },
-    ];
-  },
+  diff: (ctx, observed) =>
+    policyChanges(
+      observed.document,
+      handlerPolicy(ctx),
+      'the policy was changed outside hm-infra; it is set back to the least-privilege one',
+    ),
 
   intent: () => ({ create: ROLE_POLICY }),
 

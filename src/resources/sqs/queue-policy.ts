@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { SQS } from '../../aws/sdk.js';
 import { defineResource } from '../../engine/resource.js';
 import type { Step, StepContext } from '../../engine/types.js';
-import { type PolicyDocument, describePolicy, parsePolicyDocument, samePolicy } from '../iam/policy-document.js';
+import { type PolicyDocument, parsePolicyDocument, policyChanges } from '../iam/policy-document.js';
 
 const outputsSchema = z.object({ queueUrl: z.string(), ruleArn: z.string() });
 export type QueuePolicyOutputs = z.infer<typeof outputsSchema>;
@@ -82,19 +82,12 @@ export function makeQueuePolicyStep(spec: QueuePolicySpec): Step<QueuePolicyObse
       note: 'EventBridge may deliver to the queue only for the rule that feeds it',
     }),
 
-    diff(ctx, observed) {
-      const want = wanted(ctx);
-      if (samePolicy(observed.document, want)) return [];
-      return [
-        {
-          field: 'policy',
-          action: 'update',
-          from: describePolicy(observed.document) || 'unreadable',
-          to: describePolicy(want),
-          note: 'the queue policy was changed outside hm-infra; it is set back to let only the rule send',
-        },
-      ];
-    },
+    diff: (ctx, observed) =>
+      policyChanges(
+        observed.document,
+        wanted(ctx),
+        'the queue policy was changed outside hm-infra; it is set back to let only the rule send',
+      ),
 
     intent: (ctx) => ({ create: `policy of ${ctx.output(spec.queue).name}` }),
     create: write,
