@@ -178,41 +178,51 @@ export function makeAlarmStep(spec: AlarmSpec): Step<AlarmObserved, AlarmOutputs
   });
 }
 
-/** The account's bounce rate, which SES publishes whenever the account sends. */
-export const bounceRateAlarmStep = makeAlarmStep({
+/**
+ * An alarm on one of the account's reputation rates, which SES publishes whenever the account
+ * sends: a little below the rate at which SES reviews the account.
+ */
+function reputationAlarm(spec: {
+  id: 'alarm-bounce-rate' | 'alarm-complaint-rate';
+  what: 'bounce' | 'complaint';
+  metric: 'Reputation.BounceRate' | 'Reputation.ComplaintRate';
+  threshold: number;
+  review: string;
+}): Step<AlarmObserved, AlarmOutputs> {
+  const words = `SES ${spec.what} rate at ${spec.threshold * 100}% or more`;
+  return makeAlarmStep({
+    id: spec.id,
+    title: `CloudWatch alarm: ${spec.what} rate`,
+    suffix: `${spec.what}-rate`,
+    summary: `the account's ${words} (SES reviews at ${spec.review})`,
+    dependsOn: [],
+    definition: () => ({
+      AlarmDescription: `${words}: SES puts the account under review at ${spec.review}`,
+      Namespace: 'AWS/SES',
+      MetricName: spec.metric,
+      Statistic: 'Maximum',
+      Period: 3600,
+      EvaluationPeriods: 1,
+      Threshold: spec.threshold,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
+  });
+}
+
+export const bounceRateAlarmStep = reputationAlarm({
   id: 'alarm-bounce-rate',
-  title: 'CloudWatch alarm: bounce rate',
-  suffix: 'bounce-rate',
-  summary: `the account's SES bounce rate at ${BOUNCE_RATE_THRESHOLD * 100}% or more (SES reviews at 5%)`,
-  dependsOn: [],
-  definition: () => ({
-    AlarmDescription: `SES bounce rate at ${BOUNCE_RATE_THRESHOLD * 100}% or more: SES puts the account under review at 5%`,
-    Namespace: 'AWS/SES',
-    MetricName: 'Reputation.BounceRate',
-    Statistic: 'Maximum',
-    Period: 3600,
-    EvaluationPeriods: 1,
-    Threshold: BOUNCE_RATE_THRESHOLD,
-    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-  }),
+  what: 'bounce',
+  metric: 'Reputation.BounceRate',
+  threshold: BOUNCE_RATE_THRESHOLD,
+  review: '5%',
 });
 
-export const complaintRateAlarmStep = makeAlarmStep({
+export const complaintRateAlarmStep = reputationAlarm({
   id: 'alarm-complaint-rate',
-  title: 'CloudWatch alarm: complaint rate',
-  suffix: 'complaint-rate',
-  summary: `the account's SES complaint rate at ${COMPLAINT_RATE_THRESHOLD * 100}% or more (SES reviews at 0.1%)`,
-  dependsOn: [],
-  definition: () => ({
-    AlarmDescription: `SES complaint rate at ${COMPLAINT_RATE_THRESHOLD * 100}% or more: SES puts the account under review at 0.1%`,
-    Namespace: 'AWS/SES',
-    MetricName: 'Reputation.ComplaintRate',
-    Statistic: 'Maximum',
-    Period: 3600,
-    EvaluationPeriods: 1,
-    Threshold: COMPLAINT_RATE_THRESHOLD,
-    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-  }),
+  what: 'complaint',
+  metric: 'Reputation.ComplaintRate',
+  threshold: COMPLAINT_RATE_THRESHOLD,
+  review: '0.1%',
 });
 
 /** The PRD's alarm, on the counts the CloudWatch event destination publishes under the configuration set's dimension. */
