@@ -1,8 +1,6 @@
-import { SES } from '../aws/sdk.js';
 import type { Resolver } from 'node:dns/promises';
 
 import type { AwsContext } from '../aws/context.js';
-import { toHmError } from '../aws/errors.js';
 import type { Config } from '../config/config.js';
 import { HmError } from '../errors.js';
 import { type DnsRecord, emailDnsRecords, normalizeValue, route53Value } from '../resources/dns/values.js';
@@ -36,15 +34,6 @@ export interface EmailCheck {
   components: ComponentCheck[];
   records: RecordCheck[];
   outcome: 'verified' | 'pending' | 'failed';
-}
-
-export interface AccountStatus {
-  productionAccess: boolean;
-  sendingEnabled: boolean;
-  enforcementStatus: string | undefined;
-  max24HourSend: number | undefined;
-  maxSendRate: number | undefined;
-  sentLast24Hours: number | undefined;
 }
 
 const asStatus = (value: string | undefined): VerificationStatus =>
@@ -123,21 +112,4 @@ export async function checkEmailSetup(aws: AwsContext, config: Config, resolver:
     records: checked,
     outcome,
   };
-}
-
-/** The account's sending status in the region: sandbox or production, quota, enforcement. */
-export async function accountStatus(aws: AwsContext): Promise<AccountStatus> {
-  try {
-    const res = await aws.sesv2().send(new SES.GetAccountCommand({}));
-    return {
-      productionAccess: res.ProductionAccessEnabled === true,
-      sendingEnabled: res.SendingEnabled !== false,
-      enforcementStatus: res.EnforcementStatus,
-      max24HourSend: res.SendQuota?.Max24HourSend,
-      maxSendRate: res.SendQuota?.MaxSendRate,
-      sentLast24Hours: res.SendQuota?.SentLast24Hours,
-    };
-  } catch (err) {
-    throw toHmError(err, 'read the SES account status (sesv2:GetAccount)');
-  }
 }

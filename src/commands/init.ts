@@ -6,7 +6,7 @@ import { summarize } from '../views/plan.js';
 import { type State, newState } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
 import { waitForDeployment } from '../resources/cloudfront/deployment.js';
-import { type AccountStatus, accountStatus } from '../checks/email-verification.js';
+import { type AccountStatus, accountStatus } from '../checks/ses-account.js';
 import { provisioningSteps } from '../resources/index.js';
 import { planDifferences } from '../engine/plan-diff.js';
 import { orderSteps } from '../engine/order.js';

@@ -1,7 +1,7 @@
 import { ExitCode, type HmError } from '../errors.js';
 import type { State } from '../state/schema.js';
 import type { StateBackend } from '../state/backend.js';
-import type { AccountStatus } from '../checks/email-verification.js';
+import type { AccountStatus } from '../checks/ses-account.js';
 import type { StepDifference } from '../engine/plan-diff.js';
 import type { RunResult, StepOutcome } from '../engine/outcome.js';
 import { renderRecordTable, zoneFileSnippet } from './dns.js';

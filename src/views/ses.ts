@@ -1,4 +1,4 @@
-import type { AccountStatus } from '../checks/email-verification.js';
+import type { AccountStatus } from '../checks/ses-account.js';
 
 /** The account's SES sending status in words: sandbox (and how to leave it), quota, problems. */
 export function sandboxAdvice(account: AccountStatus, region: string, domain: string): string[] {

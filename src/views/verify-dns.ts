@@ -1,5 +1,6 @@
 import { HmError } from '../errors.js';
-import type { AccountStatus, ComponentCheck, EmailCheck, RecordCheck } from '../checks/email-verification.js';
+import type { ComponentCheck, EmailCheck, RecordCheck } from '../checks/email-verification.js';
+import type { AccountStatus } from '../checks/ses-account.js';
 import { sandboxAdvice } from './ses.js';
 import { type Style, pad } from './style.js';
 import { BaseView, type Output, type ViewOptions, printJson } from './view.js';
