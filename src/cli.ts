@@ -193,14 +193,15 @@ function program(io: Io, setCode: (code: number) => void): Command {
   root
     .command('verify-dns')
     .description(
-      'wait until SES has verified the domain, DKIM and MAIL FROM; show each DNS record, expected against found',
+      "wait until SES has verified the domain, DKIM and MAIL FROM; diagnose each DNS record at the zone's nameservers and your resolver",
     )
     .option('--timeout <minutes>', 'give up after this many minutes (exit 3; verification goes on)', '10')
     .option('--interval <seconds>', 'seconds between the first checks (later ones back off)', '15')
     .option('--once', 'check one time and report (exit 0 verified, 3 pending, 1 failed)')
+    .option('--resolver <ip[:port]>', "the resolver to ask, as your app's mail receivers would; default: the system's")
     .option(
-      '--resolver <ip[:port]>',
-      "DNS server to ask (for example your domain's name server, to skip caches); default: the system's",
+      '--nameserver <ip[:port]>',
+      "ask this server as the zone's nameserver, instead of the ones its NS records name (a DNS host you are moving to)",
     )
     .addHelpText('after', '\nExample:\n  $ hm-infra verify-dns --env prod --timeout 30')
     .action(async (opts: VerifyDnsFlags, cmd: Command) => {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import type { DnsResolver } from './email-verification.js';
+import type { Authority } from './dns/authority.js';
+import type { DnsServer } from './dns/query.js';
 
 /**
  * A DNS server as `IP`, `IPv4:port` or `[IPv6]:port` (the forms node:dns takes), or undefined
@@ -14,10 +15,31 @@ export function resolverAddress(text: string): string | undefined {
   return text;
 }
 
-/** The system's DNS resolver, or one that asks `server` (an address resolverAddress accepts). */
-export async function systemResolver(server: string | undefined): Promise<DnsResolver> {
-  const { Resolver } = await import('node:dns/promises');
-  const resolver = new Resolver({ timeout: 5000, tries: 2 });
-  if (server !== undefined) resolver.setServers([server]);
-  return resolver;
+/** Where verify-dns and status look records up: `--resolver` and `--nameserver`, as typed. */
+export interface LookupFlags {
+  resolver?: string | undefined;
+  nameserver?: string | undefined;
+}
+
+/**
+ * The resolver (`--resolver`, else this machine's DNS servers) and the zone's nameservers
+ * (found through the resolver's NS answers, or `--nameserver`). `nameserverPort`: the port
+ * the NS records' servers are asked on (53 but in tests).
+ */
+export async function dnsLookups(
+  domain: string,
+  flags: LookupFlags,
+  nameserverPort?: number,
+): Promise<{ resolver: DnsServer; authority: Authority }> {
+  const { dnsServer, firstAnswering, systemServerAddresses } = await import('./dns/query.js');
+  const { findAuthority } = await import('./dns/authority.js');
+  const resolver =
+    flags.resolver !== undefined
+      ? dnsServer(flags.resolver, { recursive: true })
+      : firstAnswering(await systemServerAddresses());
+  const authority = await findAuthority(domain, resolver, {
+    nameserver: flags.nameserver,
+    ...(nameserverPort !== undefined ? { nameserverPort } : {}),
+  });
+  return { resolver, authority };
 }

@@ -1,13 +1,12 @@
-import type { Resolver } from 'node:dns/promises';
-
 import type { AwsContext } from '../aws/context.js';
-import type { Config } from '../config/config.js';
+import { type Config, emailSettings } from '../config/config.js';
 import { HmError } from '../errors.js';
-import { type DnsRecord, emailDnsRecords, normalizeValue, route53Value } from '../resources/dns/values.js';
+import { type DnsRecord, emailDnsRecords } from '../resources/dns/values.js';
 import { dkimOutputs, getIdentity } from '../resources/ses/identity.js';
-
-/** The lookups verify-dns makes; node:dns's Resolver in the CLI, a fake in tests. */
-export type DnsResolver = Pick<Resolver, 'resolveCname' | 'resolveMx' | 'resolveTxt'>;
+import { MAIL_FROM_BEHAVIOR } from '../resources/ses/mail-from.js';
+import type { Authority } from './dns/authority.js';
+import { type DiagnoseOptions, type RecordDiagnosis, diagnoseRecords } from './dns/diagnose.js';
+import type { DnsServer } from './dns/query.js';
 
 export type VerificationStatus = 'SUCCESS' | 'PENDING' | 'FAILED' | 'TEMPORARY_FAILURE' | 'NOT_STARTED';
 
@@ -15,24 +14,27 @@ export interface ComponentCheck {
   id: 'domain' | 'dkim' | 'mail-from';
   label: string;
   status: VerificationStatus;
-  /** Why SES says so, when it says (VerificationInfo.ErrorType, a missing setting). */
+  /** Why SES says so, when it says (VerificationInfo.ErrorType, a missing setting), and how long it keeps trying. */
   detail?: string | undefined;
+  /** What restarts a verification SES gave up on (FAILED). */
+  restart?: string | undefined;
 }
 
-export interface RecordCheck {
-  record: DnsRecord;
-  /** What the resolver returned, in the form records are compared in. */
-  found: string[];
-  ok: boolean;
-  /** A lookup error other than "no such record" (timeout, SERVFAIL). */
-  error?: string | undefined;
+/** The DNS side of a check: where the records were looked up, and what each one shows. */
+export interface DnsView {
+  /** The zone the records live in, as its NS records say. */
+  zone: string | undefined;
+  nameservers: string[];
+  /** Why the zone's nameservers could not be asked (the records were read at the resolver only). */
+  problem?: string | undefined;
 }
 
 export interface EmailCheck {
   domain: string;
   verifiedForSending: boolean;
   components: ComponentCheck[];
-  records: RecordCheck[];
+  records: RecordDiagnosis[];
+  dns: DnsView;
   outcome: 'verified' | 'pending' | 'failed';
 }
 
@@ -41,32 +43,75 @@ const asStatus = (value: string | undefined): VerificationStatus =>
     ? value
     : 'PENDING';
 
-const NOT_FOUND = ['ENODATA', 'ENOTFOUND', 'NXDOMAIN'];
+/** SES looks for the records for 72 hours after verification starts, then gives up (FAILED). */
+export const SES_WINDOW_MS = 72 * 3600_000;
 
-async function lookUp(resolver: DnsResolver, record: DnsRecord): Promise<RecordCheck> {
-  const want = normalizeValue(record.type, route53Value(record));
-  try {
-    let found: string[];
-    if (record.type === 'CNAME')
-      found = (await resolver.resolveCname(record.name)).map((v) => normalizeValue('CNAME', v));
-    else if (record.type === 'MX')
-      found = (await resolver.resolveMx(record.name)).map((mx) =>
-        normalizeValue('MX', `${mx.priority} ${mx.exchange}`),
-      );
-    else found = (await resolver.resolveTxt(record.name)).map((chunks) => chunks.join(''));
-    return { record, found, ok: found.includes(want) };
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    if (NOT_FOUND.includes(code)) return { record, found: [], ok: false };
-    return { record, found: [], ok: false, error: `${code || 'lookup failed'}: ${(err as Error).message}` };
+/** How the DNS records are looked up: the resolver, the zone's nameservers, and how the DNS host's form names things. */
+export interface DnsLookups {
+  resolver: DnsServer;
+  authority: Authority;
+  options?: Omit<DiagnoseOptions, 'region'>;
+}
+
+export interface CheckOptions {
+  /** When SES started verifying (the identity's creation, as state recorded it): the 72-hour window's start. */
+  startedAt?: Date | undefined;
+  now?: Date;
+}
+
+function hoursLeft(startedAt: Date | undefined, now: Date): string | undefined {
+  if (!startedAt) return undefined;
+  const left = startedAt.getTime() + SES_WINDOW_MS - now.getTime();
+  if (left <= 0) return "SES's 72-hour window has ended; it reports FAILED soon";
+  const hours = Math.floor(left / 3600_000);
+  const minutes = Math.round((left % 3600_000) / 60_000);
+  return `SES keeps looking for ${hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min`} more`;
+}
+
+/** What SES's state means, and for FAILED, the command that starts it again. */
+function explain(
+  component: Omit<ComponentCheck, 'detail' | 'restart'> & { reason?: string | undefined },
+  config: Config,
+  options: CheckOptions,
+): ComponentCheck {
+  const { reason, ...rest } = component;
+  const region = config.region;
+  const now = options.now ?? new Date();
+  const because = reason ? `${reason}; ` : '';
+  switch (component.status) {
+    case 'PENDING':
+      return {
+        ...rest,
+        detail: `${because}${hoursLeft(options.startedAt, now) ?? 'SES checks the records for up to 72 hours'}`,
+      };
+    case 'TEMPORARY_FAILURE':
+      return {
+        ...rest,
+        detail: `${because}SES could not check the records this time (a DNS timeout or a problem on its side); it tries again on its own`,
+      };
+    case 'FAILED': {
+      const { mailFromDomain } = emailSettings(config);
+      const restart =
+        component.id === 'mail-from'
+          ? `aws sesv2 put-email-identity-mail-from-attributes --region ${region} --email-identity ${config.domain} --mail-from-domain ${mailFromDomain} --behavior-on-mx-failure ${MAIL_FROM_BEHAVIOR}`
+          : `aws sesv2 put-email-identity-dkim-signing-attributes --region ${region} --email-identity ${config.domain} --signing-attributes-origin AWS_SES`;
+      return { ...rest, detail: `${because}SES stopped looking for the records`, restart };
+    }
+    default:
+      return { ...rest, ...(reason ? { detail: reason } : {}) };
   }
 }
 
 /**
  * One look at the email setup: what SES says about the identity (domain, DKIM, MAIL FROM) and
- * what DNS answers for each record SES needs.
+ * what DNS shows for each record SES needs, asked at the zone's nameservers and the resolver.
  */
-export async function checkEmailSetup(aws: AwsContext, config: Config, resolver: DnsResolver): Promise<EmailCheck> {
+export async function checkEmailSetup(
+  aws: AwsContext,
+  config: Config,
+  dns: DnsLookups,
+  options: CheckOptions = {},
+): Promise<EmailCheck> {
   const identity = await getIdentity(aws.sesv2(), config.domain);
   if (!identity) {
     throw new HmError('SES_NO_IDENTITY', `SES has no identity for ${config.domain} in ${config.region}`, 'user', {
@@ -74,24 +119,32 @@ export async function checkEmailSetup(aws: AwsContext, config: Config, resolver:
     });
   }
   const dkim = dkimOutputs(identity.DkimAttributes);
-  const records = emailDnsRecords(config, dkim);
+  const records: DnsRecord[] = emailDnsRecords(config, dkim);
   const mailFrom = identity.MailFromAttributes;
   const components: ComponentCheck[] = [
-    {
-      id: 'domain',
-      label: 'Domain',
-      status: identity.VerifiedForSendingStatus
-        ? 'SUCCESS'
-        : asStatus(identity.VerificationStatus ?? identity.DkimAttributes?.Status),
-      detail: identity.VerificationInfo?.ErrorType,
-    },
-    { id: 'dkim', label: 'DKIM', status: asStatus(identity.DkimAttributes?.Status) },
+    explain(
+      {
+        id: 'domain',
+        label: 'Domain',
+        status: identity.VerifiedForSendingStatus
+          ? 'SUCCESS'
+          : asStatus(identity.VerificationStatus ?? identity.DkimAttributes?.Status),
+        reason: identity.VerificationInfo?.ErrorType,
+      },
+      config,
+      options,
+    ),
+    explain({ id: 'dkim', label: 'DKIM', status: asStatus(identity.DkimAttributes?.Status) }, config, options),
     mailFrom?.MailFromDomain
-      ? {
-          id: 'mail-from',
-          label: `MAIL FROM (${mailFrom.MailFromDomain})`,
-          status: asStatus(mailFrom.MailFromDomainStatus),
-        }
+      ? explain(
+          {
+            id: 'mail-from',
+            label: `MAIL FROM (${mailFrom.MailFromDomain})`,
+            status: asStatus(mailFrom.MailFromDomainStatus),
+          },
+          config,
+          options,
+        )
       : {
           id: 'mail-from',
           label: 'MAIL FROM',
@@ -99,7 +152,10 @@ export async function checkEmailSetup(aws: AwsContext, config: Config, resolver:
           detail: `no custom MAIL FROM domain is set: run \`hm-infra init --env ${config.environment}\``,
         },
   ];
-  const checked = await Promise.all(records.map((record) => lookUp(resolver, record)));
+  const checked = await diagnoseRecords(records, dns.resolver, dns.authority, {
+    ...dns.options,
+    region: config.region,
+  });
   const outcome = components.some((c) => c.status === 'FAILED')
     ? 'failed'
     : identity.VerifiedForSendingStatus === true && components.every((c) => c.status === 'SUCCESS')
@@ -110,6 +166,7 @@ export async function checkEmailSetup(aws: AwsContext, config: Config, resolver:
     verifiedForSending: identity.VerifiedForSendingStatus === true,
     components,
     records: checked,
+    dns: { zone: dns.authority.zone, nameservers: dns.authority.nameservers, problem: dns.authority.problem },
     outcome,
   };
 }

@@ -4,9 +4,10 @@ import { ExitCode, inputError } from '../errors.js';
 import { type VerifyDnsView, verifyDnsViewFor } from '../views/verify-dns.js';
 import type { State } from '../state/schema.js';
 import type { StateBackend } from '../state/backend.js';
-import type { DnsResolver, EmailCheck } from '../checks/email-verification.js';
+import type { DnsLookups, EmailCheck } from '../checks/email-verification.js';
 import type { AccountStatus } from '../checks/ses-account.js';
-import { resolverAddress, systemResolver } from '../checks/dns-resolver.js';
+import { dnsLookups, resolverAddress } from '../checks/dns-resolver.js';
+import { relativeHost } from '../views/dns.js';
 import { createAws } from './aws.js';
 import { type GlobalOptions, globalProblems } from './common.js';
 import type { Io } from './io.js';
@@ -19,11 +20,13 @@ export interface VerifyDnsFlags {
   interval?: string;
   once?: boolean;
   resolver?: string;
+  nameserver?: string;
 }
 
-/** What tests replace: the DNS resolver (never the network in tests). */
+/** What tests change: where the zone's nameservers listen (never the network in tests). */
 export interface VerifyDnsDeps {
-  resolver?: DnsResolver;
+  /** The port the NS records' servers are asked on (53; a test's DNS server listens elsewhere). */
+  nameserverPort?: number;
   /** Time and waiting; tests pass a virtual clock, so minutes of polling take no real time. */
   clock?: Clock;
 }
@@ -45,6 +48,9 @@ function timing(flags: VerifyDnsFlags): Timing {
       : undefined,
     flags.resolver !== undefined && resolverAddress(flags.resolver) === undefined
       ? `--resolver "${flags.resolver}" is not valid: give the IP address of a DNS server, optionally with a port, for example 1.1.1.1, 127.0.0.1:5353 or [2606:4700:4700::1111]:53`
+      : undefined,
+    flags.nameserver !== undefined && resolverAddress(flags.nameserver) === undefined
+      ? `--nameserver "${flags.nameserver}" is not valid: give the IP address of the zone's DNS server, optionally with a port, for example 173.245.58.51 or 127.0.0.1:5353`
       : undefined,
   ].filter((p) => p !== undefined);
   if (problems.length > 0) throw inputError(problems.join('\n'));
@@ -106,7 +112,11 @@ export async function runVerifyDns(
   const clock = deps.clock ?? systemClock;
   const { store, state } = await loadState(globals, io);
   const config = state.config;
-  const resolver = deps.resolver ?? (await systemResolver(flags.resolver));
+  const found = await dnsLookups(config.domain, flags, deps.nameserverPort);
+  const zone = found.authority.zone ?? config.domain;
+  const lookups: DnsLookups = { ...found, options: { hostFor: (r) => relativeHost(r.name, zone) } };
+  const identity = state.resources['email-identity'];
+  const startedAt = identity?.status === 'created' ? new Date(identity.updatedAt) : undefined;
   const aws: AwsContext = await createAws(globals, io, state.region);
   const { checkEmailSetup } = await import('../checks/email-verification.js');
   const { accountStatus } = await import('../checks/ses-account.js');
@@ -124,7 +134,7 @@ export async function runVerifyDns(
     let check: EmailCheck | undefined;
     let attempt = 0;
     for (;;) {
-      const next = await checkEmailSetup(aws, config, resolver);
+      const next = await checkEmailSetup(aws, config, lookups, { startedAt, now: new Date(clock.now()) });
       const elapsed = Math.round((clock.now() - started) / 1000);
       view.check(next, check, elapsed);
       check = next;

@@ -1,5 +1,6 @@
 import { HmError } from '../errors.js';
-import type { ComponentCheck, EmailCheck, RecordCheck } from '../checks/email-verification.js';
+import type { ComponentCheck, EmailCheck } from '../checks/email-verification.js';
+import type { DnsFault, RecordDiagnosis } from '../checks/dns/diagnose.js';
 import type { AccountStatus } from '../checks/ses-account.js';
 import { sandboxAdvice } from './ses.js';
 import { type Style, pad } from './style.js';
@@ -18,19 +19,47 @@ function mark(ok: boolean | 'failed', style: Style): string {
   return ok === 'failed' ? style.red('✖') : style.yellow('…');
 }
 
-const componentLine = (c: ComponentCheck, style: Style) =>
-  `  ${mark(c.status === 'SUCCESS' ? true : c.status === 'FAILED' ? 'failed' : false, style)} ${pad(c.label, 34)}${WORDS[c.status] ?? c.status}${c.detail ? ` (${c.detail})` : ''}`;
+const componentLine = (c: ComponentCheck, style: Style) => {
+  const head = `  ${mark(c.status === 'SUCCESS' ? true : c.status === 'FAILED' ? 'failed' : false, style)} ${pad(c.label, 34)}${WORDS[c.status] ?? c.status}${c.detail ? ` (${c.detail})` : ''}`;
+  return c.restart ? `${head}\n      restart: ${c.restart}` : head;
+};
 
-function foundText(r: RecordCheck): string {
+/** Each fault's name, as the record line starts with it. */
+export const FAULT_NAMES: Record<DnsFault, string> = {
+  ok: 'found',
+  propagating: 'propagating',
+  missing: 'missing',
+  'doubled-name': 'doubled name',
+  'other-value': 'another value',
+  proxied: 'proxied',
+  'txt-quoted': 'quoted',
+  'txt-split': 'split',
+  'mx-region': 'MX for another region',
+  'spf-multiple': 'two SPF records',
+  'dmarc-multiple': 'two DMARC records',
+  'lookup-error': 'lookup failed',
+};
+
+function foundText(r: RecordDiagnosis): string {
   if (r.error) return `lookup error: ${r.error}`;
   return r.found.length === 0 ? 'nothing' : r.found.join(' | ');
 }
 
-function recordLine(r: RecordCheck, width: number, style: Style): string {
-  const head = `  ${mark(r.ok, style)} ${pad(r.record.type, 6)}${pad(r.record.name, width)}`;
-  return r.ok
-    ? `${head}${style.dim(r.record.value)}`
-    : `${head}expected ${r.record.value}\n  ${' '.repeat(8 + width)}found    ${foundText(r)}`;
+function recordLine(r: RecordDiagnosis, width: number, style: Style): string {
+  const sign = r.ok ? mark(true, style) : r.fault === 'propagating' ? mark(false, style) : mark('failed', style);
+  const head = `  ${sign} ${pad(r.record.type, 6)}${pad(r.record.name, width)}`;
+  if (r.ok)
+    return `${head}${style.dim(r.fault === 'ok' && r.summary !== 'found as expected' ? r.summary : r.record.value)}`;
+  const indent = ' '.repeat(9 + width);
+  const fix = r.fix ? `\n${indent}${style.bold('fix:')} ${r.fix}` : '';
+  return `${head}${FAULT_NAMES[r.fault]}: ${r.summary}${fix}`;
+}
+
+function dnsHeading(check: EmailCheck): string {
+  const { zone, nameservers, problem } = check.dns;
+  if (problem || nameservers.length === 0) return `DNS, as your resolver answers${problem ? ` (${problem})` : ''}`;
+  const shown = nameservers.length > 2 ? `${nameservers.slice(0, 2).join(', ')}, …` : nameservers.join(', ');
+  return `DNS at ${zone ?? check.domain}'s nameservers (${shown}) and your resolver`;
 }
 
 export function renderCheck(check: EmailCheck, style: Style): string[] {
@@ -38,7 +67,7 @@ export function renderCheck(check: EmailCheck, style: Style): string[] {
   return [
     style.bold(`SES verification of ${check.domain}`),
     ...check.components.map((c) => componentLine(c, style)),
-    style.bold('DNS, as your resolver answers'),
+    style.bold(dnsHeading(check)),
     ...check.records.map((r) => recordLine(r, width, style)),
   ];
 }
@@ -53,24 +82,32 @@ function changes(prev: EmailCheck, next: EmailCheck): string[] {
   }
   next.records.forEach((r, i) => {
     const before = prev.records[i];
-    if (before && (before.ok !== r.ok || foundText(before) !== foundText(r)))
-      lines.push(`${r.record.type} ${r.record.name}: ${r.ok ? 'found as expected' : `found ${foundText(r)}`}`);
+    if (before && (before.fault !== r.fault || foundText(before) !== foundText(r)))
+      lines.push(
+        `${r.record.type} ${r.record.name}: ${r.ok ? 'found as expected' : `${FAULT_NAMES[r.fault]}: ${r.summary}`}`,
+      );
   });
   return lines;
 }
 
 function failureAdvice(check: EmailCheck): HmError {
-  const failed = check.components.filter((c) => c.status === 'FAILED').map((c) => c.label);
+  const failed = check.components.filter((c) => c.status === 'FAILED');
   const wrong = check.records
-    .filter((r) => !r.ok)
-    .map((r) => `${r.record.type} ${r.record.name} → ${r.record.value} (found ${foundText(r)})`);
-  return new HmError('SES_VERIFICATION_FAILED', `SES could not verify ${failed.join(', ')} of ${check.domain}`, 'aws', {
-    hint:
-      (wrong.length > 0
-        ? `Fix these records at your DNS host:\n  ${wrong.join('\n  ')}\n`
-        : 'The records resolve now; SES checks again on its own within a few hours.\n') +
-      'SES retries for 72 hours after a change; re-run `hm-infra init` to restart a DKIM verification that has given up.',
-  });
+    .filter((r) => !r.ok && r.fault !== 'propagating')
+    .map((r) => `${r.record.type} ${r.record.name}: ${FAULT_NAMES[r.fault]}. ${r.fix ?? ''}`.trim());
+  const restarts = failed.flatMap((c) => (c.restart ? [`  ${c.restart}`] : []));
+  return new HmError(
+    'SES_VERIFICATION_FAILED',
+    `SES could not verify ${failed.map((c) => c.label).join(', ')} of ${check.domain}`,
+    'aws',
+    {
+      hint:
+        (wrong.length > 0
+          ? `Fix these records at your DNS host:\n  ${wrong.join('\n  ')}\n`
+          : 'The records are right now; SES only has to look again.\n') +
+        `SES stops looking 72 hours after verification starts. Once the records are right, restart it:\n${restarts.join('\n')}\nthen run \`hm-infra verify-dns\` again.`,
+    },
+  );
 }
 
 /** What `verify-dns` shows: each check of SES and DNS as it comes, then the verdict. */
@@ -158,7 +195,20 @@ class JsonVerifyDnsView extends VerifyDnsViewBase implements VerifyDnsView {
       domain: check.domain,
       verifiedForSending: check.verifiedForSending,
       components: check.components,
-      records: check.records.map((r) => ({ ...r.record, found: r.found, ok: r.ok, error: r.error ?? null })),
+      dns: check.dns,
+      records: check.records.map((r) => ({
+        ...r.record,
+        ok: r.ok,
+        fault: r.fault,
+        summary: r.summary,
+        fix: r.fix ?? null,
+        found: r.found,
+        resolverFound: r.resolverFound,
+        source: r.source,
+        ttlLeft: r.ttlLeft ?? null,
+        foundAt: r.foundAt ?? null,
+        error: r.error ?? null,
+      })),
       account: account ?? null,
     });
   }

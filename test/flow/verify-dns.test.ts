@@ -7,7 +7,7 @@ import type { Clock } from '../../src/clock.js';
 import { givenVirtualClock } from '../support/clock.js';
 import { runVerifyDns } from '../../src/commands/verify-dns.js';
 import { emailDnsRecords } from '../../src/resources/dns/values.js';
-import type { DnsResolver } from '../../src/checks/email-verification.js';
+import { type ServedRecord, type TestDnsServer, startTestDns } from '../support/dns-server.js';
 import { givenConfig } from '../support/context.js';
 import { FakeAccount } from '../fakes/account.js';
 import { type InstalledFake, installFakeAccount } from '../fakes/install.js';
@@ -15,33 +15,35 @@ import { runCli } from '../support/cli.js';
 
 let cwd: string;
 let installed: InstalledFake;
+const servers: TestDnsServer[] = [];
 const REGION = 'us-east-1';
 const DOMAIN = 'example.com';
 
-/** A resolver that answers with the records the account's identity needs (or nothing, when `published` is false). */
-function givenResolver(published: { value: boolean }, onLookup: () => void = () => undefined): DnsResolver {
-  const records = () => {
-    const identity = installed.fake.ses.identity(REGION, DOMAIN);
-    return emailDnsRecords(givenConfig(), { tokens: identity?.tokens ?? [], signingHostedZone: 'dkim.amazonses.com' });
+/** The records the account's identity needs, as DNS serves them. */
+function publishedRecords(): ServedRecord[] {
+  const identity = installed.fake.ses.identity(REGION, DOMAIN);
+  return emailDnsRecords(givenConfig(), {
+    tokens: identity?.tokens ?? [],
+    signingHostedZone: 'dkim.amazonses.com',
+  }).map((r) => ({ name: r.name, type: r.type, value: r.value, ttl: r.ttl }));
+}
+
+const DELEGATION: ServedRecord[] = [
+  { name: DOMAIN, type: 'NS', value: `ns1.${DOMAIN}` },
+  { name: `ns1.${DOMAIN}`, type: 'A', value: '127.0.0.1' },
+];
+
+/** The zone's nameserver and a resolver on loopback, both answering with the records once `publish()` is called. */
+async function givenDns(published = false) {
+  const nameserver = await startTestDns(DELEGATION, { zone: DOMAIN, authoritative: true });
+  const resolver = await startTestDns(DELEGATION, { zone: DOMAIN, negativeTtl: 60 });
+  servers.push(nameserver, resolver);
+  const publish = () => {
+    nameserver.records = [...DELEGATION, ...publishedRecords()];
+    resolver.records = nameserver.records;
   };
-  const lookup = (name: string, type: string) => {
-    onLookup();
-    const hits = published.value ? records().filter((r) => r.name === name && r.type === type) : [];
-    if (hits.length === 0)
-      return Promise.reject(Object.assign(new Error(`queryX ENODATA ${name}`), { code: 'ENODATA' }));
-    return Promise.resolve(hits);
-  };
-  return {
-    resolveCname: (async (name: string) =>
-      (await lookup(name, 'CNAME')).map((r) => r.value)) as DnsResolver['resolveCname'],
-    resolveMx: (async (name: string) =>
-      (await lookup(name, 'MX')).map((r) => ({
-        priority: Number(r.value.split(' ')[0]),
-        exchange: r.value.split(' ')[1] ?? '',
-      }))) as DnsResolver['resolveMx'],
-    resolveTxt: (async (name: string) =>
-      (await lookup(name, 'TXT')).map((r) => [r.value])) as DnsResolver['resolveTxt'],
-  };
+  if (published) publish();
+  return { nameserver, resolver, publish, flags: { resolver: resolver.address } };
 }
 
 function givenIo(): Io & { stdout: string[]; stderr: string[] } {
@@ -59,8 +61,10 @@ function givenIo(): Io & { stdout: string[]; stderr: string[] } {
   };
 }
 
-const verify = (io: Io, flags: Record<string, unknown>, resolver: DnsResolver, clock: Clock = givenVirtualClock()) =>
-  runVerifyDns({ env: 'dev' }, flags, io, { resolver, clock });
+type Dns = Awaited<ReturnType<typeof givenDns>>;
+
+const verify = (io: Io, flags: Record<string, unknown>, dns: Dns, clock: Clock = givenVirtualClock()) =>
+  runVerifyDns({ env: 'dev' }, { ...dns.flags, ...flags }, io, { nameserverPort: dns.nameserver.port, clock });
 
 describe('verify-dns', () => {
   beforeEach(async () => {
@@ -71,23 +75,21 @@ describe('verify-dns', () => {
     });
     expect(run.code, run.stderr).toBe(0);
   });
-  afterEach(() => installed.restore());
+  afterEach(async () => {
+    installed.restore();
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
 
   it('polls until SES reports domain, DKIM and MAIL FROM verified, then exits 0 and records it', async () => {
     const io = givenIo();
-    const published = { value: false };
-    let lookups = 0;
-    // SES and DNS catch up once the first check (six lookups) has seen them pending.
-    const resolver = givenResolver(published, () => {
-      lookups += 1;
-      if (lookups === 6) {
-        published.value = true;
-        installed.fake.ses.setStatus(REGION, DOMAIN, { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
-      }
+    const dns = await givenDns();
+    // SES and DNS catch up while the first check is pending.
+    const clock = givenVirtualClock(() => {
+      dns.publish();
+      installed.fake.ses.setStatus(REGION, DOMAIN, { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
     });
-    const clock = givenVirtualClock();
     // WHEN
-    const code = await verify(io, {}, resolver, clock);
+    const code = await verify(io, {}, dns, clock);
     // THEN
     expect(code).toBe(0);
     expect(clock.sleeps).toEqual([15_000]);
@@ -108,13 +110,18 @@ describe('verify-dns', () => {
   it('shows each record expected against found while DNS is not there yet', async () => {
     const io = givenIo();
     // WHEN
-    const code = await verify(io, { once: true }, givenResolver({ value: false }));
+    const dns = await givenDns();
+    const code = await verify(io, { once: true }, dns);
     // THEN
     expect(code).toBe(3);
     const err = io.stderr.join('\n');
+    expect(err).toContain("DNS at example.com's nameservers (ns1.example.com) and your resolver");
     expect(err).toMatch(
-      /MX\s+mail\.example\.com\s+expected 10 feedback-smtp\.us-east-1\.amazonses\.com\n\s+found\s+nothing/,
+      /MX\s+mail\.example\.com\s+missing: not found\n\s+fix: Add MX mail → 10 feedback-smtp\.us-east-1\.amazonses\.com at your DNS host\./,
     );
+    // The nameserver was asked directly, without recursion, on the address its NS record names.
+    expect(dns.nameserver.questions).toContain('MX mail.example.com');
+    expect(dns.resolver.questions).toEqual(expect.arrayContaining(['NS example.com', 'A ns1.example.com']));
     expect(err).toContain('is pending');
   });
 
@@ -123,7 +130,7 @@ describe('verify-dns', () => {
     const before = installed.fake.calls.length;
     const clock = givenVirtualClock();
     // WHEN
-    const code = await verify(io, { timeout: '2', interval: '10' }, givenResolver({ value: true }), clock);
+    const code = await verify(io, { timeout: '2', interval: '10' }, await givenDns(true), clock);
     // THEN
     expect(code).toBe(3);
     expect(clock.sleeps).toEqual([10_000, 15_000, 22_500, 33_750, 38_750]);
@@ -137,13 +144,16 @@ describe('verify-dns', () => {
     installed.fake.ses.setStatus(REGION, DOMAIN, { dkim: 'FAILED' });
     const io = givenIo();
     // WHEN
-    const code = await verify(io, {}, givenResolver({ value: false }));
+    const code = await verify(io, {}, await givenDns());
     // THEN
     expect(code).toBe(1);
     const err = io.stderr.join('\n');
     expect(err).toContain('SES could not verify Domain, DKIM of example.com');
     expect(err).toMatch(
-      /Fix these records at your DNS host:\n\s+CNAME \S+\._domainkey\.example\.com → \S+\.dkim\.amazonses\.com \(found nothing\)/,
+      /Fix these records at your DNS host:\n\s+CNAME \S+\._domainkey\.example\.com: missing\. Add CNAME \S+\._domainkey → \S+\.dkim\.amazonses\.com at your DNS host\./,
+    );
+    expect(err).toContain(
+      'restart: aws sesv2 put-email-identity-dkim-signing-attributes --region us-east-1 --email-identity example.com --signing-attributes-origin AWS_SES',
     );
   });
 
@@ -151,7 +161,8 @@ describe('verify-dns', () => {
     installed.fake.ses.setStatus(REGION, DOMAIN, { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
     const io = givenIo();
     // WHEN
-    const code = await runVerifyDns({ env: 'dev', json: true }, {}, io, { resolver: givenResolver({ value: true }) });
+    const dns = await givenDns(true);
+    const code = await runVerifyDns({ env: 'dev', json: true }, dns.flags, io, { nameserverPort: dns.nameserver.port });
     // THEN
     expect(code).toBe(0);
     const err = io.stderr.join('\n');
@@ -166,23 +177,26 @@ describe('verify-dns', () => {
       account: { productionAccess: false, max24HourSend: 200 },
     });
     expect(doc.records).toHaveLength(6);
+    expect(doc.records.map((r: { fault: string }) => r.fault)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(doc.dns).toMatchObject({ zone: 'example.com', nameservers: ['ns1.example.com'] });
   });
 
   it('rejects a bad --timeout before any AWS call', async () => {
     const calls = installed.fake.calls.length;
     // WHEN
-    const error = await verify(givenIo(), { timeout: 'soon' }, givenResolver({ value: true })).catch((e: unknown) => e);
+    const error = await verify(givenIo(), { timeout: 'soon', nameserver: 'ns1' }, await givenDns(true)).catch(
+      (e: unknown) => e,
+    );
     // THEN
     expect(error).toMatchObject({ code: 'INVALID_INPUT', exitCode: 2 });
     expect((error as Error).message).toContain('--timeout "soon" is not valid');
+    expect((error as Error).message).toContain('--nameserver "ns1" is not valid');
     expect(installed.fake.calls.length).toBe(calls);
   });
 
   it('says to run init first in an environment that has no state', async () => {
     // WHEN
-    const error = await runVerifyDns({ env: 'prod' }, {}, givenIo(), {
-      resolver: givenResolver({ value: true }),
-    }).catch((e: unknown) => e);
+    const error = await runVerifyDns({ env: 'prod' }, {}, givenIo()).catch((e: unknown) => e);
     // THEN
     expect(error).toMatchObject({ exitCode: 2 });
     expect((error as { hint: string }).hint).toContain('hm-infra init --env prod');

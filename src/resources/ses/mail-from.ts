@@ -25,14 +25,14 @@ export interface MailFromObserved {
   behaviorOnMxFailure: string | undefined;
 }
 
-const BEHAVIOR = 'USE_DEFAULT_VALUE';
+export const MAIL_FROM_BEHAVIOR = 'USE_DEFAULT_VALUE';
 
 const mailFromDomain = (ctx: StepContext) => emailSettings(ctx.config).mailFromDomain;
 
 const outputs = (ctx: StepContext, status: string | undefined): MailFromOutputs => ({
   domain: mailFromDomain(ctx),
   status: status ?? 'PENDING',
-  behaviorOnMxFailure: BEHAVIOR,
+  behaviorOnMxFailure: MAIL_FROM_BEHAVIOR,
 });
 
 const isNotFound = (err: unknown) => err instanceof SES.NotFoundException;
@@ -47,7 +47,7 @@ async function setMailFrom(ctx: StepContext): Promise<void> {
         new SES.PutEmailIdentityMailFromAttributesCommand({
           EmailIdentity: ctx.config.domain,
           MailFromDomain: domain,
-          BehaviorOnMxFailure: BEHAVIOR,
+          BehaviorOnMxFailure: MAIL_FROM_BEHAVIOR,
         }),
       ),
     `set the SES MAIL FROM domain ${domain}`,
@@ -81,7 +81,7 @@ export const mailFromStep = defineResource<MailFromObserved, MailFromOutputs>({
 
   toCreate: (ctx) => ({
     field: 'mail-from',
-    to: `${mailFromDomain(ctx)} (on MX failure: ${BEHAVIOR})`,
+    to: `${mailFromDomain(ctx)} (on MX failure: ${MAIL_FROM_BEHAVIOR})`,
     note: 'the identity has no custom MAIL FROM domain',
   }),
 
@@ -96,12 +96,12 @@ export const mailFromStep = defineResource<MailFromObserved, MailFromOutputs>({
         to: want,
         note: 'a different MAIL FROM domain is set',
       });
-    if (observed.behaviorOnMxFailure !== BEHAVIOR) {
+    if (observed.behaviorOnMxFailure !== MAIL_FROM_BEHAVIOR) {
       changes.push({
         field: 'behavior-on-mx-failure',
         action: 'update',
         from: observed.behaviorOnMxFailure,
-        to: BEHAVIOR,
+        to: MAIL_FROM_BEHAVIOR,
         note: 'sending should fall back, not stop, when the MX record is missing',
       });
     }
