@@ -70,6 +70,13 @@ export const ERROR_CODES = {
   ROUTE53_PRIVATE_ZONE: 'the --hosted-zone-id zone is private (SES needs public records)',
   ROUTE53_AMBIGUOUS: "several public zones have the domain's name (--hosted-zone-id)",
   ROUTE53_NO_ZONE: 'no Route 53 zone has the domain (--dns route53)',
+  CLOUDFLARE_NO_TOKEN: '--dns cloudflare without CLOUDFLARE_API_TOKEN',
+  CLOUDFLARE_AUTH: 'Cloudflare refused the API token',
+  CLOUDFLARE_FORBIDDEN: "the Cloudflare API token may not edit the zone's DNS",
+  CLOUDFLARE_RATE_LIMITED: 'Cloudflare is limiting the requests of the token',
+  CLOUDFLARE_UNREACHABLE: "Cloudflare's API could not be reached",
+  CLOUDFLARE_ERROR: 'Cloudflare refused a DNS change',
+  CLOUDFLARE_NO_ZONE: 'no Cloudflare zone visible to the token holds the domain',
   // IAM
   IAM_USER_NOT_OURS: 'an IAM user of that name exists and was not made by hm-infra',
   IAM_USER_IN_USE: 'the IAM user belongs to another app or environment, or still has attachments',

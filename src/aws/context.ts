@@ -20,6 +20,7 @@ import * as sesv2Sdk from '@aws-sdk/client-sesv2';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import * as stsSdk from '@aws-sdk/client-sts';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { CloudflareDns, CloudflareSettings } from './cloudflare.js';
 import { markPlainHttp } from './errors.js';
 import { provideSdk } from './sdk.js';
 
@@ -60,6 +61,8 @@ export interface AwsSettings {
   s3ChecksumsWhenRequired?: boolean;
   /** S3 follows a bucket's region when it is not this one (the state bucket, wherever it is). */
   s3FollowRegionRedirects?: boolean;
+  /** Cloudflare's API token and endpoint, for `--dns cloudflare` (from CLOUDFLARE_API_TOKEN, CLOUDFLARE_BASE_URL). */
+  cloudflare?: CloudflareSettings | undefined;
 }
 
 /** One retry strategy for every client: standard mode, exponential back-off with jitter. */
@@ -84,6 +87,16 @@ export class AwsContext {
 
   get region(): string {
     return this.settings.region;
+  }
+
+  private cloudflareApi: Promise<CloudflareDns> | undefined;
+
+  /** Cloudflare's DNS API (its SDK loaded on first use); refused with a clear error without a token. */
+  cloudflare(): Promise<CloudflareDns> {
+    this.cloudflareApi ??= import('./cloudflare.js').then((m) =>
+      m.cloudflareDns(this.settings.cloudflare ?? { token: undefined }),
+    );
+    return this.cloudflareApi;
   }
 
   s3(): S3Client {

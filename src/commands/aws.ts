@@ -15,8 +15,21 @@ export function preloadAws(): void {
   import('../aws/context.js').catch(() => undefined);
 }
 
+/** Cloudflare's API token and endpoint from the environment (the SDK's own variable names). */
+export function cloudflareSettings(io: Io): { token: string | undefined; baseUrl: string | undefined } {
+  return {
+    token: io.env['CLOUDFLARE_API_TOKEN'] || undefined,
+    baseUrl: io.env['CLOUDFLARE_BASE_URL'] || undefined,
+  };
+}
+
 /** The AWS clients of this run; the SDK is loaded only by commands that call AWS. */
 export async function createAws(globals: GlobalOptions, io: Io, region: string): Promise<AwsContext> {
   const { AwsContext } = await import('../aws/context.js');
-  return new AwsContext({ region, profile: globals.profile, endpointUrl: endpointFor(globals, io) });
+  return new AwsContext({
+    region,
+    profile: globals.profile,
+    endpointUrl: endpointFor(globals, io),
+    cloudflare: cloudflareSettings(io),
+  });
 }

@@ -190,7 +190,7 @@ export const CONFIG_OPTIONS = {
   dns: {
     flag: '--dns <mode>',
     description:
-      'email DNS records: auto (Route 53 when a public zone matches the domain, else printed), route53, external',
+      'email DNS records: auto (Route 53 when a public zone matches the domain, else printed), route53, cloudflare (with CLOUDFLARE_API_TOKEN), external',
     kind: 'text',
     check: checkDnsMode,
     schema: (z: ZodModule) => z._default(z.enum(DNS_MODES), 'auto'),

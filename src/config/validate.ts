@@ -197,14 +197,14 @@ export const checkKmsKey: Check = (v) => {
 
 export const LIMITS = { app: MAX_APP, env: MAX_ENV } as const;
 
-/** How DNS records are handled: Route 53 when a public zone matches, else printed for any DNS host. */
-export const DNS_MODES = ['auto', 'route53', 'external'] as const;
+/** How DNS records are handled: Route 53 when a public zone matches, Cloudflare's API, else printed for any DNS host. */
+export const DNS_MODES = ['auto', 'route53', 'cloudflare', 'external'] as const;
 export type DnsMode = (typeof DNS_MODES)[number];
 
 export const checkDnsMode: Check = (v) =>
   (DNS_MODES as readonly string[]).includes(v)
     ? undefined
-    : `DNS mode "${v}" is not valid: use auto (Route 53 when a hosted zone matches the domain, else printed), route53, or external`;
+    : `DNS mode "${v}" is not valid: use auto (Route 53 when a hosted zone matches the domain, else printed), route53, cloudflare (written through Cloudflare's API with CLOUDFLARE_API_TOKEN), or external`;
 
 /** The DMARC policy published on _dmarc.<domain>. */
 export const DMARC_POLICIES = ['none', 'quarantine', 'reject'] as const;

@@ -7,6 +7,12 @@ import { HmError } from '../../errors.js';
 
 const outputsSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('route53'), zoneId: z.string(), zoneName: z.string() }),
+  z.object({
+    mode: z.literal('cloudflare'),
+    zoneId: z.string(),
+    zoneName: z.string(),
+    nameServers: z.optional(z.array(z.string())),
+  }),
   z.object({ mode: z.literal('external'), reason: z.string() }),
 ]);
 export type DnsZoneOutputs = z.infer<typeof outputsSchema>;
@@ -79,6 +85,29 @@ async function zonesNamed(ctx: StepContext, domain: string) {
   );
 }
 
+/** The Cloudflare zone that holds the domain (its own, or a parent's), as the API token sees it. */
+async function cloudflareZone(ctx: StepContext): Promise<DnsZoneOutputs> {
+  const domain = ctx.config.domain;
+  const api = await ctx.aws.cloudflare();
+  const zone = await ctx.reads.once(`cloudflare:zone:${domain}`, () => api.zoneFor(domain));
+  if (!zone) {
+    throw new HmError(
+      'CLOUDFLARE_NO_ZONE',
+      `no Cloudflare zone holds ${domain}, as far as the API token can see`,
+      'user',
+      {
+        hint: `Add ${domain} to Cloudflare first, or give the token access to its zone (Zone → DNS → Edit, on that zone); or use --dns external to add the records at your DNS host.`,
+      },
+    );
+  }
+  if (zone.status !== 'active')
+    ctx.report(
+      `the Cloudflare zone ${zone.name} is ${zone.status}: its records are served once the domain's nameservers are ${zone.nameServers.join(', ') || "Cloudflare's"}`,
+    );
+  ctx.debug(`records go to Cloudflare zone ${zone.name} (${zone.id})`);
+  return { mode: 'cloudflare', zoneId: zone.id, zoneName: zone.name, nameServers: zone.nameServers };
+}
+
 /**
  * Where the email DNS records go: the public Route 53 zone named exactly like the domain, or,
  * when there is none (or with --dns external), printed for the user's DNS host. It only reads:
@@ -95,6 +124,7 @@ export const dnsZoneStep: Step<DnsZoneOutputs, DnsZoneOutputs> = {
   async read(ctx) {
     const { domain, dns, hostedZoneId } = ctx.config;
     if (dns === 'external') return { mode: 'external', reason: '--dns external' };
+    if (dns === 'cloudflare') return cloudflareZone(ctx);
     if (hostedZoneId !== undefined) return zoneById(ctx, hostedZoneId);
     const matches = await zonesNamed(ctx, domain);
     if (matches.length > 1) {
