@@ -85,17 +85,21 @@ export function cloudflareError(err: unknown, doing: string, sdk: Sdk | undefine
   const status = (err as { status?: number }).status;
   const base = `Cloudflare refused to ${doing}: ${words(err, token)}`;
   const E = sdk?.default;
-  if ((E && err instanceof E.AuthenticationError) || status === 401)
+  // An unknown token is refused as 403 with code 9109 on /zones, 401 elsewhere.
+  if ((E && err instanceof E.AuthenticationError) || status === 401 || cloudflareCodes(err).includes(9109))
     return new HmError('CLOUDFLARE_AUTH', base, 'user', {
       hint: 'CLOUDFLARE_API_TOKEN is not a valid API token. Create one at dash.cloudflare.com → My Profile → API Tokens ("Edit zone DNS", for this zone), then set it again.',
+      cause: err,
     });
   if ((E && err instanceof E.PermissionDeniedError) || status === 403)
     return new HmError('CLOUDFLARE_FORBIDDEN', base, 'user', {
       hint: 'The API token may not do this: give it the permission Zone → DNS → Edit on this zone (and Zone → Zone → Read), or use a token that has it.',
+      cause: err,
     });
   if ((E && err instanceof E.RateLimitError) || status === 429)
     return new HmError('CLOUDFLARE_RATE_LIMITED', base, 'aws', {
       hint: 'Cloudflare is limiting the requests of this token; wait a minute and re-run (what was written is recorded).',
+      cause: err,
     });
   if (E && err instanceof E.APIConnectionError)
     return new HmError(
@@ -104,10 +108,12 @@ export function cloudflareError(err: unknown, doing: string, sdk: Sdk | undefine
       'aws',
       {
         hint: 'Check the network connection (and CLOUDFLARE_BASE_URL, if set), then re-run.',
+        cause: err,
       },
     );
   return new HmError('CLOUDFLARE_ERROR', base, 'aws', {
     hint: 'Re-run: every record is read again first. If it persists, check the zone in the Cloudflare dashboard.',
+    cause: err,
   });
 }
 

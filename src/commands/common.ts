@@ -145,6 +145,15 @@ export interface Prepared {
  * Everything a command needs before its first AWS call: valid flags, the state file (loaded
  * and checked; locked when `lockFor` names the command), and the resolved configuration.
  */
+/** `--dns cloudflare` needs its API token: refused before any call, and never shown. */
+export function checkDnsHost(config: Pick<Config, 'dns' | 'email' | 'domain'>, io: Io): void {
+  if (config.email && config.dns === 'cloudflare' && !io.env['CLOUDFLARE_API_TOKEN'])
+    throw inputError(
+      `--dns cloudflare writes the email records of ${config.domain} through Cloudflare's API, and CLOUDFLARE_API_TOKEN is not set`,
+      'Create a token at dash.cloudflare.com → My Profile → API Tokens ("Edit zone DNS", for this zone) and export CLOUDFLARE_API_TOKEN=<token>; or use --dns external to add the records yourself.',
+    );
+}
+
 export async function prepare(
   globals: GlobalOptions,
   flags: ConfigFlags,
@@ -167,6 +176,7 @@ export async function prepare(
     if (state) checkAgainstState(flags, globals, state, store);
     const region = await resolveRegion(globals, io, state, options.offline === true);
     const config = resolveConfig({ ...typedSettings(flags), environment: globals.env, region }, state?.config);
+    if (options.offline !== true) checkDnsHost(config, io);
     return { store, state, config };
   } catch (err) {
     await store.unlock();

@@ -3,7 +3,7 @@ import { type StatusMeta, classify, statusSummary, statusViewFor } from '../view
 import { provisioningSteps } from '../resources/index.js';
 import { runSteps } from '../engine/run.js';
 import { createAws } from './aws.js';
-import { type GlobalOptions, globalProblems } from './common.js';
+import { type GlobalOptions, checkDnsHost, globalProblems } from './common.js';
 import { failureCode } from './exit-code.js';
 import type { Io } from './io.js';
 import { loadSetUpState } from './state.js';
@@ -24,6 +24,7 @@ export async function runStatus(globals: GlobalOptions, io: Io): Promise<number>
       `Drop --region (status uses the state's region ${state.region}).`,
     );
   }
+  checkDnsHost(state.config, io);
   const aws = await createAws(globals, io, state.region);
   try {
     const steps = provisioningSteps(state.config);

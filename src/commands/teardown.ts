@@ -15,7 +15,7 @@ import {
 } from '../engine/destroy.js';
 import { runSteps } from '../engine/run.js';
 import { createAws } from './aws.js';
-import { type GlobalOptions, globalProblems } from './common.js';
+import { type GlobalOptions, checkDnsHost, globalProblems } from './common.js';
 import { failureCode } from './exit-code.js';
 import { interruptible } from './interrupt.js';
 import type { Io } from './io.js';
@@ -116,6 +116,7 @@ export async function runTeardown(globals: GlobalOptions, flags: TeardownFlags, 
       region: state.region,
       accountId: state.accountId,
     };
+    checkDnsHost(config, io);
     const aws = await createAws(globals, io, state.region);
     try {
       const session = new StateSession(store, state);

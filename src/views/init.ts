@@ -164,6 +164,17 @@ function renderEmail(result: RunResult, style: Style): string[] {
     );
     return lines;
   }
+  if (dns.mode === 'cloudflare') {
+    const zone = result.outputs['dns-zone'];
+    const zoneName = zone?.mode === 'cloudflare' ? zone.zoneName : identity.domain;
+    lines.push(
+      `  ${pad('DNS', 14)}${dns.records.length} records in Cloudflare zone ${zoneName} (proxy off, DNS only):`,
+      '',
+      renderRecordTable(dns.records, identity.domain, style),
+      '',
+    );
+    return lines;
+  }
   lines.push(
     `  ${pad('DNS', 14)}${style.yellow('add these records at your DNS host')} (${result.outputs['dns-zone']?.mode === 'external' ? (result.outputs['dns-zone'] as { reason: string }).reason : 'external DNS'}):`,
   );

@@ -22,6 +22,8 @@ export function identify(id: string, outputs: Record<string, unknown>): string {
   const text = (key: string) => (typeof outputs[key] === 'string' ? (outputs[key] as string) : undefined);
   if (id === 'dns-records') {
     const added = Array.isArray(outputs['added']) ? outputs['added'].length : 0;
+    if (outputs['mode'] === 'cloudflare')
+      return `${added} record${added === 1 ? '' : 's'} in Cloudflare zone ${text('zoneId') ?? '?'}`;
     return outputs['mode'] === 'route53'
       ? `${added} record value${added === 1 ? '' : 's'} in Route 53 zone ${text('zoneId') ?? '?'}`
       : 'records at your DNS host (listed after removal)';

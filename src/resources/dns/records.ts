@@ -18,6 +18,15 @@ import {
   route53Value,
 } from './values.js';
 
+import {
+  type CloudflareObserved,
+  cloudflareChanges,
+  cloudflareOutputs,
+  observeCloudflare,
+  removeCloudflare,
+  writeCloudflare,
+} from './cloudflare-records.js';
+
 export type { DnsRecord, RecordType } from './values.js';
 
 const recordType = z.enum(['CNAME', 'MX', 'TXT']);
@@ -45,7 +54,7 @@ const replacedValueSchema = z.object({ name: z.string(), type: recordType, value
 export type ReplacedValue = z.infer<typeof replacedValueSchema>;
 
 const outputsSchema = z.object({
-  mode: z.enum(['route53', 'external']),
+  mode: z.enum(['route53', 'cloudflare', 'external']),
   zoneId: z.optional(z.string()),
   records: z.array(dnsRecordSchema),
   added: z.array(addedValueSchema),
@@ -64,7 +73,7 @@ declare module '../../engine/types.js' {
 
 // --- what exists in the zone ----------------------------------------------------------------
 
-interface RrSet {
+export interface RrSet {
   name: string;
   type: string;
   ttl: number | undefined;
@@ -185,7 +194,11 @@ export function planRecord(record: DnsRecord, atName: RrSet[]): RecordPlan {
 }
 
 /** The conflicts that stop the run: all of them, or only the blocking ones with --overwrite-dns. */
-function checkConflicts(plans: RecordPlan[], overwrite: boolean): void {
+export function checkConflicts(
+  plans: RecordPlan[],
+  overwrite: boolean,
+  host: 'route53' | 'cloudflare' = 'route53',
+): void {
   const stopping = plans.filter(
     (p): p is Extract<RecordPlan, { kind: 'conflict' }> => p.kind === 'conflict' && (p.blocking || !overwrite),
   );
@@ -196,7 +209,7 @@ function checkConflicts(plans: RecordPlan[], overwrite: boolean): void {
   const blocking = stopping.some((p) => p.blocking);
   throw new HmError('DNS_CONFLICT', `DNS records in the way of the ones SES needs:\n${lines.join('\n')}`, 'user', {
     hint: blocking
-      ? 'Remove or rename the record sets named above in Route 53 (this tool does not delete records of other types), then re-run.'
+      ? `Remove or rename the records named above in ${host === 'cloudflare' ? "Cloudflare's dashboard" : 'Route 53'} (this tool does not delete records of other types), then re-run.`
       : 'Change them by hand, or re-run with --overwrite-dns to replace them (the values replaced are kept in the state file).',
   });
 }
@@ -205,6 +218,7 @@ function checkConflicts(plans: RecordPlan[], overwrite: boolean): void {
 
 export type DnsObserved =
   | { mode: 'external'; records: DnsRecord[] }
+  | CloudflareObserved
   | { mode: 'route53'; zoneId: string; records: DnsRecord[]; plans: RecordPlan[] };
 
 /** The records SES needs for the identity's DKIM tokens. */
@@ -352,7 +366,7 @@ async function waitInsync(ctx: StepContext, changeId: string): Promise<'INSYNC' 
   return 'PENDING';
 }
 
-function changesOf(plans: RecordPlan[], overwrite: boolean): Change[] {
+export function changesOf(plans: RecordPlan[], overwrite: boolean): Change[] {
   return plans.flatMap((p): Change[] => {
     const field = `${p.record.type} ${p.record.name}`;
     if (p.kind === 'create') return [{ field, action: 'create', to: p.record.value, note: 'no such record yet' }];
@@ -390,6 +404,10 @@ function changesOf(plans: RecordPlan[], overwrite: boolean): Change[] {
 async function find(ctx: StepContext): Promise<DnsObserved | undefined> {
   const zone = ctx.output('dns-zone');
   const records = neededRecords(ctx);
+  if (zone.mode === 'cloudflare') {
+    const observed = await observeCloudflare(ctx, zone.zoneId, records);
+    return observed.plans.every((p) => p.kind === 'create') ? undefined : observed;
+  }
   if (zone.mode === 'external') {
     const recorded = ctx.recorded?.outputs;
     return recorded?.['mode'] === 'external'
@@ -428,6 +446,7 @@ function diff(ctx: StepContext, observed: DnsObserved): Change[] {
           },
         ];
   }
+  if (observed.mode === 'cloudflare') return cloudflareChanges(observed, ctx.flags.overwriteDns);
   checkConflicts(observed.plans, ctx.flags.overwriteDns);
   return changesOf(observed.plans, ctx.flags.overwriteDns);
 }
@@ -493,6 +512,8 @@ async function write(
   const records = neededRecords(ctx);
   const type = observed ? 'updated' : 'created';
   if (zone.mode === 'external') return { type, outputs: { mode: 'external', records, added: [], replaced: [] } };
+  if (zone.mode === 'cloudflare')
+    return writeCloudflare(ctx, zone.zoneId, records, observed?.mode === 'cloudflare' ? observed : undefined);
   const current = observed?.mode === 'route53' ? observed : await observeRoute53(ctx, zone.zoneId, records);
   checkConflicts(current.plans, ctx.flags.overwriteDns);
   const batch = changeBatch(current.plans);
@@ -532,6 +553,7 @@ async function write(
 function outputs(ctx: StepContext, observed: DnsObserved): DnsRecordsOutputs {
   const records = neededRecords(ctx);
   if (observed.mode === 'external') return { mode: 'external', records, added: [], replaced: [] };
+  if (observed.mode === 'cloudflare') return cloudflareOutputs(ctx, observed);
   const prev = ctx.recorded?.outputs;
   return {
     mode: 'route53',
@@ -552,6 +574,7 @@ function outputs(ctx: StepContext, observed: DnsObserved): DnsRecordsOutputs {
  * took every record with it.
  */
 async function remove(ctx: StepContext, recorded: DnsRecordsOutputs): Promise<DestroyResult | undefined> {
+  if (recorded.mode === 'cloudflare') return removeCloudflare(ctx, recorded);
   if (recorded.mode !== 'route53' || !recorded.zoneId) {
     if (recorded.records.length === 0) return undefined;
     const names = [...new Set(recorded.records.map((r) => `${r.type} ${r.name}`))];
