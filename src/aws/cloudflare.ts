@@ -1,3 +1,4 @@
+import type * as CloudflareSdk from 'cloudflare';
 import { HmError } from '../errors.js';
 
 /**
@@ -63,7 +64,7 @@ export const CLOUDFLARE_CODES = {
   zoneNotFound: 7003,
 } as const;
 
-type Sdk = typeof import('cloudflare');
+type Sdk = typeof CloudflareSdk;
 
 /** Cloudflare's error codes of a failure from the SDK. */
 export function cloudflareCodes(err: unknown): number[] {

@@ -24,7 +24,6 @@ afterAll(async () => {
 const env = () => ({ CLOUDFLARE_API_TOKEN: cf.token, CLOUDFLARE_BASE_URL: cf.url });
 const cli = (args: string[], extraEnv: Record<string, string> = env()) => runCli(args, { cwd, env: extraEnv });
 const stateText = () => readFile(join(cwd, '.hm-infra', 'dev.json'), 'utf8');
-const ours = () => cf.records(DOMAIN).filter((r) => r.comment?.startsWith('hm-infra'));
 
 describe("--dns cloudflare: the SES records written through Cloudflare's API", () => {
   beforeEach(async () => {
