@@ -27,6 +27,8 @@ export interface DnsView {
   nameservers: string[];
   /** Why the zone's nameservers could not be asked (the records were read at the resolver only). */
   problem?: string | undefined;
+  /** The DNS host the nameservers belong to, by name. */
+  provider?: string | undefined;
 }
 
 export interface EmailCheck {
@@ -50,6 +52,8 @@ export const SES_WINDOW_MS = 72 * 3600_000;
 export interface DnsLookups {
   resolver: DnsServer;
   authority: Authority;
+  /** The DNS host the nameservers belong to, by name. */
+  provider?: string | undefined;
   options?: Omit<DiagnoseOptions, 'region'>;
 }
 
@@ -166,7 +170,12 @@ export async function checkEmailSetup(
     verifiedForSending: identity.VerifiedForSendingStatus === true,
     components,
     records: checked,
-    dns: { zone: dns.authority.zone, nameservers: dns.authority.nameservers, problem: dns.authority.problem },
+    dns: {
+      zone: dns.authority.zone,
+      nameservers: dns.authority.nameservers,
+      problem: dns.authority.problem,
+      provider: dns.provider,
+    },
     outcome,
   };
 }

@@ -7,7 +7,8 @@ import type { StateBackend } from '../state/backend.js';
 import type { DnsLookups, EmailCheck } from '../checks/email-verification.js';
 import type { AccountStatus } from '../checks/ses-account.js';
 import { dnsLookups, resolverAddress } from '../checks/dns-resolver.js';
-import { relativeHost } from '../views/dns.js';
+import { formHost } from '../views/dns.js';
+import { type DnsProvider, detectProvider } from '../resources/dns/providers.js';
 import { createAws } from './aws.js';
 import { type GlobalOptions, globalProblems } from './common.js';
 import type { Io } from './io.js';
@@ -98,6 +99,26 @@ async function recordStatus(store: StateBackend, check: EmailCheck, view: Verify
   }
 }
 
+/**
+ * The records were written to a Route 53 or Cloudflare zone, but the domain's nameservers are
+ * another DNS host's: nobody sees that zone. Undefined when they match (or NS is unknown).
+ */
+function delegationProblem(state: State, provider: DnsProvider, nameservers: string[]): string | undefined {
+  const zone = state.resources['dns-zone']?.outputs;
+  const mode = zone?.['mode'];
+  if (nameservers.length === 0 || (mode !== 'route53' && mode !== 'cloudflare')) return undefined;
+  if (provider.id === mode) return undefined;
+  const where =
+    mode === 'route53'
+      ? `Route 53 zone ${String(zone?.['zoneId'] ?? '')}`
+      : `Cloudflare zone ${String(zone?.['zoneName'] ?? '')}`;
+  const expected =
+    mode === 'cloudflare' && Array.isArray(zone?.['nameServers']) && zone['nameServers'].length > 0
+      ? ` (${(zone['nameServers'] as string[]).join(', ')})`
+      : '';
+  return `The records are in ${where}, but ${state.config.domain}'s nameservers are ${provider.name}'s (${nameservers.join(', ')}): nobody sees that zone. Point the domain's nameservers at ${mode === 'route53' ? "the zone's" : "Cloudflare's"}${expected} at your registrar, or add the records at ${provider.name}.`;
+}
+
 /** `hm-infra verify-dns`: poll SES (and DNS) until verified, failed, or out of time. */
 export async function runVerifyDns(
   globals: GlobalOptions,
@@ -114,7 +135,13 @@ export async function runVerifyDns(
   const config = state.config;
   const found = await dnsLookups(config.domain, flags, deps.nameserverPort);
   const zone = found.authority.zone ?? config.domain;
-  const lookups: DnsLookups = { ...found, options: { hostFor: (r) => relativeHost(r.name, zone) } };
+  const provider = detectProvider(found.authority.nameservers);
+  const lookups: DnsLookups = {
+    ...found,
+    provider: provider.id === 'other' || provider.id === 'unknown' ? undefined : provider.name,
+    options: { hostFor: (r) => formHost(r.name, zone, provider), proxyHint: provider.proxy },
+  };
+  const delegation = delegationProblem(state, provider, found.authority.nameservers);
   const identity = state.resources['email-identity'];
   const startedAt = identity?.status === 'created' ? new Date(identity.updatedAt) : undefined;
   const aws: AwsContext = await createAws(globals, io, state.region);
@@ -146,6 +173,8 @@ export async function runVerifyDns(
       if (controller.signal.aborted) break;
     }
     await recordStatus(store, check, view);
+    if (delegation) view.delegation(delegation);
+    if (check.outcome !== 'verified') view.providerTable(check, provider, zone);
     if (account) view.sandboxAdvice(account, state.region, config.domain);
     view.result(check, account);
     if (check.outcome === 'verified') {

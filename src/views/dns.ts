@@ -52,7 +52,7 @@ export function zoneFileSnippet(records: readonly DnsRecord[], domain: string): 
 // --- the records as a given DNS host's form wants them ------------------------------------------
 
 /** The host as the provider's form wants it: the part before the zone, its apex spelling, or the full name. */
-function formHost(name: string, zone: string, provider: DnsProvider): string {
+export function formHost(name: string, zone: string, provider: DnsProvider): string {
   if (provider.hostField === 'fqdn') return name;
   if (name === zone) return provider.apex === '' ? '(leave empty)' : provider.apex;
   return name.endsWith(`.${zone}`) ? name.slice(0, -(zone.length + 1)) : name;

@@ -3,6 +3,8 @@ import type { ComponentCheck, EmailCheck } from '../checks/email-verification.js
 import type { DnsFault, RecordDiagnosis } from '../checks/dns/diagnose.js';
 import type { AccountStatus } from '../checks/ses-account.js';
 import { sandboxAdvice } from './ses.js';
+import { renderProviderTable } from './dns.js';
+import type { DnsProvider } from '../resources/dns/providers.js';
 import { type Style, pad } from './style.js';
 import { BaseView, type Output, type ViewOptions, printJson } from './view.js';
 
@@ -59,7 +61,8 @@ function dnsHeading(check: EmailCheck): string {
   const { zone, nameservers, problem } = check.dns;
   if (problem || nameservers.length === 0) return `DNS, as your resolver answers${problem ? ` (${problem})` : ''}`;
   const shown = nameservers.length > 2 ? `${nameservers.slice(0, 2).join(', ')}, …` : nameservers.join(', ');
-  return `DNS at ${zone ?? check.domain}'s nameservers (${shown}) and your resolver`;
+  const host = check.dns.provider ? `, ${check.dns.provider}` : '';
+  return `DNS at ${zone ?? check.domain}'s nameservers (${shown}${host}) and your resolver`;
 }
 
 export function renderCheck(check: EmailCheck, style: Style): string[] {
@@ -123,6 +126,10 @@ export interface VerifyDnsView {
   verified(domain: string): void;
   failed(check: EmailCheck): void;
   stopped(): void;
+  /** The zone the records were written to is not the one the domain's nameservers serve. */
+  delegation(problem: string): void;
+  /** The records that are not right yet, as the DNS host's form wants them. */
+  providerTable(check: EmailCheck, provider: DnsProvider, zone: string): void;
   /** Still pending: after `minutes` of waiting, or (--once) at the one check. */
   pending(domain: string, minutes: number | undefined): void;
 }
@@ -137,6 +144,27 @@ abstract class VerifyDnsViewBase extends BaseView {
   check(check: EmailCheck, previous: EmailCheck | undefined, seconds: number): void {
     if (!previous) this.output.err(renderCheck(check, this.style).join('\n'));
     else for (const line of changes(previous, check)) this.output.err(`[${seconds}s] ${line}`);
+  }
+
+  delegation(problem: string): void {
+    this.output.err(this.style.red(problem));
+  }
+
+  providerTable(check: EmailCheck, provider: DnsProvider, zone: string): void {
+    const wrong = check.records.filter((r) => !r.ok && r.fault !== 'propagating' && r.fault !== 'lookup-error');
+    if (wrong.length === 0) return;
+    this.output.err(
+      [
+        '',
+        renderProviderTable(
+          wrong.map((r) => r.record),
+          check.domain,
+          provider,
+          this.style,
+          zone,
+        ),
+      ].join('\n'),
+    );
   }
 
   stateNotUpdated(): void {

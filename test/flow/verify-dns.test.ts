@@ -125,6 +125,60 @@ describe('verify-dns', () => {
     expect(err).toContain('is pending');
   });
 
+  it("names the DNS host from its nameservers and says each fault in that host's words", async () => {
+    const cloudflare: ServedRecord[] = [
+      { name: DOMAIN, type: 'NS', value: 'ada.ns.cloudflare.com' },
+      { name: 'ada.ns.cloudflare.com', type: 'A', value: '127.0.0.1' },
+    ];
+    const [dkim, ...rest] = publishedRecords();
+    const zone = [
+      ...cloudflare,
+      { name: dkim?.name ?? '', type: 'A' as const, value: '104.16.0.1' },
+      ...rest.slice(0, 2),
+    ];
+    const nameserver = await startTestDns(zone, { zone: DOMAIN, authoritative: true });
+    const resolver = await startTestDns(zone, { zone: DOMAIN });
+    servers.push(nameserver, resolver);
+    const io = givenIo();
+    // WHEN
+    const code = await runVerifyDns({ env: 'dev' }, { once: true, resolver: resolver.address }, io, {
+      nameserverPort: nameserver.port,
+    });
+    // THEN
+    expect(code).toBe(3);
+    const err = io.stderr.join('\n');
+    expect(err).toContain("DNS at example.com's nameservers (ada.ns.cloudflare.com, Cloudflare) and your resolver");
+    expect(err).toMatch(/CNAME\s+\S+\._domainkey\.example\.com\s+proxied: answered with addresses \(104\.16\.0\.1\)/);
+    expect(err).toContain('Turn the proxy off for this record (Proxy status → DNS only');
+    expect(err).toMatch(/TXT\s+_dmarc\.example\.com\s+missing: not found\n\s+fix: Add TXT _dmarc → v=DMARC1/);
+    expect(err).toContain('DNS records to add at Cloudflare');
+  });
+
+  it('says when the records went to a Route 53 zone the domain is not delegated to', async () => {
+    installed.fake.route53.addZone(DOMAIN);
+    const rerun = await runCli(['init', '--yes', '--app', 'healthmetrics', '--domain', DOMAIN, '--dns', 'route53'], {
+      cwd,
+    });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const godaddy: ServedRecord[] = [
+      { name: DOMAIN, type: 'NS', value: 'ns51.domaincontrol.com' },
+      { name: 'ns51.domaincontrol.com', type: 'A', value: '127.0.0.1' },
+    ];
+    const nameserver = await startTestDns(godaddy, { zone: DOMAIN, authoritative: true });
+    const resolver = await startTestDns(godaddy, { zone: DOMAIN });
+    servers.push(nameserver, resolver);
+    const io = givenIo();
+    // WHEN
+    const code = await runVerifyDns({ env: 'dev' }, { once: true, resolver: resolver.address }, io, {
+      nameserverPort: nameserver.port,
+    });
+    // THEN
+    expect(code).toBe(3);
+    expect(io.stderr.join('\n')).toMatch(
+      /The records are in Route 53 zone \S+, but example\.com's nameservers are GoDaddy's \(ns51\.domaincontrol\.com\): nobody sees that zone\./,
+    );
+  });
+
   it('gives up at the timeout with exit 3, backing off between checks', async () => {
     const io = givenIo();
     const before = installed.fake.calls.length;

@@ -19,3 +19,19 @@ net.Socket.prototype.connect = function connect(...args) {
   }
   return original.apply(this, args);
 };
+
+// DNS questions go out over UDP: only to a test's own DNS server on loopback, never to port 53
+// (the machine's resolver, a local stub included, forwards to the internet).
+import dgram from 'node:dgram';
+
+const originalSend = dgram.Socket.prototype.send;
+dgram.Socket.prototype.send = function send(...args) {
+  const numbers = args.filter((a) => typeof a === 'number');
+  const port = args.length >= 5 ? args[3] : numbers.at(-1);
+  const address = args.find((a, i) => i > 0 && typeof a === 'string');
+  const local = address === undefined || LOCAL.has(address) || address.startsWith('127.');
+  if (!local || port === 53) {
+    throw new Error(`network access is disabled in tests (tried to send UDP to ${address ?? '?'}:${port})`);
+  }
+  return originalSend.apply(this, args);
+};
