@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Authority } from './dns/authority.js';
 import type { DnsServer } from './dns/query.js';
+import { type DnsProvider, detectProvider } from '../resources/dns/providers.js';
 
 /**
  * A DNS server as `IP`, `IPv4:port` or `[IPv6]:port` (the forms node:dns takes), or undefined
@@ -42,4 +43,12 @@ export async function dnsLookups(
     ...(nameserverPort !== undefined ? { nameserverPort } : {}),
   });
   return { resolver, authority };
+}
+
+/** The DNS host of the domain, told from its nameservers as the system's resolver answers; undefined when they cannot be found. */
+export async function dnsHostOf(domain: string): Promise<DnsProvider | undefined> {
+  const { firstAnswering, systemServerAddresses } = await import('./dns/query.js');
+  const { nameserversOf } = await import('./dns/authority.js');
+  const nameservers = await nameserversOf(domain, firstAnswering(await systemServerAddresses(), { timeoutMs: 2000 }));
+  return nameservers.length > 0 ? detectProvider(nameservers) : undefined;
 }

@@ -7,6 +7,7 @@ import { type State, newState } from '../state/schema.js';
 import { StateSession } from '../state/session.js';
 import { waitForDeployment } from '../resources/cloudfront/deployment.js';
 import { type AccountStatus, accountStatus } from '../checks/ses-account.js';
+import type { DnsProvider } from '../resources/dns/providers.js';
 import { provisioningSteps } from '../resources/index.js';
 import { planDifferences } from '../engine/plan-diff.js';
 import { orderSteps } from '../engine/order.js';
@@ -198,6 +199,7 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
     // The SES account status is only for the closing advice and needs nothing the steps make:
     // it is asked while they run, once the credentials have proved to work.
     let ses: Promise<AccountStatus | undefined> | undefined;
+    let dnsHost: Promise<DnsProvider | undefined> | undefined;
     const progress = await view.startProgress(orderSteps(steps));
     let result: RunResult;
     try {
@@ -212,6 +214,9 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
         onEvent: (event) => {
           if (event.type === 'done' && event.outcome.id === 'account' && config.email && view.showsSendingStatus)
             ses = sendingStatus(aws);
+          // Records the user adds at their DNS host are shown as that host's form wants them.
+          if (event.type === 'done' && event.outcome.id === 'dns-zone' && view.showsSendingStatus)
+            dnsHost = dnsHostFor(session.state, config.domain);
           progress.onEvent(event);
         },
       });
@@ -231,6 +236,7 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
       seconds: ((Date.now() - started) / 1000).toFixed(1),
       ses: sending,
       waited,
+      dnsHost: result.ok ? await dnsHost : undefined,
     });
     if (interrupted) {
       view.interrupted(store.displayPath, config.environment);
@@ -250,6 +256,13 @@ export async function runInit(typedGlobals: GlobalOptions, typedFlags: InitFlags
     aws.destroy();
     await store.unlock();
   }
+}
+
+/** The DNS host of the domain when the records are to be added there (external DNS); undefined otherwise or when unknown. */
+async function dnsHostFor(state: State, domain: string): Promise<DnsProvider | undefined> {
+  if (state.resources['dns-zone']?.outputs['mode'] !== 'external') return undefined;
+  const { dnsHostOf } = await import('../checks/dns-resolver.js');
+  return dnsHostOf(domain).catch(() => undefined);
 }
 
 /** The account's SES status for the next steps; a failure only leaves the advice out. */

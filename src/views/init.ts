@@ -4,11 +4,12 @@ import type { StateBackend } from '../state/backend.js';
 import type { AccountStatus } from '../checks/ses-account.js';
 import type { StepDifference } from '../engine/plan-diff.js';
 import type { RunResult, StepOutcome } from '../engine/outcome.js';
-import { renderRecordTable, zoneFileSnippet } from './dns.js';
+import { renderProviderTable, renderRecordTable, zoneFileSnippet } from './dns.js';
 import { MASK, envEntries, renderEnv } from './env.js';
 import { liveWait } from './live-progress.js';
 import { type PlanMeta, planJson, renderPlan, renderPlanChanges, summarize } from './plan.js';
 import { RunView } from './run-progress.js';
+import type { DnsProvider } from '../resources/dns/providers.js';
 import { sandboxAdvice } from './ses.js';
 import { type Style, pad } from './style.js';
 import { type Output, type ViewOptions, printJson } from './view.js';
@@ -17,7 +18,7 @@ function renderResult(
   result: RunResult,
   store: StateBackend,
   state: State,
-  run: { seconds: string; ses: AccountStatus | undefined },
+  run: { seconds: string; ses: AccountStatus | undefined; dnsHost?: DnsProvider | undefined },
   style: Style,
 ): string {
   const s = summarize(result.outcomes);
@@ -38,7 +39,7 @@ function renderResult(
       );
   }
   lines.push(...renderEvents(result, style));
-  lines.push(...renderEmail(result, style));
+  lines.push(...renderEmail(result, style, run.dnsHost));
   const account = result.outputs.account;
   if (account) lines.push(`  ${pad('AWS account', 14)}${account.accountId}`);
   lines.push(`  ${pad('State', 14)}${store.displayPath}`);
@@ -135,7 +136,7 @@ function renderEvents(result: RunResult, style: Style): string[] {
 
 const isPendingSubscription = (arn: string) => !arn.startsWith('arn:');
 
-function renderEmail(result: RunResult, style: Style): string[] {
+function renderEmail(result: RunResult, style: Style, dnsHost: DnsProvider | undefined): string[] {
   const identity = result.outputs['email-identity'];
   if (!identity) return [];
   const lines: string[] = [];
@@ -178,9 +179,12 @@ function renderEmail(result: RunResult, style: Style): string[] {
   lines.push(
     `  ${pad('DNS', 14)}${style.yellow('add these records at your DNS host')} (${result.outputs['dns-zone']?.mode === 'external' ? (result.outputs['dns-zone'] as { reason: string }).reason : 'external DNS'}):`,
   );
+  const known = dnsHost && dnsHost.id !== 'unknown';
   lines.push(
     '',
-    renderRecordTable(dns.records, identity.domain, style),
+    known
+      ? renderProviderTable(dns.records, identity.domain, dnsHost, style)
+      : renderRecordTable(dns.records, identity.domain, style),
     '',
     style.dim('As a zone-file snippet (BIND):'),
     zoneFileSnippet(dns.records, identity.domain),
@@ -248,6 +252,8 @@ export interface InitRun {
   ses: AccountStatus | undefined;
   /** Why `--wait` ended before CloudFront had deployed. */
   waited: HmError | undefined;
+  /** The DNS host the domain's nameservers belong to, when the records are to be added there. */
+  dnsHost?: DnsProvider | undefined;
 }
 
 /**
@@ -351,7 +357,15 @@ class HumanInitView extends InitViewBase implements InitView {
   result(run: InitRun): void {
     const { result, waited } = run;
     if (!result.ok || result.aborted || waited?.exitCode === ExitCode.aborted) return;
-    this.output.out(renderResult(result, run.store, run.state, { seconds: run.seconds, ses: run.ses }, this.style));
+    this.output.out(
+      renderResult(
+        result,
+        run.store,
+        run.state,
+        { seconds: run.seconds, ses: run.ses, dnsHost: run.dnsHost },
+        this.style,
+      ),
+    );
   }
 }
 

@@ -126,3 +126,12 @@ export async function findAuthority(
   const withPort = [...new Set(addresses)].map((ip) => (port === 53 ? ip : `${ip}:${port}`));
   return { zone, nameservers, server: firstNameserver(withPort, options.timeoutMs) };
 }
+
+/** The NS host names of the zone holding `domain`; empty when they cannot be found. */
+export async function nameserversOf(domain: string, resolver: DnsServer): Promise<string[]> {
+  try {
+    return (await zoneOf(domain, resolver))?.nameservers ?? [];
+  } catch {
+    return [];
+  }
+}

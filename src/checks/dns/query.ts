@@ -156,8 +156,9 @@ export function dnsServer(address: string, options: { recursive: boolean; timeou
 
 /** The DNS servers this machine uses (resolv.conf, or what the OS configured), as node:dns reads them. */
 export async function systemServerAddresses(): Promise<string[]> {
-  const { getServers } = await import('node:dns');
-  return getServers();
+  // The module object, not its named export: setServers replaces the resolver the named one is bound to.
+  const dns = (await import('node:dns')).default;
+  return dns.getServers();
 }
 
 /** A resolver: the first of `addresses` that answers each question. */
