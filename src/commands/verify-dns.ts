@@ -136,7 +136,7 @@ export async function runVerifyDns(
       if (controller.signal.aborted) break;
     }
     await recordStatus(store, check, view);
-    if (account) view.sandboxAdvice(account, state.region, config.domain);
+    if (account) view.sandboxAdvice(account, state.region, state.environment);
     view.result(check, account);
     if (check.outcome === 'verified') {
       view.verified(config.domain);
