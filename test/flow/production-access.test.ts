@@ -86,6 +86,20 @@ describe('request-production-access', () => {
     expect(requests()).toEqual([]);
   });
 
+  it('with --json, a refusal is one document: outcome refused, the request and its facts', async () => {
+    // WHEN
+    const run = await cli([REQUEST, '--yes', '--json']);
+    // THEN
+    expect(run.code).toBe(2);
+    const doc = JSON.parse(run.stdout);
+    expect(doc).toMatchObject({ kind: 'request-production-access', outcome: 'refused', submitted: false });
+    expect(doc.facts.find((f: { id: string }) => f.id === 'domain-verified')).toMatchObject({
+      ok: false,
+      required: true,
+    });
+    expect(requests()).toEqual([]);
+  });
+
   it('submits anyway with --force', async () => {
     // WHEN
     const run = await cli([REQUEST, '--yes', '--force']);
