@@ -7,6 +7,7 @@ import type { PlanFlags } from './commands/plan.js';
 import { CONFIG_FLAG_KEYS, CONFIG_OPTIONS } from './config/options.js';
 import type { InitFlags } from './commands/init.js';
 import type { PrintEnvFlags } from './commands/print-env.js';
+import type { RequestProductionAccessFlags } from './commands/request-production-access.js';
 import type { SmokeTestFlags } from './commands/smoke-test.js';
 import type { StateSetupFlags } from './commands/state-setup.js';
 import type { TeardownFlags } from './commands/teardown.js';
@@ -207,6 +208,29 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .action(async (opts: VerifyDnsFlags, cmd: Command) => {
       const { runVerifyDns } = await import('./commands/verify-dns.js');
       setCode(await runVerifyDns(globalsOf(cmd), opts, io));
+    });
+
+  root
+    .command('request-production-access')
+    .description(
+      "ask AWS to take SES out of the sandbox in the environment's region: drafts the request from what the environment has (verified domain, DKIM, DMARC, bounce and complaint handling, suppression list), shows it, asks, sends it once",
+    )
+    .option('--website <url>', "your site's address, for AWS's reviewers (default https://<domain>)")
+    .option('--mail-type <type>', 'transactional (default: account verification, password reset) or marketing')
+    .option('--contact-email <addr...>', 'up to 4 more addresses AWS writes to about the request')
+    .option('--language <lang>', 'the language AWS answers in: en (default) or ja')
+    .option(
+      '--use-case-file <path>',
+      'send the use case in this file (at most 5000 characters) instead of the drafted one',
+    )
+    .option('--force', 'submit even when the domain is not verified for sending (AWS denies such requests)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 submitted, or nothing to do (production access already, a review pending); 2 refused before sending (bad flags, domain not verified, no terminal without --yes); 130 not confirmed.\n\nExamples:\n  $ hm-infra request-production-access --env prod\n  $ hm-infra request-production-access --env prod --yes --contact-email ops@example.com --json',
+    )
+    .action(async (opts: RequestProductionAccessFlags, cmd: Command) => {
+      const { runRequestProductionAccess } = await import('./commands/request-production-access.js');
+      setCode(await runRequestProductionAccess(globalsOf(cmd), opts, io));
     });
 
   root

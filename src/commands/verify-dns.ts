@@ -175,7 +175,7 @@ export async function runVerifyDns(
     await recordStatus(store, check, view);
     if (delegation) view.delegation(delegation);
     if (check.outcome !== 'verified') view.providerTable(check, provider, zone);
-    if (account) view.sandboxAdvice(account, state.region, config.domain);
+    if (account) view.sandboxAdvice(account, state.region, state.environment);
     view.result(check, account);
     if (check.outcome === 'verified') {
       view.verified(config.domain);

@@ -71,7 +71,7 @@ function nextSteps(result: RunResult, state: State, ses: AccountStatus | undefin
   const width = Math.max(...commands.map(([c]) => c.length)) + 3;
   const lines = commands.map(([command, why]) => `  ${pad(command, width)}${why}`);
   if (identity && ses && !ses.productionAccess)
-    lines.push('', ...sandboxAdvice(ses, state.region, identity.domain).map((line) => `  ${line}`));
+    lines.push('', ...sandboxAdvice(ses, state.region, state.environment).map((line) => `  ${line}`));
   return lines;
 }
 

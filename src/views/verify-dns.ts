@@ -121,7 +121,7 @@ export interface VerifyDnsView {
   check(check: EmailCheck, previous: EmailCheck | undefined, seconds: number): void;
   /** Another run holds the lock, so the result was not recorded in state. */
   stateNotUpdated(): void;
-  sandboxAdvice(account: AccountStatus, region: string, domain: string): void;
+  sandboxAdvice(account: AccountStatus, region: string, env: string): void;
   result(check: EmailCheck, account: AccountStatus | undefined): void;
   verified(domain: string): void;
   failed(check: EmailCheck): void;
@@ -171,8 +171,8 @@ abstract class VerifyDnsViewBase extends BaseView {
     if (this.verbose) this.output.err('state not updated: another hm-infra run holds the lock');
   }
 
-  sandboxAdvice(account: AccountStatus, region: string, domain: string): void {
-    for (const line of sandboxAdvice(account, region, domain)) this.output.err(line);
+  sandboxAdvice(account: AccountStatus, region: string, env: string): void {
+    for (const line of sandboxAdvice(account, region, env)) this.output.err(line);
   }
 
   verified(domain: string): void {

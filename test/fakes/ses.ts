@@ -13,7 +13,20 @@
  * destination matches is recorded in `events`; those for an EventBridge destination are handed,
  * in EventBridge's event shape, to `onEvent(region, event)` before SendEmail answers (a promise
  * it returns is awaited; its failure is kept in `eventFailures`, never SendEmail's).
+ *
+ * The account (GetAccount) starts in the sandbox (200 a day, 1 a second). PutAccountDetails is
+ * checked as SES v2's model (botocore's service-2.json, 2019-09-27) defines its input: MailType
+ * MARKETING | TRANSACTIONAL and WebsiteURL (1–1000 characters) required, ContactLanguage EN | JA,
+ * UseCaseDescription at most 5000 characters (optional, deprecated in the model),
+ * AdditionalContactEmailAddresses 1–4 addresses of 6–254 characters matching `^(.+)@(.+)$`; a
+ * value outside them is BadRequestException (how SES v2 answers a constraint violation). With
+ * ProductionAccessEnabled true it stores the details and opens a review: ReviewDetails
+ * `{Status: 'PENDING', CaseId}`; while a review is PENDING another call is ConflictException
+ * (409, "If there is already an ongoing account details update under review"). A test decides
+ * the review with `decideReview(region, 'GRANTED' | 'DENIED' | 'FAILED')`; GRANTED turns on
+ * production access with a production quota unless told to leave it off (AWS's delay).
  */
+import { ConflictException } from '@aws-sdk/client-sesv2';
 import { type Caller, type Handler, awsError } from './errors.js';
 
 type Tag = { Key: string; Value: string };
@@ -111,6 +124,18 @@ export interface PublishedEvent {
   event: SesEvent;
 }
 
+export type FakeReviewStatus = 'PENDING' | 'FAILED' | 'GRANTED' | 'DENIED';
+
+/** AccountDetails as GetAccount returns them: what PutAccountDetails stored, and the review of it. */
+export interface FakeAccountDetails {
+  MailType: string;
+  WebsiteURL: string;
+  ContactLanguage?: string | undefined;
+  UseCaseDescription?: string | undefined;
+  AdditionalContactEmailAddresses?: string[] | undefined;
+  ReviewDetails?: { Status: FakeReviewStatus; CaseId: string } | undefined;
+}
+
 export interface FakeSesAccount {
   productionAccess: boolean;
   sendingEnabled: boolean;
@@ -118,7 +143,11 @@ export interface FakeSesAccount {
   max24HourSend: number;
   maxSendRate: number;
   sentLast24Hours: number;
+  details?: FakeAccountDetails | undefined;
 }
+
+/** The quota a granted request gets here (AWS sets it per account; 50,000 a day and 14 a second are common first values). */
+export const PRODUCTION_QUOTA = { max24HourSend: 50_000, maxSendRate: 14 } as const;
 
 interface RegionState {
   identities: Map<string, FakeIdentity>;
@@ -164,6 +193,53 @@ const DESTINATION_KINDS = [
 const MAX_DESTINATIONS = 10;
 const badRequest = (message: string) => awsError('sesv2', 'BadRequestException', message);
 
+/** PutAccountDetails while a review is under way: the SDK's ConflictException, with AWS's status for it (409). */
+const reviewConflict = () =>
+  new ConflictException({
+    message: 'There is already an ongoing account details update under review.',
+    $metadata: { httpStatusCode: 409, requestId: 'fake-request', attempts: 1, totalRetryDelay: 0 },
+  });
+
+/** One member outside its constraint, in the words of SES v2's (Coral's) validation. */
+const invalid = (member: string, value: unknown, constraint: string) =>
+  badRequest(
+    `1 validation error detected: Value ${JSON.stringify(value)} at '${member}' failed to satisfy constraint: ${constraint}`,
+  );
+
+/** PutAccountDetails' input checked against the SES v2 model's constraints (see the file's comment). */
+function accountDetailsOf(input: Record<string, unknown>): Omit<FakeAccountDetails, 'ReviewDetails'> {
+  const { MailType, WebsiteURL, ContactLanguage, UseCaseDescription, AdditionalContactEmailAddresses } = input;
+  if (MailType === undefined || MailType === null) throw invalid('mailType', null, 'Member must not be null');
+  if (MailType !== 'MARKETING' && MailType !== 'TRANSACTIONAL')
+    throw invalid('mailType', MailType, 'Member must satisfy enum value set: [MARKETING, TRANSACTIONAL]');
+  if (WebsiteURL === undefined || WebsiteURL === null) throw invalid('websiteURL', null, 'Member must not be null');
+  if (typeof WebsiteURL !== 'string' || WebsiteURL.length < 1 || WebsiteURL.length > 1000)
+    throw invalid('websiteURL', WebsiteURL, 'Member must have length between 1 and 1000');
+  if (ContactLanguage !== undefined && ContactLanguage !== 'EN' && ContactLanguage !== 'JA')
+    throw invalid('contactLanguage', ContactLanguage, 'Member must satisfy enum value set: [EN, JA]');
+  if (UseCaseDescription !== undefined && (typeof UseCaseDescription !== 'string' || UseCaseDescription.length > 5000))
+    throw invalid('useCaseDescription', '***', 'Member must have length less than or equal to 5000');
+  const emails = AdditionalContactEmailAddresses as unknown[] | undefined;
+  if (emails !== undefined) {
+    if (!Array.isArray(emails) || emails.length < 1 || emails.length > 4)
+      throw invalid('additionalContactEmailAddresses', '***', 'Member must have length between 1 and 4');
+    for (const email of emails)
+      if (typeof email !== 'string' || email.length < 6 || email.length > 254 || !/^(.+)@(.+)$/.test(email))
+        throw invalid(
+          'additionalContactEmailAddresses.member',
+          '***',
+          'Member must have length between 6 and 254, Member must satisfy regular expression pattern: ^(.+)@(.+)$',
+        );
+  }
+  return {
+    MailType,
+    WebsiteURL,
+    ...(ContactLanguage !== undefined ? { ContactLanguage: ContactLanguage as string } : {}),
+    ...(UseCaseDescription !== undefined ? { UseCaseDescription: UseCaseDescription as string } : {}),
+    ...(emails !== undefined ? { AdditionalContactEmailAddresses: [...(emails as string[])] } : {}),
+  };
+}
+
 /** What the mailbox simulator makes of a message to an address (any other address: delivered). */
 function outcomes(address: string): Array<'DELIVERY' | 'BOUNCE' | 'SUPPRESSED' | 'COMPLAINT'> {
   const local = address.toLowerCase().split('@')[0] ?? '';
@@ -193,6 +269,7 @@ export class FakeSes {
   now: () => number = () => Date.now();
   private counter = 0;
   private eventCounter = 0;
+  private caseCounter = 0;
 
   constructor(private readonly accountId: () => string = () => '123456789012') {}
 
@@ -231,6 +308,27 @@ export class FakeSes {
       identity.verifiedForSending = status.dkim === 'SUCCESS';
     }
     if (status.mailFrom && identity.mailFrom) identity.mailFrom.status = status.mailFrom;
+  }
+
+  /**
+   * AWS's answer to the production-access request under review in the region: GRANTED turns on
+   * production access with PRODUCTION_QUOTA (unless `productionAccess: false`, the moment before
+   * AWS applies it); DENIED and FAILED leave the account in the sandbox.
+   */
+  decideReview(
+    region: string,
+    status: Exclude<FakeReviewStatus, 'PENDING'>,
+    options: { productionAccess?: boolean } = {},
+  ): void {
+    const account = this.region(region).account;
+    const review = account.details?.ReviewDetails;
+    if (!review) throw new Error(`no production-access request in ${region} to decide`);
+    review.Status = status;
+    if (status === 'GRANTED' && options.productionAccess !== false) {
+      account.productionAccess = true;
+      account.max24HourSend = PRODUCTION_QUOTA.max24HourSend;
+      account.maxSendRate = PRODUCTION_QUOTA.maxSendRate;
+    }
   }
 
   snapshot(): unknown {
@@ -744,7 +842,25 @@ export class FakeSes {
           SendingEnabled: a.sendingEnabled,
           EnforcementStatus: a.enforcementStatus,
           SendQuota: { Max24HourSend: a.max24HourSend, MaxSendRate: a.maxSendRate, SentLast24Hours: a.sentLast24Hours },
+          ...(a.details ? { Details: clone(a.details) } : {}),
         };
+      },
+      // A request for production access opens a review (an AWS Support case); other details are only stored.
+      'sesv2:PutAccountDetails': (input, region) => {
+        const account = this.region(region).account;
+        if (account.details?.ReviewDetails?.Status === 'PENDING') throw reviewConflict();
+        const details = accountDetailsOf(input);
+        const opensReview = input['ProductionAccessEnabled'] === true && !account.productionAccess;
+        if (opensReview) this.caseCounter += 1;
+        account.details = {
+          ...details,
+          ...(opensReview
+            ? { ReviewDetails: { Status: 'PENDING', CaseId: String(17_700_000_000 + this.caseCounter) } }
+            : account.details?.ReviewDetails
+              ? { ReviewDetails: account.details.ReviewDetails }
+              : {}),
+        };
+        return {};
       },
     };
   }

@@ -223,7 +223,7 @@ describe('verify-dns', () => {
     expect(err).toContain(
       'SES in us-east-1 is in the sandbox: it sends only to verified addresses, at most 200 emails per 24 hours, 1 per second.',
     );
-    expect(err).toContain('aws sesv2 put-account-details --region us-east-1 --production-access-enabled');
+    expect(err).toContain('Request production access: run `hm-infra request-production-access --env dev`');
     const doc = JSON.parse(io.stdout.join('\n'));
     expect(doc).toMatchObject({
       kind: 'verify-dns',

@@ -56,6 +56,7 @@ const route = (
  */
 const ROUTES: Route[] = [
   route('GET /v2/email/account', 'GetAccount'),
+  route('POST /v2/email/account/details', 'PutAccountDetails', { required: ['MailType', 'WebsiteURL'] }),
   route('POST /v2/email/configuration-sets', 'CreateConfigurationSet', { required: ['ConfigurationSetName'] }),
   route('GET /v2/email/configuration-sets/{ConfigurationSetName}', 'GetConfigurationSet'),
   route('DELETE /v2/email/configuration-sets/{ConfigurationSetName}', 'DeleteConfigurationSet'),
