@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as PromptsModule from '../../src/commands/prompts.js';
 import type { Prompter } from '../../src/commands/prompts.js';
 import { runVerifyDns } from '../../src/commands/verify-dns.js';
-import type { DnsResolver } from '../../src/checks/email-verification.js';
+import { startTestDns } from '../support/dns-server.js';
 import { FakeAccount } from '../fakes/account.js';
 import { type InstalledFake, installFakeAccount } from '../fakes/install.js';
 import { runCli } from '../support/cli.js';
@@ -33,13 +33,6 @@ let installed: InstalledFake;
 const cli = (args: string[], options: { interactive?: boolean } = {}) => runCli(args, { cwd, ...options });
 const requests = () => installed.fake.calls.filter((c) => c.command === 'PutAccountDetails');
 const givenVerified = () => installed.fake.ses.setStatus(REGION, DOMAIN, { dkim: 'SUCCESS', mailFrom: 'SUCCESS' });
-/** A resolver that finds nothing (verify-dns is run here for what it says of the account). */
-const NO_RECORDS: DnsResolver = {
-  resolveCname: (() => Promise.reject(Object.assign(new Error('ENODATA'), { code: 'ENODATA' }))) as never,
-  resolveMx: (() => Promise.reject(Object.assign(new Error('ENODATA'), { code: 'ENODATA' }))) as never,
-  resolveTxt: (() => Promise.reject(Object.assign(new Error('ENODATA'), { code: 'ENODATA' }))) as never,
-};
-
 /** verify-dns --once, as its flow tests run it; what it wrote to stderr and stdout. */
 async function verifyDnsOnce(json = false): Promise<{ stdout: string; stderr: string }> {
   const stdout: string[] = [];
@@ -52,7 +45,13 @@ async function verifyDnsOnce(json = false): Promise<{ stdout: string; stderr: st
     env: process.env,
     cwd,
   };
-  await runVerifyDns({ env: 'dev', json }, { once: true }, io, { resolver: NO_RECORDS });
+  // A resolver that finds nothing: verify-dns is run here for what it says of the account.
+  const resolver = await startTestDns([], { zone: DOMAIN });
+  try {
+    await runVerifyDns({ env: 'dev', json }, { once: true, resolver: resolver.address }, io);
+  } finally {
+    await resolver.close();
+  }
   return { stdout: stdout.join('\n'), stderr: stderr.join('\n') };
 }
 
