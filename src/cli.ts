@@ -11,6 +11,7 @@ import type { RequestProductionAccessFlags } from './commands/request-production
 import type { SmokeTestFlags } from './commands/smoke-test.js';
 import type { StateSetupFlags } from './commands/state-setup.js';
 import type { TeardownFlags } from './commands/teardown.js';
+import type { StatusFlags } from './commands/status.js';
 import type { VerifyDnsFlags } from './commands/verify-dns.js';
 import { ExitCode, HmError } from './errors.js';
 
@@ -284,10 +285,16 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .description(
       'compare every recorded resource with what exists now: in sync, drifted, missing or pending (read-only; exit 4 on drift)',
     )
-    .addHelpText('after', '\nExamples:\n  $ hm-infra status --env prod\n  $ hm-infra status --env prod --json')
-    .action(async (_opts: object, cmd: Command) => {
+    .option('--dns', "also diagnose the email DNS records at the zone's nameservers and your resolver (as verify-dns)")
+    .option('--resolver <ip[:port]>', "with --dns: the resolver to ask; default: the system's")
+    .option('--nameserver <ip[:port]>', "with --dns: ask this server as the zone's nameserver")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ hm-infra status --env prod\n  $ hm-infra status --env prod --dns\n  $ hm-infra status --env prod --json',
+    )
+    .action(async (opts: StatusFlags, cmd: Command) => {
       const { runStatus } = await import('./commands/status.js');
-      setCode(await runStatus(globalsOf(cmd), io));
+      setCode(await runStatus(globalsOf(cmd), io, opts));
     });
 
   root

@@ -16,6 +16,18 @@ export function resolverAddress(text: string): string | undefined {
   return text;
 }
 
+/** `--resolver` and `--nameserver`, checked before any lookup. */
+export function lookupProblems(flags: LookupFlags): string[] {
+  return [
+    flags.resolver !== undefined && resolverAddress(flags.resolver) === undefined
+      ? `--resolver "${flags.resolver}" is not valid: give the IP address of a DNS server, optionally with a port, for example 1.1.1.1, 127.0.0.1:5353 or [2606:4700:4700::1111]:53`
+      : undefined,
+    flags.nameserver !== undefined && resolverAddress(flags.nameserver) === undefined
+      ? `--nameserver "${flags.nameserver}" is not valid: give the IP address of the zone's DNS server, optionally with a port, for example 173.245.58.51 or 127.0.0.1:5353`
+      : undefined,
+  ].filter((p) => p !== undefined);
+}
+
 /** Where verify-dns and status look records up: `--resolver` and `--nameserver`, as typed. */
 export interface LookupFlags {
   resolver?: string | undefined;

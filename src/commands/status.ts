@@ -1,5 +1,10 @@
 import { ExitCode, inputError } from '../errors.js';
-import { type StatusMeta, classify, statusSummary, statusViewFor } from '../views/status.js';
+import { type StatusDns, type StatusMeta, classify, statusSummary, statusViewFor } from '../views/status.js';
+import { formHost } from '../views/dns.js';
+import type { Config } from '../config/config.js';
+import { detectProvider } from '../resources/dns/providers.js';
+import { emailDnsRecords } from '../resources/dns/values.js';
+import { lookupProblems } from '../checks/dns-resolver.js';
 import { provisioningSteps } from '../resources/index.js';
 import { runSteps } from '../engine/run.js';
 import { createAws } from './aws.js';
@@ -8,14 +13,60 @@ import { failureCode } from './exit-code.js';
 import type { Io } from './io.js';
 import { loadSetUpState } from './state.js';
 
+/** What DNS answers for each email record, diagnosed at the zone's nameservers and the resolver. */
+async function emailDns(
+  config: Config,
+  dkim: { tokens: string[]; signingHostedZone: string } | undefined,
+  flags: StatusFlags,
+  deps: StatusDeps,
+): Promise<StatusDns> {
+  const { dnsLookups } = await import('../checks/dns-resolver.js');
+  const { diagnoseRecords } = await import('../checks/dns/diagnose.js');
+  const found = await dnsLookups(config.domain, flags, deps.nameserverPort);
+  const zone = found.authority.zone ?? config.domain;
+  const provider = detectProvider(found.authority.nameservers);
+  const records = await diagnoseRecords(emailDnsRecords(config, dkim), found.resolver, found.authority, {
+    region: config.region,
+    hostFor: (r) => formHost(r.name, zone, provider),
+    proxyHint: provider.proxy,
+  });
+  return {
+    domain: config.domain,
+    records,
+    dns: {
+      zone: found.authority.zone,
+      nameservers: found.authority.nameservers,
+      problem: found.authority.problem,
+      provider: provider.id === 'other' || provider.id === 'unknown' ? undefined : provider.name,
+    },
+  };
+}
+
 /**
  * `hm-infra status`: reads every resource and compares it with what state recorded: in sync,
  * drifted (which fields), missing, or pending (CloudFront deploying, SES verifying). Read-only.
  * Exit 0 when nothing drifted or went missing, 4 otherwise, 1 when something could not be read.
  */
-export async function runStatus(globals: GlobalOptions, io: Io): Promise<number> {
+export interface StatusFlags {
+  /** Also diagnose the email DNS records (as verify-dns does, once). */
+  dns?: boolean;
+  resolver?: string;
+  nameserver?: string;
+}
+
+/** What tests change: where the zone's nameservers listen (never the network in tests). */
+export interface StatusDeps {
+  nameserverPort?: number;
+}
+
+export async function runStatus(
+  globals: GlobalOptions,
+  io: Io,
+  flags: StatusFlags = {},
+  deps: StatusDeps = {},
+): Promise<number> {
   const view = statusViewFor(globals, io);
-  const problems = globalProblems(globals, io);
+  const problems = [...globalProblems(globals, io), ...lookupProblems(flags)];
   if (problems.length > 0) throw inputError(problems.join('\n'));
   const { store, state } = await loadSetUpState(globals, io);
   if (globals.region !== undefined && globals.region !== state.region) {
@@ -64,7 +115,10 @@ export async function runStatus(globals: GlobalOptions, io: Io): Promise<number>
     };
     const code =
       summary.drifted + summary.missing > 0 ? ExitCode.drift : summary.unchecked > 0 ? ExitCode.failure : ExitCode.ok;
-    view.status(rows, meta, code === ExitCode.ok);
+    const identity = (result.outputs['email-identity'] ?? state.resources['email-identity']?.outputs) as
+      { dkim?: { tokens: string[]; signingHostedZone: string } } | undefined;
+    const dns = flags.dns && state.config.email ? await emailDns(state.config, identity?.dkim, flags, deps) : undefined;
+    view.status(rows, meta, code === ExitCode.ok, dns);
     return code;
   } finally {
     aws.destroy();

@@ -6,7 +6,7 @@ import type { State } from '../state/schema.js';
 import type { StateBackend } from '../state/backend.js';
 import type { DnsLookups, EmailCheck } from '../checks/email-verification.js';
 import type { AccountStatus } from '../checks/ses-account.js';
-import { dnsLookups, resolverAddress } from '../checks/dns-resolver.js';
+import { dnsLookups, lookupProblems } from '../checks/dns-resolver.js';
 import { formHost } from '../views/dns.js';
 import { type DnsProvider, detectProvider } from '../resources/dns/providers.js';
 import { createAws } from './aws.js';
@@ -47,12 +47,7 @@ function timing(flags: VerifyDnsFlags): Timing {
     !Number.isFinite(seconds) || seconds < 1 || seconds > 3600
       ? `--interval "${flags.interval ?? ''}" is not valid: give the seconds between checks, from 1 to 3600, for example --interval 15`
       : undefined,
-    flags.resolver !== undefined && resolverAddress(flags.resolver) === undefined
-      ? `--resolver "${flags.resolver}" is not valid: give the IP address of a DNS server, optionally with a port, for example 1.1.1.1, 127.0.0.1:5353 or [2606:4700:4700::1111]:53`
-      : undefined,
-    flags.nameserver !== undefined && resolverAddress(flags.nameserver) === undefined
-      ? `--nameserver "${flags.nameserver}" is not valid: give the IP address of the zone's DNS server, optionally with a port, for example 173.245.58.51 or 127.0.0.1:5353`
-      : undefined,
+    ...lookupProblems(flags),
   ].filter((p) => p !== undefined);
   if (problems.length > 0) throw inputError(problems.join('\n'));
   return { timeoutMs: minutes * 60_000, intervalMs: seconds * 1000 };

@@ -2,6 +2,9 @@ import type { ResourceRecord } from '../state/schema.js';
 import type { RunEvent, StepOutcome } from '../engine/outcome.js';
 import type { Change } from '../engine/types.js';
 import { SERVICES } from './plan.js';
+import type { DnsView } from '../checks/email-verification.js';
+import type { RecordDiagnosis } from '../checks/dns/diagnose.js';
+import { renderRecords } from './verify-dns.js';
 import { type Style, pad } from './style.js';
 import { BaseView, type Output, type ViewOptions, printJson } from './view.js';
 
@@ -100,7 +103,14 @@ export interface StatusMeta {
 }
 
 /** Every recorded resource with its status, grouped by service; drifted fields under it. */
-export function renderStatus(rows: readonly StatusRow[], meta: StatusMeta, style: Style): string {
+/** What `status --dns` found in DNS for the email records. */
+export interface StatusDns {
+  domain: string;
+  dns: DnsView;
+  records: RecordDiagnosis[];
+}
+
+export function renderStatus(rows: readonly StatusRow[], meta: StatusMeta, style: Style, dns?: StatusDns): string {
   const lines = [
     style.bold(
       `Status of ${meta.app} (${meta.environment}) in ${meta.region}${meta.accountId ? `, account ${meta.accountId}` : ''}`,
@@ -134,6 +144,7 @@ export function renderStatus(rows: readonly StatusRow[], meta: StatusMeta, style
         lines.push(`        ${c.field}: live ${shown(c.live)}, expected ${shown(c.expected)}`);
     }
   }
+  if (dns) lines.push('', ...renderRecords(dns, style).map((line) => `  ${line}`));
   const s = statusSummary(rows);
   lines.push(
     '',
@@ -152,18 +163,40 @@ export interface StatusView {
   planProgress(): ((event: RunEvent) => void) | undefined;
   /** Nothing else means anything without the right account: its failure alone. */
   failedSteps(outcomes: readonly StepOutcome[]): void;
-  status(rows: readonly StatusRow[], meta: StatusMeta, ok: boolean): void;
+  /** `dns`: with --dns, what DNS answers for each email record. */
+  status(rows: readonly StatusRow[], meta: StatusMeta, ok: boolean, dns?: StatusDns): void;
 }
 
 class HumanStatusView extends BaseView implements StatusView {
-  status(rows: readonly StatusRow[], meta: StatusMeta): void {
-    this.output.out(renderStatus(rows, meta, this.style));
+  status(rows: readonly StatusRow[], meta: StatusMeta, _ok: boolean, dns?: StatusDns): void {
+    this.output.out(renderStatus(rows, meta, this.style, dns));
   }
 }
 
 class JsonStatusView extends BaseView implements StatusView {
-  status(rows: readonly StatusRow[], meta: StatusMeta, ok: boolean): void {
-    printJson(this.output, { kind: 'status', ok, ...meta, summary: statusSummary(rows), resources: rows });
+  status(rows: readonly StatusRow[], meta: StatusMeta, ok: boolean, dns?: StatusDns): void {
+    printJson(this.output, {
+      kind: 'status',
+      ok,
+      ...meta,
+      summary: statusSummary(rows),
+      resources: rows,
+      ...(dns
+        ? {
+            dns: {
+              ...dns.dns,
+              records: dns.records.map((r) => ({
+                ...r.record,
+                ok: r.ok,
+                fault: r.fault,
+                summary: r.summary,
+                fix: r.fix ?? null,
+                found: r.found,
+              })),
+            },
+          }
+        : {}),
+    });
   }
 }
 

@@ -57,7 +57,7 @@ function recordLine(r: RecordDiagnosis, width: number, style: Style): string {
   return `${head}${FAULT_NAMES[r.fault]}: ${r.summary}${fix}`;
 }
 
-function dnsHeading(check: EmailCheck): string {
+function dnsHeading(check: Pick<EmailCheck, 'domain' | 'dns'>): string {
   const { zone, nameservers, problem } = check.dns;
   if (problem || nameservers.length === 0) return `DNS, as your resolver answers${problem ? ` (${problem})` : ''}`;
   const shown = nameservers.length > 2 ? `${nameservers.slice(0, 2).join(', ')}, …` : nameservers.join(', ');
@@ -65,13 +65,17 @@ function dnsHeading(check: EmailCheck): string {
   return `DNS at ${zone ?? check.domain}'s nameservers (${shown}${host}) and your resolver`;
 }
 
-export function renderCheck(check: EmailCheck, style: Style): string[] {
+/** The DNS heading and a line per record (with its fix), as verify-dns and `status --dns` show them. */
+export function renderRecords(check: Pick<EmailCheck, 'domain' | 'dns' | 'records'>, style: Style): string[] {
   const width = Math.max(...check.records.map((r) => r.record.name.length)) + 2;
+  return [style.bold(dnsHeading(check)), ...check.records.map((r) => recordLine(r, width, style))];
+}
+
+export function renderCheck(check: EmailCheck, style: Style): string[] {
   return [
     style.bold(`SES verification of ${check.domain}`),
     ...check.components.map((c) => componentLine(c, style)),
-    style.bold(dnsHeading(check)),
-    ...check.records.map((r) => recordLine(r, width, style)),
+    ...renderRecords(check, style),
   ];
 }
 

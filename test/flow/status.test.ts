@@ -6,6 +6,8 @@ import * as z from 'zod';
 import { FakeAccount } from '../fakes/account.js';
 import { type InstalledFake, installFakeAccount } from '../fakes/install.js';
 import { runCli } from '../support/cli.js';
+import { type ServedRecord, type TestDnsServer, startTestDns } from '../support/dns-server.js';
+import { runStatus } from '../../src/commands/status.js';
 
 const INIT = ['init', '--yes', '--app', 'healthmetrics', '--domain', 'example.com'];
 const BUCKET = 'healthmetrics-uploads-dev';
@@ -46,6 +48,18 @@ const StatusJson = z
         })
         .strict(),
     ),
+    /** With --dns only. */
+    dns: z
+      .object({
+        zone: z.string().optional(),
+        nameservers: z.array(z.string()),
+        problem: z.string().optional(),
+        provider: z.string().optional(),
+        records: z.array(
+          z.object({ name: z.string(), type: z.string(), ok: z.boolean(), fault: z.string(), summary: z.string() }),
+        ),
+      })
+      .optional(),
   })
   .strict();
 
@@ -289,5 +303,78 @@ describe('status on a fake account', () => {
     // THEN
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/belongs to AWS account 123456789012/);
+  });
+});
+
+describe('status --dns', () => {
+  let servers: TestDnsServer[] = [];
+  beforeEach(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'hm-status-dns-'));
+    installed = installFakeAccount(new FakeAccount());
+    expect((await runCli([...INIT, '--no-cdn', '--dns', 'external'], { cwd })).code).toBe(0);
+  });
+  afterEach(async () => {
+    installed.restore();
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+  });
+
+  it("diagnoses each email record at the zone's nameservers, and stays off DNS without --dns", async () => {
+    const tokens = installed.fake.ses.identity(REGION, 'example.com')?.tokens ?? [];
+    const delegation: ServedRecord[] = [
+      { name: 'example.com', type: 'NS', value: 'ns1.example.com' },
+      { name: 'ns1.example.com', type: 'A', value: '127.0.0.1' },
+    ];
+    const zone: ServedRecord[] = [
+      ...delegation,
+      ...tokens.map((t) => ({
+        name: `${t}._domainkey.example.com`,
+        type: 'CNAME' as const,
+        value: `${t}.dkim.amazonses.com`,
+      })),
+      { name: 'mail.example.com', type: 'MX', value: '10 feedback-smtp.us-west-2.amazonses.com' },
+    ];
+    const nameserver = await startTestDns(zone, { zone: 'example.com', authoritative: true });
+    const resolver = await startTestDns(zone, { zone: 'example.com' });
+    servers = [nameserver, resolver];
+    // WHEN
+    const plain = await runCli(['status', '--json'], { cwd });
+    const io = { out: [] as string[], err: [] as string[] };
+    const code = await runStatus(
+      { env: 'dev', json: true },
+      {
+        out: (t) => io.out.push(t),
+        err: (t) => io.err.push(t),
+        interactive: false,
+        color: false,
+        env: process.env,
+        cwd,
+      },
+      { dns: true, resolver: resolver.address },
+      { nameserverPort: nameserver.port },
+    );
+    // THEN
+    expect(StatusJson.parse(JSON.parse(plain.stdout)).dns).toBeUndefined();
+    expect(code).toBe(0);
+    const doc = StatusJson.parse(JSON.parse(io.out.join('\n')));
+    expect(doc.dns).toMatchObject({ zone: 'example.com', nameservers: ['ns1.example.com'] });
+    expect(doc.dns?.records.map((r) => `${r.type} ${r.fault}`)).toEqual([
+      'CNAME ok',
+      'CNAME ok',
+      'CNAME ok',
+      'MX mx-region',
+      'TXT missing',
+      'TXT missing',
+    ]);
+  });
+
+  it('refuses a bad --resolver before any AWS call', async () => {
+    const calls = installed.fake.calls.length;
+    // WHEN
+    const run = await runCli(['status', '--dns', '--resolver', 'dns.google'], { cwd });
+    // THEN
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--resolver "dns.google" is not valid');
+    expect(installed.fake.calls.length).toBe(calls);
   });
 });
