@@ -66,9 +66,12 @@ export interface CheckOptions {
 function hoursLeft(startedAt: Date | undefined, now: Date): string | undefined {
   if (!startedAt) return undefined;
   const left = startedAt.getTime() + SES_WINDOW_MS - now.getTime();
+  // A start after now (clocks apart): nothing sensible to say.
+  if (left > SES_WINDOW_MS) return undefined;
   if (left <= 0) return "SES's 72-hour window has ended; it reports FAILED soon";
-  const hours = Math.floor(left / 3600_000);
-  const minutes = Math.round((left % 3600_000) / 60_000);
+  const total = Math.floor(left / 60_000);
+  const hours = Math.floor(total / 60);
+  const minutes = total % 60;
   return `SES keeps looking for ${hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min`} more`;
 }
 

@@ -184,7 +184,7 @@ export async function runVerifyDns(
       view.stopped();
       return ExitCode.aborted;
     }
-    view.pending(config.domain, flags.once ? undefined : Math.round((clock.now() - started) / 60_000));
+    view.pending(check, flags.once ? undefined : Math.round((clock.now() - started) / 60_000));
     return ExitCode.pending;
   } finally {
     process.removeListener('SIGINT', onSigint);

@@ -144,7 +144,13 @@ export function renderStatus(rows: readonly StatusRow[], meta: StatusMeta, style
         lines.push(`        ${c.field}: live ${shown(c.live)}, expected ${shown(c.expected)}`);
     }
   }
-  if (dns) lines.push('', ...renderRecords(dns, style).map((line) => `  ${line}`));
+  if (dns)
+    lines.push(
+      '',
+      ...renderRecords(dns, style)
+        .flatMap((line) => line.split('\n'))
+        .map((line) => `  ${line}`),
+    );
   const s = statusSummary(rows);
   lines.push(
     '',

@@ -135,7 +135,7 @@ export interface VerifyDnsView {
   /** The records that are not right yet, as the DNS host's form wants them. */
   providerTable(check: EmailCheck, provider: DnsProvider, zone: string): void;
   /** Still pending: after `minutes` of waiting, or (--once) at the one check. */
-  pending(domain: string, minutes: number | undefined): void;
+  pending(check: EmailCheck, minutes: number | undefined): void;
 }
 
 /** Off a terminal (and with --json): the first check in full, then a line per thing that changed. */
@@ -193,11 +193,19 @@ abstract class VerifyDnsViewBase extends BaseView {
     );
   }
 
-  pending(domain: string, minutes: number | undefined): void {
+  pending(check: EmailCheck, minutes: number | undefined): void {
     const waited = minutes === undefined ? 'is' : `is still, after ${minutes} min,`;
+    const wrong = check.records.filter((r) => !r.ok && r.fault !== 'propagating').length;
+    const propagating = check.records.some((r) => r.fault === 'propagating');
+    const why =
+      wrong > 0
+        ? `${wrong} record${wrong === 1 ? ' needs' : 's need'} fixing first (see above)`
+        : propagating
+          ? 'the records are right at the nameservers and on their way through DNS caches'
+          : 'every record is in place; SES has yet to look again (it checks on its own, usually within hours)';
     this.output.err(
       this.style.yellow(
-        `Verification of ${domain} ${waited} pending. DNS changes can take up to 72 hours to be seen; re-run \`hm-infra verify-dns\` later.`,
+        `Verification of ${check.domain} ${waited} pending: ${why}. Re-run \`hm-infra verify-dns\` later.`,
       ),
     );
   }

@@ -118,7 +118,13 @@ export function hmInfra(
   world: World,
   dir: string,
   args: string[],
-  options: { endpoint?: string; started?: (child: ChildProcess) => void; timeoutMs?: number } = {},
+  options: {
+    endpoint?: string;
+    started?: (child: ChildProcess) => void;
+    timeoutMs?: number;
+    /** More of the environment (CLOUDFLARE_API_TOKEN …). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -132,6 +138,7 @@ export function hmInfra(
     // No terminal: plain lines, no colour.
     CI: 'true',
     NO_COLOR: '1',
+    ...options.env,
   };
   delete env['AWS_PROFILE'];
   return new Promise((resolve, reject) => {

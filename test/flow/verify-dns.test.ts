@@ -122,7 +122,7 @@ describe('verify-dns', () => {
     // The nameserver was asked directly, without recursion, on the address its NS record names.
     expect(dns.nameserver.questions).toContain('MX mail.example.com');
     expect(dns.resolver.questions).toEqual(expect.arrayContaining(['NS example.com', 'A ns1.example.com']));
-    expect(err).toContain('is pending');
+    expect(err).toContain('is pending: 6 records need fixing first (see above).');
   });
 
   it("names the DNS host from its nameservers and says each fault in that host's words", async () => {
@@ -188,7 +188,9 @@ describe('verify-dns', () => {
     // THEN
     expect(code).toBe(3);
     expect(clock.sleeps).toEqual([10_000, 15_000, 22_500, 33_750, 38_750]);
-    expect(io.stderr.join('\n')).toMatch(/still, after [23] min, pending/);
+    expect(io.stderr.join('\n')).toMatch(
+      /still, after [23] min, pending: every record is in place; SES has yet to look again/,
+    );
     const gets = installed.fake.calls.slice(before).filter((c) => c.command === 'GetEmailIdentity').length;
     // Checks at 0, 10, 25, 47.5, 81.25 s and at the deadline: 6, not the 13 a fixed 10 s interval would make.
     expect(gets).toBe(6);
