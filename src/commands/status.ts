@@ -29,6 +29,7 @@ async function emailDns(
     region: config.region,
     hostFor: (r) => formHost(r.name, zone, provider),
     proxyHint: provider.proxy,
+    txtForm: provider.txt,
   });
   return {
     domain: config.domain,

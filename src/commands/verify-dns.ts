@@ -94,6 +94,14 @@ async function recordStatus(store: StateBackend, check: EmailCheck, view: Verify
   }
 }
 
+/** The zone hm-infra writes the records to (Route 53 or Cloudflare), in words; undefined with an external DNS host. */
+function managedZone(state: State): string | undefined {
+  const zone = state.resources['dns-zone']?.outputs;
+  if (zone?.['mode'] === 'route53') return `Route 53 zone ${String(zone['zoneId'] ?? '')}`;
+  if (zone?.['mode'] === 'cloudflare') return `Cloudflare zone ${String(zone['zoneName'] ?? '')}`;
+  return undefined;
+}
+
 /**
  * The records were written to a Route 53 or Cloudflare zone, but the domain's nameservers are
  * another DNS host's: nobody sees that zone. Undefined when they match (or NS is unknown).
@@ -134,7 +142,7 @@ export async function runVerifyDns(
   const lookups: DnsLookups = {
     ...found,
     provider: provider.id === 'other' || provider.id === 'unknown' ? undefined : provider.name,
-    options: { hostFor: (r) => formHost(r.name, zone, provider), proxyHint: provider.proxy },
+    options: { hostFor: (r) => formHost(r.name, zone, provider), proxyHint: provider.proxy, txtForm: provider.txt },
   };
   const delegation = delegationProblem(state, provider, found.authority.nameservers);
   const identity = state.resources['email-identity'];
@@ -169,7 +177,12 @@ export async function runVerifyDns(
     }
     await recordStatus(store, check, view);
     if (delegation) view.delegation(delegation);
-    if (check.outcome !== 'verified') view.providerTable(check, provider, zone);
+    const managedBy = managedZone(state);
+    if (check.outcome !== 'verified') {
+      // Records hm-infra writes are put back by init; records at another DNS host are shown as its form wants them.
+      if (managedBy && !delegation) view.managedRecords(check, managedBy, config.environment);
+      else view.providerTable(check, provider, zone);
+    }
     if (account) view.sandboxAdvice(account, state.region, state.environment);
     view.result(check, account);
     if (check.outcome === 'verified') {

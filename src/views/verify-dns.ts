@@ -132,6 +132,8 @@ export interface VerifyDnsView {
   stopped(): void;
   /** The zone the records were written to is not the one the domain's nameservers serve. */
   delegation(problem: string): void;
+  /** Records not right in a zone hm-infra writes to: init puts them back. */
+  managedRecords(check: EmailCheck, zone: string, env: string): void;
   /** The records that are not right yet, as the DNS host's form wants them. */
   providerTable(check: EmailCheck, provider: DnsProvider, zone: string): void;
   /** Still pending: after `minutes` of waiting, or (--once) at the one check. */
@@ -152,6 +154,14 @@ abstract class VerifyDnsViewBase extends BaseView {
 
   delegation(problem: string): void {
     this.output.err(this.style.red(problem));
+  }
+
+  managedRecords(check: EmailCheck, zone: string, env: string): void {
+    const wrong = check.records.filter((r) => !r.ok && r.fault !== 'propagating' && r.fault !== 'lookup-error');
+    if (wrong.length === 0) return;
+    this.output.err(
+      `hm-infra writes these records to ${zone}: \`hm-infra init --env ${env}\` adds what is missing, and with --overwrite-dns also replaces values changed since (it shows both first).`,
+    );
   }
 
   providerTable(check: EmailCheck, provider: DnsProvider, zone: string): void {

@@ -85,7 +85,9 @@ describe("DNS diagnosis, asking the zone's nameservers and the resolver", () => 
     const d = of(await diagnose(zone), DKIM1);
     expect(d.fault).toBe('proxied');
     expect(d.summary).toContain('104.16.1.1');
-    expect(d.fix).toContain('Turn the proxy off for this record');
+    expect(d.fix).toBe(
+      'Replace the address (A/AAAA, alias or flattened) record at this name with a CNAME to tok1.dkim.amazonses.com.',
+    );
   });
 
   it('tells a TXT value typed with its quotes', async () => {

@@ -148,8 +148,12 @@ describe('hm-infra (spawned)', () => {
       'DMARC policy "strict" is not valid',
     ],
     [
-      ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--dns', 'cloudflare'],
-      'DNS mode "cloudflare" is not valid',
+      ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--dns', 'godaddy'],
+      'DNS mode "godaddy" is not valid',
+    ],
+    [
+      ['plan', '--region', 'us-east-1', '--app', 'hm', '--domain', 'example.com', '--dns', 'cloudflare'],
+      'CLOUDFLARE_API_TOKEN is not set',
     ],
     [
       ['plan', '--offline', '--app', 'hm', '--domain', 'example.com', '--no-email', '--mail-from', 'mail.example.com'],

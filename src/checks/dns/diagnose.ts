@@ -54,6 +54,8 @@ export interface DiagnoseOptions {
   hostFor?: (record: DnsRecord) => string;
   /** How to turn a proxy off at the DNS host, when it has one. */
   proxyHint?: string | undefined;
+  /** How the DNS host's form takes TXT values: bare (it quotes them) or in double quotes. */
+  txtForm?: 'bare' | 'quoted' | undefined;
 }
 
 interface Looked {
@@ -114,13 +116,13 @@ function classify(record: DnsRecord, values: string[], want: string, options: Di
   if (record.purpose === 'spf' && policies.length > 1)
     return {
       fault: 'spf-multiple',
-      summary: `${policies.length} SPF records at this name (${policies.join(' | ')})`,
+      summary: `${policies.join(' | ')}`,
       fix: `Receivers treat more than one SPF record as an error (RFC 7208 §4.5): keep a single one, ${record.value}, merging any other includes into it.`,
     };
   if (record.purpose === 'dmarc' && policies.length > 1)
     return {
       fault: 'dmarc-multiple',
-      summary: `${policies.length} DMARC records at this name (${policies.join(' | ')})`,
+      summary: `${policies.join(' | ')}`,
       fix: `Receivers ignore DMARC when there is more than one record (RFC 7489 §6.6.3): keep a single one, ${record.value}.`,
     };
   if (values.includes(want)) return { fault: 'ok', summary: 'found as expected' };
@@ -130,7 +132,10 @@ function classify(record: DnsRecord, values: string[], want: string, options: Di
     return {
       fault: 'txt-quoted',
       summary: `the value has quote marks inside it (${values.find((v) => unquoted(v) === want) ?? ''})`,
-      fix: `Enter the value without the quotes: ${record.value} (the DNS host adds the quoting itself).`,
+      fix:
+        options.txtForm === 'quoted'
+          ? `Enter the value in one pair of double quotes, with none inside: "${record.value}".`
+          : `Enter the value without the quotes: ${record.value} (the DNS host adds the quoting itself).`,
     };
   if (values.some((v) => squash(v) === squash(want)))
     return {
@@ -210,7 +215,9 @@ export async function diagnoseRecord(
       verdict = {
         fault: 'proxied',
         summary: `answered with addresses (${addresses.join(', ')}), not the CNAME: the record is proxied or flattened`,
-        fix: `Turn the proxy off for this record${options.proxyHint ? ` (${options.proxyHint})` : ''}, so that it answers as a CNAME to ${record.value}.`,
+        fix: options.proxyHint
+          ? `Turn the proxy off for this record (${options.proxyHint}), so that it answers as a CNAME to ${record.value}.`
+          : `Replace the address (A/AAAA, alias or flattened) record at this name with a CNAME to ${record.value}.`,
       };
   }
   if (!verdict) {
