@@ -39,10 +39,6 @@ provideSdk({
   logs: logsSdk,
 });
 
-// The SDK warns on Node 20 about its own future releases; the versions locked here support
-// Node 20, and the warning would otherwise interleave with the CLI's output.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-
 /** How every SDK client of one run is configured. */
 export interface AwsSettings {
   region: string;

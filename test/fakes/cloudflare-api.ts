@@ -681,7 +681,8 @@ export async function startCloudflareApi(opts: { token?: string } = {}): Promise
       try {
         return clone(create(zoneOrThrow(zone), record));
       } catch (error) {
-        if (error instanceof Refusal) throw new Error(`fake Cloudflare refuses the seeded record: ${error.message}`);
+        if (error instanceof Refusal)
+          throw new Error(`fake Cloudflare refuses the seeded record: ${error.message}`, { cause: error });
         throw error;
       }
     },

@@ -50,7 +50,9 @@ export async function makeTlsIdentity(): Promise<TlsIdentity> {
     ]);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`the e2e harness needs the openssl CLI to make its TLS certificate: ${(err as Error).message}`);
+    throw new Error(`the e2e harness needs the openssl CLI to make its TLS certificate: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
   return { dir, certFile, cert, key, remove: () => rm(dir, { recursive: true, force: true }) };
