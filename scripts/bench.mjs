@@ -5,7 +5,10 @@
 //
 // - Start-up: wall time of the built CLI (bin/ → dist/) as a user runs it, in a clean
 //   environment, median of --runs (default 15) taken in rounds after one warm-up; for print-env also the AWS SDK
-//   modules it loaded and the connections it opened (a probe preloaded in a separate run).
+//   modules it loaded and the connections it opened (a probe preloaded in a separate run). It
+//   runs on the Node scripts/node.mjs picks (the machine's when supported, else 22), and then
+//   --help and print-env again on each Node CI tests (22, 24, from the registry), with the
+//   module compile cache on (as bin/ enables it) and off.
 // - The graph: `init --yes` and then a no-op `init --yes` on the stateful fake account of the
 //   tests (bundled from test/support/fake-cli.ts), every AWS call delayed --delay ms (default 50).
 //   Each call is logged with the step that made it and when it started and ended. A step's own
@@ -27,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { motoProblem } from './moto.mjs';
+import { VERSIONS, registryNode } from './node.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: opts } = parseArgs({
@@ -70,9 +74,9 @@ function figure(name, unit, samples, target, better = 'lower') {
   };
 }
 
-function node(args, env = cleanEnv, dir = cwd) {
+function node(args, env = cleanEnv, dir = cwd, binary = process.execPath) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(binary, args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}:\n${result.stderr}`);
   return ms;
@@ -83,12 +87,13 @@ function node(args, env = cleanEnv, dir = cwd) {
  * order) so that a slow moment of the machine falls on all of them alike, after one warm-up.
  */
 function walls(cases) {
-  for (const c of cases) node(c.args);
+  const once = (c) => node(c.args, c.env ?? cleanEnv, cwd, c.binary ?? process.execPath);
+  for (const c of cases) once(c);
   const samples = cases.map(() => []);
   for (let round = 0; round < runs; round += 1) {
     for (let k = 0; k < cases.length; k += 1) {
       const i = (k + round) % cases.length;
-      samples[i].push(node(cases[i].args));
+      samples[i].push(once(cases[i]));
     }
   }
   return cases.map((c, i) => figure(c.name, 'ms', samples[i], c.target));
@@ -181,6 +186,31 @@ const startup = walls([
 const printEnvProbe = probe([bin, 'print-env']);
 startup.push(figure('print-env: AWS SDK modules loaded', 'modules', [printEnvProbe.sdkModules], 0));
 startup.push(figure('print-env: network connections', 'connections', [printEnvProbe.connections], 0));
+
+// ── start-up per Node version, with and without the module compile cache ────────────────────
+// bin/hm-infra.js enables Node's compile cache (module.enableCompileCache); off here is
+// NODE_DISABLE_COMPILE_CACHE=1. The cache lives in a folder of this run, warmed by the warm-up.
+const perVersion = [];
+for (const major of Object.keys(VERSIONS)) {
+  const { binary, version } = registryNode(Number(major));
+  const on = { ...cleanEnv, NODE_COMPILE_CACHE: join(cwd, `compile-cache-${major}`) };
+  const off = { ...cleanEnv, NODE_DISABLE_COMPILE_CACHE: '1' };
+  perVersion.push(
+    ...walls([
+      { name: `Node ${version}: --help, compile cache on`, args: [bin, '--help'], binary, env: on, target: 70 },
+      { name: `Node ${version}: --help, compile cache off`, args: [bin, '--help'], binary, env: off, target: null },
+      { name: `Node ${version}: print-env, compile cache on`, args: [bin, 'print-env'], binary, env: on, target: 80 },
+      {
+        name: `Node ${version}: print-env, compile cache off`,
+        args: [bin, 'print-env'],
+        binary,
+        env: off,
+        target: null,
+      },
+    ]),
+  );
+}
+startup.push(...perVersion);
 
 // ── the graph, on the fake account ──────────────────────────────────────────────────────────
 /** A test-support entry point bundled (by esbuild) into .cache/, its packages left external. */
