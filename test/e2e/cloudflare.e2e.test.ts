@@ -92,7 +92,9 @@ describe('--dns cloudflare, end to end', () => {
     const run = await cli('verify-dns', '--once', '--resolver', dns.address, '--nameserver', dns.address);
     expect(run.code, printed(run)).toBe(3);
     expect(run.stderr).toContain(`${dkim?.name ?? ''}  proxied: answered with addresses (104.16.0.1)`);
-    expect(run.stderr).toContain('Turn the proxy off for this record (Proxy status → DNS only');
+    expect(run.stderr).toContain(
+      '.dkim.amazonses.com: Proxy status → DNS only (click the orange cloud until it turns grey).',
+    );
   });
 
   it("teardown removes exactly its six records and leaves the user's", async () => {

@@ -149,7 +149,8 @@ describe('verify-dns', () => {
     const err = io.stderr.join('\n');
     expect(err).toContain("DNS at example.com's nameservers (ada.ns.cloudflare.com, Cloudflare) and your resolver");
     expect(err).toMatch(/CNAME\s+\S+\._domainkey\.example\.com\s+proxied: answered with addresses \(104\.16\.0\.1\)/);
-    expect(err).toContain('Turn the proxy off for this record (Proxy status → DNS only');
+    expect(err).toContain('Turn the proxy off for this record, so that it answers as a CNAME to ');
+    expect(err).toContain('.dkim.amazonses.com: Proxy status → DNS only (click the orange cloud until it turns grey).');
     expect(err).toMatch(/TXT\s+_dmarc\.example\.com\s+missing: not found\n\s+fix: Add TXT _dmarc → v=DMARC1/);
     expect(err).toContain('DNS records to add at Cloudflare');
   });

@@ -216,7 +216,7 @@ export async function diagnoseRecord(
         fault: 'proxied',
         summary: `answered with addresses (${addresses.join(', ')}), not the CNAME: the record is proxied or flattened`,
         fix: options.proxyHint
-          ? `Turn the proxy off for this record (${options.proxyHint}), so that it answers as a CNAME to ${record.value}.`
+          ? `Turn the proxy off for this record, so that it answers as a CNAME to ${record.value}: ${options.proxyHint}.`
           : `Replace the address (A/AAAA, alias or flattened) record at this name with a CNAME to ${record.value}.`,
       };
   }
