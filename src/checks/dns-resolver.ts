@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import type { Authority } from './dns/authority.js';
 import type { DnsServer } from './dns/query.js';
-import { type DnsProvider, detectProvider } from '../resources/dns/providers.js';
+import { type DnsProvider, detectProvider, formHost, knownProviderName } from '../resources/dns/providers.js';
+import type { DiagnoseOptions } from './dns/diagnose.js';
 
 /**
  * A DNS server as `IP`, `IPv4:port` or `[IPv6]:port` (the forms node:dns takes), or undefined
@@ -63,4 +64,33 @@ export async function dnsHostOf(domain: string): Promise<DnsProvider | undefined
   const { nameserversOf } = await import('./dns/authority.js');
   const nameservers = await nameserversOf(domain, firstAnswering(await systemServerAddresses(), { timeoutMs: 2000 }));
   return nameservers.length > 0 ? detectProvider(nameservers) : undefined;
+}
+
+/** What verify-dns and `status --dns` look records up with: the lookups, the DNS host, and how its form names things. */
+export interface EmailDnsLookups {
+  resolver: DnsServer;
+  authority: Authority;
+  provider: DnsProvider;
+  /** The provider's name when recognised, for the heading. */
+  providerName: string | undefined;
+  /** The zone the records live in (the domain, when none was found). */
+  zone: string;
+  options: Omit<DiagnoseOptions, 'region'>;
+}
+
+export async function emailDnsLookups(
+  domain: string,
+  flags: LookupFlags,
+  nameserverPort?: number,
+): Promise<EmailDnsLookups> {
+  const found = await dnsLookups(domain, flags, nameserverPort);
+  const zone = found.authority.zone ?? domain;
+  const provider = detectProvider(found.authority.nameservers);
+  return {
+    ...found,
+    provider,
+    providerName: knownProviderName(provider),
+    zone,
+    options: { hostFor: (r) => formHost(r.name, zone, provider), proxyHint: provider.proxy, txtForm: provider.txt },
+  };
 }

@@ -1,8 +1,6 @@
 import { ExitCode, inputError } from '../errors.js';
 import { type StatusDns, type StatusMeta, classify, statusSummary, statusViewFor } from '../views/status.js';
-import { formHost } from '../views/dns.js';
 import type { Config } from '../config/config.js';
-import { detectProvider } from '../resources/dns/providers.js';
 import { emailDnsRecords } from '../resources/dns/values.js';
 import { lookupProblems } from '../checks/dns-resolver.js';
 import { provisioningSteps } from '../resources/index.js';
@@ -20,16 +18,12 @@ async function emailDns(
   flags: StatusFlags,
   deps: StatusDeps,
 ): Promise<StatusDns> {
-  const { dnsLookups } = await import('../checks/dns-resolver.js');
+  const { emailDnsLookups } = await import('../checks/dns-resolver.js');
   const { diagnoseRecords } = await import('../checks/dns/diagnose.js');
-  const found = await dnsLookups(config.domain, flags, deps.nameserverPort);
-  const zone = found.authority.zone ?? config.domain;
-  const provider = detectProvider(found.authority.nameservers);
+  const found = await emailDnsLookups(config.domain, flags, deps.nameserverPort);
   const records = await diagnoseRecords(emailDnsRecords(config, dkim), found.resolver, found.authority, {
+    ...found.options,
     region: config.region,
-    hostFor: (r) => formHost(r.name, zone, provider),
-    proxyHint: provider.proxy,
-    txtForm: provider.txt,
   });
   return {
     domain: config.domain,
@@ -38,16 +32,11 @@ async function emailDns(
       zone: found.authority.zone,
       nameservers: found.authority.nameservers,
       problem: found.authority.problem,
-      provider: provider.id === 'other' || provider.id === 'unknown' ? undefined : provider.name,
+      provider: found.providerName,
     },
   };
 }
 
-/**
- * `hm-infra status`: reads every resource and compares it with what state recorded: in sync,
- * drifted (which fields), missing, or pending (CloudFront deploying, SES verifying). Read-only.
- * Exit 0 when nothing drifted or went missing, 4 otherwise, 1 when something could not be read.
- */
 export interface StatusFlags {
   /** Also diagnose the email DNS records (as verify-dns does, once). */
   dns?: boolean;
@@ -60,6 +49,11 @@ export interface StatusDeps {
   nameserverPort?: number;
 }
 
+/**
+ * `hm-infra status`: reads every resource and compares it with what state recorded: in sync,
+ * drifted (which fields), missing, or pending (CloudFront deploying, SES verifying). Read-only.
+ * Exit 0 when nothing drifted or went missing, 4 otherwise, 1 when something could not be read.
+ */
 export async function runStatus(
   globals: GlobalOptions,
   io: Io,

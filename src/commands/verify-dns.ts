@@ -6,9 +6,8 @@ import type { State } from '../state/schema.js';
 import type { StateBackend } from '../state/backend.js';
 import type { DnsLookups, EmailCheck } from '../checks/email-verification.js';
 import type { AccountStatus } from '../checks/ses-account.js';
-import { dnsLookups, lookupProblems } from '../checks/dns-resolver.js';
-import { formHost } from '../views/dns.js';
-import { type DnsProvider, detectProvider } from '../resources/dns/providers.js';
+import { emailDnsLookups, lookupProblems } from '../checks/dns-resolver.js';
+import type { DnsProvider } from '../resources/dns/providers.js';
 import { createAws } from './aws.js';
 import { type GlobalOptions, globalProblems } from './common.js';
 import type { Io } from './io.js';
@@ -136,14 +135,9 @@ export async function runVerifyDns(
   const clock = deps.clock ?? systemClock;
   const { store, state } = await loadState(globals, io);
   const config = state.config;
-  const found = await dnsLookups(config.domain, flags, deps.nameserverPort);
-  const zone = found.authority.zone ?? config.domain;
-  const provider = detectProvider(found.authority.nameservers);
-  const lookups: DnsLookups = {
-    ...found,
-    provider: provider.id === 'other' || provider.id === 'unknown' ? undefined : provider.name,
-    options: { hostFor: (r) => formHost(r.name, zone, provider), proxyHint: provider.proxy, txtForm: provider.txt },
-  };
+  const found = await emailDnsLookups(config.domain, flags, deps.nameserverPort);
+  const { provider, zone } = found;
+  const lookups: DnsLookups = { ...found, provider: found.providerName };
   const delegation = delegationProblem(state, provider, found.authority.nameservers);
   const identity = state.resources['email-identity'];
   const startedAt = identity?.status === 'created' ? new Date(identity.updatedAt) : undefined;

@@ -1,4 +1,4 @@
-import { type DnsProvider } from '../resources/dns/providers.js';
+import { type DnsProvider, formHost } from '../resources/dns/providers.js';
 import { type DnsRecord, quoteTxt } from '../resources/dns/values.js';
 import { type Style, pad } from './style.js';
 
@@ -50,13 +50,6 @@ export function zoneFileSnippet(records: readonly DnsRecord[], domain: string): 
 }
 
 // --- the records as a given DNS host's form wants them ------------------------------------------
-
-/** The host as the provider's form wants it: the part before the zone, its apex spelling, or the full name. */
-export function formHost(name: string, zone: string, provider: DnsProvider): string {
-  if (provider.hostField === 'fqdn') return name;
-  if (name === zone) return provider.apex === '' ? '(leave empty)' : provider.apex;
-  return name.endsWith(`.${zone}`) ? name.slice(0, -(zone.length + 1)) : name;
-}
 
 const target = (host: string, provider: DnsProvider) => (provider.targetDot ? fqdn(host) : host);
 

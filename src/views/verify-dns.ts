@@ -117,6 +117,10 @@ function failureAdvice(check: EmailCheck): HmError {
   );
 }
 
+/** The records to change at the DNS host (not those on their way through caches, nor those unread). */
+const toFix = (check: EmailCheck) =>
+  check.records.filter((r) => !r.ok && r.fault !== 'propagating' && r.fault !== 'lookup-error');
+
 /** What `verify-dns` shows: each check of SES and DNS as it comes, then the verdict. */
 export interface VerifyDnsView {
   /** The SES account's status could not be read: the sandbox advice is left out. */
@@ -157,7 +161,7 @@ abstract class VerifyDnsViewBase extends BaseView {
   }
 
   managedRecords(check: EmailCheck, zone: string, env: string): void {
-    const wrong = check.records.filter((r) => !r.ok && r.fault !== 'propagating' && r.fault !== 'lookup-error');
+    const wrong = toFix(check);
     if (wrong.length === 0) return;
     this.output.err(
       `hm-infra writes these records to ${zone}: \`hm-infra init --env ${env}\` adds what is missing, and with --overwrite-dns also replaces values changed since (it shows both first).`,
@@ -165,7 +169,7 @@ abstract class VerifyDnsViewBase extends BaseView {
   }
 
   providerTable(check: EmailCheck, provider: DnsProvider, zone: string): void {
-    const wrong = check.records.filter((r) => !r.ok && r.fault !== 'propagating' && r.fault !== 'lookup-error');
+    const wrong = toFix(check);
     if (wrong.length === 0) return;
     this.output.err(
       [

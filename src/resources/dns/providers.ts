@@ -526,3 +526,14 @@ export function detectProvider(nameservers: readonly string[]): DnsProvider {
     ],
   };
 }
+
+/** The host as the provider's form wants it: the part before the zone, its apex spelling, or the full name. */
+export function formHost(name: string, zone: string, provider: DnsProvider): string {
+  if (provider.hostField === 'fqdn') return name;
+  if (name === zone) return provider.apex === '' ? '(leave empty)' : provider.apex;
+  return name.endsWith(`.${zone}`) ? name.slice(0, -(zone.length + 1)) : name;
+}
+
+/** The provider's name as a heading shows it; undefined for a DNS host not recognised. */
+export const knownProviderName = (provider: DnsProvider): string | undefined =>
+  provider.id === 'other' || provider.id === 'unknown' ? undefined : provider.name;
