@@ -112,7 +112,8 @@ export async function runWizard(start: WizardStart, io: Io, deps: WizardDeps): P
 
   const recordedDomain = state?.config.domain;
   if (flags.domain === undefined && (start.askAll || recordedDomain === undefined)) {
-    const chosen = await askDomain(region, recordedDomain, globals, flags, deps, note);
+    const cloudflare = Boolean(io.env['CLOUDFLARE_API_TOKEN']);
+    const chosen = await askDomain(region, recordedDomain, globals, flags, deps, note, cloudflare);
     flags.domain = chosen.domain;
     if (chosen.domain !== recordedDomain && flags.email !== false) {
       if (flags.dns === undefined) flags.dns = chosen.dns;
@@ -231,7 +232,7 @@ async function askProfile(
 
 interface DomainChoice {
   domain: string;
-  dns: 'route53' | 'external' | undefined;
+  dns: 'route53' | 'cloudflare' | 'external' | undefined;
   hostedZoneId?: string;
 }
 
@@ -242,6 +243,7 @@ async function askDomain(
   flags: ConfigFlags,
   deps: WizardDeps,
   note: (text: string) => void,
+  cloudflare: boolean,
 ): Promise<DomainChoice> {
   let zones: PublicZone[] = [];
   try {
@@ -259,6 +261,27 @@ async function askDomain(
       }),
     );
     const zone = zones.find((z) => z.name === domain);
+    if (!zone && cloudflare && flags.email !== false) {
+      // With a Cloudflare API token in the environment, the records can be written there.
+      const host = await deps.prompter.select({
+        id: 'dns-host',
+        message: `Where are the DNS records of ${domain}?`,
+        choices: [
+          {
+            value: 'cloudflare' as const,
+            name: 'Cloudflare',
+            description: "write the email records through Cloudflare's API (CLOUDFLARE_API_TOKEN is set)",
+          },
+          {
+            value: 'external' as const,
+            name: 'Another DNS host',
+            description: 'print them, as its form wants them, for you to add',
+          },
+        ],
+        default: 'cloudflare' as const,
+      });
+      return { domain, dns: host };
+    }
     return { domain, dns: zones.length === 0 ? undefined : zone ? 'route53' : 'external' };
   };
   if (zones.length === 0) return typeIt();

@@ -7,6 +7,7 @@ import type { Prompter } from '../../src/commands/prompts.js';
 import { FakeAccount, awsError } from '../fakes/account.js';
 import { type InstalledFake, installFakeAccount } from '../fakes/install.js';
 import { runCli } from '../support/cli.js';
+import { startCloudflareApi } from '../fakes/cloudflare-api.js';
 import { type Answer, ENTER, ExitPromptError, scriptedPrompter } from '../support/prompts.js';
 
 const current = vi.hoisted(() => ({ prompter: undefined as unknown }));
@@ -197,6 +198,34 @@ describe('init as a wizard', () => {
     expect((await stateFile()).config).toMatchObject({ domain: 'shop.example.net', dns: 'external' });
     expect(run.stdout).toContain('add these records at your DNS host');
     expect(installed.fake.writes.filter((w) => w.service === 'route53')).toEqual([]);
+  });
+
+  it('offers Cloudflare for a typed domain when CLOUDFLARE_API_TOKEN is set, and writes the records there', async () => {
+    const cf = await startCloudflareApi();
+    try {
+      cf.addZone('shop.example.net');
+      const prompter = givenAnswers({
+        ...NEWCOMER,
+        'domain-zone': ['Another domain'],
+        domain: ['shop.example.net'],
+        'dns-host': ['Cloudflare'],
+        cors: [ENTER],
+        'from-email': [ENTER],
+      });
+      // WHEN
+      const run = await runCli(['init'], {
+        cwd,
+        interactive: true,
+        env: { CLOUDFLARE_API_TOKEN: cf.token, CLOUDFLARE_BASE_URL: cf.url },
+      });
+      // THEN
+      expect(run.code, run.stderr).toBe(0);
+      expect(prompter.asked.find((q) => q.id === 'dns-host')?.choices).toEqual(['Cloudflare', 'Another DNS host']);
+      expect((await stateFile()).config).toMatchObject({ domain: 'shop.example.net', dns: 'cloudflare' });
+      expect(cf.records('shop.example.net')).toHaveLength(6);
+    } finally {
+      await cf.close();
+    }
   });
 
   it('lets the domain be typed when the zones cannot be listed', async () => {
