@@ -68,7 +68,7 @@ type Sdk = typeof CloudflareSdk;
 
 /** Cloudflare's error codes of a failure from the SDK. */
 export function cloudflareCodes(err: unknown): number[] {
-  const errors = (err as { errors?: Array<{ code?: number }> }).errors;
+  const errors = (err as { errors?: Array<{ code?: number }> } | undefined)?.errors;
   return Array.isArray(errors) ? errors.map((e) => e.code ?? 0) : [];
 }
 

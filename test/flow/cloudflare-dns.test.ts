@@ -161,6 +161,16 @@ describe("--dns cloudflare: the SES records written through Cloudflare's API", (
     ).toEqual(['PATCH']);
   });
 
+  it('teardown after the Cloudflare zone itself was deleted: the records went with it', async () => {
+    expect((await cli(INIT)).code).toBe(0);
+    cf.reset();
+    // WHEN
+    const down = await cli(['teardown', '--yes', '--force']);
+    // THEN
+    expect(down.code, down.stderr).toBe(0);
+    expect(cf.writes()).toEqual([]);
+  });
+
   it('refuses to start without CLOUDFLARE_API_TOKEN, before any AWS call', async () => {
     const calls = installed.fake.calls.length;
     // WHEN

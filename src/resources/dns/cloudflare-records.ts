@@ -1,4 +1,4 @@
-import type { CfDnsRecord, CfRecordInput, CloudflareDns } from '../../aws/cloudflare.js';
+import { type CfDnsRecord, type CfRecordInput, type CloudflareDns, cloudflareCodes } from '../../aws/cloudflare.js';
 import type { Change, DestroyResult, StepContext } from '../../engine/types.js';
 import {
   type AddedValue,
@@ -6,8 +6,10 @@ import {
   type RecordPlan,
   type ReplacedValue,
   type RrSet,
+  carriedReplaced,
   changesOf,
   checkConflicts,
+  key,
   planRecord,
 } from './records.js';
 import { type DnsRecord, type RecordType, normalizeValue, quoteTxt, route53Value } from './values.js';
@@ -34,10 +36,8 @@ const IDENTICAL = 81058;
 /** Cloudflare's answer for a zone id it cannot route to (the zone is gone). */
 const NO_ZONE = 7003;
 
-const codesOf = (err: unknown): number[] => {
-  const cause = (err as { cause?: { errors?: Array<{ code?: number }> } }).cause;
-  return (cause?.errors ?? []).map((e) => e.code ?? 0);
-};
+/** Cloudflare's error codes behind the CLI's error (cloudflareError keeps the SDK's as its cause). */
+const codesOf = (err: unknown): number[] => cloudflareCodes((err as { cause?: unknown }).cause);
 
 /** A Cloudflare record's value in the form the plans compare (`10 host` for MX, unquoted TXT). */
 const valueOf = (r: CfDnsRecord): string =>
@@ -182,8 +182,6 @@ function batch(observed: CloudflareObserved): {
   return { creates, deletes, added, replaced };
 }
 
-const key = (v: { name: string; type: string; value?: string }) => `${v.name}|${v.type}|${v.value ?? ''}`;
-
 /** Earlier runs' added values still in the zone, with this run's. */
 function carried(ctx: StepContext, observed: CloudflareObserved): AddedValue[] {
   const earlier = [
@@ -196,11 +194,6 @@ function carried(ctx: StepContext, observed: CloudflareObserved): AddedValue[] {
     );
   return [...new Map(earlier.filter(present).map((v) => [key(v), v])).values()];
 }
-
-const carriedReplaced = (ctx: StepContext): ReplacedValue[] => [
-  ...((ctx.recorded?.outputs['replaced'] as ReplacedValue[] | undefined) ?? []),
-  ...((ctx.recorded?.intent?.['replaced'] as ReplacedValue[] | undefined) ?? []),
-];
 
 /** Writes what is missing (saving first what it is about to add), turns proxies off, records what it added. */
 export async function writeCloudflare(

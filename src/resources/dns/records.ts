@@ -265,7 +265,8 @@ async function observeRoute53(
 const zoneReadKey = (zoneId: string, names: string[]) =>
   `route53:ListResourceRecordSets:${zoneId}:${[...new Set(names)].sort().join(',')}`;
 
-const key = (v: { name: string; type: string; value?: string }) => `${v.name}|${v.type}|${v.value ?? ''}`;
+/** One value of one record, as the added and replaced lists are merged by. */
+export const key = (v: { name: string; type: string; value?: string }) => `${v.name}|${v.type}|${v.value ?? ''}`;
 
 /** Values recorded as ours by earlier runs (or written before a crash), still present now. */
 function carriedAdded(ctx: StepContext, observed: DnsObserved | undefined): AddedValue[] {
@@ -287,7 +288,8 @@ function carriedAdded(ctx: StepContext, observed: DnsObserved | undefined): Adde
   return [...unique.values()];
 }
 
-const carriedReplaced = (ctx: StepContext) => [
+/** Values --overwrite-dns replaced in earlier runs (or was about to, before a crash). */
+export const carriedReplaced = (ctx: StepContext): ReplacedValue[] => [
   ...((ctx.recorded?.outputs['replaced'] as ReplacedValue[] | undefined) ?? []),
   ...((ctx.recorded?.intent?.['replaced'] as ReplacedValue[] | undefined) ?? []),
 ];
